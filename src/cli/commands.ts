@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import type { ActionFactory } from './run.js';
+import { registerCustomers } from './customers.js';
+
+/**
+ * Every command group. A group module only imports what its commands need to be described;
+ * heavy libraries (mjml, AWS SDK, twilio, inquirer) are imported inside the actions that use
+ * them, so `mkt --help` stays fast (test/e2e/startup.test.ts checks this).
+ */
+export function registerCommands(program: Command, action: ActionFactory): void {
+  registerCustomers(program, action);
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type { Store } from '../db/open.js';
+import { makeColour, type Colour } from '../output/colour.js';
+import type { Io } from '../output/io.js';
+import { redact } from '../output/redact.js';
+import { defaultDbPath, findWorkspace } from '../workspace/locate.js';
+import type { Prompter } from './prompter.js';
+
+export interface GlobalOptions {
+  workspace?: string;
+  db?: string;
+  json?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export interface ContextDeps {
+  prompter: Prompter;
+  /** The clock; MKT_NOW (ISO time) freezes it for reproducible runs and tests. */
+  now: () => Date;
+  cwd: string;
+}
+
+/**
+ * What a command handler gets: resolved global options, the output channels and a lazily
+ * opened store. Only src/cli knows about this; core modules receive plain values.
+ */
+export class CliContext {
+  readonly workspace: string;
+  readonly dbPath: string;
+  readonly json: boolean;
+  readonly verbose: boolean;
+  /** Colours and progress bars only for a person at a terminal. */
+  readonly tty: boolean;
+  /** Whether we may ask questions: both ends are a terminal and this is not CI. */
+  readonly interactive: boolean;
+  readonly colour: Colour;
+  private storeHandle?: Store;
+
+  constructor(
+    readonly io: Io,
+    opts: GlobalOptions,
+    readonly deps: ContextDeps,
+  ) {
+    this.workspace = opts.workspace ? path.resolve(deps.cwd, opts.workspace) : findWorkspace(deps.cwd);
+    const envDb = io.env.MKT_DB;
+    this.dbPath = opts.db ? path.resolve(deps.cwd, opts.db) : envDb ? path.resolve(deps.cwd, envDb) : defaultDbPath(this.workspace);
+    this.json = Boolean(opts.json);
+    this.verbose = Boolean(opts.verbose);
+    this.tty = Boolean(io.stderr.isTTY);
+    this.interactive = io.stdinIsTTY && Boolean(io.stdout.isTTY) && !io.env.CI;
+    const colourWanted = opts.color !== false && !io.env.NO_COLOR && this.tty;
+    this.colour = makeColour(colourWanted);
+  }
+
+  get prompter(): Prompter {
+    return this.deps.prompter;
+  }
+
+  now(): Date {
+    return this.deps.now();
+  }
+
+  /** The store, opened on first use (commands that do not need it never open it). */
+  async store(): Promise<Store> {
+    if (!this.storeHandle) {
+      const { openStore } = await import('../db/open.js');
+      this.storeHandle = openStore(this.dbPath);
+    }
+    return this.storeHandle;
+  }
+
+  close(): void {
+    this.storeHandle?.close();
+    this.storeHandle = undefined;
+  }
+
+  /** Prints a command's result: the value as one JSON document with --json, else the human text. */
+  result<T>(value: T, human: (v: T) => string): void {
+    const text = this.json ? JSON.stringify(value, null, 2) + '\n' : human(value);
+    this.io.stdout.write(redact(text));
+  }
+
+  /** Talk for a person (progress, hints): stderr, never stdout. */
+  info(message: string): void {
+    this.io.stderr.write(redact(message.endsWith('\n') ? message : message + '\n'));
+  }
+
+  warn(message: string): void {
+    this.info(`${this.colour.yellow('warning:')} ${message}`);
+  }
+
+  debug(message: string): void {
+    if (this.verbose) this.info(this.colour.dim(message));
+  }
+}

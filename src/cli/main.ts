@@ -1,0 +1,100 @@
+import { Command, CommanderError, Option } from 'commander';
+import { MktError, UsageError } from '../errors.js';
+import { EXIT, exitCodeFor } from '../output/exit-codes.js';
+import { processIo, type Io } from '../output/io.js';
+import { redact } from '../output/redact.js';
+import { registerCommands } from './commands.js';
+import { inquirerPrompter, noPrompter, type Prompter } from './prompter.js';
+import { makeActionFactory } from './run.js';
+import type { CliContext } from './context.js';
+
+export interface MainDeps {
+  prompter?: Prompter;
+  now?: () => Date;
+  cwd?: string;
+}
+
+function clockFrom(env: NodeJS.ProcessEnv): () => Date {
+  const fixed = env.MKT_NOW;
+  if (fixed) {
+    const t = Date.parse(fixed);
+    if (!Number.isNaN(t)) return () => new Date(t);
+  }
+  return () => new Date();
+}
+
+export function buildProgram(io: Io, deps: Required<MainDeps>, state: { exitCode: number; ctx?: CliContext }): Command {
+  const program = new Command('mkt')
+    .description('Marketing campaign operations: email, SMS and WhatsApp from the command line')
+    .version('0.1.0', '-V, --version')
+    .option('-w, --workspace <dir>', 'workspace folder (default: nearest folder upward holding providers.yaml, else the current folder)')
+    .option('--db <path>', 'database file (default: <workspace>/.mkt/mkt.db, or MKT_DB)')
+    .option('--json', 'print the result as one JSON document on stdout')
+    .addOption(new Option('--no-color', 'no colours in output'))
+    .option('-v, --verbose', 'more detail on stderr')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // commander's own usage errors are reported by main in the common error format
+      outputError: () => {},
+    });
+  program.exitOverride();
+  const action = makeActionFactory(io, deps, state);
+  registerCommands(program, action);
+  // exitOverride must be set on every subcommand so that none of them exits the process
+  const override = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
+    cmd.commands.forEach(override);
+  };
+  program.commands.forEach(override);
+  return program;
+}
+
+/** Prints an error in the common format: JSON on stderr with --json, else one readable line (+ hint). */
+function reportError(io: Io, error: unknown, json: boolean, verbose: boolean): void {
+  const known = error instanceof MktError;
+  const payload = known
+    ? (error as MktError).toJSON()
+    : { code: 'internal', message: error instanceof Error ? error.message : String(error), hint: 'this is a bug in mkt; please report it with --verbose output' };
+  if (json) {
+    io.stderr.write(redact(JSON.stringify({ error: payload }) + '\n'));
+  } else {
+    let text = `mkt: ${payload.message}\n`;
+    if (payload.hint) text += `  hint: ${payload.hint}\n`;
+    if (verbose && error instanceof Error && error.stack && !known) text += error.stack + '\n';
+    if (verbose && error instanceof Error && error.cause instanceof Error) text += `  cause: ${error.cause.message}\n`;
+    io.stderr.write(redact(text));
+  }
+}
+
+/** Runs the CLI and returns the exit code. Never exits the process itself. */
+export async function main(argv: string[], io: Io = processIo(), deps: MainDeps = {}): Promise<number> {
+  const interactive = io.stdinIsTTY && Boolean(io.stdout.isTTY) && !io.env.CI;
+  const full: Required<MainDeps> = {
+    prompter: deps.prompter ?? (interactive ? inquirerPrompter() : noPrompter()),
+    now: deps.now ?? clockFrom(io.env),
+    cwd: deps.cwd ?? process.cwd(),
+  };
+  const state: { exitCode: number; ctx?: CliContext } = { exitCode: EXIT.ok };
+  const program = buildProgram(io, full, state);
+  const json = argv.includes('--json');
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return EXIT.ok;
+    }
+    await program.parseAsync(argv);
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      const message = error.message.replace(/^error: /, '');
+      reportError(io, new UsageError(message, { code: 'usage', hint: 'run with --help for usage' }), json, verbose);
+      return EXIT.usage;
+    }
+    reportError(io, error, json, verbose);
+    return exitCodeFor(error);
+  }
+}

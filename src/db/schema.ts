@@ -1,0 +1,143 @@
+/**
+ * The store's schema. Times are integer milliseconds since the epoch (UTC) so that
+ * comparisons and ranges are plain integer SQL; booleans are 0/1.
+ * Changing this file means running `npm run db:generate` and committing the new migration.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    externalId: text('external_id'),
+    email: text('email'),
+    phone: text('phone'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    country: text('country'),
+    timezone: text('timezone'),
+    locale: text('locale'),
+    lifetimeValue: real('lifetime_value'),
+    orderCount: integer('order_count'),
+    lastOrderAt: integer('last_order_at'),
+    createdAt: integer('created_at').notNull(),
+    emailOptIn: integer('email_opt_in').notNull().default(0),
+    smsOptIn: integer('sms_opt_in').notNull().default(0),
+    whatsappOptIn: integer('whatsapp_opt_in').notNull().default(0),
+    attributes: text('attributes').notNull().default('{}'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('customers_external_id_uq').on(t.externalId).where(sql`external_id IS NOT NULL`),
+    index('customers_email_idx').on(t.email),
+    index('customers_phone_idx').on(t.phone),
+  ],
+);
+
+/** Addresses that must never be sent to on a channel. `address` is in normalised form. */
+export const suppressions = sqliteTable(
+  'suppressions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    channel: text('channel').notNull(), // email | sms | whatsapp
+    address: text('address').notNull(),
+    reason: text('reason').notNull(), // unsubscribed | bounced | complained | stop_keyword | manual
+    source: text('source'), // where it came from: cli, import, serve, feedback, provider code …
+    note: text('note'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('suppressions_channel_address_uq').on(t.channel, t.address)],
+);
+
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    channel: text('channel').notNull(),
+    segment: text('segment').notNull(),
+    provider: text('provider').notNull(),
+    template: text('template').notNull(),
+    // draft | prepared | sending | paused | completed | cancelled
+    state: text('state').notNull().default('draft'),
+    scheduleAt: integer('schedule_at'),
+    throttle: text('throttle'),
+    settings: text('settings').notNull().default('{}'), // JSON: further per-campaign options
+    plan: text('plan'), // JSON of the last prepare's plan
+    planHash: text('plan_hash'),
+    pauseReason: text('pause_reason'),
+    // One sender process at a time: the lease holder and when its lease runs out.
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    preparedAt: integer('prepared_at'),
+    startedAt: integer('started_at'),
+    completedAt: integer('completed_at'),
+  },
+  (t) => [uniqueIndex('campaigns_name_uq').on(t.name), index('campaigns_state_schedule_idx').on(t.state, t.scheduleAt)],
+);
+
+/**
+ * The send ledger: one row per recipient of a campaign, the single source of truth about
+ * who was sent what. States: pending → sending → sent | failed | unknown | pending (retry);
+ * pending → skipped. `sending` is committed before the provider is called.
+ */
+export const campaignRecipients = sqliteTable(
+  'campaign_recipients',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    customerId: integer('customer_id').notNull(),
+    address: text('address').notNull(), // normalised address for the campaign's channel
+    state: text('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    sender: text('sender'),
+    providerMessageId: text('provider_message_id'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    nextAttemptAt: integer('next_attempt_at'), // pending rows wait until this time (retry, quiet hours)
+    claimedAt: integer('claimed_at'),
+    sentAt: integer('sent_at'),
+    updatedAt: integer('updated_at').notNull(),
+    // Delivery feedback after the send: delivered | bounced | complained | read | failed …
+    deliveryStatus: text('delivery_status'),
+    deliveryAt: integer('delivery_at'),
+  },
+  (t) => [
+    uniqueIndex('campaign_recipients_campaign_address_uq').on(t.campaignId, t.address),
+    index('campaign_recipients_claim_idx').on(t.campaignId, t.state, t.nextAttemptAt),
+    index('campaign_recipients_provider_id_idx').on(t.providerMessageId),
+    index('campaign_recipients_customer_idx').on(t.customerId, t.sentAt),
+  ],
+);
+
+/** Raw provider feedback (bounces, complaints, status callbacks, inbound keywords), kept for audit. */
+export const feedbackEvents = sqliteTable(
+  'feedback_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    source: text('source').notNull(), // ses | twilio | meta | import
+    kind: text('kind').notNull(), // delivery | bounce | complaint | status | inbound …
+    providerMessageId: text('provider_message_id'),
+    address: text('address'),
+    payload: text('payload').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('feedback_events_provider_id_idx').on(t.providerMessageId)],
+);
+
+/** Per-sender daily counts, so that daily caps survive restarts. */
+export const senderUsage = sqliteTable(
+  'sender_usage',
+  {
+    provider: text('provider').notNull(),
+    sender: text('sender').notNull(),
+    day: text('day').notNull(), // UTC date YYYY-MM-DD
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
+);

@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, cliEnv } from '../support/cli.js';
+
+const HEAVY = ['/node_modules/mjml', '/node_modules/@aws-sdk/', '/node_modules/twilio/', '/node_modules/@inquirer/', '/node_modules/liquidjs/'];
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-startup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function loadedBy(args: string[]): { code: number; modules: string[] } {
+  const trace = path.join(dir, `trace-${args.join('_').replace(/\W/g, '')}.txt`);
+  const r = spawnSync(process.execPath, ['--import', path.join(ROOT, 'test/support/load-trace.mjs'), BIN, ...args], {
+    env: cliEnv({ MKT_LOAD_TRACE: trace, MKT_DB: path.join(dir, 'mkt.db') }),
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  return { code: r.status ?? -1, modules: readFileSync(trace, 'utf8').split('\n').filter(Boolean) };
+}
+
+describe('start-up stays light', () => {
+  it.each([[['--help']], [['customers', 'count']], [['customers', 'count', '--json']]])('%j loads no heavy library', (args) => {
+    const { code, modules } = loadedBy(args);
+    expect(code).toBe(0);
+    // the trace works: it saw our own entry and commander
+    expect(modules.some((m) => m.includes('/dist/cli/main.js'))).toBe(true);
+    expect(modules.some((m) => m.includes('/node_modules/commander/'))).toBe(true);
+    const heavy = modules.filter((m) => HEAVY.some((h) => m.includes(h)));
+    expect(heavy).toEqual([]);
+  });
+});
