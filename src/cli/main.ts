@@ -14,13 +14,15 @@ export interface MainDeps {
   cwd?: string;
 }
 
+/**
+ * The wall clock. MKT_NOW sets where it starts (reproducible runs and tests); it still
+ * advances from there, because pacing, retries and leases need time to pass.
+ */
 function clockFrom(env: NodeJS.ProcessEnv): () => Date {
-  const fixed = env.MKT_NOW;
-  if (fixed) {
-    const t = Date.parse(fixed);
-    if (!Number.isNaN(t)) return () => new Date(t);
-  }
-  return () => new Date();
+  const start = env.MKT_NOW ? Date.parse(env.MKT_NOW) : NaN;
+  if (Number.isNaN(start)) return () => new Date();
+  const t0 = performance.now();
+  return () => new Date(start + Math.floor(performance.now() - t0));
 }
 
 export function buildProgram(io: Io, deps: Required<MainDeps>, state: { exitCode: number; ctx?: CliContext }): Command {
