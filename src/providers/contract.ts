@@ -94,6 +94,11 @@ export interface WhatsAppMessage {
   text: string;
   meta: MetaTemplatePayload;
   twilio: { contentSid?: string; contentVariables: string };
+  /**
+   * Send `text` as a free-form session message instead of the template (only inside WhatsApp's
+   * 24-hour customer-service window; used by `mkt provider test --text`).
+   */
+  freeform?: boolean;
   ref: MessageRef;
 }
 

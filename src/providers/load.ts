@@ -1,0 +1,358 @@
+/**
+ * providers.yaml: parse, check secrets are `${ENV_VAR}` references, resolve them, validate each
+ * entry against its type's schema, and report every problem as `providers.yaml:line:col` with
+ * the YAML path. Values of secret fields never appear in a message.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { CHANNELS } from '../channels.js';
+import { ConfigError, InputError } from '../errors.js';
+import { registerSecret } from '../output/redact.js';
+import { didYouMean } from '../util/suggest.js';
+import { tryParseRate } from '../util/rate.js';
+import { PROVIDER_TYPES, PROVIDER_TYPE_NAMES } from './registry.js';
+import type { ProviderTypeSpec } from './spec.js';
+import type { ProviderConfig, SenderConfig } from './types.js';
+
+export const PROVIDERS_FILE = 'providers.yaml';
+
+type Path = Array<string | number>;
+
+/** A whole-value environment reference: the only form a secret may take. */
+const SECRET_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+const ANY_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+const rateSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const rate = tryParseRate(String(v));
+  if (!rate) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a rate: write it like 50/s, 600/m or 10000/h` });
+    return z.NEVER;
+  }
+  return rate;
+});
+
+const SENDER_KEYS = ['address', 'number', 'phone_number_id', 'id'] as const;
+const senderId = z.union([z.string().min(1), z.number()]).transform(String);
+const senderSchema = z.union([
+  senderId,
+  z.strictObject({
+    address: senderId.optional(),
+    number: senderId.optional(),
+    phone_number_id: senderId.optional(),
+    id: senderId.optional(),
+    weight: z.number().positive().default(1),
+    rate: rateSchema.optional(),
+    daily_cap: z.int().positive().optional(),
+  }),
+]);
+
+const baseShape = {
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name is 1-64 letters, digits, ".", "_" or "-"'),
+  type: z.string(),
+  channel: z.enum(CHANNELS),
+  rate: rateSchema.optional(),
+  concurrency: z.int().min(1).max(1024).optional(),
+  senders: z.array(senderSchema).optional(),
+};
+const BASE_KEYS = new Set(Object.keys(baseShape));
+
+/** One entry as `provider list` shows it: no env resolution, secrets masked. */
+export interface ProviderSummary {
+  name: string;
+  type: string;
+  channel: string;
+  senders: Array<{ id: string; weight: number; rate?: string; dailyCap?: number }>;
+  rate?: string;
+  concurrency?: number;
+  settings: Record<string, unknown>;
+  source: string;
+}
+
+interface Problem {
+  at: string;
+  path: string;
+  message: string;
+  code: 'invalid' | 'env_missing' | 'literal_secret';
+}
+
+class SourceFile {
+  readonly problems: Problem[] = [];
+  constructor(
+    readonly display: string,
+    readonly doc: Document,
+    readonly lines: LineCounter,
+  ) {}
+
+  /** `providers.yaml:line:col` of the deepest node along `p` (the key itself with `atKey`). */
+  where(p: Path, atKey = false): string {
+    let node: unknown = this.doc.contents;
+    let offset = (node as { range?: number[] } | null)?.range?.[0] ?? 0;
+    for (const seg of p) {
+      if (isMap(node)) {
+        const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg));
+        if (!pair) break;
+        const key = pair.key as { range?: number[] };
+        const value = pair.value as { range?: number[] } | null;
+        offset = (atKey && seg === p[p.length - 1] ? key.range?.[0] : (value?.range?.[0] ?? key.range?.[0])) ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+        node = node.items[seg];
+        offset = (node as { range?: number[] }).range?.[0] ?? offset;
+      } else break;
+    }
+    const { line, col } = this.lines.linePos(offset);
+    return `${this.display}:${line}:${col}`;
+  }
+
+  add(p: Path, message: string, code: Problem['code'] = 'invalid', atKey = false): void {
+    this.problems.push({ at: this.where(p, atKey), path: formatPath(p), message, code });
+  }
+}
+
+export function formatPath(p: Path): string {
+  return p.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function throwProblems(file: SourceFile): void {
+  const ps = file.problems;
+  if (ps.length === 0) return;
+  const line = (p: Problem) => `${p.at}: ${p.path ? p.path + ': ' : ''}${p.message}`;
+  const single = ps.length === 1 ? ps[0]! : undefined;
+  const code = single?.code === 'env_missing' ? 'env_missing' : single?.code === 'literal_secret' ? 'literal_secret' : 'providers_invalid';
+  const message = single ? line(single) : `${file.display} has ${ps.length} problems:\n` + ps.map((p) => '  ' + line(p)).join('\n');
+  const hint =
+    code === 'env_missing'
+      ? 'set the environment variable before running mkt'
+      : code === 'literal_secret'
+        ? 'put the secret in an environment variable and write `${NAME}` in providers.yaml'
+        : 'see README "Providers" for the shape of providers.yaml';
+  throw new ConfigError(code, message, { hint, details: { problems: ps } });
+}
+
+/** Big integers (phone-number ids) keep every digit: they become strings, small ones numbers. */
+function fromBigInts(value: unknown): unknown {
+  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (Array.isArray(value)) return value.map(fromBigInts);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromBigInts(v)]));
+  return value;
+}
+
+async function readSource(workspace: string): Promise<{ file: SourceFile; entries: unknown[] }> {
+  const full = path.join(workspace, PROVIDERS_FILE);
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ConfigError('providers_missing', `no ${PROVIDERS_FILE} in ${workspace}`, { hint: 'create one (see README "Providers"), or pass --workspace' });
+    }
+    throw new ConfigError('providers_unreadable', `cannot read ${full}: ${(e as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+  const file = new SourceFile(PROVIDERS_FILE, doc, lines);
+  for (const err of doc.errors) {
+    const { line, col } = lines.linePos(err.pos[0]);
+    file.problems.push({ at: `${PROVIDERS_FILE}:${line}:${col}`, path: '', message: `YAML: ${err.message.split('\n')[0]}`, code: 'invalid' });
+  }
+  throwProblems(file);
+  const root = fromBigInts(doc.toJS()) as unknown;
+  if (root === null || root === undefined) return { file, entries: [] };
+  if (typeof root !== 'object' || Array.isArray(root)) file.add([], 'expected a mapping with a `providers:` list');
+  else {
+    const r = root as Record<string, unknown>;
+    for (const key of Object.keys(r)) if (key !== 'providers') file.add([key], `unknown key "${key}"${didYouMean(key, ['providers'])}`, 'invalid', true);
+    if (r.providers === undefined || r.providers === null) return { file, entries: [] };
+    if (!Array.isArray(r.providers)) file.add(['providers'], 'expected a list of providers');
+  }
+  throwProblems(file);
+  return { file, entries: ((root as Record<string, unknown>).providers as unknown[]) ?? [] };
+}
+
+/** Replaces `${VAR}` in every string; secret fields must be exactly one reference. */
+function resolveEnv(file: SourceFile, base: Path, value: unknown, here: Path, secrets: Set<string>, env: NodeJS.ProcessEnv | undefined): unknown {
+  const key = JSON.stringify(here);
+  if (typeof value === 'string') {
+    const secret = secrets.has(key);
+    if (secret && !SECRET_REF.test(value)) {
+      file.add([...base, ...here], 'a secret must be an ${ENV_VAR} reference, not a literal value', 'literal_secret');
+      return undefined;
+    }
+    if (!env) return value;
+    const out = value.replace(ANY_REF, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined || v === '') {
+        file.add([...base, ...here], `environment variable ${name} is not set`, 'env_missing');
+        return '';
+      }
+      return v;
+    });
+    if (secret) registerSecret(out);
+    return out;
+  }
+  if (secrets.has(key) && value !== undefined && value !== null) {
+    file.add([...base, ...here], 'a secret must be an ${ENV_VAR} reference, not a literal value', 'literal_secret');
+    return undefined;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnv(file, base, v, [...here, i], secrets, env));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnv(file, base, v, [...here, k], secrets, env)]));
+  }
+  return value;
+}
+
+function addZodIssues(file: SourceFile, base: Path, error: z.ZodError): void {
+  for (const issue of error.issues) {
+    const p = [...base, ...(issue.path as Path)];
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) file.add([...p, k], `unknown key "${k}"`, 'invalid', true);
+    } else if (issue.code === 'invalid_union' && p[p.length - 2] === 'senders') {
+      file.add(p, 'a sender is an address / number / id, or a mapping like { address: …, weight: 2, rate: 5/s, daily_cap: 1000 }');
+    } else {
+      file.add(p, issue.message.replace(/^Invalid input: /, ''));
+    }
+  }
+}
+
+function toSenders(file: SourceFile, base: Path, raw: unknown[] | undefined, implied: string[]): SenderConfig[] {
+  if (!raw || raw.length === 0) {
+    if (implied.length > 0) return implied.map((id) => ({ id, weight: 1 }));
+    file.add([...base, 'senders'], 'at least one sender is needed', 'invalid', true);
+    return [];
+  }
+  const seen = new Set<string>();
+  return raw.map((s, i) => {
+    let sender: SenderConfig;
+    if (typeof s === 'string') sender = { id: s, weight: 1 };
+    else {
+      const o = s as { weight: number; rate?: SenderConfig['rate']; daily_cap?: number } & Record<string, string | undefined>;
+      const ids = SENDER_KEYS.filter((k) => o[k] !== undefined);
+      if (ids.length !== 1) file.add([...base, 'senders', i], `a sender needs exactly one of ${SENDER_KEYS.join(', ')}`);
+      sender = { id: o[ids[0] ?? 'id'] ?? '', weight: o.weight, ...(o.rate ? { rate: o.rate } : {}), ...(o.daily_cap ? { dailyCap: o.daily_cap } : {}) };
+    }
+    if (seen.has(sender.id)) file.add([...base, 'senders', i], `sender "${sender.id}" is listed twice`);
+    seen.add(sender.id);
+    return sender;
+  });
+}
+
+interface ReadOptions {
+  /** Resolve `${ENV}` references and validate type-specific settings: for all entries, or one name. */
+  resolve: 'all' | 'none' | { only: string };
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Checked {
+  configs: ProviderConfig[];
+  summaries: ProviderSummary[];
+}
+
+async function readProviders(workspace: string, opts: ReadOptions): Promise<Checked> {
+  const { file, entries } = await readSource(workspace);
+  const configs: ProviderConfig[] = [];
+  const summaries: ProviderSummary[] = [];
+  const names = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    const base: Path = ['providers', i];
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      file.add(base, 'expected a mapping with name, type, channel and senders');
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const spec: ProviderTypeSpec | undefined = typeof e.type === 'string' ? PROVIDER_TYPES[e.type] : undefined;
+    if (!spec) {
+      if (e.type === undefined) file.add(base, 'missing key "type"');
+      else file.add([...base, 'type'], `unknown provider type "${String(e.type)}"${didYouMean(String(e.type), PROVIDER_TYPE_NAMES)}; known: ${PROVIDER_TYPE_NAMES.join(', ')}`);
+      return;
+    }
+    if (typeof e.name === 'string') {
+      const first = names.get(e.name);
+      if (first !== undefined) file.add([...base, 'name'], `provider name "${e.name}" is already used by providers[${first}]`);
+      else names.set(e.name, i);
+    }
+    const wanted = opts.resolve === 'all' || (typeof opts.resolve === 'object' && opts.resolve.only === e.name);
+    const secretKeys = new Set(spec.secretPaths(e).map((p) => JSON.stringify(p)));
+    const resolved = resolveEnv(file, base, e, [], secretKeys, wanted ? (opts.env ?? {}) : undefined) as Record<string, unknown>;
+
+    // Without resolution only the common keys are checked (type-specific values may be references).
+    const schema = wanted ? z.strictObject({ ...baseShape, ...spec.settings }) : z.object(baseShape);
+    const parsed = schema.safeParse(resolved);
+    if (!parsed.success) {
+      addZodIssues(file, base, parsed.error);
+      return;
+    }
+    const data = parsed.data as Record<string, unknown> & z.infer<z.ZodObject<typeof baseShape>>;
+    if (!spec.channels.includes(data.channel)) {
+      file.add([...base, 'channel'], `a ${spec.type} provider sends ${spec.channels.join(' or ')}, not ${data.channel}`);
+    }
+    if (wanted) spec.refine?.(resolved, (p, message) => file.add([...base, ...p], message, 'invalid', true));
+    const senders = toSenders(file, base, data.senders as unknown[] | undefined, spec.impliedSenders?.(resolved) ?? []);
+    const { line, col } = file.lines.linePos((file.doc.getIn(base, true) as { range?: number[] } | undefined)?.range?.[0] ?? 0);
+    const source = `${PROVIDERS_FILE}:${line}:${col}`;
+    const settings = Object.fromEntries(Object.entries(data).filter(([k]) => !BASE_KEYS.has(k)));
+    const masked = Object.fromEntries(
+      Object.entries(e)
+        .filter(([k]) => !BASE_KEYS.has(k))
+        .map(([k, v]) => [k, maskSecrets(v, [k], secretKeys)]),
+    );
+    summaries.push({
+      name: data.name,
+      type: spec.type,
+      channel: data.channel,
+      senders: senders.map((s) => ({ id: s.id, weight: s.weight, ...(s.rate ? { rate: s.rate.text } : {}), ...(s.dailyCap ? { dailyCap: s.dailyCap } : {}) })),
+      ...(data.rate ? { rate: data.rate.text } : {}),
+      ...(data.concurrency ? { concurrency: data.concurrency } : {}),
+      settings: masked,
+      source,
+    });
+    if (wanted) {
+      configs.push({
+        name: data.name,
+        type: spec.type,
+        channel: data.channel,
+        ...(data.rate ? { rate: data.rate } : {}),
+        ...(data.concurrency ? { concurrency: data.concurrency } : {}),
+        senders,
+        settings,
+        source,
+      });
+    }
+  });
+  throwProblems(file);
+  return { configs, summaries };
+}
+
+function maskSecrets(value: unknown, here: Path, secrets: Set<string>): unknown {
+  if (secrets.has(JSON.stringify(here))) return '***';
+  if (Array.isArray(value)) return value.map((v, i) => maskSecrets(v, [...here, i], secrets));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, [...here, k], secrets)]));
+  return value;
+}
+
+/** Every provider, validated, secrets resolved (registered for redaction). Throws ConfigError (78). */
+export async function loadProviders(workspace: string, env: NodeJS.ProcessEnv): Promise<ProviderConfig[]> {
+  return (await readProviders(workspace, { resolve: 'all', env })).configs;
+}
+
+/**
+ * One provider by name. The whole file must be well-formed, but only this entry's environment
+ * variables need to be set. Unknown name: InputError (65) with a did-you-mean.
+ */
+export async function getProviderConfig(workspace: string, env: NodeJS.ProcessEnv, name: string): Promise<ProviderConfig> {
+  const { configs, summaries } = await readProviders(workspace, { resolve: { only: name }, env });
+  const found = configs.find((c) => c.name === name);
+  if (!found) {
+    const known = summaries.map((s) => s.name);
+    throw new InputError('provider_not_found', `no provider named "${name}" in ${PROVIDERS_FILE}${didYouMean(name, known)}`, {
+      hint: known.length ? `known providers: ${known.join(', ')}` : `${PROVIDERS_FILE} lists no providers`,
+    });
+  }
+  return found;
+}
+
+/** The providers as `provider list` shows them: common keys validated, secrets as `***`, no env needed. */
+export async function listProviders(workspace: string): Promise<ProviderSummary[]> {
+  return (await readProviders(workspace, { resolve: 'none' })).summaries;
+}
