@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ActionFactory } from './run.js';
 import { registerCustomers } from './customers.js';
+import { registerSegment } from './segment.js';
 
 /**
  * Every command group. A group module only imports what its commands need to be described;
@@ -9,4 +10,5 @@ import { registerCustomers } from './customers.js';
  */
 export function registerCommands(program: Command, action: ActionFactory): void {
   registerCustomers(program, action);
+  registerSegment(program, action);
 }
