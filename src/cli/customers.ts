@@ -1,8 +1,35 @@
-import type { Command } from 'commander';
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import { renderFields, renderTable } from '../output/table.js';
-import { positiveInt } from './options.js';
+import type { CliContext } from './context.js';
+import { collect, nonNegativeInt, positiveInt } from './options.js';
 import type { ActionFactory } from './run.js';
+
+interface ImportFlags {
+  format?: 'csv' | 'json' | 'jsonl';
+  delimiter?: string;
+  map?: string[];
+  defaultCountry?: string;
+  rejects?: string;
+  strict?: boolean;
+  dryRun?: boolean;
+}
+
+/** `--delimiter` accepts the character itself or a name for the awkward ones. */
+function delimiterOption(value: string): string {
+  const named: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
+  const d = named[value.toLowerCase()] ?? value;
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') throw new InvalidArgumentError('expected one character (or tab, comma, semicolon, pipe)');
+  return d;
+}
+
+/** A path as the user typed it when it resolves the same from here (messages then name it that way). */
+function userPath(ctx: CliContext, file: string): string {
+  return path.resolve(ctx.deps.cwd) === process.cwd() ? file : path.resolve(ctx.deps.cwd, file);
+}
+
+const SHOWN = 20;
 
 export function registerCustomers(program: Command, action: ActionFactory): void {
   const group = program.command('customers').description('the local customer store: import, seed, inspect');
@@ -54,6 +81,62 @@ export function registerCustomers(program: Command, action: ActionFactory): void
             ]),
           ),
         );
+      }),
+    );
+  group
+    .command('import')
+    .description('import customers from a CSV, JSON array or JSON Lines file (one transaction; upserts by external_id, email, phone)')
+    .argument('<file>', 'the file to import')
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'json', 'jsonl']))
+    .option('--delimiter <char>', 'CSV delimiter (default: detected among , ; tab |)', delimiterOption)
+    .option('--map <mapping>', '"Source Column=field" (or =attributes.<name>, or =- to skip); repeatable', collect, [])
+    .option('--default-country <code>', 'country (ISO 3166 alpha-2) for phone numbers of rows without one')
+    .option('--rejects <file>', 'write rejected rows (line, reason, row) to this CSV file')
+    .option('--strict', 'fail the whole import on any warning or rejected row')
+    .option('--dry-run', 'validate and report; write nothing')
+    .action(
+      action<ImportFlags>(async (ctx, [file], opts) => {
+        const { importCustomers } = await import('../customers/import/index.js');
+        const { parseColumnMap } = await import('../customers/fields.js');
+        const name = userPath(ctx, file!);
+        const result = await importCustomers(await ctx.store(), {
+          file: name,
+          format: opts.format,
+          delimiter: opts.delimiter,
+          map: parseColumnMap(opts.map ?? []),
+          defaultCountry: opts.defaultCountry,
+          strict: opts.strict,
+          dryRun: opts.dryRun,
+          rejectsFile: opts.rejects ? userPath(ctx, opts.rejects) : undefined,
+          now: ctx.now(),
+        });
+        if (!ctx.json) {
+          for (const w of result.warning_samples.slice(0, SHOWN)) ctx.warn(`${name}:${w.line}: ${w.reason}`);
+          if (result.warnings > SHOWN) ctx.info(`… and ${result.warnings - SHOWN} more warnings (--json lists the first 100)`);
+          for (const r of result.rejects.slice(0, SHOWN)) ctx.info(`${ctx.colour.red('rejected:')} ${name}:${r.line}: ${r.reason}`);
+          if (result.rejected > SHOWN) ctx.info(`… and ${result.rejected - SHOWN} more rejected rows${opts.rejects ? '' : ' (--rejects <file> writes them all)'}`);
+        }
+        ctx.result(result, (r) => {
+          const counts = `read ${r.read}, inserted ${r.inserted}, updated ${r.updated}, unchanged ${r.unchanged}, rejected ${r.rejected}, warnings ${r.warnings}`;
+          return opts.dryRun ? `dry run, nothing written: ${counts}\n` : `imported ${name}: ${counts}\n`;
+        });
+      }),
+    );
+
+  group
+    .command('seed')
+    .description('add deterministic demo customers (same seed and MKT_NOW: same rows)')
+    .option('--count <n>', 'how many customers', positiveInt, 1000)
+    .option('--seed <s>', 'random seed', nonNegativeInt, 1)
+    .option('--replace', 'delete all customers first')
+    .action(
+      action<{ count: number; seed: number; replace?: boolean }>(async (ctx, _args, opts) => {
+        const { seedCustomers } = await import('../customers/seed.js');
+        const result = seedCustomers(await ctx.store(), { count: opts.count, seed: opts.seed, now: ctx.now(), replace: opts.replace });
+        ctx.result(result, (r) => {
+          const removed = r.deleted > 0 ? `removed ${r.deleted} customers, then ` : '';
+          return `${removed}seeded ${r.inserted} demo customers (seed ${r.seed}${r.skipped > 0 ? `; ${r.skipped} already present` : ''})\n`;
+        });
       }),
     );
 }

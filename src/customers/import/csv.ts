@@ -1,0 +1,145 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse, type CsvError } from 'csv-parse';
+import { lfOnly, malformed, readText } from './text.js';
+import type { RawRow, Source } from './source.js';
+
+/** Delimiters recognised by detection, in order of preference on a tie. */
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+
+/**
+ * The delimiter of a CSV file from its header line: the candidate that occurs most often outside
+ * quotes (a header names several columns, so the real delimiter appears there most). A tie or no
+ * candidate at all (a one-column file) goes to the earlier candidate in `CSV_DELIMITERS`.
+ */
+export function detectDelimiter(headerLine: string): string {
+  const counts = new Map<string, number>(CSV_DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best: string = CSV_DELIMITERS[0];
+  for (const d of CSV_DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  return best;
+}
+
+/**
+ * Where the quoted field that is never closed starts. The parser only reports where the file
+ * ended; the user needs the line where the opening quote is. Runs only on that error path.
+ */
+export async function findUnclosedQuote(file: string, delimiter: string): Promise<number | undefined> {
+  let line = 1;
+  let quoted = false;
+  let fieldStart = true;
+  let maybeClose = false; // inside quotes, saw `"`: closing, unless the next char is `"` (escaped)
+  let openedAt = 0;
+  for await (const chunk of lfOnly(readText(file))) {
+    for (let i = 0; i < chunk.length; i++) {
+      const ch = chunk[i];
+      if (maybeClose) {
+        maybeClose = false;
+        if (ch === '"') continue;
+        quoted = false;
+      }
+      if (quoted) {
+        if (ch === '"') maybeClose = true;
+        else if (ch === '\n') line++;
+        continue;
+      }
+      if (ch === '"' && fieldStart) {
+        quoted = true;
+        openedAt = line;
+        fieldStart = false;
+      } else if (ch === delimiter) fieldStart = true;
+      else if (ch === '\n') {
+        line++;
+        fieldStart = true;
+      } else fieldStart = false;
+    }
+  }
+  return quoted && !maybeClose ? openedAt : undefined;
+}
+
+function newlines(cells: string[]): number {
+  let n = 0;
+  for (const cell of cells) {
+    if (cell.length === 0 || !cell.includes('\n')) continue;
+    for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) n++;
+  }
+  return n;
+}
+
+/**
+ * Opens a CSV file for streaming: header row first, delimiter detected from it unless given.
+ * Handles a UTF-8 BOM, CRLF line ends and newlines inside quoted fields; every row carries the
+ * line it starts on. Unterminated quotes and other syntax errors throw `import_malformed`.
+ */
+export async function openCsv(file: string, delimiter?: string): Promise<Source> {
+  const chunks = lfOnly(readText(file))[Symbol.asyncIterator]();
+  // read just enough to see the header line
+  let head = '';
+  let ended = false;
+  while (!head.includes('\n')) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head += next.value;
+  }
+  const headerLine = head.slice(0, head.includes('\n') ? head.indexOf('\n') : undefined);
+  if (headerLine.trim() === '') throw malformed({ file, line: 1 }, 'no header row (the first line is empty)');
+  const sep = delimiter ?? detectDelimiter(headerLine);
+
+  async function* all(): AsyncGenerator<string> {
+    yield head;
+    if (ended) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+
+  const parser = parse({
+    delimiter: sep,
+    info: true,
+    bom: false, // removed by readText
+    skip_empty_lines: true,
+    relax_column_count: true, // a short or long row is rejected by the import, not fatal
+    relax_quotes: true, // a stray quote inside an unquoted value is just a character
+    record_delimiter: '\n',
+  });
+  const feeding = pipeline(Readable.from(all()), parser);
+  feeding.catch(() => {}); // the same error surfaces through the iteration below
+
+  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
+  const headerRecord = await nextRecord();
+  if (!headerRecord) throw malformed({ file, line: 1 }, 'no header row');
+  const header = headerRecord.record.map((h) => h.trim());
+
+  async function nextRecord(): Promise<{ record: string[]; info: { lines: number } } | undefined> {
+    try {
+      const r = await records.next();
+      return r.done ? undefined : r.value;
+    } catch (error) {
+      const csv = error as CsvError & { lines?: number };
+      if (csv.code === 'CSV_QUOTE_NOT_CLOSED') {
+        const line = (await findUnclosedQuote(file, sep)) ?? csv.lines;
+        throw malformed({ file, line }, 'unterminated quoted field (a " that is never closed)');
+      }
+      if (typeof csv.code === 'string' && csv.code.startsWith('CSV_')) {
+        throw malformed({ file, line: csv.lines }, csv.message.replace(/^[^:]*:\s*/, '').replace(/ at line \d+/, ''));
+      }
+      throw error;
+    }
+  }
+
+  async function* rows(): AsyncGenerator<RawRow> {
+    try {
+      for (let r = await nextRecord(); r; r = await nextRecord()) {
+        yield { line: r.info.lines - newlines(r.record), cells: r.record };
+      }
+    } finally {
+      parser.destroy(); // stopped early (e.g. --strict): release the file
+    }
+  }
+  return { header, rows: rows() };
+}
