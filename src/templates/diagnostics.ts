@@ -1,0 +1,42 @@
+import { InputError, formatPosition } from '../errors.js';
+
+/** One problem found in a template file; line and col are 1-based positions in that file. */
+export interface Diagnostic {
+  file: string;
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+/**
+ * Collects every problem of a load or validation run, so `template validate` can report them
+ * all at once while `loadTemplate` refuses on the first run that found any error.
+ */
+export class Diagnostics {
+  readonly errors: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+
+  error(file: string, message: string, line?: number, col?: number): void {
+    this.errors.push(at(file, message, line, col));
+  }
+
+  warn(file: string, message: string, line?: number, col?: number): void {
+    this.warnings.push(at(file, message, line, col));
+  }
+
+  /** Throws an InputError (exit 65) naming the first error at file:line:col when there is any. */
+  throwIfErrors(): void {
+    if (this.errors.length === 0) return;
+    const first = this.errors[0]!;
+    const more = this.errors.length > 1 ? ` (and ${this.errors.length - 1} more; run \`mkt template validate\`)` : '';
+    throw new InputError('template_invalid', `${formatDiagnostic(first)}${more}`, { details: { errors: this.errors } });
+  }
+}
+
+function at(file: string, message: string, line?: number, col?: number): Diagnostic {
+  return { file, ...(line === undefined ? {} : { line }), ...(col === undefined ? {} : { col }), message };
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${formatPosition(d)}: ${d.message}`;
+}
