@@ -274,7 +274,10 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     }
     const wanted = opts.resolve === 'all' || (typeof opts.resolve === 'object' && opts.resolve.only === e.name);
     const secretKeys = new Set(spec.secretPaths(e).map((p) => JSON.stringify(p)));
+    const before = file.problems.length;
     const resolved = resolveEnv(file, base, e, [], secretKeys, wanted ? (opts.env ?? {}) : undefined) as Record<string, unknown>;
+    // a missing or literal secret would only cause follow-on schema complaints about the same field
+    if (file.problems.length > before) return;
 
     // Without resolution only the common keys are checked (type-specific values may be references).
     const schema = wanted ? z.strictObject({ ...baseShape, ...spec.settings }) : z.object(baseShape);
