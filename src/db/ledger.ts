@@ -212,3 +212,15 @@ function skipMessage(reason: SkipReason): string {
       return `not eligible at send time: ${reason}`;
   }
 }
+
+/** Pending rows with their customers, streamed read-only (dry runs render every one of them). */
+export function* pendingWithCustomers(sqlite: Database.Database, campaignId: number): Generator<{ id: number; address: string; customer: CustomerRow }> {
+  const stmt = sqlite.prepare(`
+    SELECT r.id AS rid, r.address AS address, ${CUSTOMER_ROW_COLUMNS}
+    FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
+    WHERE r.campaign_id = ? AND r.state = 'pending' ORDER BY r.id`);
+  for (const row of stmt.iterate(campaignId) as Iterable<CustomerRow & { rid: number; address: string }>) {
+    const { rid, address, ...customer } = row;
+    yield { id: rid, address, customer: customer as CustomerRow };
+  }
+}

@@ -1,0 +1,54 @@
+import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type CampaignRow } from '../db/campaigns.js';
+import { InputError } from '../errors.js';
+import type { CampaignDeps } from './deps.js';
+import { checkReferences } from './references.js';
+import type { CampaignSpec } from './spec.js';
+import { view, type CampaignView } from './view.js';
+
+/** Creates a draft campaign after checking that its segment, provider and template exist and agree. */
+export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Promise<CampaignView> {
+  await checkReferences(deps.workspace, spec);
+  if (findCampaign(deps.store, spec.name)) {
+    throw new InputError('campaign_exists', `a campaign named "${spec.name}" already exists`, { hint: 'pick another --name, or `mkt campaign show` it' });
+  }
+  const row = insertCampaign(
+    deps.store,
+    {
+      name: spec.name,
+      channel: spec.channel,
+      segment: spec.segment,
+      provider: spec.provider,
+      template: spec.template,
+      scheduleAt: spec.schedule ? Date.parse(spec.schedule) : null,
+      throttle: spec.throttle ?? null,
+      settings: spec.distribution ? { distribution: spec.distribution } : {},
+    },
+    deps.now(),
+  );
+  return view(row);
+}
+
+export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): CampaignRow {
+  const row = findCampaign(deps.store, name);
+  if (!row) {
+    const known = allCampaigns(deps.store).map((c) => c.name);
+    throw new InputError('campaign_not_found', `no campaign named "${name}"`, {
+      hint: known.length ? `campaigns: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'create one with `mkt campaign create`',
+    });
+  }
+  return row;
+}
+
+export function listCampaignViews(deps: Pick<CampaignDeps, 'store'>): CampaignView[] {
+  return allCampaigns(deps.store).map(view);
+}
+
+/** Cancels a campaign that has not finished. A running send notices at its next heartbeat and stops claiming. */
+export function cancelCampaign(deps: CampaignDeps, name: string): CampaignView {
+  const row = getCampaign(deps, name);
+  if (row.state === 'completed' || row.state === 'cancelled') {
+    throw new InputError('campaign_finished', `campaign "${name}" is already ${row.state}`);
+  }
+  updateCampaign(deps.store, row.id, { state: 'cancelled', pauseReason: 'cancelled by the operator' }, deps.now());
+  return view(getCampaign(deps, name));
+}

@@ -1,0 +1,26 @@
+import type { Channel } from '../channels.js';
+import type { CampaignRow } from '../db/campaigns.js';
+import { pendingWithCustomers } from '../db/ledger.js';
+import { loadTemplate } from '../templates/index.js';
+import type { CampaignDeps } from './deps.js';
+import { templateVars } from './message.js';
+import { splitTemplateRef } from './references.js';
+
+/** Average SMS segments per message, rendered for the first `sample` recipients of the list. */
+export async function sampleSmsSegments(deps: CampaignDeps, row: CampaignRow, sample = 200): Promise<number | undefined> {
+  const template = await loadTemplate(deps.workspace, splitTemplateRef(row.template).name, { channel: row.channel as Channel, campaign: { name: row.name, id: row.id } });
+  const ctx = { campaign: { name: row.name, id: row.id, channel: row.channel as Channel }, template, now: deps.now };
+  let n = 0;
+  let segments = 0;
+  for (const r of pendingWithCustomers(deps.store.sqlite, row.id)) {
+    try {
+      const out = template.render(templateVars(ctx, r).vars);
+      if (out.channel === 'sms') segments += out.segments;
+      n++;
+    } catch {
+      // a recipient whose message cannot render is reported at send time
+    }
+    if (n >= sample) break;
+  }
+  return n === 0 ? undefined : segments / n;
+}

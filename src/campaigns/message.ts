@@ -1,0 +1,87 @@
+/**
+ * Turns one claimed ledger row into the message a provider sends: personalise the compiled
+ * template for that customer, then wrap it in the channel's message shape with the ref that
+ * providers echo back (tags, callback data) for reconciliation.
+ */
+import type { Channel } from '../channels.js';
+import { toRecord } from '../customers/record.js';
+import type { ClaimedRow } from '../db/ledger.js';
+import type { MessageRef, OutgoingMessage } from '../providers/contract.js';
+import type { CompiledTemplate, Rendered, TemplateVars } from '../templates/contract.js';
+
+export interface UnsubscribeLinks {
+  /** https URL for the body link and List-Unsubscribe (RFC 8058 one-click POST target). */
+  url: string;
+  /** Optional second List-Unsubscribe target. */
+  mailto?: string;
+}
+
+export type UnsubscribeLinker = (r: { campaignId: number; customerId: number; channel: Channel }) => UnsubscribeLinks | undefined;
+
+export interface MessageContext {
+  campaign: { name: string; id: number; channel: Channel };
+  template: CompiledTemplate;
+  unsubscribe?: UnsubscribeLinker;
+  now: () => number;
+}
+
+export function deliveryRef(campaignId: number, recipientId: number, attempt: number): string {
+  return `c${campaignId}_r${recipientId}_a${attempt}`;
+}
+
+export function templateVars(ctx: MessageContext, row: Pick<ClaimedRow, 'customer'>): { vars: TemplateVars; links?: UnsubscribeLinks } {
+  const customer = toRecord(row.customer);
+  const links = ctx.unsubscribe?.({ campaignId: ctx.campaign.id, customerId: customer.id, channel: ctx.campaign.channel });
+  const vars: TemplateVars = {
+    ...customer,
+    campaign: { name: ctx.campaign.name, id: ctx.campaign.id },
+    now: new Date(ctx.now()).toISOString(),
+    ...(links ? { unsubscribe_url: links.url } : {}),
+  };
+  return { vars, links };
+}
+
+export function toOutgoing(rendered: Rendered, to: string, ref: MessageRef, links?: UnsubscribeLinks): OutgoingMessage {
+  switch (rendered.channel) {
+    case 'email': {
+      const headers: Array<{ name: string; value: string }> = [];
+      if (links) {
+        // RFC 8058: the https URI is mandatory for one-click; mailto is an optional second target.
+        const targets = [`<${links.url}>`, ...(links.mailto ? [`<mailto:${links.mailto}?subject=unsubscribe>`] : [])];
+        headers.push({ name: 'List-Unsubscribe', value: targets.join(', ') });
+        headers.push({ name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' });
+      }
+      return {
+        channel: 'email',
+        to,
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        fromName: rendered.fromName,
+        replyTo: rendered.replyTo,
+        headers,
+        ref,
+      };
+    }
+    case 'sms':
+      return { channel: 'sms', to, body: rendered.text, ref };
+    case 'whatsapp':
+      return { channel: 'whatsapp', to, text: rendered.text, meta: rendered.meta, twilio: rendered.twilio, ref };
+  }
+}
+
+/** The dispatcher's buildMessage: render for this customer (throws RenderError for them alone). */
+export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => OutgoingMessage {
+  return (row) => {
+    const { vars, links } = templateVars(ctx, row);
+    const rendered = ctx.template.render(vars);
+    const ref: MessageRef = {
+      campaign: ctx.campaign.name,
+      campaignId: ctx.campaign.id,
+      recipientId: row.id,
+      attempt: row.attempts,
+      deliveryRef: deliveryRef(ctx.campaign.id, row.id, row.attempts),
+    };
+    return toOutgoing(rendered, row.address, ref, links);
+  };
+}

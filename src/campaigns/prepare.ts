@@ -1,0 +1,136 @@
+/**
+ * prepare: recount the segment and freeze it into the ledger, minus no-consent, suppressed,
+ * invalid and duplicate addresses. One scan of customers into a temp table, then one
+ * INSERT … SELECT; the whole replacement is one transaction, so a failure leaves the old list.
+ */
+import { createHash } from 'node:crypto';
+import { audienceCounts, audienceDrift, classifyAudience, dropAudience, freezeAudience, frozenList, refreshAudience, type ExclusionRule } from '../db/audience-sql.js';
+import { updateCampaign, type CampaignRow } from '../db/campaigns.js';
+import { InputError } from '../errors.js';
+import { SenderPool } from '../dispatch/sender-pool.js';
+import { compileSegment } from '../segments/index.js';
+import type { CampaignDeps } from './deps.js';
+import { getCampaign } from './create.js';
+import { checkReferences } from './references.js';
+import { effectiveRate, estimateSeconds } from './pace.js';
+import type { Channel } from '../channels.js';
+
+export interface Plan {
+  campaign: string;
+  matched: number;
+  excluded: Record<string, number>;
+  recipients: number;
+  /** Recipients added by this prepare (all of them, or the newcomers with --refresh). */
+  added: number;
+  senders: Record<string, number>;
+  estimate: { messages: number; sms_segments?: number; duration_s: number; rate_per_s: number | null };
+  plan_hash: string;
+  prepared_at: string;
+}
+
+/** Extra exclusions contributed by compliance rules (frequency caps); empty by default. */
+export type ExclusionSource = (deps: CampaignDeps, campaign: CampaignRow) => Promise<ExclusionRule[]> | ExclusionRule[];
+
+export interface PrepareOptions {
+  refresh?: boolean;
+  exclusions?: ExclusionSource;
+  /** Average SMS segments per message, when the caller can estimate it (templates). */
+  estimateSmsSegments?: (campaign: CampaignRow) => Promise<number | undefined>;
+}
+
+function specOf(row: CampaignRow) {
+  return { name: row.name, channel: row.channel as Channel, segment: row.segment, provider: row.provider, template: row.template };
+}
+
+export async function prepareCampaign(deps: CampaignDeps, name: string, opts: PrepareOptions = {}): Promise<Plan> {
+  const campaign = getCampaign(deps, name);
+  const started = ['sending', 'paused', 'completed'].includes(campaign.state) || campaign.startedAt !== null;
+  if (campaign.state === 'cancelled') throw new InputError('campaign_cancelled', `campaign "${name}" is cancelled`);
+  if (started && !opts.refresh) {
+    throw new InputError('campaign_started', `campaign "${name}" has started sending; its list can no longer be replaced`, {
+      hint: 'use `mkt campaign prepare --refresh` to add only recipients who newly match',
+    });
+  }
+  if (opts.refresh && campaign.state === 'completed') {
+    // new recipients on a completed campaign reopen it; that is what --refresh asks for
+  }
+  const { provider } = await checkReferences(deps.workspace, specOf(campaign));
+  const now = deps.now();
+  const where = await compileSegment(deps.workspace, campaign.segment, new Date(now));
+  const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
+  const { sqlite } = deps.store;
+
+  let counts!: ReturnType<typeof audienceCounts>;
+  let added = 0;
+  sqlite.transaction(() => {
+    classifyAudience(sqlite, campaign.channel as Channel, where, exclusions);
+    counts = audienceCounts(sqlite);
+    added = started ? refreshAudience(sqlite, campaign.id, now) : freezeAudience(sqlite, campaign.id, now);
+  })();
+  dropAudience(sqlite);
+
+  const recipients = (sqlite.prepare('SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ?').get(campaign.id) as { n: number }).n;
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(specOf(campaign)));
+  for (const r of frozenList(sqlite, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
+
+  const rate = effectiveRate({ throttle: campaign.throttle, providerRate: provider.rate, senderRates: provider.senders.map((s) => s.rate), concurrency: provider.concurrency });
+  const segs = campaign.channel === 'sms' && opts.estimateSmsSegments ? await opts.estimateSmsSegments(campaign) : undefined;
+  const pending = started
+    ? (sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending'`).get(campaign.id) as { n: number }).n
+    : recipients;
+  const plan: Plan = {
+    campaign: campaign.name,
+    matched: counts.matched,
+    excluded: counts.excluded,
+    recipients,
+    added,
+    senders: SenderPool.plannedSplit(provider.senders.map((s) => ({ id: s.id, weight: s.weight, dailyCap: s.dailyCap })), pending),
+    estimate: {
+      messages: pending,
+      ...(segs !== undefined ? { sms_segments: Math.round(segs * pending) } : {}),
+      duration_s: estimateSeconds(pending, rate, provider.concurrency),
+      rate_per_s: rate ?? null,
+    },
+    plan_hash: hash.digest('hex').slice(0, 16),
+    prepared_at: new Date(now).toISOString(),
+  };
+  updateCampaign(
+    deps.store,
+    campaign.id,
+    {
+      plan: JSON.stringify(plan),
+      planHash: plan.plan_hash,
+      preparedAt: now,
+      ...(started ? (campaign.state === 'completed' && added > 0 ? { state: 'paused', pauseReason: 'new recipients added by prepare --refresh' } : {}) : { state: 'prepared' }),
+    },
+    now,
+  );
+  return plan;
+}
+
+export interface Drift {
+  campaign: string;
+  frozen: number;
+  now: number;
+  joined: number;
+  left: number;
+  /** (joined + left) / frozen, in percent. */
+  drift_percent: number;
+}
+
+/** Compares the live segment with the frozen list, without changing anything. */
+export async function recountCampaign(deps: CampaignDeps, name: string, opts: Pick<PrepareOptions, 'exclusions'> = {}): Promise<Drift> {
+  const campaign = getCampaign(deps, name);
+  const where = await compileSegment(deps.workspace, campaign.segment, new Date(deps.now()));
+  const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
+  const { sqlite } = deps.store;
+  let d!: ReturnType<typeof audienceDrift>;
+  sqlite.transaction(() => {
+    classifyAudience(sqlite, campaign.channel as Channel, where, exclusions);
+    d = audienceDrift(sqlite, campaign.id);
+  })();
+  dropAudience(sqlite);
+  const drift = d.frozen === 0 ? (d.now === 0 ? 0 : 100) : ((d.joined + d.left) / d.frozen) * 100;
+  return { campaign: campaign.name, ...d, drift_percent: Math.round(drift * 100) / 100 };
+}

@@ -1,0 +1,45 @@
+/**
+ * Checks that a campaign's segment, provider and template exist and agree on the channel.
+ * Mismatches are bad input (65): a WhatsApp template on an SES provider can never work.
+ */
+import type { Channel } from '../channels.js';
+import { InputError } from '../errors.js';
+import { listProviders } from '../providers/load.js';
+import { listSegments } from '../segments/index.js';
+import { listTemplates } from '../templates/index.js';
+import { didYouMean } from '../util/suggest.js';
+import type { CampaignSpec } from './spec.js';
+
+export interface ResolvedReferences {
+  provider: Awaited<ReturnType<typeof listProviders>>[number];
+  template: { name: string; channel: Channel; file: string };
+}
+
+/** Splits `email/spring-sale` into channel and name; a bare name has no channel. */
+export function splitTemplateRef(ref: string): { channel?: string; name: string } {
+  const m = /^(email|sms|whatsapp)\/(.+)$/.exec(ref);
+  return m ? { channel: m[1], name: m[2]! } : { name: ref };
+}
+
+export async function checkReferences(workspace: string, spec: CampaignSpec): Promise<ResolvedReferences> {
+  const problems: string[] = [];
+  const segments = await listSegments(workspace);
+  if (!segments.some((s) => s.name === spec.segment)) {
+    problems.push(`unknown segment "${spec.segment}"${didYouMean(spec.segment, segments.map((s) => s.name))}`);
+  }
+  const providers = await listProviders(workspace);
+  const provider = providers.find((p) => p.name === spec.provider);
+  if (!provider) problems.push(`unknown provider "${spec.provider}"${didYouMean(spec.provider, providers.map((p) => p.name))}`);
+  else if (provider.channel !== spec.channel)
+    problems.push(`provider "${provider.name}" sends ${provider.channel}, but the campaign's channel is ${spec.channel}`);
+  const templates = await listTemplates(workspace);
+  const ref = splitTemplateRef(spec.template);
+  const named = templates.filter((t) => t.name === ref.name);
+  const template = named.find((t) => t.channel === spec.channel && (!ref.channel || ref.channel === t.channel));
+  if (!template) {
+    if (named.length) problems.push(`template "${spec.template}" is a ${named.map((t) => t.channel).join('/')} template, but the campaign's channel is ${spec.channel}`);
+    else problems.push(`unknown template "${spec.template}"${didYouMean(ref.name, templates.filter((t) => t.channel === spec.channel).map((t) => t.name))}`);
+  }
+  if (problems.length) throw new InputError('campaign_mismatch', problems.join('; '), { details: { problems } });
+  return { provider: provider!, template: template! };
+}

@@ -1,0 +1,45 @@
+import { reportRows, type ReportRow } from '../db/ledger-report.js';
+import type { CampaignDeps } from './deps.js';
+import { getCampaign } from './create.js';
+
+export const REPORT_COLUMNS: Array<keyof ReportRow> = [
+  'recipient_id',
+  'customer_id',
+  'address',
+  'state',
+  'sender',
+  'provider_message_id',
+  'attempts',
+  'error_code',
+  'error_message',
+  'sent_at',
+  'delivery_status',
+];
+
+/**
+ * One CSV cell. A cell starting with = + - @ (or tab / CR) would be run as a formula by
+ * spreadsheet programs (CSV injection), so it is prefixed with an apostrophe.
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let s = String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** The report as chunks of text, streamed: CSV with a header row, or a JSON array. */
+export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, format: 'csv' | 'json'): Generator<string> {
+  const c = getCampaign(deps, name);
+  if (format === 'csv') {
+    yield REPORT_COLUMNS.join(',') + '\n';
+    for (const row of reportRows(deps.store.sqlite, c.id)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
+    return;
+  }
+  yield '[';
+  let first = true;
+  for (const row of reportRows(deps.store.sqlite, c.id)) {
+    yield (first ? '\n' : ',\n') + JSON.stringify(row);
+    first = false;
+  }
+  yield first ? ']\n' : '\n]\n';
+}

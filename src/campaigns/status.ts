@@ -1,0 +1,54 @@
+import { Ledger, type LedgerState } from '../db/ledger.js';
+import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
+import type { Channel } from '../channels.js';
+import type { CampaignDeps } from './deps.js';
+import { getCampaign } from './create.js';
+
+/** `campaign status --json`: a stable shape for scripts (documented in README). */
+export interface CampaignStatus {
+  campaign: string;
+  state: string;
+  channel: string;
+  provider: string;
+  recipients: number;
+  counts: Record<LedgerState, number>;
+  by_sender: Record<string, number>;
+  errors: Array<{ code: string; state: string; count: number; sample: string }>;
+  delivery: Record<string, number>;
+  rate_per_s: number | null;
+  pause_reason: string | null;
+  plan_hash: string | null;
+  timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string): CampaignStatus {
+  const c = getCampaign(deps, name);
+  const { sqlite } = deps.store;
+  const counts = new Ledger(sqlite, c.id, c.channel as Channel, c.provider).counts();
+  const times = sendTimes(sqlite, c.id);
+  const span = times.first !== null && times.last !== null ? (times.last - times.first) / 1000 : 0;
+  return {
+    campaign: c.name,
+    state: c.state,
+    channel: c.channel,
+    provider: c.provider,
+    recipients: Object.values(counts).reduce((a, b) => a + b, 0),
+    counts,
+    by_sender: countsBySender(sqlite, c.id),
+    errors: errorGroups(sqlite, c.id),
+    delivery: deliveryCounts(sqlite, c.id),
+    rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
+    pause_reason: c.pauseReason,
+    plan_hash: c.planHash,
+    timings: {
+      created_at: iso(c.createdAt)!,
+      prepared_at: iso(c.preparedAt),
+      started_at: iso(c.startedAt),
+      completed_at: iso(c.completedAt),
+      first_sent_at: iso(times.first),
+      last_sent_at: iso(times.last),
+    },
+  };
+}

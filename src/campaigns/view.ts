@@ -1,0 +1,52 @@
+import type { CampaignRow } from '../db/campaigns.js';
+
+/** A campaign as commands show it (--json shape). */
+export interface CampaignView {
+  name: string;
+  id: number;
+  state: string;
+  channel: string;
+  segment: string;
+  provider: string;
+  template: string;
+  schedule: string | null;
+  throttle: string | null;
+  distribution: string;
+  pause_reason: string | null;
+  plan: unknown;
+  created_at: string;
+  prepared_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function campaignSettings(row: CampaignRow): { distribution?: 'round-robin' | 'sticky'; [k: string]: unknown } {
+  try {
+    return JSON.parse(row.settings) as Record<string, never>;
+  } catch {
+    return {};
+  }
+}
+
+export function view(row: CampaignRow): CampaignView {
+  return {
+    name: row.name,
+    id: row.id,
+    state: row.state,
+    channel: row.channel,
+    segment: row.segment,
+    provider: row.provider,
+    template: row.template,
+    schedule: iso(row.scheduleAt),
+    throttle: row.throttle,
+    distribution: campaignSettings(row).distribution ?? 'round-robin',
+    pause_reason: row.pauseReason,
+    plan: row.plan ? (JSON.parse(row.plan) as unknown) : null,
+    created_at: iso(row.createdAt)!,
+    prepared_at: iso(row.preparedAt),
+    started_at: iso(row.startedAt),
+    completed_at: iso(row.completedAt),
+  };
+}

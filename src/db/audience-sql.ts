@@ -1,0 +1,126 @@
+/**
+ * Set-based SQL that turns a segment filter into a campaign's send list. The live audience is
+ * classified once into a temporary table (one scan of customers), from which the exclusion
+ * counts and the frozen list are taken with single statements — never a per-row loop.
+ */
+import type Database from 'better-sqlite3';
+import { CHANNEL_FIELDS, type Channel } from '../channels.js';
+import type { SqlFragment } from './sql-fragment.js';
+
+export type AudienceStatus = 'ok' | 'invalid_address' | 'no_consent' | 'suppressed' | (string & {});
+
+/** An extra exclusion rule, tested after the built-in ones (e.g. frequency caps). */
+export interface ExclusionRule {
+  status: string;
+  /** Boolean SQL over customers `c`, with `{addr}` standing for the channel's address column; true = exclude. */
+  sql: SqlFragment;
+}
+
+// Shape checks only: addresses were normalised at import, this catches hand-edited data.
+const VALID_ADDRESS: Record<'email' | 'phone', string> = {
+  email: `({addr} LIKE '%_@_%._%' AND {addr} NOT LIKE '% %')`,
+  phone: `({addr} GLOB '+[1-9]*' AND length({addr}) BETWEEN 8 AND 16 AND substr({addr}, 2) NOT GLOB '*[^0-9]*')`,
+};
+
+/**
+ * Fills temp table `mkt_audience(customer_id, address, status)` with every customer the
+ * segment matches now, each classified by the first exclusion that applies.
+ */
+export function classifyAudience(sqlite: Database.Database, channel: Channel, where: SqlFragment, extra: ExclusionRule[] = []): void {
+  const { address, consent } = CHANNEL_FIELDS[channel];
+  const valid = VALID_ADDRESS[address].replaceAll('{addr}', `c.${address}`);
+  const extraCases = extra.map((r) => `WHEN ${r.sql.text.replaceAll('{addr}', `c.${address}`)} THEN ?`).join(' ');
+  sqlite.exec('CREATE TEMP TABLE IF NOT EXISTS mkt_audience (customer_id INTEGER NOT NULL, address TEXT, status TEXT NOT NULL)');
+  sqlite.exec('DELETE FROM mkt_audience');
+  sqlite
+    .prepare(
+      `INSERT INTO mkt_audience (customer_id, address, status)
+       SELECT c.id, c.${address},
+         CASE WHEN c.${address} IS NULL OR c.${address} = '' OR NOT ${valid} THEN 'invalid_address'
+              WHEN c.${consent} IS NOT 1 THEN 'no_consent'
+              WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ? AND s.address = c.${address}) THEN 'suppressed'
+              ${extraCases}
+              ELSE 'ok' END
+       FROM customers c WHERE ${where.text}`,
+    )
+    .run(channel, ...extra.flatMap((r) => [...r.sql.params, r.status]), ...where.params);
+}
+
+export interface AudienceCounts {
+  matched: number;
+  excluded: Record<string, number>;
+  /** Distinct eligible addresses: the size the send list would have. */
+  eligible: number;
+}
+
+export function audienceCounts(sqlite: Database.Database): AudienceCounts {
+  const rows = sqlite.prepare('SELECT status, count(*) AS n, count(DISTINCT address) AS d FROM mkt_audience GROUP BY status').all() as Array<{
+    status: string;
+    n: number;
+    d: number;
+  }>;
+  const excluded: Record<string, number> = { no_consent: 0, suppressed: 0, invalid_address: 0, duplicate_address: 0 };
+  let matched = 0;
+  let eligible = 0;
+  for (const r of rows) {
+    matched += r.n;
+    if (r.status === 'ok') {
+      eligible = r.d;
+      // several customers sharing one address get one message, not several
+      excluded.duplicate_address = r.n - r.d;
+    } else excluded[r.status] = (excluded[r.status] ?? 0) + r.n;
+  }
+  return { matched, excluded, eligible };
+}
+
+/** Replaces the campaign's list with the eligible audience (one row per address, lowest customer id). */
+export function freezeAudience(sqlite: Database.Database, campaignId: number, now: number): number {
+  sqlite.prepare('DELETE FROM campaign_recipients WHERE campaign_id = ?').run(campaignId);
+  return sqlite
+    .prepare(
+      `INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
+       SELECT ?, min(customer_id), address, 'pending', 0, ? FROM mkt_audience WHERE status = 'ok' GROUP BY address`,
+    )
+    .run(campaignId, now).changes;
+}
+
+/** Adds only newly eligible recipients: nobody already in the ledger (by address or customer) is touched. */
+export function refreshAudience(sqlite: Database.Database, campaignId: number, now: number): number {
+  return sqlite
+    .prepare(
+      `INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
+       SELECT ?, min(a.customer_id), a.address, 'pending', 0, ? FROM mkt_audience a
+       WHERE a.status = 'ok'
+         AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ? AND r.address = a.address)
+         AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ? AND r.customer_id = a.customer_id)
+       GROUP BY a.address`,
+    )
+    .run(campaignId, now, campaignId, campaignId).changes;
+}
+
+/** Live audience vs frozen list: who would join, who has left. */
+export function audienceDrift(sqlite: Database.Database, campaignId: number): { frozen: number; now: number; joined: number; left: number } {
+  const r = sqlite
+    .prepare(
+      `WITH live AS (SELECT DISTINCT address FROM mkt_audience WHERE status = 'ok'),
+            frozen AS (SELECT address FROM campaign_recipients WHERE campaign_id = ?)
+       SELECT (SELECT count(*) FROM frozen) AS frozen,
+              (SELECT count(*) FROM live) AS now,
+              (SELECT count(*) FROM live WHERE address NOT IN (SELECT address FROM frozen)) AS joined,
+              (SELECT count(*) FROM frozen WHERE address NOT IN (SELECT address FROM live)) AS left`,
+    )
+    .get(campaignId) as { frozen: number; now: number; joined: number; left: number };
+  return r;
+}
+
+/** Streams the frozen list in a stable order (for the plan hash and reports). */
+export function* frozenList(sqlite: Database.Database, campaignId: number): Generator<{ customer_id: number; address: string }> {
+  yield* sqlite.prepare('SELECT customer_id, address FROM campaign_recipients WHERE campaign_id = ? ORDER BY id').iterate(campaignId) as Iterable<{
+    customer_id: number;
+    address: string;
+  }>;
+}
+
+export function dropAudience(sqlite: Database.Database): void {
+  sqlite.exec('DROP TABLE IF EXISTS mkt_audience');
+}

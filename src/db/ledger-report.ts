@@ -1,0 +1,57 @@
+/** Read-only aggregate and streaming queries over a campaign's ledger (status and reports). */
+import type Database from 'better-sqlite3';
+
+export function countsBySender(sqlite: Database.Database, campaignId: number): Record<string, number> {
+  const rows = sqlite
+    .prepare(`SELECT sender, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'sent' AND sender IS NOT NULL GROUP BY sender ORDER BY sender`)
+    .all(campaignId) as Array<{ sender: string; n: number }>;
+  return Object.fromEntries(rows.map((r) => [r.sender, r.n]));
+}
+
+/** Errors grouped by code, most frequent first, each with one sample message. */
+export function errorGroups(sqlite: Database.Database, campaignId: number, limit = 20): Array<{ code: string; state: string; count: number; sample: string }> {
+  return sqlite
+    .prepare(
+      `SELECT error_code AS code, state, count(*) AS count, min(error_message) AS sample FROM campaign_recipients
+       WHERE campaign_id = ? AND error_code IS NOT NULL GROUP BY error_code, state ORDER BY count DESC, code LIMIT ?`,
+    )
+    .all(campaignId, limit) as Array<{ code: string; state: string; count: number; sample: string }>;
+}
+
+export function sendTimes(sqlite: Database.Database, campaignId: number): { first: number | null; last: number | null; sent: number } {
+  return sqlite
+    .prepare(`SELECT min(sent_at) AS first, max(sent_at) AS last, count(sent_at) AS sent FROM campaign_recipients WHERE campaign_id = ? AND state = 'sent'`)
+    .get(campaignId) as { first: number | null; last: number | null; sent: number };
+}
+
+export function deliveryCounts(sqlite: Database.Database, campaignId: number): Record<string, number> {
+  const rows = sqlite
+    .prepare(`SELECT delivery_status AS s, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND delivery_status IS NOT NULL GROUP BY delivery_status`)
+    .all(campaignId) as Array<{ s: string; n: number }>;
+  return Object.fromEntries(rows.map((r) => [r.s, r.n]));
+}
+
+export interface ReportRow {
+  recipient_id: number;
+  customer_id: number;
+  address: string;
+  state: string;
+  sender: string | null;
+  provider_message_id: string | null;
+  attempts: number;
+  error_code: string | null;
+  error_message: string | null;
+  sent_at: string | null;
+  delivery_status: string | null;
+}
+
+/** Every recipient of a campaign, streamed in ledger order (memory flat in list size). */
+export function* reportRows(sqlite: Database.Database, campaignId: number): Generator<ReportRow> {
+  const stmt = sqlite.prepare(
+    `SELECT id AS recipient_id, customer_id, address, state, sender, provider_message_id, attempts, error_code, error_message,
+            sent_at, delivery_status FROM campaign_recipients WHERE campaign_id = ? ORDER BY id`,
+  );
+  for (const r of stmt.iterate(campaignId) as Iterable<Omit<ReportRow, 'sent_at'> & { sent_at: number | null }>) {
+    yield { ...r, sent_at: r.sent_at === null ? null : new Date(r.sent_at).toISOString() };
+  }
+}
