@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { ActionFactory } from './run.js';
+import { registerCampaign } from './campaign.js';
 import { registerCustomers } from './customers.js';
 import { registerSegment } from './segment.js';
+import { registerTemplate } from './template.js';
 
 /**
  * Every command group. A group module only imports what its commands need to be described;
@@ -10,5 +12,7 @@ import { registerSegment } from './segment.js';
  */
 export function registerCommands(program: Command, action: ActionFactory): void {
   registerCustomers(program, action);
+  registerCampaign(program, action);
   registerSegment(program, action);
+  registerTemplate(program, action);
 }
