@@ -1,0 +1,288 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { CHANNELS, isChannel, type Channel } from '../channels.js';
+import { InputError, UsageError } from '../errors.js';
+import { EXIT } from '../output/exit-codes.js';
+import { renderTable } from '../output/table.js';
+import type { Rendered, TemplateVars } from '../templates/contract.js';
+import type { CliContext } from './context.js';
+import { collect, positiveInt } from './options.js';
+import type { ActionFactory } from './run.js';
+
+interface RenderOpts {
+  customer?: string;
+  data?: string;
+  out?: string;
+}
+
+interface NewOpts {
+  layout?: string;
+  subject?: string;
+  preheader?: string;
+  text?: string;
+  footer?: string;
+  maxSegments?: number;
+  templateName?: string;
+  language?: string;
+  category?: string;
+  body?: string;
+  param?: string[];
+  contentSid?: string;
+  force?: boolean;
+}
+
+export function registerTemplate(program: Command, action: ActionFactory): void {
+  const group = program.command('template').description('message templates: email (MJML), SMS, WhatsApp: list, validate, render, new');
+
+  group
+    .command('list')
+    .description('every template: name, channel and subject / first line')
+    .action(
+      action(async (ctx) => {
+        const { listTemplates } = await import('../templates/index.js');
+        const list = await listTemplates(ctx.workspace);
+        ctx.result(list, (l) => (l.length === 0 ? 'no templates in templates/\n' : renderTable(['name', 'channel', 'summary'], l.map((t) => [t.name, t.channel, t.summary]))));
+      }),
+    );
+
+  group
+    .command('validate')
+    .description('check all templates (or the named ones); every problem in one run, exit 65 on any error')
+    .argument('[names...]', 'template names (name or channel/name)')
+    .action(
+      action(async (ctx, names) => {
+        const { validateTemplates } = await import('../templates/index.js');
+        const { formatDiagnostic } = await import('../templates/diagnostics.js');
+        const r = await validateTemplates(ctx.workspace, names);
+        for (const w of r.warnings) ctx.warn(formatDiagnostic(w));
+        const result = { ok: r.errors.length === 0, checked: r.checked, errors: r.errors, warnings: r.warnings };
+        ctx.result(result, (v) => {
+          const lines = v.errors.map((e) => `${formatDiagnostic(e)}\n`).join('');
+          return `${lines}${v.checked.length} template(s) checked: ${v.errors.length} error(s), ${v.warnings.length} warning(s)\n`;
+        });
+        return r.errors.length > 0 ? EXIT.input : EXIT.ok;
+      }),
+    );
+
+  group
+    .command('render')
+    .description('render a template for one customer (or a JSON file of variables) and show what would be sent')
+    .argument('<name>', 'template name (name or channel/name)')
+    .option('--customer <key>', 'customer id, external id, email or phone from the store')
+    .option('--data <file>', 'JSON file with the variables (customer fields, attributes, campaign, unsubscribe_url, now)')
+    .option('--out <file>', 'write the email HTML (SMS: the text; WhatsApp: both payloads as JSON) to this file')
+    .action(action<RenderOpts>(async (ctx, [name], opts) => renderCommand(ctx, name!, opts)));
+
+  group
+    .command('new')
+    .description('write a new template that validates: interactive on a terminal, or all by flags')
+    .argument('<channel>', CHANNELS.join(' | '))
+    .argument('<name>', 'file name (lower-case, digits, - and _)')
+    .option('--layout <layout>', 'email: newsletter | announcement | letter')
+    .option('--subject <text>', 'email: subject line (Liquid)')
+    .option('--preheader <text>', 'email: inbox preview text')
+    .option('--text <text>', 'sms: the message (Liquid)')
+    .option('--footer <text>', 'sms: opt-out footer appended to every message, e.g. "Reply STOP to opt out"')
+    .option('--max-segments <n>', 'sms: refuse recipients whose message needs more segments (default 3)', positiveInt)
+    .option('--template-name <name>', "whatsapp: the approved template's name at Meta (default: the file name with _)")
+    .option('--language <code>', 'whatsapp: language code (default en_US)')
+    .option('--category <category>', 'whatsapp: MARKETING | UTILITY | AUTHENTICATION (default MARKETING)')
+    .option('--body <text>', 'whatsapp: the approved body with {{1}}..{{n}}')
+    .option('--param <liquid>', 'whatsapp: Liquid for the next placeholder (repeat, in order)', collect)
+    .option('--content-sid <sid>', "whatsapp: Twilio's ContentSid (HX…)")
+    .option('--force', 'replace an existing template')
+    .action(action<NewOpts>(async (ctx, [channel, name], opts) => newCommand(ctx, channel!, name!, opts)));
+}
+
+async function renderCommand(ctx: CliContext, name: string, opts: RenderOpts): Promise<void> {
+  if (Boolean(opts.customer) === Boolean(opts.data)) throw new UsageError('give exactly one of --customer <id|email|phone> or --data <json-file>', { code: 'usage' });
+  const { loadTemplate, PREVIEW_EXTRAS } = await import('../templates/index.js');
+  const compiled = await loadTemplate(ctx.workspace, name);
+  const extras: TemplateVars = { campaign: { ...PREVIEW_EXTRAS.campaign }, unsubscribe_url: PREVIEW_EXTRAS.unsubscribe_url, now: ctx.now().toISOString() };
+  let vars: TemplateVars;
+  if (opts.customer) {
+    const { findCustomer } = await import('../customers/query.js');
+    const customer = findCustomer(await ctx.store(), opts.customer);
+    if (!customer) throw new InputError('customer_not_found', `no customer matches "${opts.customer}"`, { hint: 'try `mkt customers list`' });
+    vars = { ...extras, ...customer };
+  } else {
+    vars = { ...extras, ...readJsonVars(path.resolve(ctx.deps.cwd, opts.data!), opts.data!) };
+  }
+  const { RenderError } = await import('../templates/contract.js');
+  let rendered: Rendered;
+  try {
+    rendered = compiled.render(vars);
+  } catch (error) {
+    if (error instanceof RenderError) throw new InputError(error.code, error.message);
+    throw error;
+  }
+  if (opts.out) writeFileSync(path.resolve(ctx.deps.cwd, opts.out), outFileContent(rendered));
+  if (rendered.channel === 'email' && rendered.bytes > 102 * 1024) ctx.warn(`the HTML is ${Math.round(rendered.bytes / 1024)} KB; Gmail clips messages over 102 KB`);
+  ctx.result(publicShape(rendered), (r) => humanRender(r, opts.out));
+}
+
+/** The documented JSON keys per channel, exactly. */
+function publicShape(r: Rendered): Record<string, unknown> {
+  switch (r.channel) {
+    case 'email':
+      return { channel: 'email', subject: r.subject, html: r.html, text: r.text, bytes: r.bytes };
+    case 'sms':
+      return { channel: 'sms', text: r.text, encoding: r.encoding, segments: r.segments, characters: r.characters };
+    case 'whatsapp':
+      return { channel: 'whatsapp', text: r.text, meta: r.meta, twilio: r.twilio };
+  }
+}
+
+function outFileContent(r: Rendered): string {
+  if (r.channel === 'email') return r.html;
+  if (r.channel === 'sms') return r.text + '\n';
+  return JSON.stringify({ meta: r.meta, twilio: r.twilio }, null, 2) + '\n';
+}
+
+function humanRender(shape: Record<string, unknown>, out?: string): string {
+  if (shape.channel === 'email') {
+    const where = out ? `written to ${out}` : 'use --out <file> to save it';
+    return `Subject: ${shape.subject}\nHTML: ${shape.bytes} bytes (${where})\n\n${shape.text}\n`;
+  }
+  if (shape.channel === 'sms') {
+    const s = shape as { text: string; encoding: string; characters: number; segments: number };
+    return `${s.text}\n\n${s.encoding} · ${s.characters} characters · ${s.segments} segment${s.segments === 1 ? '' : 's'}\n`;
+  }
+  return `${shape.text}\n\nMeta template:\n${JSON.stringify(shape.meta, null, 2)}\n\nTwilio:\n${JSON.stringify(shape.twilio, null, 2)}\n`;
+}
+
+/** Reads a --data file: a JSON object of variables; a syntax error names file:line:col. */
+function readJsonVars(abs: string, shown: string): TemplateVars {
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch {
+    throw new InputError('data_file', `cannot read ${shown}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const m = /position (\d+)/.exec((error as Error).message);
+    let at = shown;
+    if (m) {
+      const before = text.slice(0, Number(m[1]));
+      const lines = before.split('\n');
+      at = `${shown}:${lines.length}:${lines[lines.length - 1]!.length + 1}`;
+    }
+    throw new InputError('data_file', `${at}: not valid JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError('data_file', `${shown}: must be a JSON object of variables`);
+  return value as TemplateVars;
+}
+
+/**
+ * Asks for a value unless its flag gave it. Without a terminal an optional value takes its
+ * default and a required one is a usage error naming the flag.
+ */
+async function ask<T>(value: T | undefined, flag: string, question: () => Promise<T>, fallback?: T): Promise<T> {
+  if (value !== undefined) return value;
+  try {
+    return await question();
+  } catch (error) {
+    if (error instanceof UsageError && error.code === 'prompt_without_tty') {
+      if (fallback !== undefined) return fallback;
+      throw new UsageError(`missing ${flag} (no terminal to ask)`, { code: 'missing_flag', hint: 'run `mkt template new --help` for the flags' });
+    }
+    throw error;
+  }
+}
+
+async function newCommand(ctx: CliContext, channel: string, name: string, opts: NewOpts): Promise<void> {
+  if (!isChannel(channel)) throw new UsageError(`channel must be one of ${CHANNELS.join(', ')}`, { code: 'usage' });
+  const scaffold = await import('../templates/scaffold.js');
+  const problem = scaffold.templateNameProblem(name);
+  if (problem) throw new UsageError(`template name "${name}": ${problem}`, { code: 'template_name' });
+  let content: string;
+  if (channel === 'email') content = await newEmail(ctx, opts, scaffold);
+  else if (channel === 'sms') content = await newSms(ctx, opts, scaffold);
+  else content = await newWhatsApp(ctx, name, opts, scaffold);
+  const written = await scaffold.writeScaffold(ctx.workspace, channel as Channel, name, content, opts.force);
+  for (const w of written.warnings) ctx.warn(w);
+  ctx.result({ file: written.file, channel, name, warnings: written.warnings }, (r) => `created ${r.file} (validates; renders for the demo customer)\n`);
+}
+
+type Scaffold = typeof import('../templates/scaffold.js');
+
+async function newEmail(ctx: CliContext, opts: NewOpts, s: Scaffold): Promise<string> {
+  const layout = await ask(
+    opts.layout,
+    '--layout',
+    () => ctx.prompter.select('Starting layout', s.EMAIL_LAYOUTS.map((l) => ({ name: l, value: l as string }))),
+    'newsletter',
+  );
+  if (!(s.EMAIL_LAYOUTS as readonly string[]).includes(layout)) throw new UsageError(`--layout must be one of ${s.EMAIL_LAYOUTS.join(', ')}`, { code: 'usage' });
+  const subject = await ask(opts.subject, '--subject', () => ctx.prompter.input('Subject (Liquid allowed, e.g. {{ first_name | default: "Hi" }})', { validate: (v) => (v.trim() ? true : 'a subject is needed') }));
+  const preheader = await ask(opts.preheader, '--preheader', () => ctx.prompter.input('Preheader (inbox preview text, may be empty)', { default: '' }), '');
+  return s.emailScaffold({ layout: layout as (typeof s.EMAIL_LAYOUTS)[number], subject, preheader });
+}
+
+/** One line about a draft SMS: encoding, characters, segments; a warning names characters forcing UCS-2. */
+async function showSmsInfo(ctx: CliContext, s: Scaffold, text: string, footer?: string): Promise<void> {
+  const info = await s.previewSms(ctx.workspace, text, footer);
+  if ('error' in info) return ctx.warn(info.error);
+  ctx.info(`${info.encoding} · ${info.characters} characters · ${info.segments} segment${info.segments === 1 ? '' : 's'} (as the demo customer gets it)`);
+  if (info.encoding === 'UCS-2') {
+    const { describeChar } = await import('../templates/sms-encoding.js');
+    ctx.warn(`UCS-2 because of ${info.nonGsm.map(describeChar).join(', ')}: 70 characters per segment instead of 160`);
+  }
+}
+
+async function newSms(ctx: CliContext, opts: NewOpts, s: Scaffold): Promise<string> {
+  let text = opts.text;
+  if (text === undefined) {
+    let draft = '';
+    for (;;) {
+      draft = await ask<string>(undefined, '--text', () => ctx.prompter.input('Message text (Liquid allowed)', { default: draft || undefined, validate: (v) => (v.trim() ? true : 'the message is empty') }));
+      await showSmsInfo(ctx, s, draft);
+      if (await ctx.prompter.confirm('Use this text?', true)) break;
+    }
+    text = draft;
+  }
+  let footer = opts.footer;
+  if (footer === undefined) {
+    const wanted = await ask<boolean>(undefined, '--footer', () => ctx.prompter.confirm('Append an opt-out footer to every message?', true), false);
+    footer = wanted ? await ask<string>(undefined, '--footer', () => ctx.prompter.input('Footer', { default: 'Reply STOP to opt out' })) : '';
+    if (wanted) await showSmsInfo(ctx, s, text, footer);
+  }
+  return s.smsScaffold({ text, footer: footer || undefined, maxSegments: opts.maxSegments });
+}
+
+async function newWhatsApp(ctx: CliContext, name: string, opts: NewOpts, s: Scaffold): Promise<string> {
+  const templateName = await ask(opts.templateName, '--template-name', () => ctx.prompter.input("Approved template name at Meta", { default: name.replace(/-/g, '_') }), name.replace(/-/g, '_'));
+  const language = await ask(opts.language, '--language', () => ctx.prompter.input('Language code', { default: 'en_US' }), 'en_US');
+  const category = await ask(
+    opts.category,
+    '--category',
+    () => ctx.prompter.select('Category', ['MARKETING', 'UTILITY', 'AUTHENTICATION'].map((c) => ({ name: c, value: c }))),
+    'MARKETING',
+  );
+  const body = await ask(opts.body, '--body', () =>
+    ctx.prompter.input('Approved body text with {{1}}..{{n}} placeholders', {
+      validate: (v) => {
+        const p = s.bodyPlaceholders(v);
+        return v.trim() === '' ? 'the body is empty' : 'error' in p ? p.error : true;
+      },
+    }),
+  );
+  const placeholders = s.bodyPlaceholders(body);
+  if ('error' in placeholders) throw new UsageError(`--body: ${placeholders.error}`, { code: 'usage' });
+  let parameters = opts.param ?? [];
+  if (opts.param === undefined) {
+    for (let i = 1; i <= placeholders.count; i++) {
+      const choice = await ask<string>(undefined, '--param', () =>
+        ctx.prompter.select(`Value for {{${i}}}`, [...s.PARAMETER_CHOICES, { name: 'a Liquid expression of my own…', value: '' }]),
+      );
+      parameters = [...parameters, choice || (await ctx.prompter.input(`Liquid for {{${i}}}`, { validate: (v) => (v.trim() ? true : 'empty') }))];
+    }
+  }
+  if (parameters.length !== placeholders.count) throw new UsageError(`the body has ${placeholders.count} placeholder(s) but ${parameters.length} --param given`, { code: 'usage' });
+  const contentSid = await ask(opts.contentSid, '--content-sid', () => ctx.prompter.input("Twilio ContentSid (HX…; empty if you send through Meta only)", { default: '' }), '');
+  return s.whatsappScaffold({ templateName, language, category, body, parameters, contentSid: contentSid || undefined });
+}
