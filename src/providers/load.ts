@@ -120,7 +120,8 @@ function throwProblems(file: SourceFile): void {
   if (ps.length === 0) return;
   const line = (p: Problem) => `${p.at}: ${p.path ? p.path + ': ' : ''}${p.message}`;
   const single = ps.length === 1 ? ps[0]! : undefined;
-  const code = single?.code === 'env_missing' ? 'env_missing' : single?.code === 'literal_secret' ? 'literal_secret' : 'providers_invalid';
+  const same = ps.every((p) => p.code === ps[0]!.code) ? ps[0]!.code : 'invalid';
+  const code = same === 'invalid' ? 'providers_invalid' : same;
   const message = single ? line(single) : `${file.display} has ${ps.length} problems:\n` + ps.map((p) => '  ' + line(p)).join('\n');
   const hint =
     code === 'env_missing'
@@ -261,16 +262,16 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
       return;
     }
     const e = entry as Record<string, unknown>;
+    if (typeof e.name === 'string') {
+      const first = names.get(e.name);
+      if (first !== undefined) file.add([...base, 'name'], `provider name "${e.name}" is already used by providers[${first}]`);
+      else names.set(e.name, i);
+    }
     const spec: ProviderTypeSpec | undefined = typeof e.type === 'string' ? PROVIDER_TYPES[e.type] : undefined;
     if (!spec) {
       if (e.type === undefined) file.add(base, 'missing key "type"');
       else file.add([...base, 'type'], `unknown provider type "${String(e.type)}"${didYouMean(String(e.type), PROVIDER_TYPE_NAMES)}; known: ${PROVIDER_TYPE_NAMES.join(', ')}`);
       return;
-    }
-    if (typeof e.name === 'string') {
-      const first = names.get(e.name);
-      if (first !== undefined) file.add([...base, 'name'], `provider name "${e.name}" is already used by providers[${first}]`);
-      else names.set(e.name, i);
     }
     const wanted = opts.resolve === 'all' || (typeof opts.resolve === 'object' && opts.resolve.only === e.name);
     const secretKeys = new Set(spec.secretPaths(e).map((p) => JSON.stringify(p)));
@@ -282,6 +283,7 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     // Without resolution only the common keys are checked (type-specific values may be references).
     const schema = wanted ? z.strictObject({ ...baseShape, ...spec.settings }) : z.object(baseShape);
     const parsed = schema.safeParse(resolved);
+    if (wanted) spec.refine?.(resolved, (p, message) => file.add([...base, ...p], message, 'invalid', true));
     if (!parsed.success) {
       addZodIssues(file, base, parsed.error);
       return;
@@ -290,7 +292,6 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     if (!spec.channels.includes(data.channel)) {
       file.add([...base, 'channel'], `a ${spec.type} provider sends ${spec.channels.join(' or ')}, not ${data.channel}`);
     }
-    if (wanted) spec.refine?.(resolved, (p, message) => file.add([...base, ...p], message, 'invalid', true));
     const senders = toSenders(file, base, data.senders as unknown[] | undefined, spec.impliedSenders?.(resolved) ?? []);
     const { line, col } = file.lines.linePos((file.doc.getIn(base, true) as { range?: number[] } | undefined)?.range?.[0] ?? 0);
     const source = `${PROVIDERS_FILE}:${line}:${col}`;
