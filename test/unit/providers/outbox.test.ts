@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 // mailparser comes with aws-ses-v2-local (a dev dependency): an independent MIME parser to check our .eml files
-// @ts-expect-error no type declarations
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../src/providers/contract.js';

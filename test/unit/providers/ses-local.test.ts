@@ -4,11 +4,14 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import server from 'aws-ses-v2-local';
+import sesLocal from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvider } from '../../../src/providers/index.js';
 import type { Provider } from '../../../src/providers/contract.js';
 import { emailMessage } from './messages.js';
+
+// a CommonJS module with `exports.default`: Node's ESM import and vitest's interop differ on which object is the default
+const server = ((sesLocal as unknown as { default?: unknown }).default ?? sesLocal) as (config: { host: string; port: number }) => Promise<Server>;
 
 let emulator: Server;
 let url: string;
