@@ -104,9 +104,13 @@ export function parseIsoDate(raw: string): number | undefined {
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
   const ms = Number((frac + '000').slice(0, 3));
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 2024-02-30 over into March: a different day back means the date did not exist
-  if (new Date(local).getUTCDate() !== day) return undefined;
+  // setUTCFullYear, not Date.UTC: that one reads years 0-99 as 1900-1999
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  // 2024-02-30 rolls over into March: a different day back means the date did not exist
+  if (date.getUTCDate() !== day) return undefined;
+  const local = date.getTime();
   let offsetMin = 0;
   if (zone.toUpperCase() !== 'Z') {
     const digits = zone.slice(1).replace(':', '');

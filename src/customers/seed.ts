@@ -67,14 +67,17 @@ function phonePlan(country: string): PhonePlan {
   return plan;
 }
 
-/** A multiplier coprime to 10, so `i ↦ i·M mod 10^d` is a permutation: distinct i, distinct numbers. */
-const SPREAD = 7_654_321;
-
+/**
+ * Customer i's number: a per-seed offset plus i·37 within the country's free digits. 37 is
+ * coprime to 10, so distinct customers get distinct numbers (up to 10^digits of them), and the
+ * numbers grow with i, which keeps inserts into the phone index near its end (random keys made
+ * seeding a million customers twice as slow).
+ */
 function phoneFor(country: string, i: number, seed: number): string {
   const { prefix, digits } = phonePlan(country);
   if (digits === 0) return prefix;
   const mod = 10 ** digits;
-  const n = (((i * SPREAD) % mod) + (mixSeed(seed, 7) % mod)) % mod;
+  const n = ((mixSeed(seed, 7) % mod) + ((i * 37) % mod)) % mod;
   return prefix + String(n).padStart(digits, '0');
 }
 

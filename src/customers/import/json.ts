@@ -67,6 +67,7 @@ export function openJsonArray(file: string): Source {
     let inString = false;
     let escaped = false;
     let count = 0;
+    let arrayLine = 1;
 
     const finish = (): RawRow => {
       const text = parts.join('');
@@ -117,6 +118,7 @@ export function openJsonArray(file: string): Source {
         if (WS.has(c)) continue;
         if (state === S.BeforeArray) {
           if (c !== 0x5b) throw malformed({ file, line }, 'expected a JSON array of objects (`[`)');
+          arrayLine = line;
           state = S.BeforeElement;
         } else if (state === S.BeforeElement) {
           if (c === 0x5d && count === 0 && parts.length === 0) {
@@ -142,7 +144,8 @@ export function openJsonArray(file: string): Source {
       if (state === S.InElement && start !== -1) parts.push(chunk.slice(start));
     }
     if (state === S.BeforeArray) throw malformed({ file, line }, 'empty file: expected a JSON array');
-    if (state !== S.Done) throw malformed({ file, line: state === S.InElement ? elementLine : line }, 'invalid JSON: the array is not closed (unexpected end of file)');
+    if (state === S.InElement) throw malformed({ file, line: elementLine }, 'invalid JSON: this element is not closed (unexpected end of file)');
+    if (state !== S.Done) throw malformed({ file, line: arrayLine }, 'invalid JSON: the array opened here is not closed (unexpected end of file)');
   }
   return { rows: rows() };
 }
