@@ -2,7 +2,7 @@
  * YAML → typed segment conditions, collecting every problem with its `file:line:col` instead
  * of stopping at the first, so that `segment validate` can report them all in one run.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, Scalar } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode, type Pair, Scalar } from 'yaml';
 import { formatPosition, type SourcePosition } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Cond, Leaf, Ref, ValueType } from './ast.js';
@@ -74,11 +74,12 @@ export function parseSegmentText(name: string, file: string, text: string): { de
   const def: SegmentDefinition = { name, file, refs: ctx.refs };
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const pos = e.linePos?.[0];
-      ctx.issues.push({ file, line: pos?.line, col: pos?.col, message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` });
+      const { line, col } = lines.linePos(e.pos[0]);
+      ctx.issues.push({ file, line, col, message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` });
     }
     return { def, issues: ctx.issues };
   }
+  inlineAliases(doc, ctx);
   const root = doc.contents;
   if (!isMap(root)) {
     ctx.fail(root, 'a segment definition is a mapping with `where:` (and optionally `description:`)');
@@ -99,6 +100,20 @@ export function parseSegmentText(name: string, file: string, text: string): { de
   }
   if (!sawWhere) ctx.issues.push({ file, line: 1, col: 1, message: 'missing `where:` (the filter); use `where: { all: [] }` to match every customer' });
   return { def, issues: ctx.issues };
+}
+
+/** Replaces `*alias` nodes by the node they name, so the rest of the parser never sees one. */
+function inlineAliases(doc: Document, ctx: ParseContext): void {
+  visit(doc, {
+    Alias(_key, alias, path) {
+      const target = alias.resolve(doc);
+      if (!target || path.includes(target as never)) {
+        ctx.fail(alias, `the alias *${alias.source} ${target ? 'refers to a node that contains it' : 'names no anchor'}`);
+        return visit.REMOVE;
+      }
+      return target;
+    },
+  });
 }
 
 function keyOf(pair: Pair): string {
