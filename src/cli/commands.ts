@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ActionFactory } from './run.js';
 import { registerCampaign } from './campaign.js';
 import { registerCustomers } from './customers.js';
+import { registerProvider } from './provider.js';
 import { registerSegment } from './segment.js';
 import { registerTemplate } from './template.js';
 
@@ -12,6 +13,7 @@ import { registerTemplate } from './template.js';
  */
 export function registerCommands(program: Command, action: ActionFactory): void {
   registerCustomers(program, action);
+  registerProvider(program, action);
   registerCampaign(program, action);
   registerSegment(program, action);
   registerTemplate(program, action);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { CHANNELS } from '../channels.js';
+import { COMPLIANCE_SETTINGS } from '../compliance/provider-settings.js';
 import { ConfigError, InputError } from '../errors.js';
 import { registerSecret } from '../output/redact.js';
 import { didYouMean } from '../util/suggest.js';
@@ -67,7 +68,16 @@ export interface ProviderSummary {
   rate?: string;
   concurrency?: number;
   settings: Record<string, unknown>;
+  /** Environment variables the entry references (names only). */
+  env: string[];
   source: string;
+}
+
+function envNames(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string') for (const m of value.matchAll(ANY_REF)) into.add(m[1]!);
+  else if (Array.isArray(value)) value.forEach((v) => envNames(v, into));
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => envNames(v, into));
+  return into;
 }
 
 interface Problem {
@@ -77,7 +87,7 @@ interface Problem {
   code: 'invalid' | 'env_missing' | 'literal_secret';
 }
 
-class SourceFile {
+export class SourceFile {
   readonly problems: Problem[] = [];
   constructor(
     readonly display: string,
@@ -115,25 +125,39 @@ export function formatPath(p: Path): string {
   return p.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
-function throwProblems(file: SourceFile): void {
+/** Throws every collected problem as one ConfigError (78); `kind` names the file's code and README section. */
+export function throwProblems(file: SourceFile, kind: { invalidCode: string; readme: string } = { invalidCode: 'providers_invalid', readme: 'Providers' }): void {
   const ps = file.problems;
   if (ps.length === 0) return;
   const line = (p: Problem) => `${p.at}: ${p.path ? p.path + ': ' : ''}${p.message}`;
   const single = ps.length === 1 ? ps[0]! : undefined;
   const same = ps.every((p) => p.code === ps[0]!.code) ? ps[0]!.code : 'invalid';
-  const code = same === 'invalid' ? 'providers_invalid' : same;
+  const code = same === 'invalid' ? kind.invalidCode : same;
   const message = single ? line(single) : `${file.display} has ${ps.length} problems:\n` + ps.map((p) => '  ' + line(p)).join('\n');
   const hint =
     code === 'env_missing'
       ? 'set the environment variable before running mkt'
       : code === 'literal_secret'
-        ? 'put the secret in an environment variable and write `${NAME}` in providers.yaml'
-        : 'see README "Providers" for the shape of providers.yaml';
+        ? `put the secret in an environment variable and write \`\${NAME}\` in ${file.display}`
+        : `see README "${kind.readme}" for the shape of ${file.display}`;
   throw new ConfigError(code, message, { hint, details: { problems: ps } });
 }
 
+/** Parses YAML text into a SourceFile (positions kept); syntax errors are thrown at once as `file:line:col`. */
+export function parseSourceText(display: string, text: string, kind?: Parameters<typeof throwProblems>[1]): SourceFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+  const file = new SourceFile(display, doc, lines);
+  for (const err of doc.errors) {
+    const { line, col } = lines.linePos(err.pos[0]);
+    file.problems.push({ at: `${display}:${line}:${col}`, path: '', message: `YAML: ${err.message.split('\n')[0]}`, code: 'invalid' });
+  }
+  throwProblems(file, kind);
+  return file;
+}
+
 /** Big integers (phone-number ids) keep every digit: they become strings, small ones numbers. */
-function fromBigInts(value: unknown): unknown {
+export function fromBigInts(value: unknown): unknown {
   if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   if (Array.isArray(value)) return value.map(fromBigInts);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromBigInts(v)]));
@@ -151,15 +175,8 @@ async function readSource(workspace: string): Promise<{ file: SourceFile; entrie
     }
     throw new ConfigError('providers_unreadable', `cannot read ${full}: ${(e as Error).message}`);
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
-  const file = new SourceFile(PROVIDERS_FILE, doc, lines);
-  for (const err of doc.errors) {
-    const { line, col } = lines.linePos(err.pos[0]);
-    file.problems.push({ at: `${PROVIDERS_FILE}:${line}:${col}`, path: '', message: `YAML: ${err.message.split('\n')[0]}`, code: 'invalid' });
-  }
-  throwProblems(file);
-  const root = fromBigInts(doc.toJS()) as unknown;
+  const file = parseSourceText(PROVIDERS_FILE, text);
+  const root = fromBigInts(file.doc.toJS()) as unknown;
   if (root === null || root === undefined) return { file, entries: [] };
   if (typeof root !== 'object' || Array.isArray(root)) file.add([], 'expected a mapping with a `providers:` list');
   else {
@@ -173,7 +190,7 @@ async function readSource(workspace: string): Promise<{ file: SourceFile; entrie
 }
 
 /** Replaces `${VAR}` in every string; secret fields must be exactly one reference. */
-function resolveEnv(file: SourceFile, base: Path, value: unknown, here: Path, secrets: Set<string>, env: NodeJS.ProcessEnv | undefined): unknown {
+export function resolveEnv(file: SourceFile, base: Path, value: unknown, here: Path, secrets: Set<string>, env: NodeJS.ProcessEnv | undefined): unknown {
   const key = JSON.stringify(here);
   if (typeof value === 'string') {
     const secret = secrets.has(key);
@@ -204,7 +221,7 @@ function resolveEnv(file: SourceFile, base: Path, value: unknown, here: Path, se
   return value;
 }
 
-function addZodIssues(file: SourceFile, base: Path, error: z.ZodError): void {
+export function addZodIssues(file: SourceFile, base: Path, error: z.ZodError): void {
   for (const issue of error.issues) {
     const p = [...base, ...(issue.path as Path)];
     if (issue.code === 'unrecognized_keys') {
@@ -281,7 +298,7 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     if (file.problems.length > before) return;
 
     // Without resolution only the common keys are checked (type-specific values may be references).
-    const schema = wanted ? z.strictObject({ ...baseShape, ...spec.settings }) : z.object(baseShape);
+    const schema = wanted ? z.strictObject({ ...baseShape, ...COMPLIANCE_SETTINGS, ...spec.settings }) : z.object(baseShape);
     const parsed = schema.safeParse(resolved);
     if (wanted) spec.refine?.(resolved, (p, message) => file.add([...base, ...p], message, 'invalid', true));
     if (!parsed.success) {
@@ -309,6 +326,7 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
       ...(data.rate ? { rate: data.rate.text } : {}),
       ...(data.concurrency ? { concurrency: data.concurrency } : {}),
       settings: masked,
+      env: [...envNames(e)],
       source,
     });
     if (wanted) {
