@@ -20,26 +20,42 @@ export interface EmlInput {
 }
 
 const HEX = '0123456789ABCDEF';
+/** Characters quoted-printable must encode: `=`, controls, non-ASCII (whole code points). */
+const NEEDS_ENCODING = /[^\x20-\x3c\x3e-\x7e\t]/gu;
+const encoded = new Map<string, string>();
 
-/** Quoted-printable (RFC 2045 §6.7) of UTF-8 text; line ends become CRLF, lines stay ≤ 76 characters. */
+function encodeChar(ch: string): string {
+  let e = encoded.get(ch);
+  if (e === undefined) {
+    e = '';
+    for (const b of Buffer.from(ch, 'utf8')) e += '=' + HEX[b >> 4] + HEX[b & 15];
+    if (encoded.size < 4096) encoded.set(ch, e);
+  }
+  return e;
+}
+
+/**
+ * Quoted-printable (RFC 2045 §6.7) of UTF-8 text; line ends become CRLF, lines stay ≤ 76
+ * characters. Works on whole strings with one regex pass per line (the outbox writes thousands
+ * of messages per second, so no per-byte loop).
+ */
 export function quotedPrintable(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   for (const line of lines) {
-    const bytes = Buffer.from(line, 'utf8');
-    let cur = '';
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]!;
-      const last = i === bytes.length - 1;
-      const literal = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last);
-      const token = literal ? String.fromCharCode(b) : '=' + HEX[b >> 4] + HEX[b & 15];
-      if (cur.length + token.length > 75) {
-        out.push(cur + '=');
-        cur = '';
-      }
-      cur += token;
+    let q = line.replace(NEEDS_ENCODING, encodeChar);
+    // trailing white space would be stripped in transit: encode it
+    const last = q.charCodeAt(q.length - 1);
+    if (last === 32 || last === 9) q = q.slice(0, -1) + (last === 32 ? '=20' : '=09');
+    // soft breaks every ≤ 75 characters, never inside an =XX triplet
+    while (q.length > 76) {
+      let cut = 75;
+      if (q[cut - 1] === '=') cut -= 1;
+      else if (q[cut - 2] === '=') cut -= 2;
+      out.push(q.slice(0, cut) + '=');
+      q = q.slice(cut);
     }
-    out.push(cur);
+    out.push(q);
   }
   return out.join('\r\n');
 }
