@@ -96,8 +96,9 @@ function attributeLeaf(leaf: Leaf, path: string[], e: Emit): string {
     sql = `json_type(c.attributes, ${bind(e, jsonPath)}) = '${wanted}'`;
   } else {
     const type = leaf.kind === 'text' ? 'string' : leaf.kind === 'within' ? 'number' : (leaf.type as 'number' | 'string');
-    const guard = `json_type(c.attributes, ${bind(e, jsonPath)}) IN ${JSON_TYPES[type]}`;
-    sql = `(${guard} AND ${test(leaf, `json_extract(c.attributes, ${bind(e, jsonPath)})`, e)})`;
+    // the value test first: it rejects most rows, so the type check runs only on candidates
+    const value = test(leaf, `json_extract(c.attributes, ${bind(e, jsonPath)})`, e);
+    sql = `(${value} AND json_type(c.attributes, ${bind(e, jsonPath)}) IN ${JSON_TYPES[type]})`;
   }
   // json_type of an absent key is NULL, and NULL IN (…) is NULL: make it false below a `not`
   return e.underNot ? `COALESCE(${sql}, 0)` : sql;
