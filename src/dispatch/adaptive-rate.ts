@@ -1,7 +1,9 @@
 /**
  * Additive-increase / multiplicative-decrease around a target rate: a `throttled` answer
- * halves the pace (never below a floor); every second without throttling wins back a
- * tenth of the target, so the rate recovers gradually instead of snapping back into the wall.
+ * cuts the pace by a quarter (never below a floor), at most once a second — the answers of
+ * requests already in flight describe the same moment and must not compound the cut. Every
+ * second wins back a fifth of the target, so the rate recovers gradually instead of snapping
+ * back into the wall.
  */
 export class AdaptiveRate {
   private current: number;
@@ -21,10 +23,15 @@ export class AdaptiveRate {
     return this.current;
   }
 
+  private lastCut = -Infinity;
+
   onThrottle(): number {
     this.recover();
-    this.current = Math.max(this.floor, this.current / 2);
-    this.lastChange = this.now();
+    const t = this.now();
+    if (t - this.lastCut < 1000) return this.current;
+    this.current = Math.max(this.floor, this.current * 0.75);
+    this.lastCut = t;
+    this.lastChange = t;
     return this.current;
   }
 
@@ -33,7 +40,7 @@ export class AdaptiveRate {
     const t = this.now();
     const seconds = (t - this.lastChange) / 1000;
     if (seconds >= 1) {
-      this.current = Math.min(this.target, this.current + (this.target / 10) * Math.floor(seconds));
+      this.current = Math.min(this.target, this.current + (this.target / 5) * Math.floor(seconds));
       this.lastChange = t;
     }
   }
