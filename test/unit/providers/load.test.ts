@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,16 @@ describe('loadProviders', () => {
     expect(all.length).toBeGreaterThanOrEqual(3);
     expect(new Set(all.map((p) => p.channel))).toEqual(new Set(['email', 'sms', 'whatsapp']));
     expect(all.every((p) => p.type === 'outbox')).toBe(true);
+  });
+
+  it('the commented-out examples in the sample providers.yaml are valid once uncommented', async () => {
+    const sample = readFileSync(path.join(ROOT, 'providers.yaml'), 'utf8');
+    const [head, examples] = sample.split('# Real providers:');
+    const uncommented = examples!.split('\n').slice(1).map((l) => l.replace(/^#/, '')).join('\n');
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE1234', AWS_SECRET_ACCESS_KEY: 'secret-secret', TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'token-token', TWILIO_WHATSAPP_SERVICE_SID: 'MG' + 'b'.repeat(32), META_WHATSAPP_TOKEN: 'meta-token', GATEWAY_TOKEN: 'gateway-token' };
+    const all = await loadProviders(ws(head + uncommented), env);
+    expect(all.map((p) => p.type)).toEqual(['outbox', 'outbox', 'outbox', 'ses', 'twilio', 'twilio', 'meta-whatsapp', 'module']);
+    expect(all.find((p) => p.name === 'twilio-whatsapp')!.senders).toEqual([{ id: 'MG' + 'b'.repeat(32), weight: 1 }]);
   });
 
   it('a missing variable is named with its position, its siblings never printed', async () => {
