@@ -23,7 +23,7 @@ import { messageBuilder, templateVars, type UnsubscribeLinker } from './message.
 import { effectiveRate } from './pace.js';
 import { recountCampaign, type PrepareOptions } from './prepare.js';
 import { splitTemplateRef } from './references.js';
-import type { SkipReason } from '../db/ledger.js';
+import type { ClaimOptions } from '../db/ledger.js';
 
 export interface SendOptions {
   throttle?: string;
@@ -48,7 +48,7 @@ export interface SendOptions {
   graceMs?: number;
 }
 
-export type ClaimCheck = (row: { customerId: number; address: string }) => SkipReason | undefined;
+export type ClaimCheck = NonNullable<ClaimOptions['extraCheck']>;
 
 export interface SendSummary {
   campaign: string;

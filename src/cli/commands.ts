@@ -2,9 +2,13 @@ import type { Command } from 'commander';
 import type { ActionFactory } from './run.js';
 import { registerCampaign } from './campaign.js';
 import { registerCustomers } from './customers.js';
+import { registerDemo } from './demo.js';
 import { registerProvider } from './provider.js';
 import { registerSegment } from './segment.js';
 import { registerTemplate } from './template.js';
+import { registerSuppress } from './suppress.js';
+import { registerServe } from './serve.js';
+import { registerFeedback } from './feedback.js';
 
 /**
  * Every command group. A group module only imports what its commands need to be described;
@@ -15,6 +19,10 @@ export function registerCommands(program: Command, action: ActionFactory): void 
   registerCustomers(program, action);
   registerProvider(program, action);
   registerCampaign(program, action);
+  registerDemo(program, action);
   registerSegment(program, action);
   registerTemplate(program, action);
+  registerSuppress(program, action);
+  registerServe(program, action);
+  registerFeedback(program, action);
 }

@@ -36,9 +36,22 @@ export interface ClaimOptions {
   pickSender: (address: string) => string | undefined;
   /** Gives a picked sender's unit back when the row turned out not to be claimable. */
   releaseSender?: (sender: string) => void;
-  /** Extra eligibility rule at claim time (e.g. frequency caps); returns a skip reason or undefined. */
-  extraCheck?: (row: { customerId: number; address: string }) => SkipReason | undefined;
+  /**
+   * Extra eligibility rule at claim time: a skip reason (frequency caps), `{ defer: ms }` to
+   * leave the row pending until then (quiet hours), or undefined to claim it.
+   */
+  extraCheck?: (row: ClaimCandidate) => ClaimVerdict;
 }
+
+/** What a claim-time rule sees of a due row. */
+export interface ClaimCandidate {
+  customerId: number;
+  address: string;
+  timezone: string | null;
+  country: string | null;
+}
+
+export type ClaimVerdict = SkipReason | { defer: number } | undefined;
 
 export class Ledger {
   private readonly candidates: Database.Statement;
@@ -47,6 +60,7 @@ export class Ledger {
   private readonly toSent: Database.Statement;
   private readonly toFinal: Database.Statement;
   private readonly toPending: Database.Statement;
+  private readonly toDeferred: Database.Statement;
   private readonly usage: Database.Statement;
   private readonly consent: string;
 
@@ -84,6 +98,8 @@ export class Ledger {
       UPDATE campaign_recipients SET state = 'pending', error_code = @code, error_message = @message,
              next_attempt_at = @next, attempts = attempts - @refund, updated_at = @now
       WHERE id = @id AND state = 'sending'`);
+    this.toDeferred = sqlite.prepare(`
+      UPDATE campaign_recipients SET next_attempt_at = @until, updated_at = @now WHERE id = @id AND state = 'pending'`);
     this.usage = sqlite.prepare(`
       INSERT INTO sender_usage (provider, sender, day, count) VALUES (@provider, @sender, @day, 1)
       ON CONFLICT (provider, sender, day) DO UPDATE SET count = count + 1`);
@@ -116,17 +132,30 @@ export class Ledger {
    * Claims up to `limit` due rows in one transaction. Rows whose address became suppressed or
    * whose customer withdrew consent since prepare are skipped here, never sent.
    */
-  claim(limit: number, now: number, opts: ClaimOptions): { claimed: ClaimedRow[]; skipped: number } {
+  claim(limit: number, now: number, opts: ClaimOptions): { claimed: ClaimedRow[]; skipped: number; deferred: number } {
     const claimed: ClaimedRow[] = [];
     let skipped = 0;
+    let deferred = 0;
     const day = new Date(now).toISOString().slice(0, 10);
     this.sqlite.transaction(() => {
       const rows = this.candidates.all({ channel: this.channel, campaign: this.campaignId, now, limit }) as Array<
         CustomerRow & { rid: number; address: string; attempts: number; customerId: number; suppressed: number; consent: number | null }
       >;
       for (const row of rows) {
-        const reason: SkipReason | undefined =
-          row.id === null ? 'customer_missing' : row.suppressed ? 'suppressed' : row.consent !== 1 ? 'no_consent' : opts.extraCheck?.({ customerId: row.customerId, address: row.address });
+        const reason: ClaimVerdict =
+          row.id === null
+            ? 'customer_missing'
+            : row.suppressed
+              ? 'suppressed'
+              : row.consent !== 1
+                ? 'no_consent'
+                : opts.extraCheck?.({ customerId: row.customerId, address: row.address, timezone: row.timezone, country: row.country });
+        if (typeof reason === 'object') {
+          // not now (quiet hours): stays pending, due again when its window opens
+          this.toDeferred.run({ id: row.rid, until: reason.defer, now });
+          deferred++;
+          continue;
+        }
         if (reason) {
           this.toSkipped.run({ id: row.rid, code: reason, message: skipMessage(reason), now });
           skipped++;
@@ -140,7 +169,7 @@ export class Ledger {
         claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: customer as CustomerRow });
       }
     })();
-    return { claimed, skipped };
+    return { claimed, skipped, deferred };
   }
 
   /** Writes a batch of outcomes in one short transaction. */

@@ -14,7 +14,7 @@ import { ErrorRateBreaker } from './breaker.js';
 import { decide, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { SenderPool, type Distribution, type PoolSenderConfig } from './sender-pool.js';
 import { TokenBucket } from './token-bucket.js';
-import type { SkipReason } from '../db/ledger.js';
+import type { ClaimOptions } from '../db/ledger.js';
 
 export interface Clock {
   /** Wall time in ms (ledger timestamps, retry times, daily caps). */
@@ -83,7 +83,7 @@ export interface DispatchOptions {
   signal?: AbortSignal;
   policy?: RetryPolicy;
   /** Extra claim-time eligibility rule (frequency caps, quiet hours …). */
-  extraCheck?: (row: { customerId: number; address: string }) => SkipReason | undefined;
+  extraCheck?: ClaimOptions['extraCheck'];
   /** How long to wait in-process for rows whose retry time is near; beyond it the run ends `waiting`. */
   maxRetryWaitMs?: number;
   /** How long in-flight sends may take to finish after an interrupt. */
@@ -270,7 +270,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
     let poolWait: number | undefined;
     let exhausted = false;
-    const { claimed, skipped } = ledger.claim(allowance, clock.now(), {
+    const { claimed, skipped, deferred } = ledger.claim(allowance, clock.now(), {
       pickSender: (address) => {
         const pick = pool.take(address);
         if ('sender' in pick) {
@@ -294,7 +294,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       maybeProgress();
       continue;
     }
-    if (skipped > 0) continue;
+    if (skipped > 0 || deferred > 0) continue;
     if (exhausted) {
       requestStop('daily_cap', 'daily_cap', 'every sender has reached its daily cap');
       break;

@@ -22,7 +22,8 @@ export interface CliOptions {
 
 /** A clean environment: no CI colour surprises, no inherited MKT_* settings, no AWS warnings. */
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', TZ: 'UTC', CI: 'true' };
+  // MKT_UNSUBSCRIBE_SECRET: the sample mkt.yaml signs unsubscribe links with it (override with '' to test its absence)
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', TZ: 'UTC', CI: 'true', MKT_UNSUBSCRIBE_SECRET: 'test-unsubscribe-secret-0123456789' };
   return { ...env, ...extra };
 }
 

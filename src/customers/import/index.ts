@@ -55,7 +55,8 @@ export interface ImportResult {
 
 const SAMPLE = 100;
 
-async function openSource(file: string, format: ImportFormat, delimiter?: string): Promise<Source> {
+/** Opens an import file of any supported format as rows with their line numbers. */
+export async function openSource(file: string, format: ImportFormat, delimiter?: string): Promise<Source> {
   if (format === 'csv') return openCsv(file, delimiter);
   return format === 'json' ? openJsonArray(file) : openJsonLines(file);
 }

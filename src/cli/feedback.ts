@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { renderFields } from '../output/table.js';
+import type { ActionFactory } from './run.js';
+
+export function registerFeedback(program: Command, action: ActionFactory): void {
+  const group = program.command('feedback').description('provider feedback: bounces, complaints, delivery status, STOP keywords');
+
+  group
+    .command('import')
+    .description('apply exported SES / Twilio / Meta events (JSON array or JSON Lines), all or nothing')
+    .argument('<file>')
+    .option('--source <source>', 'ses, twilio or meta, for events without a "source" field')
+    .action(
+      action<{ source?: string }>(async (ctx, [file], opts) => {
+        const { importFeedback } = await import('../compliance/feedback/import.js');
+        const r = await importFeedback(await ctx.store(), { file: file!, source: opts.source, now: ctx.now().getTime() });
+        ctx.result(r, (x) =>
+          renderFields([
+            ['events', x.events],
+            ['matched in the ledger', x.matched],
+            ['unmatched', x.unmatched],
+            ...Object.entries(x.delivery).map(([k, v]) => [`now ${k}`, v] as [string, unknown]),
+            ['unknown proven sent', x.proven_sent],
+            ['suppressed', x.suppressed],
+            ['suppressions lifted', x.lifted],
+          ]),
+        );
+      }),
+    );
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { ActionFactory } from './run.js';
+
+export function registerServe(program: Command, action: ActionFactory): void {
+  program
+    .command('serve')
+    .description('HTTP endpoints for one-click unsubscribe and provider feedback (SES, Twilio, Meta)')
+    .option('--port <n>', 'port (0 = any free port)', '8025')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .action(
+      action<{ port: string; host: string }>(async (ctx, _args, opts) => {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a port number`);
+        const [{ loadSettings, tokensFor }, { createFeedbackServer }] = await Promise.all([import('../compliance/index.js'), import('../compliance/serve.js')]);
+        const settings = await loadSettings(ctx.workspace, ctx.io.env, { feedback: true });
+        const store = await ctx.store();
+        const server = await createFeedbackServer({
+          sqlite: store.sqlite,
+          settings,
+          tokens: tokensFor(settings),
+          now: () => ctx.now().getTime(),
+          log: (line) => ctx.info(`${ctx.now().toISOString()} ${line}`),
+        });
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${opts.host}:${port}: ${e.code ?? e.message}`, { code: 'listen_failed' })));
+          server.listen(port, opts.host, () => resolve());
+        });
+        const address = server.address();
+        const actual = typeof address === 'object' && address ? address.port : port;
+        const endpoints = {
+          listening: `http://${opts.host}:${actual}`,
+          unsubscribe: settings.unsubscribe ? '/u/<token>' : null,
+          ses: settings.feedback?.ses ? '/feedback/ses' : null,
+          twilio: settings.feedback?.twilio ? ['/feedback/twilio/status', '/feedback/twilio/inbound'] : null,
+          meta: settings.feedback?.meta ? '/feedback/meta' : null,
+        };
+        ctx.result(endpoints, (e) => `listening on ${e.listening} (Ctrl-C stops)\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            server.close(() => resolve());
+            server.closeAllConnections();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      }),
+    );
+}

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { renderFields, renderTable } from '../output/table.js';
+import type { ActionFactory } from './run.js';
+
+const REASONS = 'unsubscribed, bounced, complained, stop_keyword, manual';
+
+export function registerSuppress(program: Command, action: ActionFactory): void {
+  const group = program.command('suppress').description('the suppression list: addresses never sent to on a channel');
+
+  group
+    .command('add')
+    .description('suppress an address on a channel')
+    .argument('<address>', 'email address or phone number')
+    .option('--channel <channel>', 'email, sms or whatsapp')
+    .option('--reason <reason>', REASONS, 'manual')
+    .option('--note <text>', 'why, for the record')
+    .action(
+      action<{ channel?: string; reason: string; note?: string }>(async (ctx, [address], opts) => {
+        const { addSuppression } = await import('../compliance/suppressions.js');
+        const r = addSuppression(await ctx.store(), { address: address!, channel: opts.channel, reason: opts.reason, note: opts.note }, ctx.now().getTime());
+        ctx.result(r, (x) =>
+          x.added ? `suppressed ${x.suppression.address} on ${x.suppression.channel} (${x.suppression.reason})\n` : `${x.suppression.address} was already suppressed on ${x.suppression.channel} (${x.suppression.reason} since ${x.suppression.created_at})\n`,
+        );
+      }),
+    );
+
+  group
+    .command('remove')
+    .description('lift a suppression (only with the person\'s renewed consent)')
+    .argument('<address>')
+    .option('--channel <channel>', 'email, sms or whatsapp')
+    .action(
+      action<{ channel?: string }>(async (ctx, [address], opts) => {
+        const { removeSuppression } = await import('../compliance/suppressions.js');
+        const r = removeSuppression(await ctx.store(), { address: address!, channel: opts.channel });
+        ctx.result(r, (x) => (x.removed ? `lifted the suppression of ${x.address} on ${x.channel}\n` : `${x.address} was not suppressed on ${x.channel}\n`));
+      }),
+    );
+
+  group
+    .command('list')
+    .description('suppressed addresses')
+    .option('--channel <channel>', 'only this channel')
+    .action(
+      action<{ channel?: string }>(async (ctx, _args, opts) => {
+        const { listSuppressions } = await import('../compliance/suppressions.js');
+        const rows = listSuppressions(await ctx.store(), opts.channel);
+        ctx.result(rows, (list) => renderTable(['channel', 'address', 'reason', 'source', 'since'], list.map((r) => [r.channel, r.address, r.reason, r.source, r.created_at])));
+      }),
+    );
+
+  group
+    .command('import')
+    .description('suppress every address of a CSV / JSON / JSONL file (all or nothing)')
+    .argument('<file>')
+    .option('--channel <channel>', 'channel for rows without a channel column')
+    .option('--reason <reason>', `reason for rows without a reason column (${REASONS})`, 'manual')
+    .option('--format <format>', 'csv, json or jsonl (default: from the extension)')
+    .action(
+      action<{ channel?: string; reason: string; format?: 'csv' | 'json' | 'jsonl' }>(async (ctx, [file], opts) => {
+        const { importSuppressions } = await import('../compliance/suppressions.js');
+        const r = await importSuppressions(await ctx.store(), { file: file!, channel: opts.channel, reason: opts.reason, format: opts.format, now: ctx.now().getTime() });
+        ctx.result(r, (x) => renderFields(Object.entries(x)));
+      }),
+    );
+}

@@ -1,0 +1,186 @@
+/**
+ * mkt.yaml: workspace settings that are not about one provider (unsubscribe links, quiet
+ * hours, frequency caps, delivery policy, feedback endpoints). Optional; validated like
+ * providers.yaml, every problem as `mkt.yaml:line:col`, secrets only as `${ENV_VAR}`.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { CHANNELS, type Channel } from '../channels.js';
+import { ConfigError } from '../errors.js';
+import { addZodIssues, fromBigInts, parseSourceText, resolveEnv, throwProblems } from '../providers/load.js';
+import { parseWindow, type DailyWindow } from './quiet-hours.js';
+
+export const SETTINGS_FILE = 'mkt.yaml';
+const KIND = { invalidCode: 'settings_invalid', readme: 'Compliance' };
+
+/** `7d`, `24h`, `90m` → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)\s*(m|h|d|w)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+  const ms = Number(m[1]) * unit;
+  return ms > 0 ? ms : undefined;
+}
+
+const keyId = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'a key id is 1-16 letters, digits, _ or -');
+const secret = z.string().min(16, 'a secret needs at least 16 characters (e.g. `openssl rand -hex 32`)');
+const httpsUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+
+const unsubscribeSchema = z.strictObject({
+  base_url: httpsUrl,
+  secret,
+  key_id: keyId.default('k1'),
+  previous_secrets: z.array(z.strictObject({ key_id: keyId, secret })).default([]),
+  mailto: z.email().optional(),
+});
+
+const windowSchema = z.string().transform((v, ctx) => {
+  const w = parseWindow(v);
+  if (!w) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a window: write it like "09:00-20:00" (recipient's local time)` });
+    return z.NEVER;
+  }
+  return w;
+});
+
+const capSchema = z.strictObject({
+  max: z.int().min(1),
+  per: z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a period: write it like 7d, 24h or 90m` });
+      return z.NEVER;
+    }
+    return { text: v, ms };
+  }),
+});
+
+const perChannel = <T extends z.ZodType>(schema: T) => z.strictObject({ email: schema.optional(), sms: schema.optional(), whatsapp: schema.optional() });
+
+const feedbackSchema = z.strictObject({
+  ses: z
+    .strictObject({
+      /** SNS topics whose notifications are accepted; anything else is refused (403). */
+      topic_arns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'expected an SNS topic ARN')).min(1),
+      /** PEM file of the pinned SNS signing certificate; with it every message signature is verified. */
+      signing_cert: z.string().optional(),
+    })
+    .optional(),
+  twilio: z.strictObject({ auth_token: secret.or(z.string().min(1)), public_url: httpsUrl.optional() }).optional(),
+  meta: z.strictObject({ app_secret: z.string().min(1), verify_token: z.string().min(1) }).optional(),
+});
+
+const settingsSchema = z.strictObject({
+  default_timezone: z
+    .string()
+    .refine((tz) => isTimeZone(tz), 'not an IANA time zone (e.g. Europe/London, America/New_York)')
+    .optional(),
+  unsubscribe: unsubscribeSchema.optional(),
+  quiet_hours: perChannel(windowSchema).optional(),
+  frequency_cap: perChannel(capSchema).optional(),
+  delivery: z.strictObject({ ambiguous: z.enum(['unknown', 'retry']).optional() }).optional(),
+  feedback: feedbackSchema.optional(),
+});
+
+export type RawSettings = z.infer<typeof settingsSchema>;
+
+export interface WorkspaceSettings {
+  defaultTimezone?: string;
+  unsubscribe?: { baseUrl: string; keyId: string; secret: string; previous: Array<{ keyId: string; secret: string }>; mailto?: string };
+  quietHours: Partial<Record<Channel, DailyWindow>>;
+  frequencyCap: Partial<Record<Channel, { max: number; perMs: number; per: string }>>;
+  delivery: { ambiguous?: 'unknown' | 'retry' };
+  feedback: RawSettings['feedback'];
+  /** Directory of mkt.yaml (relative paths in it resolve from here). */
+  dir: string;
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface LoadOptions {
+  /** Also resolve the `feedback` section's secrets (only `mkt serve` needs them). */
+  feedback?: boolean;
+}
+
+const cache = new Map<string, Promise<WorkspaceSettings>>();
+
+/** The workspace's settings (empty when there is no mkt.yaml), loaded once per process. */
+export function loadSettings(workspace: string, env: NodeJS.ProcessEnv, opts: LoadOptions = {}): Promise<WorkspaceSettings> {
+  const key = `${path.resolve(workspace)}\u0000${opts.feedback ? 1 : 0}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = readSettings(workspace, env, opts);
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: LoadOptions): Promise<WorkspaceSettings> {
+  const full = path.join(workspace, SETTINGS_FILE);
+  const empty: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, dir: workspace };
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return empty;
+    throw new ConfigError('settings_unreadable', `cannot read ${full}: ${(e as Error).message}`);
+  }
+  const file = parseSourceText(SETTINGS_FILE, text, KIND);
+  const root = fromBigInts(file.doc.toJS()) as unknown;
+  if (root === null || root === undefined) return empty;
+  if (typeof root !== 'object' || Array.isArray(root)) {
+    file.add([], 'expected a mapping (unsubscribe:, quiet_hours:, frequency_cap: …)');
+    throwProblems(file, KIND);
+  }
+  const r = root as Record<string, unknown>;
+  // Secrets are `${ENV}` references only; the feedback section's are resolved only when asked.
+  const unsubscribeSecrets = new Set<string>([JSON.stringify(['secret'])]);
+  const prev = (r.unsubscribe as { previous_secrets?: unknown[] } | undefined)?.previous_secrets;
+  if (Array.isArray(prev)) prev.forEach((_, i) => unsubscribeSecrets.add(JSON.stringify(['previous_secrets', i, 'secret'])));
+  const feedbackSecrets = new Set([['twilio', 'auth_token'], ['meta', 'app_secret'], ['meta', 'verify_token']].map((p) => JSON.stringify(p)));
+  const resolved: Record<string, unknown> = { ...r };
+  if (r.unsubscribe !== undefined) resolved.unsubscribe = resolveEnv(file, ['unsubscribe'], r.unsubscribe, [], unsubscribeSecrets, env);
+  if (r.feedback !== undefined) resolved.feedback = resolveEnv(file, ['feedback'], r.feedback, [], feedbackSecrets, opts.feedback ? env : undefined);
+  throwProblems(file, KIND);
+  const parsed = settingsSchema.safeParse(resolved);
+  if (!parsed.success) addZodIssues(file, [], parsed.error);
+  throwProblems(file, KIND);
+  const s = parsed.data!;
+  for (const ch of CHANNELS) if (s.quiet_hours?.[ch] === undefined) delete s.quiet_hours?.[ch];
+  const u = s.unsubscribe;
+  return {
+    ...(s.default_timezone ? { defaultTimezone: s.default_timezone } : {}),
+    ...(u
+      ? {
+          unsubscribe: {
+            baseUrl: u.base_url.replace(/\/+$/, ''),
+            keyId: u.key_id,
+            secret: u.secret,
+            previous: u.previous_secrets.map((p) => ({ keyId: p.key_id, secret: p.secret })),
+            ...(u.mailto ? { mailto: u.mailto } : {}),
+          },
+        }
+      : {}),
+    quietHours: Object.fromEntries(Object.entries(s.quiet_hours ?? {}).filter(([, w]) => w)) as WorkspaceSettings['quietHours'],
+    frequencyCap: Object.fromEntries(
+      Object.entries(s.frequency_cap ?? {})
+        .filter(([, c]) => c)
+        .map(([ch, c]) => [ch, { max: c!.max, perMs: c!.per.ms, per: c!.per.text }]),
+    ) as WorkspaceSettings['frequencyCap'],
+    delivery: s.delivery ?? {},
+    feedback: s.feedback,
+    dir: workspace,
+  };
+}

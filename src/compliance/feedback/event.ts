@@ -1,0 +1,58 @@
+/**
+ * Provider feedback normalised: what one bounce, complaint, status callback or inbound
+ * keyword means for the ledger and the suppression list, whatever provider reported it.
+ */
+import type { Channel } from '../../channels.js';
+import { InputError } from '../../errors.js';
+
+export const FEEDBACK_SOURCES = ['ses', 'twilio', 'meta'] as const;
+export type FeedbackSource = (typeof FEEDBACK_SOURCES)[number];
+
+/** Delivery outcomes as stored in campaign_recipients.delivery_status. */
+export type DeliveryStatus = 'sent' | 'deferred' | 'delivered' | 'read' | 'failed' | 'undelivered' | 'bounced' | 'complained';
+
+/** A later report never downgrades an earlier one (a late `sent` after `delivered`, `delivered` after `read`). */
+export const DELIVERY_RANK: Record<DeliveryStatus, number> = { sent: 1, deferred: 1, delivered: 2, read: 3, failed: 4, undelivered: 4, bounced: 4, complained: 5 };
+
+export interface FeedbackEvent {
+  source: FeedbackSource;
+  /** delivery | bounce | complaint | status | inbound | subscription … (feedback_events.kind) */
+  kind: string;
+  providerMessageId?: string;
+  /** The delivery ref mkt sent (`c<campaign>_r<recipient>_a<attempt>`), when the provider echoed it. */
+  ref?: { campaignId: number; recipientId: number; attempt: number };
+  status?: DeliveryStatus;
+  /** When the provider says it happened (ms). */
+  at?: number;
+  address?: string;
+  code?: string;
+  suppress?: Array<{ channel: Channel; address: string; reason: string }>;
+  lift?: Array<{ channel: Channel; address: string }>;
+  /** The raw payload this event came from, as stored in feedback_events (never holds secrets). */
+  payload: string;
+}
+
+export function parseDeliveryRef(text: unknown): FeedbackEvent['ref'] {
+  if (typeof text !== 'string') return undefined;
+  const m = /^c(\d+)_r(\d+)_a(\d+)$/.exec(text.trim());
+  return m ? { campaignId: Number(m[1]), recipientId: Number(m[2]), attempt: Number(m[3]) } : undefined;
+}
+
+export function isSource(v: unknown): v is FeedbackSource {
+  return typeof v === 'string' && (FEEDBACK_SOURCES as readonly string[]).includes(v);
+}
+
+/** A payload that is not what its source sends: bad input (65), with the reason. */
+export function badPayload(source: string, why: string): InputError {
+  return new InputError('bad_feedback', `not a ${source} feedback payload: ${why}`);
+}
+
+export function timeOf(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
+  if (typeof value === 'string') {
+    if (/^\d+$/.test(value)) return timeOf(Number(value));
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
