@@ -94,6 +94,8 @@ export interface CompiledEmail extends CompiledTemplate {
   render(vars: TemplateVars): RenderedEmail;
   /** Where the plain-text part comes from: `<name>.txt`, the HTML converted once, or per recipient (slow). */
   textPart: TextPart['mode'];
+  /** MJML's output with the Liquid still in it: what each recipient's render personalises. */
+  compiledHtml: string;
 }
 
 export async function compileEmail(ctx: CompileContext, diags: Diagnostics): Promise<CompiledEmail | undefined> {
@@ -143,6 +145,7 @@ export async function compileEmail(ctx: CompileContext, diags: Diagnostics): Pro
     file,
     hasUnsubscribe,
     textPart: text.mode,
+    compiledHtml: html,
     render(vars: TemplateVars): RenderedEmail {
       const scope = buildScope(vars, { campaign });
       const renderedSubject = renderLiquid(textEngine, subjectParsed, scope, sources)

@@ -57,6 +57,8 @@ export async function createEngines(partials: Record<string, string>): Promise<E
       // text channels (SMS, WhatsApp, subject, plain-text part) must not see HTML entities
       ...(mode === 'html' ? { outputEscape: 'escape' as const } : {}),
       timezoneOffset: 0,
+      // partials are parsed on first use and kept: without it every {% include %} re-parses per recipient
+      cache: true,
     });
   return { html: make('html'), text: make('text') };
 }
