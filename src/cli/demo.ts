@@ -1,0 +1,63 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { renderFields } from '../output/table.js';
+import { positiveInt } from './options.js';
+import type { ActionFactory } from './run.js';
+
+export function registerDemo(program: Command, action: ActionFactory): void {
+  program
+    .command('demo')
+    .description('the whole lifecycle on demo data: seed, segment, prepare, send through the outbox, status')
+    .option('--dir <path>', 'demo workspace folder (default: <workspace>/.mkt/demo; re-created each run)')
+    .option('--customers <n>', 'demo customers to seed', positiveInt, 2000)
+    .option('--seed <n>', 'seed for the demo data', positiveInt, 1)
+    .option('--throttle <rate>', 'send rate', '100/s')
+    .action(
+      action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
+        const [{ runDemo }, { loadSendHooks }, { plainProgress, barProgress }] = await Promise.all([
+          import('../campaigns/demo.js'),
+          import('../compliance/index.js'),
+          import('../output/progress.js'),
+        ]);
+        const view = ctx.tty && !ctx.json ? await barProgress(process.stderr, ctx.colour) : plainProgress((l) => ctx.info(l.trimEnd()), 2000);
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        let out;
+        try {
+          out = await runDemo({
+            dir: opts.dir ? path.resolve(opts.dir) : path.join(ctx.workspace, '.mkt', 'demo'),
+            customers: opts.customers,
+            seed: opts.seed,
+            throttle: opts.throttle,
+            now: () => ctx.now().getTime(),
+            env: ctx.io.env,
+            signal: controller.signal,
+            onStep: (m) => ctx.info(`${ctx.colour.green('›')} ${m}`),
+            onProgress: (p) => view.update(p),
+            hooks: loadSendHooks,
+          });
+        } finally {
+          view.stop();
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+        const r = out.result;
+        ctx.result(r, (x) =>
+          renderFields([
+            ['campaign', `${x.status.campaign} (${x.status.state})`],
+            ['recipients', x.status.recipients],
+            ['sent', x.status.counts.sent],
+            ['failed', x.status.counts.failed],
+            ['skipped', x.status.counts.skipped],
+            ['by sender', Object.entries(x.status.by_sender).map(([k, v]) => `${k}: ${v}`).join('; ')],
+            ['rate', x.status.rate_per_s === null ? '' : `${x.status.rate_per_s}/s`],
+            ['messages', x.outbox],
+            ['try next', `mkt --workspace ${x.workspace} campaign status ${x.status.campaign}`],
+          ]),
+        );
+        if (out.error) throw out.error;
+      }),
+    );
+}
