@@ -35,8 +35,8 @@ export function invalidSegment(name: string, issues: SegmentIssue[]): InputError
 }
 
 async function notFound(library: SegmentLibrary, name: string): Promise<InputError> {
-  const shown = SEGMENT_NAME.test(name) ? `${SEGMENTS_DIR}/${name}.yaml` : 'segments/';
-  return new InputError('segment_not_found', `no segment "${name}" (${shown} not found)${didYouMean(name, await library.names())}`, {
+  const why = SEGMENT_NAME.test(name) ? `${SEGMENTS_DIR}/${name}.yaml not found` : 'names are letters, digits, "-" and "_"';
+  return new InputError('segment_not_found', `no segment "${name}" (${why})${didYouMean(name, await library.names())}`, {
     hint: '`mkt segment list` shows the segments',
   });
 }
