@@ -37,7 +37,8 @@ describe('sample email in headless Chromium', () => {
         expect(await link.isVisible()).toBe(true);
         const box = await link.boundingBox();
         expect(box).not.toBeNull();
-        const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        // the callbacks run in the page: globalThis there is the browser window
+        const pageWidth = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
         expect(box!.width).toBeGreaterThan(0);
         expect(box!.height).toBeGreaterThan(0);
         expect(box!.x).toBeGreaterThanOrEqual(0);
@@ -45,7 +46,7 @@ describe('sample email in headless Chromium', () => {
         // the layout fits the screen: no horizontal scrolling on a phone
         expect(pageWidth).toBeLessThanOrEqual(width);
         const style = await link.evaluate((el) => {
-          const s = getComputedStyle(el);
+          const s = (globalThis as any).getComputedStyle(el);
           return { display: s.display, visibility: s.visibility, opacity: Number(s.opacity), fontSize: parseFloat(s.fontSize), color: s.color };
         });
         expect(style.display).not.toBe('none');
