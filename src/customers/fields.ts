@@ -92,6 +92,7 @@ function parseTarget(spec: string, target: string): ColumnTarget {
 /** Resolves one source column: an explicit `--map` wins, then the known names, else an attribute of that name. */
 export function resolveColumn(name: string, map: ColumnMap = new Map()): ColumnTarget {
   const key = columnKey(name);
+  if (name.trim() === '') return { kind: 'ignore' }; // e.g. a trailing delimiter in the header
   const explicit = map.get(key);
   if (explicit) return explicit;
   const field = KNOWN.get(key);

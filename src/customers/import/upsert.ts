@@ -176,10 +176,11 @@ function merge(current: Row, input: CustomerInput): Row {
   }
   const keys = Object.keys(input.attributes);
   if (keys.length > 0) {
-    let attrs: Record<string, unknown> = {};
+    // no prototype: a `__proto__` key from a file is stored like any other
+    const attrs: Record<string, unknown> = Object.create(null);
     try {
       const parsed: unknown = JSON.parse(current.attributes);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) attrs = parsed as Record<string, unknown>;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(attrs, parsed);
     } catch {
       // unreadable stored attributes are replaced by the file's
     }

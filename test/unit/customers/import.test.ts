@@ -206,3 +206,12 @@ describe('identity and upsert', () => {
     expect(rows()).toEqual([]);
   });
 });
+
+describe('hostile column names', () => {
+  it('a `__proto__` column is an ordinary attribute, an empty header name is skipped', async () => {
+    await run(file('p.csv', 'email,__proto__,\na@example.com,{"x":1},junk\n'));
+    await run(file('q.jsonl', '{"email":"a@example.com","__proto__":{"polluted":true},"b":2}\n'), { now: T1 });
+    expect(JSON.parse(rows()[0]!.attributes as string)).toEqual(JSON.parse('{"__proto__":{"polluted":true},"b":2}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
