@@ -21,6 +21,8 @@ export type { SqlFragment } from '../db/sql-fragment.js';
 export type { Filter, Cond } from './ast.js';
 export type { SegmentIssue } from './parse.js';
 export { SegmentLibrary, directorySource, memorySource } from './library.js';
+export { matches } from './evaluate.js';
+export { filterToSql } from '../db/segment-sql.js';
 
 /** The library of a workspace's `segments/` folder. */
 export function workspaceSegments(workspace: string): SegmentLibrary {
