@@ -34,7 +34,8 @@ class ModuleProvider implements Provider {
   ) {
     this.name = config.name;
     this.channel = config.channel;
-    if (typeof inner.check !== 'function') delete (this as Partial<ModuleProvider>).check;
+    // no live check in the module: hide ours too, so callers see `check` as absent
+    if (typeof inner.check !== 'function') Object.defineProperty(this, 'check', { value: undefined });
   }
 
   async send(message: OutgoingMessage, sender: string): Promise<SendResult> {
