@@ -3,6 +3,7 @@ import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/le
 import type { Channel } from '../channels.js';
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
+import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
 
 /** `campaign status --json`: a stable shape for scripts (documented in README). */
 export interface CampaignStatus {
@@ -15,6 +16,10 @@ export interface CampaignStatus {
   by_sender: Record<string, number>;
   errors: Array<{ code: string; state: string; count: number; sample: string }>;
   delivery: Record<string, number>;
+  /** delivered / bounced / complained / read over sent (0–1). */
+  delivery_rates: DeliveryRates;
+  /** SES reputation thresholds reached (bounce 5 %, complaint 0.1 %). */
+  warnings: string[];
   rate_per_s: number | null;
   pause_reason: string | null;
   plan_hash: string | null;
@@ -28,6 +33,8 @@ export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string):
   const { sqlite } = deps.store;
   const counts = new Ledger(sqlite, c.id, c.channel as Channel, c.provider).counts();
   const times = sendTimes(sqlite, c.id);
+  const delivery = deliveryCounts(sqlite, c.id);
+  const rates = deliveryRates(delivery, counts.sent);
   const span = times.first !== null && times.last !== null ? (times.last - times.first) / 1000 : 0;
   return {
     campaign: c.name,
@@ -38,7 +45,9 @@ export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string):
     counts,
     by_sender: countsBySender(sqlite, c.id),
     errors: errorGroups(sqlite, c.id),
-    delivery: deliveryCounts(sqlite, c.id),
+    delivery,
+    delivery_rates: rates,
+    warnings: reputationWarnings(rates),
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: c.pauseReason,
     plan_hash: c.planHash,

@@ -174,14 +174,32 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     );
 
   group
+    .command('check')
+    .description('pre-flight: unsubscribe link, opt-out text, segments, WhatsApp to +1, senders, cost (errors exit 65)')
+    .argument('<name>')
+    .option('--budget <amount>', 'refuse when the estimated cost is over this', budgetOption)
+    .action(
+      action<{ budget?: number }>(async (ctx, [name], opts) => {
+        const c = await core(ctx);
+        const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
+        const report = await preflight(ctx, c, name!, hooks, opts.budget);
+        ctx.result(report, preflightText);
+        if (!report.ok) throw preflightError(report);
+      }),
+    );
+
+  group
     .command('prepare')
     .description('recount the segment and freeze it into the send list')
     .argument('<name>')
     .option('--refresh', 'after sending started: only add recipients who newly match')
+    .option('--budget <amount>', 'refuse when the estimated cost is over this', budgetOption)
     .action(
-      action<{ refresh?: boolean }>(async (ctx, [name], opts) => {
+      action<{ refresh?: boolean; budget?: number }>(async (ctx, [name], opts) => {
         const c = await core(ctx);
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
+        const report = await preflight(ctx, c, name!, hooks, opts.budget);
+        if (!report.ok) throw preflightError(report);
         const plan = await c.prepare.prepareCampaign(c.deps, name!, { refresh: opts.refresh, exclusions: hooks.exclusions, estimateSmsSegments: (row) => estimateSegments(c.deps, row) });
         ctx.result(plan, planText);
       }),
@@ -208,6 +226,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
       action(async (ctx, [name]) => {
         const c = await core(ctx);
         const s = c.status.campaignStatus(c.deps, name!);
+        for (const w of s.warnings) ctx.warn(w);
         ctx.result(s, (x) =>
           renderFields([
             ['campaign', x.campaign],
@@ -217,6 +236,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
             ['by sender', Object.entries(x.by_sender).map(([k, v]) => `${k}: ${v}`).join('; ')],
             ['rate', x.rate_per_s === null ? '' : `${x.rate_per_s}/s`],
             ...Object.entries(x.delivery).map(([k, v]) => [`delivery ${k}`, v] as [string, unknown]),
+            ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as [string, unknown]] : []),
             ...x.errors.map((e) => [`error ${e.code}`, `${e.count} ${e.state} — ${e.sample}`] as [string, unknown]),
             ...Object.entries(x.timings).map(([k, v]) => [k, v] as [string, unknown]),
           ]),
@@ -339,6 +359,42 @@ interface SendFlags {
 }
 
 type Core = Awaited<ReturnType<typeof core>>;
+
+function budgetOption(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0) || v.trim() === '') throw new UsageError('--budget takes an amount from 0');
+  return n;
+}
+
+type PreflightReport = import('../compliance/preflight.js').PreflightReport;
+
+/** Runs the pre-flight checks; warnings go to stderr at once. */
+async function preflight(ctx: CliContext, c: Core, name: string, hooks: import('../compliance/index.js').SendHooks, budget?: number): Promise<PreflightReport> {
+  const { checkCampaign } = await import('../compliance/preflight.js');
+  const report = await checkCampaign(c.deps, name, { budget, unsubscribe: hooks.unsubscribe });
+  for (const w of report.warnings) ctx.warn(`${w.code}: ${w.message}`);
+  return report;
+}
+
+function preflightError(report: PreflightReport): InputError {
+  return new InputError('preflight_failed', `campaign "${report.campaign}" fails pre-flight:\n${report.errors.map((e) => `  ${e.code}: ${e.message}`).join('\n')}`, {
+    hint: `fix these, then run \`mkt campaign check ${report.campaign}\``,
+    details: { errors: report.errors, warnings: report.warnings },
+  });
+}
+
+const preflightText = (r: PreflightReport) =>
+  renderFields([
+    ['campaign', r.campaign],
+    ['result', r.ok ? 'ok' : `${r.errors.length} error(s)`],
+    ['recipients', r.recipients],
+    ['sampled', r.sampled],
+    ...(r.estimate.sms_segments !== undefined ? [['sms segments', r.estimate.sms_segments] as [string, unknown]] : []),
+    ...(r.estimate.cost !== undefined ? [['estimated cost', r.estimate.cost] as [string, unknown]] : []),
+    ...(r.estimate.budget !== undefined ? [['budget', r.estimate.budget] as [string, unknown]] : []),
+    ...r.errors.map((e) => [`error ${e.code}`, e.message] as [string, unknown]),
+    ...r.warnings.map((w) => [`warning ${w.code}`, w.message] as [string, unknown]),
+  ]);
 
 async function estimateSegments(deps: Core['deps'], row: import('../db/campaigns.js').CampaignRow): Promise<number | undefined> {
   const { sampleSmsSegments } = await import('../campaigns/estimate.js');

@@ -4,8 +4,11 @@
  * per-row paths are prepared once by their owner.
  */
 import type Database from 'better-sqlite3';
-import type { Channel } from '../channels.js';
+import { CHANNEL_FIELDS, type Channel } from '../channels.js';
+import type { CustomerRow } from '../customers/record.js';
 import type { ExclusionRule } from './audience-sql.js';
+import { CUSTOMER_ROW_COLUMNS } from './customer-columns.js';
+import type { SqlFragment } from './sql-fragment.js';
 
 export interface SuppressionRow {
   channel: Channel;
@@ -126,5 +129,30 @@ export class FeedbackWriter {
 
   log(source: string, kind: string, providerMessageId: string | undefined, address: string | undefined, payload: string, now: number): void {
     this.event.run(source, kind, providerMessageId ?? null, address ?? null, payload, now);
+  }
+}
+
+/**
+ * Recipients a campaign would reach, streamed for pre-flight checks: the pending ledger rows
+ * once prepared, else the live segment's customers with consent and an address (suppressed
+ * addresses left out, as prepare would).
+ */
+export function* audienceSample(
+  sqlite: Database.Database,
+  opts: { campaignId: number; channel: Channel; prepared: boolean; where: SqlFragment | undefined },
+): Generator<{ address: string; customer: CustomerRow }> {
+  const { address, consent } = CHANNEL_FIELDS[opts.channel];
+  const stmt =
+    opts.prepared || !opts.where
+      ? sqlite.prepare(`SELECT r.address AS addr, ${CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
+           WHERE r.campaign_id = ? AND r.state = 'pending' ORDER BY r.id`)
+      : sqlite.prepare(`SELECT c.${address} AS addr, ${CUSTOMER_ROW_COLUMNS} FROM customers c
+           WHERE c.${consent} = 1 AND c.${address} IS NOT NULL AND c.${address} <> ''
+             AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ? AND s.address = c.${address})
+             AND (${opts.where.text}) ORDER BY c.id`);
+  const rows = opts.prepared || !opts.where ? stmt.iterate(opts.campaignId) : stmt.iterate(opts.channel, ...opts.where.params);
+  for (const row of rows as Iterable<CustomerRow & { addr: string }>) {
+    const { addr, ...customer } = row;
+    yield { address: addr, customer: customer as CustomerRow };
   }
 }

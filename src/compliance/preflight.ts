@@ -1,0 +1,149 @@
+/**
+ * Pre-flight (`mkt campaign check`, also run by `campaign prepare`): everything that would
+ * hurt the sender, in one report. Errors refuse (exit 65), warnings are told.
+ *
+ * - email: no `{{ unsubscribe_url }}` in the template, or no `unsubscribe:` in mkt.yaml
+ * - sms: no opt-out text where the provider sets `require_opt_out: true`; messages over
+ *   `max_segments` among the sample recipients
+ * - whatsapp: a MARKETING template to +1 numbers (Meta does not deliver those)
+ * - sender identities missing
+ * - estimated cost over `--budget`, with `price:` set on the provider
+ */
+import type { CampaignDeps } from '../campaigns/deps.js';
+import { getCampaign } from '../campaigns/create.js';
+import { templateVars, type UnsubscribeLinker } from '../campaigns/message.js';
+import { splitTemplateRef } from '../campaigns/references.js';
+import type { Channel } from '../channels.js';
+import { audienceSample } from '../db/compliance-sql.js';
+import { getProviderConfig } from '../providers/load.js';
+import { compileSegment } from '../segments/index.js';
+import { RenderError, type CompiledTemplate } from '../templates/contract.js';
+import { loadTemplate } from '../templates/index.js';
+import { loadSettings } from './config.js';
+import { keywordOf, STOP_KEYWORDS } from './feedback/keywords.js';
+import { unitPrice, type Price } from './provider-settings.js';
+
+export interface PreflightIssue {
+  code: string;
+  message: string;
+}
+
+export interface PreflightReport {
+  campaign: string;
+  channel: Channel;
+  ok: boolean;
+  errors: PreflightIssue[];
+  warnings: PreflightIssue[];
+  recipients: number;
+  sampled: number;
+  estimate: { messages: number; sms_segments?: number; cost?: number; budget?: number };
+}
+
+/** How many recipients are rendered to check content (segments, opt-out text). */
+export const SAMPLE = 200;
+
+const OPT_OUT = new RegExp(`\\b(${STOP_KEYWORDS.join('|')}|opt[ -]?out)\\b`, 'i');
+
+export async function checkCampaign(
+  deps: CampaignDeps,
+  name: string,
+  opts: { budget?: number; unsubscribe?: UnsubscribeLinker } = {},
+): Promise<PreflightReport> {
+  const campaign = getCampaign(deps, name);
+  const channel = campaign.channel as Channel;
+  const errors: PreflightIssue[] = [];
+  const warnings: PreflightIssue[] = [];
+  const settings = await loadSettings(deps.workspace, deps.env);
+  const provider = await getProviderConfig(deps.workspace, deps.env, campaign.provider);
+  const template: CompiledTemplate = await loadTemplate(deps.workspace, splitTemplateRef(campaign.template).name, { channel, campaign: { name: campaign.name, id: campaign.id } });
+
+  if (provider.senders.length === 0) errors.push({ code: 'no_sender', message: `provider "${provider.name}" has no sender identity (senders: in providers.yaml)` });
+  if (channel === 'email') {
+    if (!template.hasUnsubscribe) {
+      errors.push({ code: 'no_unsubscribe_link', message: `marketing email template "${template.name}" has no {{ unsubscribe_url }} link (Gmail and Yahoo require a visible one)` });
+    }
+    if (!settings.unsubscribe) {
+      errors.push({ code: 'no_unsubscribe_config', message: 'mkt.yaml has no unsubscribe: section, so there is no unsubscribe URL and no List-Unsubscribe header' });
+    }
+  }
+
+  const prepared = campaign.state !== 'draft';
+  const where = prepared ? undefined : await compileSegment(deps.workspace, campaign.segment, new Date(deps.now()));
+  const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
+  const price = provider.settings.price as Price | undefined;
+  let recipients = 0;
+  let sampled = 0;
+  let segmentsSampled = 0;
+  let overSegments = 0;
+  let renderFailures = 0;
+  let firstFailure = '';
+  let withoutOptOut = 0;
+  let category: string | undefined;
+  let plusOne = 0;
+  let cost = 0;
+  let priced = price !== undefined;
+  const rows = audienceSample(deps.store.sqlite, { campaignId: campaign.id, channel, prepared, where });
+  for (const row of rows) {
+    recipients++;
+    if (channel === 'whatsapp' && row.address.startsWith('+1')) plusOne++;
+    if (sampled < SAMPLE && channel !== 'email') {
+      sampled++;
+      try {
+        const out = template.render(templateVars(msgCtx, row).vars);
+        if (out.channel === 'whatsapp') category = out.category;
+        if (out.channel === 'sms') {
+          segmentsSampled += out.segments;
+          if (!OPT_OUT.test(out.text) && keywordOf(out.text) === undefined) withoutOptOut++;
+        }
+      } catch (e) {
+        if (!(e instanceof RenderError)) throw e;
+        if (e.code === 'too_many_segments') overSegments++;
+        else {
+          renderFailures++;
+          firstFailure ||= e.message;
+        }
+      }
+    }
+    if (priced) {
+      const p = unitPrice(price, row.address);
+      if (p === undefined) priced = false;
+      else cost += p; // SMS: per segment, scaled by the sampled average below
+    }
+  }
+  const avgSegments = channel === 'sms' && sampled - overSegments - renderFailures > 0 ? segmentsSampled / (sampled - overSegments - renderFailures) : 1;
+  if (channel === 'sms') cost *= avgSegments;
+
+  if (overSegments > 0) {
+    const max = (template as { maxSegments?: number }).maxSegments;
+    errors.push({ code: 'too_many_segments', message: `${overSegments} of ${sampled} sampled SMS exceed max_segments${max ? ` (${max})` : ''}` });
+  }
+  if (renderFailures > 0) warnings.push({ code: 'render_failures', message: `${renderFailures} of ${sampled} sampled messages do not render: ${firstFailure}` });
+  if (channel === 'sms' && provider.settings.require_opt_out === true && withoutOptOut > 0) {
+    errors.push({ code: 'no_opt_out', message: `provider "${provider.name}" requires opt-out text, but ${withoutOptOut} of ${sampled} sampled SMS have none (add opt_out_footer: "Reply STOP to opt out")` });
+  }
+  if (channel === 'whatsapp' && plusOne > 0) {
+    if (category === undefined || category === 'MARKETING') {
+      warnings.push({ code: 'whatsapp_marketing_us', message: `${plusOne} recipient(s) have +1 numbers: Meta does not deliver WhatsApp MARKETING templates to US numbers` });
+    }
+  }
+  const budget = opts.budget;
+  if (budget !== undefined) {
+    if (!priced) warnings.push({ code: 'no_prices', message: `--budget given, but provider "${provider.name}" has no price: for every recipient (price: in providers.yaml)` });
+    else if (cost > budget) errors.push({ code: 'over_budget', message: `estimated cost ${cost.toFixed(2)} is over the budget of ${budget}` });
+  }
+  return {
+    campaign: campaign.name,
+    channel,
+    ok: errors.length === 0,
+    errors,
+    warnings,
+    recipients,
+    sampled,
+    estimate: {
+      messages: recipients,
+      ...(channel === 'sms' ? { sms_segments: Math.round(avgSegments * recipients) } : {}),
+      ...(priced ? { cost: Math.round(cost * 10_000) / 10_000 } : {}),
+      ...(budget !== undefined ? { budget } : {}),
+    },
+  };
+}
