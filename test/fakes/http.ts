@@ -23,6 +23,10 @@
  * (default: until cleared). `reject-recipients` and `content` apply to sends only; the others to
  * every API call (sends and the read-only check). `clearFaults()` removes faults, `clear()` also
  * forgets receipts and counters, `close()` drops hanging connections and stops the server.
+ *
+ * From another process (a fake started by test/fakes/serve.ts), the same controls are HTTP calls:
+ * `POST /__fake/inject` (a Fault as JSON), `POST /__fake/clear-faults`, `POST /__fake/clear`,
+ * `GET /__fake/receipts`, `GET /__fake/stats` → `{ requests, maxConcurrent, inFlight }`.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -148,10 +152,28 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
     return undefined;
   }
 
+  /** Control endpoints for a fake running in another process (test/fakes/serve.ts). */
+  function control(call: IncomingCall, res: http.ServerResponse): void {
+    const op = call.path.slice('/__fake/'.length);
+    if (call.method === 'POST' && op === 'inject') {
+      api.inject(JSON.parse(call.body.toString('utf8')) as Fault);
+      return send(res, { status: 204 });
+    }
+    if (call.method === 'POST' && op === 'clear-faults') return api.clearFaults(), send(res, { status: 204 });
+    if (call.method === 'POST' && op === 'clear') return api.clear(), send(res, { status: 204 });
+    if (call.method === 'GET' && op === 'receipts') return send(res, { status: 200, body: state.receipts });
+    if (call.method === 'GET' && op === 'stats') return send(res, { status: 200, body: { requests: state.requests.length, maxConcurrent, inFlight } });
+    send(res, { status: 404, body: { error: `unknown control ${call.method} ${call.path}` } });
+  }
+
   const server = http.createServer(async (req, res) => {
-    inFlight++;
-    maxConcurrent = Math.max(maxConcurrent, inFlight);
-    let done = false;
+    // control calls (another process driving the fake) are not API traffic
+    const counted = !(req.url ?? '').startsWith('/__fake/');
+    if (counted) {
+      inFlight++;
+      maxConcurrent = Math.max(maxConcurrent, inFlight);
+    }
+    let done = !counted;
     const finish = () => {
       if (!done) {
         done = true;
@@ -163,6 +185,7 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake');
     const call: IncomingCall = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
+    if (call.path.startsWith('/__fake/')) return control(call, res);
     const latency = faults.reduce((ms, f) => (f.type === 'latency' ? ms + f.ms : ms), 0);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
 
@@ -206,7 +229,7 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  return {
+  const api: FakeServer<R> = {
     url: `http://127.0.0.1:${port}`,
     port,
     get receipts() {
@@ -238,6 +261,7 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+  return api;
 }
 
 /** A free TCP port with nothing listening: connecting to it is refused. */

@@ -98,3 +98,17 @@ describe('fault injection', () => {
     expect((fake.receipts[0] as { statusCallback: string }).statusCallback).toBe('https://hooks.example/s?x=1&d=c42_r9_a1');
   });
 });
+
+describe('control over HTTP (a fake in another process)', () => {
+  it('inject, receipts, stats and clear work over /__fake/ and do not count as traffic', async () => {
+    const { fake, send } = await setup('ses', 2);
+    expect((await fetch(`${fake.url}/__fake/inject`, { method: 'POST', body: JSON.stringify({ type: 'throttle', times: 1 }) })).status).toBe(204);
+    await expect(send(1)).rejects.toMatchObject({ kind: 'throttled' });
+    await send(2);
+    const receipts = (await (await fetch(`${fake.url}/__fake/receipts`)).json()) as Array<{ to: string[] }>;
+    expect(receipts.map((r) => r.to[0])).toEqual(['r2@example.org']);
+    expect(await (await fetch(`${fake.url}/__fake/stats`)).json()).toEqual({ requests: 2, maxConcurrent: 1, inFlight: 0 });
+    await fetch(`${fake.url}/__fake/clear`, { method: 'POST' });
+    expect(fake.receipts).toHaveLength(0);
+  });
+});
