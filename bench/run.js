@@ -1,20 +1,64 @@
 // Runs every benchmark in bench/ (files named *.bench.js) in turn and collects their figures
-// into bench/results.json. Benchmarks are never part of `npm test`.
-import { readdirSync, writeFileSync } from 'node:fs';
+// into bench/results.json, then renders BENCHMARKS.md from it (bench/report.js). Benchmarks are
+// never part of `npm test`. `node bench/run.js send prepare` runs only the benches whose file
+// names contain one of the words; the other entries of the last results.json are kept.
+// MKT_BENCH_OUT=<dir> writes results.json and BENCHMARKS.md there instead.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderReport } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const outDir = process.env.MKT_BENCH_OUT ? path.resolve(process.env.MKT_BENCH_OUT) : undefined;
+const resultsFile = path.join(outDir ?? here, 'results.json');
+const reportFile = path.join(outDir ?? path.resolve(here, '..'), 'BENCHMARKS.md');
+
 const only = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.js'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
-const results = { machine: { node: process.version, platform: process.platform, cpus: (await import('node:os')).cpus().length }, date: new Date().toISOString(), benchmarks: {} };
+if (files.length === 0) throw new Error(`no bench matches ${only.join(', ')}`);
+
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+const previous = only.length && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+const results = {
+  machine: {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} (${process.arch})`,
+    node: process.version,
+    scale: Number(process.env.MKT_BENCH_SCALE ?? 1),
+    loadStart: load(),
+  },
+  date: new Date().toISOString(),
+  benchmarks: { ...(previous?.benchmarks ?? {}) },
+};
+
+let failures = 0;
 for (const f of files) {
-  const mod = await import(path.join(here, f));
-  process.stderr.write(`bench: ${f}\n`);
-  results.benchmarks[f.replace(/\.bench\.js$/, '')] = await mod.default();
+  const name = f.replace(/\.bench\.js$/, '');
+  process.stderr.write(`bench: ${f} (load ${load()})\n`);
+  const entry = { ranAt: new Date().toISOString(), load: load() };
+  const start = performance.now();
+  try {
+    const mod = await import(path.join(here, f));
+    entry.result = await mod.default();
+  } catch (e) {
+    // one broken bench must not lose the figures of the others
+    failures++;
+    entry.error = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`bench: ${f} failed: ${e instanceof Error ? e.stack : e}\n`);
+  }
+  entry.seconds = Math.round((performance.now() - start) / 100) / 10;
+  results.benchmarks[name] = entry;
 }
-writeFileSync(path.join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+results.machine.loadEnd = load();
+
+if (outDir) mkdirSync(outDir, { recursive: true });
+writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+writeFileSync(reportFile, renderReport(results) + '\n');
+process.stderr.write(`bench: wrote ${path.relative(process.cwd(), resultsFile)} and ${path.relative(process.cwd(), reportFile)}\n`);
+if (failures > 0) process.exitCode = 1;

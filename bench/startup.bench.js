@@ -29,13 +29,19 @@ export default async function startupBench() {
     const times = { node: [], help: [], count: [] };
     for (let i = 0; i < RUNS; i++) for (const [k, args] of Object.entries(cases)) times[k].push(timeRun(args, env));
     const node = median(times.node);
-    return {
+    const detail = {
       runs: RUNS,
       bare_node_ms: +node.toFixed(1),
       help_ms: +median(times.help).toFixed(1),
       customers_count_ms: +median(times.count).toFixed(1),
       help_ratio_vs_bare_node: +(median(times.help) / node).toFixed(2),
       customers_count_ratio_vs_bare_node: +(median(times.count) / node).toFixed(2),
+    };
+    const fig = (name, value, ratio) => ({ name, value, unit: 'ms', baseline: "bare `node -e ''`", baselineValue: detail.bare_node_ms, ratio, runs: RUNS });
+    return {
+      description: `Wall time of the built CLI vs a bare \`node -e ''\`, ${RUNS} interleaved runs each (median).`,
+      figures: [fig('`mkt --help`', detail.help_ms, detail.help_ratio_vs_bare_node), fig('`mkt customers count`', detail.customers_count_ms, detail.customers_count_ratio_vs_bare_node)],
+      detail,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
