@@ -53,7 +53,11 @@ export function registerProvider(program: Command, action: ActionFactory): void 
           ]),
         );
         // the call worked but the account cannot send (sending disabled, suspended, shut down)
-        return report.live.available && !report.live.ok ? 69 : 0;
+        if (report.live.available && !report.live.ok) {
+          ctx.warn(`${report.name}: the provider answered, but this account cannot send now (see the live check)`);
+          return 69;
+        }
+        return 0;
       }),
     );
 
