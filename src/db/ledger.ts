@@ -34,8 +34,6 @@ export type SkipReason = 'suppressed' | 'no_consent' | 'customer_missing' | (str
 export interface ClaimOptions {
   /** Picks a sender for an address; undefined means "none available now": stop claiming. */
   pickSender: (address: string) => string | undefined;
-  /** Gives a picked sender's unit back when the row turned out not to be claimable. */
-  releaseSender?: (sender: string) => void;
   /**
    * Extra eligibility rule at claim time: a skip reason (frequency caps), `{ defer: ms }` to
    * leave the row pending until then (quiet hours), or undefined to claim it.

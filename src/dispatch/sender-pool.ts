@@ -53,17 +53,6 @@ export class SenderPool {
     return s.dailyCap !== undefined && s.used >= s.dailyCap;
   }
 
-  /** Senders that can still send today. */
-  remainingCapacity(): number {
-    let total = 0;
-    for (const s of this.slots) {
-      if (s.weight <= 0) continue;
-      if (s.dailyCap === undefined) return Infinity;
-      total += Math.max(0, s.dailyCap - s.used);
-    }
-    return total;
-  }
-
   /** Takes a sender for `address` (its token and a unit of its daily cap), or says how long to wait. */
   take(address: string): Pick {
     const live = this.slots.filter((s) => s.weight > 0 && !this.capped(s));
@@ -89,12 +78,6 @@ export class SenderPool {
     if (s.bucket && !s.bucket.tryTake()) return { waitMs: Math.max(1, s.bucket.msUntilToken()) };
     s.used += 1;
     return { sender: s.id };
-  }
-
-  /** Gives back a daily-cap unit taken for a message that was then not sent (e.g. skipped at claim). */
-  release(sender: string): void {
-    const s = this.slots.find((x) => x.id === sender);
-    if (s && s.used > 0) s.used -= 1;
   }
 
   /** Rendezvous (highest random weight) hashing: stable per address, proportional to weight. */
