@@ -135,7 +135,11 @@ export class Ledger {
     let skipped = 0;
     let deferred = 0;
     const day = new Date(now).toISOString().slice(0, 10);
-    this.sqlite.transaction(() => {
+    // IMMEDIATE: this transaction reads, then writes. Begun deferred, a write committed by another
+    // process in between (`suppress add`, `mkt serve` unsubscribing) makes the upgrade fail at
+    // once with SQLITE_BUSY ("database is locked"), bypassing busy_timeout; taking the write lock
+    // first makes it wait its turn instead.
+    const tx = this.sqlite.transaction(() => {
       const rows = this.candidates.all({ channel: this.channel, campaign: this.campaignId, now, limit }) as Array<
         CustomerRow & { rid: number; address: string; attempts: number; customerId: number; suppressed: number; consent: number | null }
       >;
@@ -166,7 +170,8 @@ export class Ledger {
         const { rid, address, attempts, customerId: _c, suppressed: _s, consent: _k, ...customer } = row;
         claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: customer as CustomerRow });
       }
-    })();
+    });
+    tx.immediate();
     return { claimed, skipped, deferred };
   }
 
