@@ -11,7 +11,8 @@ import { Diagnostics } from './diagnostics.js';
 import { readFrontMatter, stringField, valueOrigin } from './front-matter.js';
 import { checkVariables, createEngines, parseLiquid, renderLiquid, type ParsedLiquid } from './liquid.js';
 import { firstMissingToken, lineColAt, liquidTokens, sameTokens, tokenOffset } from './liquid-tokens.js';
-import { buildScope } from './variables.js';
+import { buildScope, demoVars } from './variables.js';
+import { combineSources, holdsMarkers, splitRendered } from './dual-render.js';
 
 export const EMAIL_KEYS = ['subject', 'preheader', 'from_name', 'reply_to'];
 /** Gmail clips a message whose HTML is larger than this. */
@@ -152,8 +153,9 @@ export async function compileEmail(ctx: CompileContext, diags: Diagnostics): Pro
         .replace(/\s*[\r\n]+\s*/g, ' ') // a header is one line, whatever the data holds
         .trim();
       if (renderedSubject === '') throw new RenderError(`${file}: the subject rendered empty`, 'empty_subject');
-      const renderedHtml = renderLiquid(htmlEngine, htmlParsed, scope, sources);
-      const renderedText = text.render(scope, renderedHtml, sources);
+      const both = text.dual?.(scope, sources);
+      const renderedHtml = both ? both.html : renderLiquid(htmlEngine, htmlParsed, scope, sources);
+      const renderedText = both ? both.text : text.render(scope, renderedHtml, sources);
       const out: RenderedEmail = { channel: 'email', subject: renderedSubject, html: renderedHtml, text: renderedText, bytes: Buffer.byteLength(renderedHtml) };
       if (preheaderParsed) out.preheader = renderLiquid(textEngine, preheaderParsed, scope, sources).trim();
       if (fromName !== undefined) out.fromName = fromName;
@@ -167,6 +169,8 @@ interface TextPart {
   parsed?: ParsedLiquid;
   /** How the text part was made, for `validate` to mention. */
   mode: 'file' | 'converted-once' | 'converted-per-recipient';
+  /** HTML and text from one interleaved Liquid pass (dual-render.ts); undefined → render them apart. */
+  dual?: (scope: object, sources: ParsedLiquid[]) => { html: string; text: string } | undefined;
   render(scope: object, renderedHtml: string, sources: ParsedLiquid[]): string;
 }
 
@@ -196,7 +200,52 @@ async function compileTextPart(ctx: CompileContext, html: string, diags: Diagnos
     const engine = (await createEngines(textPartials)).text;
     const scratch = new Diagnostics();
     const parsed = parseLiquid(engine, textTemplate, { file: ctx.template.file, line: 1, col: 1, generated: true }, scratch);
-    if (parsed) return { mode: 'converted-once', render: (scope, _html, sources) => tidyText(renderLiquid(engine, parsed, scope, sources)) };
+    if (parsed) {
+      const render = (scope: object, _html: string, sources: ParsedLiquid[]) => tidyText(renderLiquid(engine, parsed, scope, sources));
+      return { mode: 'converted-once', render, dual: await dualRenderer(ctx, html, textTemplate, textPartials, render) };
+    }
   }
   return { mode: 'converted-per-recipient', render: (_scope, renderedHtml) => tidyText(convert(withoutPreview(renderedHtml))) };
+}
+
+/**
+ * The one-pass renderer for HTML + text, if this template allows it. It is checked against the
+ * two-pass result for the demo customer before it is trusted; a recipient whose data holds the
+ * private-use marker characters is rendered in two passes.
+ */
+async function dualRenderer(
+  ctx: CompileContext,
+  html: string,
+  textTemplate: string,
+  textPartials: Record<string, string>,
+  renderText: (scope: object, html: string, sources: ParsedLiquid[]) => string,
+): Promise<TextPart['dual']> {
+  const source = combineSources(html, textTemplate);
+  if (source === undefined) return undefined;
+  const partials: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(ctx.partials)) {
+    const combined = combineSources(v, textPartials[k]!);
+    if (combined === undefined) return undefined; // an include could reach a partial we cannot interleave
+    partials[k] = combined;
+  }
+  const engine = (await createEngines(partials)).text;
+  const parsed = parseLiquid(engine, source, { file: ctx.template.file, line: 1, col: 1, generated: true }, new Diagnostics());
+  if (!parsed) return undefined;
+  const dual = (scope: object, sources: ParsedLiquid[]) => {
+    if (holdsMarkers(scope)) return undefined;
+    const both = splitRendered(renderLiquid(engine, parsed, scope, sources));
+    return both && { html: both.html, text: tidyText(both.text) };
+  };
+  try {
+    const scope = buildScope(demoVars(), {});
+    const htmlEngine = ctx.engines.html;
+    const htmlParsed = parseLiquid(htmlEngine, html, { file: ctx.template.file, line: 1, col: 1, generated: true }, new Diagnostics());
+    const one = dual(scope, []);
+    if (!htmlParsed || !one) return undefined;
+    const twoHtml = renderLiquid(htmlEngine, htmlParsed, scope);
+    if (one.html !== twoHtml || one.text !== renderText(scope, twoHtml, [])) return undefined;
+  } catch {
+    return undefined; // the demo customer cannot render it: keep the plain two-pass path
+  }
+  return dual;
 }

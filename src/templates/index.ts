@@ -11,12 +11,12 @@ import { Diagnostics, type Diagnostic } from './diagnostics.js';
 import { findTemplates, loadPartials, resolveTemplate, type TemplateFile } from './files.js';
 import { createEngines, type Engines } from './liquid.js';
 import { splitFrontMatter } from './yaml-source.js';
-import { DEMO_CUSTOMER, PREVIEW_EXTRAS } from './variables.js';
+import { demoVars } from './variables.js';
 
 export { smsInfo } from './sms-encoding.js';
 export { RenderError } from './contract.js';
 export type { CompiledTemplate, Rendered, RenderedEmail, RenderedSms, RenderedWhatsApp, TemplateVars } from './contract.js';
-export { DEMO_CUSTOMER, PREVIEW_EXTRAS } from './variables.js';
+export { DEMO_CUSTOMER, PREVIEW_EXTRAS, demoVars } from './variables.js';
 
 export interface LoadOptions {
   channel?: Channel;
@@ -136,9 +136,4 @@ function demoRender(compiled: CompiledTemplate, diags: Diagnostics): Rendered | 
     }
     return undefined;
   }
-}
-
-/** Variables for previews: the demo customer plus preview campaign, unsubscribe URL and time. */
-export function demoVars(overrides: TemplateVars = {}): TemplateVars {
-  return { ...DEMO_CUSTOMER, attributes: { ...DEMO_CUSTOMER.attributes }, ...PREVIEW_EXTRAS, campaign: { ...PREVIEW_EXTRAS.campaign }, ...overrides };
 }

@@ -65,3 +65,8 @@ export function customerFields(): string[] {
   // DEMO_CUSTOMER is a complete CustomerRecord (the compiler checks it), so its keys are the fields
   return Object.keys(DEMO_CUSTOMER);
 }
+
+/** Variables for previews: the demo customer plus preview campaign, unsubscribe URL and time. */
+export function demoVars(overrides: TemplateVars = {}): TemplateVars {
+  return { ...DEMO_CUSTOMER, attributes: { ...DEMO_CUSTOMER.attributes }, ...PREVIEW_EXTRAS, campaign: { ...PREVIEW_EXTRAS.campaign }, ...overrides };
+}

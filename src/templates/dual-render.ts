@@ -1,0 +1,102 @@
+/**
+ * One Liquid pass for both parts of an email. The HTML and its text conversion hold the same
+ * Liquid tokens in the same order (email.ts checks that), so they can be interleaved into one
+ * template: HTML text as is, the text part's static text between private-use markers, every
+ * output between value markers. One render then evaluates each output once; splitting the
+ * result yields the HTML (values HTML-escaped, as outputEscape would) and the text (values raw).
+ * Liquid outputs cost microseconds each in liquidjs, so this nearly halves the per-recipient cost.
+ * Anything unusual (whitespace control, capture, raw/comment blocks, marker characters in the
+ * template or in a recipient's data) falls back to two separate renders.
+ */
+import { liquidTokens, sameTokens } from './liquid-tokens.js';
+
+/** Private-use characters: OPEN + kind (t: text-part static, v: escaped value, r: raw value) … CLOSE. */
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
+const ANY_MARKER = /[\uE000\uE001]/;
+const TOKEN = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+
+/** Tags whose output is their body's output (or nothing): safe to interleave. */
+const SAFE_TAGS = new Set(['if', 'elsif', 'else', 'endif', 'unless', 'endunless', 'case', 'when', 'endcase', 'for', 'endfor', 'break', 'continue', 'assign', 'include', 'render']);
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+/** The same escaping liquidjs's outputEscape: 'escape' applies. */
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+function splitTokens(text: string): { statics: string[]; tokens: string[] } {
+  const statics: string[] = [];
+  const tokens: string[] = [];
+  let last = 0;
+  for (const m of text.matchAll(TOKEN)) {
+    statics.push(text.slice(last, m.index));
+    tokens.push(m[0]);
+    last = (m.index ?? 0) + m[0].length;
+  }
+  statics.push(text.slice(last));
+  return { statics, tokens };
+}
+
+function interleavable(token: string): boolean {
+  if (/^\{[{%]-|-[}%]\}$/.test(token)) return false; // whitespace control would trim across the markers
+  if (token.startsWith('{{')) return true;
+  const name = /^\{%\s*(\w+)/.exec(token)?.[1];
+  return name !== undefined && SAFE_TAGS.has(name);
+}
+
+/** The interleaved Liquid source, or undefined when these two cannot share one pass. */
+export function combineSources(html: string, text: string): string | undefined {
+  if (ANY_MARKER.test(html) || ANY_MARKER.test(text)) return undefined;
+  const h = splitTokens(html);
+  const t = splitTokens(text);
+  if (!sameTokens(liquidTokens(html), liquidTokens(text)) || h.tokens.length !== t.tokens.length) return undefined;
+  if (!h.tokens.every(interleavable)) return undefined;
+  let out = '';
+  for (let i = 0; i < h.statics.length; i++) {
+    out += h.statics[i];
+    if (t.statics[i]) out += `${OPEN}t${t.statics[i]}${CLOSE}`;
+    const token = h.tokens[i];
+    if (token === undefined) continue;
+    if (!token.startsWith('{{')) out += token;
+    else out += `${OPEN}${/\|\s*raw\s*\}\}$/.test(token) ? 'r' : 'v'}${token}${CLOSE}`;
+  }
+  return out;
+}
+
+/**
+ * Whether data could forge the markers (it must then be rendered in two passes). Looks through
+ * nested attributes; anything nested deeper than a few levels counts as "could".
+ */
+export function holdsMarkers(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return ANY_MARKER.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > 4) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (holdsMarkers(v, depth + 1)) return true;
+  return false;
+}
+
+/** Splits one interleaved render into HTML and text (undefined if the markers do not pair up). */
+export function splitRendered(s: string): { html: string; text: string } | undefined {
+  let html = '';
+  let text = '';
+  let i = 0;
+  for (;;) {
+    const open = s.indexOf(OPEN, i);
+    if (open < 0) break;
+    html += s.slice(i, open);
+    const close = s.indexOf(CLOSE, open + 2);
+    if (close < 0) return undefined;
+    const inner = s.slice(open + 2, close);
+    if (inner.includes(OPEN)) return undefined;
+    const kind = s[open + 1];
+    if (kind === 't') text += inner;
+    else {
+      html += kind === 'v' ? escapeHtml(inner) : inner;
+      text += inner;
+    }
+    i = close + 1;
+  }
+  html += s.slice(i);
+  // a CLOSE from a recipient's data ends its value early and leaves the real CLOSE behind
+  if (html.includes(CLOSE) || text.includes(CLOSE)) return undefined;
+  return { html, text };
+}
