@@ -109,7 +109,7 @@ async function templateFor(deps: CampaignDeps, campaign: CampaignRow): Promise<C
 }
 
 export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendOptions = {}): Promise<{ summary: SendSummary; error?: MktError }> {
-  let campaign = getCampaign(deps, name);
+  const campaign = getCampaign(deps, name);
   if (campaign.state === 'draft') {
     throw new InputError('campaign_not_prepared', `campaign "${name}" has no send list yet`, { hint: `run \`mkt campaign prepare ${name}\` first` });
   }
@@ -265,6 +265,13 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
           pauseReason = `waiting: ${result.reason}`;
           error = new ResumableStop('waiting', `${result.reason}`, { hint: 'run again then (`mkt campaign send --due` picks it up)' });
           break;
+        case 'database':
+          state = 'paused';
+          pauseReason = `interrupted: ${result.reason}`;
+          error = new ResumableStop(result.code ?? 'database_locked', `stopped: ${result.reason}`, {
+            hint: 'another process held the database too long; run the send again once it is free (nothing was sent twice)',
+          });
+          break;
         case 'paused':
           state = 'paused';
           pauseReason = `${result.code}: ${result.reason}`;
@@ -275,14 +282,27 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
           break;
       }
     summary.state = state;
-    updateCampaign(deps.store, campaign.id, { state, pauseReason, ...(state === 'completed' ? { completedAt: end } : {}) }, end);
+    await persistently(() => updateCampaign(deps.store, campaign.id, { state, pauseReason, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
     return { summary, error };
   } finally {
     clearInterval(heartbeat);
     opts.signal?.removeEventListener('abort', onUserAbort);
-    releaseLease(deps.store, campaign.id, owner);
+    // If even this fails, the lease simply expires; the next run takes it over.
+    await persistently(() => releaseLease(deps.store, campaign.id, owner)).catch(() => {});
     await provider?.close?.().catch(() => {});
-    campaign = getCampaign(deps, name);
+  }
+}
+
+/** A small write at the end of a run, retried a few times while another process holds the lock. */
+async function persistently(write: () => void, tries = 4): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return write();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (i >= tries || (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED')) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 

@@ -46,7 +46,8 @@ export type StopKind =
   | 'interrupted' // Ctrl-C / SIGTERM
   | 'paused' // content / fatal error or the error-rate breaker
   | 'daily_cap' // every sender reached its daily cap, or the provider's daily quota
-  | 'waiting'; // rows wait for a later time (retry backoff too long, quiet hours)
+  | 'waiting' // rows wait for a later time (retry backoff too long, quiet hours)
+  | 'database'; // the ledger could not be written (locked by another process for too long, I/O error)
 
 export interface DispatchResult {
   stop: StopKind;
@@ -140,11 +141,19 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   let lastFlush = clock.now();
   const recentSends: number[] = [];
 
-  const flush = () => {
-    if (buffer.length === 0) return;
-    ledger.record(buffer, clock.now());
+  // A write the ledger refused (another process holding the lock past busy_timeout, I/O
+  // error) must not lose outcomes: they stay buffered and are written at the next flush.
+  const flush = (): boolean => {
+    if (buffer.length === 0) return true;
+    try {
+      ledger.record(buffer, clock.now());
+    } catch (error) {
+      requestStop('database', databaseCode(error), `cannot write the ledger: ${(error as Error).message}`);
+      return false;
+    }
     buffer = [];
     lastFlush = clock.now();
+    return true;
   };
   const push = (o: Outcome) => {
     buffer.push(o);
@@ -270,19 +279,27 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
     let poolWait: number | undefined;
     let exhausted = false;
-    const { claimed, skipped, deferred } = ledger.claim(allowance, clock.now(), {
-      pickSender: (address) => {
-        const pick = pool.take(address);
-        if ('sender' in pick) {
-          bucket?.tryTake();
-          return pick.sender;
-        }
-        if ('waitMs' in pick) poolWait = pick.waitMs;
-        else exhausted = true;
-        return undefined;
-      },
-      extraCheck: opts.extraCheck,
-    });
+    let claim: ReturnType<Ledger['claim']>;
+    try {
+      claim = ledger.claim(allowance, clock.now(), {
+        pickSender: (address) => {
+          const pick = pool.take(address);
+          if ('sender' in pick) {
+            bucket?.tryTake();
+            return pick.sender;
+          }
+          if ('waitMs' in pick) poolWait = pick.waitMs;
+          else exhausted = true;
+          return undefined;
+        },
+        extraCheck: opts.extraCheck,
+      });
+    } catch (error) {
+      // Nothing was claimed (the transaction rolled back). SQLite already waited busy_timeout.
+      requestStop('database', databaseCode(error), `cannot claim recipients: ${(error as Error).message}`);
+      break;
+    }
+    const { claimed, skipped, deferred } = claim;
     result.skipped += skipped;
     remaining -= skipped;
     if (claimed.length > 0) {
@@ -331,7 +348,9 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     await waitFor(Math.min(1000, Math.max(1, deadline - clock.now())));
   }
   result.abandonedInFlight = inFlight;
-  flush();
+  // Outcomes must reach the ledger if at all possible; a row that never gets its outcome
+  // written stays `sending` and becomes `unknown` next run — safe, but less precise.
+  for (let tries = 0; !flush() && tries < 5; tries++) await clock.sleep(1000);
   opts.signal?.removeEventListener('abort', onAbort);
   opts.signal?.removeEventListener('abort', wake);
 
@@ -348,6 +367,11 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   }
   maybeProgress(true);
   return result;
+}
+
+function databaseCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'database_locked' : 'database_error';
 }
 
 /** The real clock; `now` may be shifted (MKT_NOW) but must advance. */

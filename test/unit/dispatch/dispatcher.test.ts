@@ -249,3 +249,47 @@ describe('dispatcher', () => {
     expect(states(store)).toEqual({ sent: 10, pending: 40 });
   });
 });
+
+describe('dispatcher with a locked ledger', () => {
+  it('stops claiming when another process holds the lock, keeps every outcome, and resumes cleanly', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const Database = (await import('better-sqlite3')).default;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-lock-'));
+    try {
+      const file = path.join(dir, 'mkt.db');
+      const store = openStore(file);
+      store.sqlite.pragma('busy_timeout = 50');
+      const now = Date.now();
+      store.sqlite.prepare(`INSERT INTO campaigns (id, name, channel, segment, provider, template, created_at, updated_at) VALUES (1, 'c', 'sms', 's', 'p', 't', ?, ?)`).run(now, now);
+      for (let i = 0; i < 60; i++) {
+        const id = store.sqlite.prepare(`INSERT INTO customers (phone, sms_opt_in, created_at, updated_at) VALUES (?, 1, ?, ?)`).run(`+49151${100000 + i}`, now, now).lastInsertRowid;
+        store.sqlite.prepare(`INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at) VALUES (1, ?, ?, 'pending', 0, ?)`).run(id, `+49151${100000 + i}`, now);
+      }
+      const ledger = new Ledger(store.sqlite, 1, 'sms', 'p');
+      const other = new Database(file);
+      const p = scriptedProvider((_m, n) => {
+        if (n === 20) {
+          other.prepare('BEGIN IMMEDIATE').run();
+          setTimeout(() => other.prepare('ROLLBACK').run(), 400);
+        }
+      });
+      const r = await dispatch({ ledger, provider: p.provider, buildMessage: build, senders: [{ id: 'A', weight: 1 }], concurrency: 3, clock: systemClock() });
+      expect(r.stop).toBe('database');
+      expect(r.code).toBe('database_locked');
+      const s = states(store);
+      // every request that reached the provider has its outcome in the ledger: nothing left in `sending`
+      expect(s.sending ?? 0).toBe(0);
+      expect(s.sent).toBe(p.accepted.length);
+      const again = await dispatch({ ledger, provider: p.provider, buildMessage: build, senders: [{ id: 'A', weight: 1 }], concurrency: 3, clock: systemClock() });
+      expect(again.stop).toBe('completed');
+      expect(states(store)).toEqual({ sent: 60 });
+      expect(new Set(p.accepted.map((a) => a.to)).size).toBe(60);
+      other.close();
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
