@@ -57,8 +57,8 @@ for (const field of CUSTOMER_FIELDS) for (const alias of FIELD_ALIASES[field]) K
 /** Where one source column goes. */
 export type ColumnTarget = { kind: 'field'; field: CustomerField } | { kind: 'attribute'; name: string } | { kind: 'ignore' };
 
-/** `--map` entries, keyed by `columnKey()` of the source column. */
-export type ColumnMap = Map<string, ColumnTarget>;
+/** `--map` entries, keyed by `columnKey()` of the source column (`source`: as the user wrote it). */
+export type ColumnMap = Map<string, ColumnTarget & { source?: string }>;
 
 /**
  * Parses `--map "Source Column=field"` options. The target is a customer field name (or one of
@@ -71,7 +71,7 @@ export function parseColumnMap(specs: readonly string[]): ColumnMap {
     const source = eq > 0 ? spec.slice(0, eq).trim() : '';
     const target = eq > 0 ? spec.slice(eq + 1).trim() : '';
     if (!source || !target) throw new UsageError(`--map "${spec}": expected "Source Column=field"`);
-    map.set(columnKey(source), parseTarget(spec, target));
+    map.set(columnKey(source), { ...parseTarget(spec, target), source });
   }
   return map;
 }
@@ -94,7 +94,10 @@ export function resolveColumn(name: string, map: ColumnMap = new Map()): ColumnT
   const key = columnKey(name);
   if (name.trim() === '') return { kind: 'ignore' }; // e.g. a trailing delimiter in the header
   const explicit = map.get(key);
-  if (explicit) return explicit;
+  if (explicit) {
+    const { source: _source, ...target } = explicit;
+    return target;
+  }
   const field = KNOWN.get(key);
   if (field) return { kind: 'field', field };
   return { kind: 'attribute', name: name.trim() };

@@ -89,7 +89,7 @@ describe('mkt customers import (built CLI)', () => {
       expect(snapshot()).toEqual(before);
       const j = mkt('customers', 'import', name, ...flags, '--json');
       expect(j.code).toBe(65);
-      expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: 'import_malformed', message: expect.stringContaining(message), hint: expect.any(String) } });
+      expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: flags.includes('--strict') ? 'import_strict' : 'import_malformed', message: expect.stringContaining(message), hint: expect.any(String) } });
       expect(snapshot()).toEqual(before);
     });
 
@@ -116,6 +116,9 @@ describe('mkt customers import (built CLI)', () => {
     file('good.csv', GOOD);
     expect(mkt('customers', 'import', 'good.csv', '--map', 'E-Mail=shoe_size').code).toBe(64);
     expect(mkt('customers', 'import', 'good.csv', '--default-country', 'Germany').code).toBe(64);
+    const typo = mkt('customers', 'import', 'good.csv', '--map', 'Handy=phone');
+    expect(typo.code).toBe(64);
+    expect(typo.stderr).toContain('--map "Handy": good.csv has no such column');
     expect(mkt('customers', 'import', 'good.csv', '--format', 'xml').code).toBe(64);
     expect(existsSync(ws.db) ? snapshot().count : 0).toBe(0);
   });

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../../errors.js';
 import type { Store } from '../../db/open.js';
-import type { ColumnMap } from '../fields.js';
+import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
 import { openCsv } from './csv.js';
 import { openJsonArray, openJsonLines } from './json.js';
@@ -77,10 +77,17 @@ export async function importCustomers(store: Store, options: ImportOptions): Pro
   }
 
   const source = await openSource(file, format, options.delimiter);
+  if (source.header && options.map) {
+    // a --map naming a column the file does not have is almost always a typo
+    const columns = new Set(source.header.map(columnKey));
+    for (const [key, target] of options.map) {
+      if (!columns.has(key)) throw new UsageError(`--map "${target.source ?? key}": ${file} has no such column`, { hint: `its columns: ${source.header.join(', ')}` });
+    }
+  }
   const mapper = new RowMapper({ defaultCountry, map: options.map }, source.header);
   const rejectsFile = options.rejectsFile ? new RejectsFile(options.rejectsFile, source.header) : undefined;
   const result: ImportResult = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0, rejects: [], warning_samples: [] };
-  const failStrict = (line: number, what: string) => malformed({ file, line }, `${what} (--strict: nothing was imported)`);
+  const failStrict = (line: number, what: string) => malformed({ file, line }, `${what} (--strict: nothing was imported)`, 'import_strict');
   const warn = (line: number, reason: string) => {
     if (options.strict) throw failStrict(line, reason);
     result.warnings++;

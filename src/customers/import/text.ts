@@ -1,9 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { InputError, formatPosition, type SourcePosition } from '../../errors.js';
 
-/** A structural problem in an import file: the whole import fails (exit 65) naming `file:line`. */
-export function malformed(pos: SourcePosition, what: string): InputError {
-  return new InputError('import_malformed', `${formatPosition(pos)}: ${what}`, {
+/**
+ * A structural problem in an import file (or a `--strict` failure, code `import_strict`): the
+ * whole import fails (exit 65) naming `file:line`.
+ */
+export function malformed(pos: SourcePosition, what: string, code = 'import_malformed'): InputError {
+  return new InputError(code, `${formatPosition(pos)}: ${what}`, {
     hint: 'nothing was imported; fix the file and run the import again',
     details: { file: pos.file, ...(pos.line === undefined ? {} : { line: pos.line }) },
   });
