@@ -18,6 +18,18 @@ export interface SmsWorkspace {
 export const TWILIO_SID = 'AC' + '0123456789abcdef'.repeat(2);
 export const TWILIO_TOKEN = 'tw-token-canary-0d9f8e7c6b5a';
 
+/** A read-only query on a workspace's database, opened per call so it never holds a lock. */
+export function readQuery(file: string): <T>(sql: string, ...params: unknown[]) => T[] {
+  return <T>(sql: string, ...params: unknown[]): T[] => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+}
+
 /**
  * A workspace with `n` SMS-consenting customers, one segment (`all-sms`), one SMS template
  * (`hello`) and providers: `outbox-sms`, and `tw` (Twilio) pointed at `twilioUrl` when given.
@@ -61,14 +73,7 @@ export function smsWorkspace(
   const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: ws.dir, env: { ...env, ...extraEnv } });
   const imported = cli(['customers', 'import', 'customers.csv']);
   if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
-  const query = <T>(sql: string, ...params: unknown[]): T[] => {
-    const db = new Database(ws.db, { readonly: true });
-    try {
-      return db.prepare(sql).all(...params) as T[];
-    } finally {
-      db.close();
-    }
-  };
+  const query = readQuery(ws.db);
   return {
     dir: ws.dir,
     db: ws.db,
