@@ -139,6 +139,8 @@ export async function compileEmail(ctx: CompileContext, diags: Diagnostics): Pro
   const sources = [subjectParsed, preheaderParsed, bodyParsed, text.parsed].filter((p): p is ParsedLiquid => p !== undefined);
   const hasUnsubscribe = bodyParsed.globals.some((g) => g.root === 'unsubscribe_url');
   const campaign = ctx.campaign;
+  // most preheaders are plain text: no need to render them per recipient
+  const staticPreheader = preheader !== undefined && !/\{\{|\{%/.test(preheader) ? preheader.trim() : undefined;
 
   return {
     name: ctx.template.name,
@@ -157,7 +159,7 @@ export async function compileEmail(ctx: CompileContext, diags: Diagnostics): Pro
       const renderedHtml = both ? both.html : renderLiquid(htmlEngine, htmlParsed, scope, sources);
       const renderedText = both ? both.text : text.render(scope, renderedHtml, sources);
       const out: RenderedEmail = { channel: 'email', subject: renderedSubject, html: renderedHtml, text: renderedText, bytes: Buffer.byteLength(renderedHtml) };
-      if (preheaderParsed) out.preheader = renderLiquid(textEngine, preheaderParsed, scope, sources).trim();
+      if (preheaderParsed) out.preheader = staticPreheader ?? renderLiquid(textEngine, preheaderParsed, scope, sources).trim();
       if (fromName !== undefined) out.fromName = fromName;
       if (replyTo !== undefined) out.replyTo = replyTo;
       return out;
