@@ -2,22 +2,11 @@
  * Live send progress: a cli-progress bar for a person at a terminal, a plain line every few
  * seconds for CI logs. Both write to stderr (stdout is for results).
  */
+import type { Progress } from '../dispatch/dispatcher.js';
 import type { Colour } from './colour.js';
 
-export interface SendProgress {
-  sent: number;
-  failed: number;
-  unknown: number;
-  skipped: number;
-  retrying: number;
-  inFlight: number;
-  remaining: number;
-  total: number;
-  rate: number;
-  allowedRate?: number;
-  bySender: Record<string, number>;
-  elapsedMs: number;
-}
+/** The dispatcher's progress plus the run's total, as the views show it. */
+export type SendProgress = Progress & { total: number };
 
 export interface ProgressView {
   update(p: SendProgress): void;
