@@ -17,12 +17,20 @@ export const CAMPAIGN_KEYS = new Set(['name', 'id']);
  * (naming the variable) instead of sending "Hi ,"; `{{ first_name | default: "there" }}` works.
  */
 export function buildScope(vars: TemplateVars, fallback: { campaign?: { name: string; id: number | null }; now?: string }): Record<string, unknown> {
-  const scope: Record<string, unknown> = {};
+  // null-prototype objects: a "__proto__" key in the data is just a key, never a prototype
+  const scope: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(vars)) {
     const value = (vars as Record<string, unknown>)[key];
     if (value !== null && value !== undefined) scope[key] = value;
   }
-  if (scope.attributes === undefined || typeof scope.attributes !== 'object') scope.attributes = {};
+  const attributes = scope.attributes;
+  if (attributes === undefined || typeof attributes !== 'object' || Array.isArray(attributes)) scope.attributes = {};
+  else {
+    // the same rule one level down: a null attribute is a missing one
+    const own: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of Object.entries(attributes as Record<string, unknown>)) if (v !== null && v !== undefined) own[k] = v;
+    scope.attributes = own;
+  }
   if (scope.campaign === undefined && fallback.campaign) scope.campaign = fallback.campaign;
   if (scope.now === undefined) scope.now = fallback.now ?? new Date().toISOString();
   return scope;

@@ -119,3 +119,20 @@ describe('injection payloads do not execute or leak', () => {
     expect(e.message).toMatch(/limit/);
   });
 });
+
+describe('null attributes', () => {
+  it('a null attribute is missing too: an error without default, the default with one', async () => {
+    const vars = demoVars({ attributes: { plan: null } });
+    expect((await renderError('Plan {{ attributes.plan }}', vars)).message).toContain('"attributes.plan"');
+    expect(await renderSms('Plan {{ attributes.plan | default: "free" }}', vars)).toBe('Plan free');
+  });
+});
+
+describe('__proto__ keys in data', () => {
+  it('are plain keys: no prototype is set, nothing leaks', async () => {
+    const vars = JSON.parse('{"__proto__":{"first_name":"Mallory"},"attributes":{"__proto__":{"plan":"evil"},"tier":"gold"}}');
+    const base = { ...demoVars(), first_name: null };
+    expect(await renderSms('{{ attributes.tier }} {{ first_name | default: "clean" }} {{ attributes.plan | default: "none" }}', { ...base, ...vars, attributes: vars.attributes })).toBe('gold clean none');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
