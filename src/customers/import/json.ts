@@ -1,5 +1,3 @@
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { malformed, readText } from './text.js';
 import type { RawRow, Source } from './source.js';
 
@@ -25,21 +23,34 @@ function parseAt(file: string, text: string, startLine: number): unknown {
  */
 export function openJsonLines(file: string): Source {
   async function* rows(): AsyncGenerator<RawRow> {
-    const lines = createInterface({ input: Readable.from(readText(file)), crlfDelay: Infinity });
     let line = 0;
-    try {
-      for await (const text of lines) {
-        line++;
-        if (text.trim() === '') continue;
-        const value = parseAt(file, text, line);
-        if (!isObject(value)) throw malformed({ file, line }, 'expected a JSON object on this line');
-        yield { line, object: value };
-      }
-    } finally {
-      lines.close();
+    for await (const text of lines(readText(file))) {
+      line++;
+      if (text.trim() === '') continue;
+      const value = parseAt(file, text, line);
+      if (!isObject(value)) throw malformed({ file, line }, 'expected a JSON object on this line');
+      yield { line, object: value };
     }
   }
   return { rows: rows() };
+}
+
+/**
+ * Text chunks → lines (LF or CRLF). A pull-based generator rather than node:readline, whose
+ * async iterator keeps reading ahead of a slow consumer: memory must stay flat.
+ */
+async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of chunks) {
+    const text = rest + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      yield text.charCodeAt(nl - 1) === 0x0d ? text.slice(start, nl - 1) : text.slice(start, nl);
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }
 
 const enum S {
