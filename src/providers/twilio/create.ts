@@ -1,3 +1,4 @@
+import { registerSecret } from '../../output/redact.js';
 import type { Provider } from '../contract.js';
 import { trackedAgents } from '../net/agents.js';
 import { DEFAULT_CONCURRENCY, type ProviderContext } from '../types.js';
@@ -7,6 +8,9 @@ import type { TwilioConfig } from './config.js';
 export async function createTwilioClient(config: TwilioConfig) {
   const [{ default: twilio }, { MktRequestClient }] = await Promise.all([import('twilio'), import('./request-client.js')]);
   const s = config.settings;
+  // the Basic auth header is the credentials base64-encoded: redact that form too
+  const [user, secret] = s.api_key_sid ? [s.api_key_sid, s.api_key_secret] : [s.account_sid, s.auth_token];
+  registerSecret(Buffer.from(`${user}:${secret}`).toString('base64'));
   const agents = trackedAgents(config.concurrency ?? DEFAULT_CONCURRENCY);
   const httpClient = new MktRequestClient(s.base_url, agents, s.timeout_ms);
   const client = s.api_key_sid

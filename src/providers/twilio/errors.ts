@@ -4,7 +4,7 @@
  * HTTP status class. Callback-only codes are listed too, for status-webhook processing.
  */
 import { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from '../contract.js';
-import { classifyNetworkError, kindForStatus, messageOf } from '../net/classify.js';
+import { classifyNetworkError, errorCode, kindForStatus, messageOf } from '../net/classify.js';
 import { wasConnected } from '../net/agents.js';
 
 export interface TwilioCodeRule {
@@ -59,7 +59,9 @@ export function classifyTwilioError(err: unknown): ProviderError {
   if (typeof e.status !== 'number') {
     // axios network error: transient only if the socket never finished connecting
     const connected = e.request?.socket === undefined ? undefined : wasConnected(e.request.socket);
-    return classifyNetworkError(err, 'twilio', connected === false ? false : undefined);
+    // an AxiosError carries the request config, Basic auth header included: keep only code + message
+    const safe = Object.assign(new Error(messageOf(err)), { code: errorCode(err) });
+    return classifyNetworkError(safe, 'twilio', connected === false ? false : undefined);
   }
   const code = typeof e.code === 'number' ? e.code : undefined;
   const rule = code !== undefined ? TWILIO_CODES[code] : undefined;

@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { ProviderError, type OutgoingMessage, type Provider, type ProviderErrorKind } from '../../../src/providers/contract.js';
@@ -132,7 +133,8 @@ const ENTRIES: Entry[] = [
     senders: [ "+14155550100" ]
 `,
     env: { T_TWILIO_TOKEN: 'canary-twilio-token-1a2b3c4d' },
-    canaries: ['canary-twilio-token-1a2b3c4d'],
+    // the Basic auth header carries the token base64-encoded
+    canaries: ['canary-twilio-token-1a2b3c4d', Buffer.from(`${FAKE_TWILIO_SID}:canary-twilio-token-1a2b3c4d`).toString('base64')],
     startFake: () => startFakeTwilio({ authToken: 'canary-twilio-token-1a2b3c4d' }),
     message: smsMessage(),
     sender: '+14155550100',
@@ -173,7 +175,7 @@ const ENTRIES: Entry[] = [
     timeout_ms: 600
 `,
     env: { T_TWILIO_TOKEN: 'canary-twilio-token-5e6f7a8b' },
-    canaries: ['canary-twilio-token-5e6f7a8b'],
+    canaries: ['canary-twilio-token-5e6f7a8b', Buffer.from(`${FAKE_TWILIO_SID}:canary-twilio-token-5e6f7a8b`).toString('base64')],
     startFake: () => startFakeTwilio({ authToken: 'canary-twilio-token-5e6f7a8b' }),
     message: whatsappMessage(),
     sender: 'MG' + 'c'.repeat(32),
@@ -323,7 +325,8 @@ describe.each(ENTRIES)('provider contract: $name ($type)', (entry) => {
     );
     expect(err).toBeInstanceOf(ProviderError);
     const pe = err as ProviderError;
-    seen.push(pe.message, String(pe), JSON.stringify({ ...pe }));
+    // everything a careless log line could print, causes included
+    seen.push(pe.message, String(pe), JSON.stringify({ ...pe }), inspect(pe, { depth: 8 }));
     return pe;
   }
 
