@@ -119,6 +119,11 @@ export async function compileEmail(ctx: CompileContext, diags: Diagnostics): Pro
   const bodyParsed = parseLiquid(htmlEngine, fm.body, { file, line: fm.bodyLine, col: 1 }, diags);
   for (const p of [subjectParsed, preheaderParsed, bodyParsed]) if (p) checkVariables(p, 'email', diags);
 
+  const include = /<mj-include\b/.exec(fm.body);
+  if (include) {
+    const p = lineColAt(fm.body, include.index);
+    diags.error(file, 'mj-include is not supported (a template reads no files): use {% include \'name\' %} with templates/partials/', p.line + fm.bodyLine - 1, p.col);
+  }
   const rawHtml = await compileMjml(injectPreheader(fm.body, preheader), file, fm.bodyLine, diags);
   if (rawHtml === undefined || !bodyParsed || !subjectParsed) return undefined;
   const html = compactHtml(rawHtml);

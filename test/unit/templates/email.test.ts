@@ -110,3 +110,10 @@ describe('email validation', () => {
     expect(r.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('Gmail clips'));
   });
 });
+
+describe('email: no file access through MJML', () => {
+  it('mj-include is refused at its line (MJML would silently skip it)', async () => {
+    const r = await validateTemplates(workspaceWith({ 'templates/email/e.mjml': FRONT + mjml(`<mj-include path="/etc/passwd" />\n${UNSUB}`) }));
+    expect(r.errors).toEqual([expect.objectContaining({ line: 9, col: 1, message: expect.stringContaining('mj-include is not supported') })]);
+  });
+});
