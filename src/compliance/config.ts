@@ -70,7 +70,7 @@ const feedbackSchema = z.strictObject({
       signing_cert: z.string().optional(),
     })
     .optional(),
-  twilio: z.strictObject({ auth_token: secret.or(z.string().min(1)), public_url: httpsUrl.optional() }).optional(),
+  twilio: z.strictObject({ auth_token: z.string().min(1), public_url: httpsUrl.optional() }).optional(),
   meta: z.strictObject({ app_secret: z.string().min(1), verify_token: z.string().min(1) }).optional(),
 });
 
@@ -113,16 +113,19 @@ export interface LoadOptions {
   feedback?: boolean;
 }
 
-const cache = new Map<string, Promise<WorkspaceSettings>>();
+// one parse per workspace and environment: a command reads mkt.yaml from several places
+const caches = new WeakMap<NodeJS.ProcessEnv, Map<string, Promise<WorkspaceSettings>>>();
 
-/** The workspace's settings (empty when there is no mkt.yaml), loaded once per process. */
+/** The workspace's settings (empty when there is no mkt.yaml), loaded once per environment object. */
 export function loadSettings(workspace: string, env: NodeJS.ProcessEnv, opts: LoadOptions = {}): Promise<WorkspaceSettings> {
   const key = `${path.resolve(workspace)}\u0000${opts.feedback ? 1 : 0}`;
+  let cache = caches.get(env);
+  if (!cache) caches.set(env, (cache = new Map()));
   let p = cache.get(key);
   if (!p) {
     p = readSettings(workspace, env, opts);
     cache.set(key, p);
-    p.catch(() => cache.delete(key));
+    p.catch(() => cache!.delete(key));
   }
   return p;
 }
@@ -158,6 +161,13 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
   if (!parsed.success) addZodIssues(file, [], parsed.error);
   throwProblems(file, KIND);
   const s = parsed.data!;
+  const ids = new Set<string>();
+  for (const [i, k] of [s.unsubscribe?.key_id, ...(s.unsubscribe?.previous_secrets ?? []).map((p) => p.key_id)].entries()) {
+    if (k === undefined) continue;
+    if (ids.has(k)) file.add(i === 0 ? ['unsubscribe', 'key_id'] : ['unsubscribe', 'previous_secrets', i - 1, 'key_id'], `key id "${k}" is used twice: every key needs its own id`);
+    ids.add(k);
+  }
+  throwProblems(file, KIND);
   for (const ch of CHANNELS) if (s.quiet_hours?.[ch] === undefined) delete s.quiet_hours?.[ch];
   const u = s.unsubscribe;
   return {
