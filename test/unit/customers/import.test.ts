@@ -114,6 +114,13 @@ describe('JSON and JSON Lines', () => {
     expect(rows()).toHaveLength(2);
   });
 
+  it('JSON Lines: CRLF line ends and lines split across 64 KiB chunks', async () => {
+    const text = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `j${i}`, pad: 'x'.repeat(i % 97) })).join('\r\n');
+    const r = await run(file('big.jsonl', text));
+    expect(r).toMatchObject({ read: 2000, inserted: 2000, warnings: 0 });
+    expect(store.sqlite.prepare("SELECT attributes FROM customers WHERE external_id = 'j1999'").get()).toEqual({ attributes: JSON.stringify({ pad: 'x'.repeat(1999 % 97) }) });
+  });
+
   it('the format follows the extension unless --format says otherwise', async () => {
     await expect(run(file('x.data', '{"email":"a@example.com"}\n'))).rejects.toThrow('cannot tell the format');
     await expect(run(file('y.data', '{"email":"a@example.com"}\n'), { format: 'jsonl' })).resolves.toMatchObject({ inserted: 1 });
