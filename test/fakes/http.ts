@@ -29,6 +29,7 @@
  * `GET /__fake/receipts`, `GET /__fake/stats` → `{ requests, maxConcurrent, inFlight }`.
  */
 import http from 'node:http';
+import { mulberry32 } from '../../src/util/prng.js';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Fault =
@@ -104,17 +105,8 @@ export interface FakeOptions {
   seed?: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded RNG behind `probability` faults: mkt's own mulberry32. */
+export const seededRandom = mulberry32;
 
 function isReply<R>(r: Route<R> | R | Reply): r is Reply {
   return typeof r === 'object' && r !== null && 'status' in r && typeof (r as Reply).status === 'number' && !('op' in r);
