@@ -49,7 +49,7 @@ const mail = (r: Row, byTag = false) => ({
 const delivery = (w: ComplianceWorkspace) => Object.fromEntries(w.query<{ address: string; delivery_status: string | null }>('SELECT address, delivery_status FROM campaign_recipients').map((r) => [r.address, r.delivery_status]));
 const suppressions = (w: ComplianceWorkspace) => w.query<{ channel: string; address: string; reason: string }>('SELECT channel, address, reason FROM suppressions ORDER BY channel, address');
 
-describe('feedback import: replayed provider payloads', () => {
+describe('feedback import: replayed provider payloads', { timeout: 120_000 }, () => {
   it('SES: delivery, permanent / transient bounce, complaint → ledger and suppressions; status shows rates and warns', () => {
     ws = complianceWorkspace({ customers: CUSTOMERS, mktYaml: UNSUBSCRIBE_YAML });
     const rows = sendCampaign(ws, 'news', 'email', 'all-email', 'outbox', 'news');

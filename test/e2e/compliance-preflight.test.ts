@@ -57,7 +57,7 @@ describe('pre-flight: campaign check and prepare', () => {
     const ok = ws.cli(['campaign', 'check', 'news', '--budget', '1', '--json']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, recipients: 3, estimate: { messages: 3, cost: 0.0003, budget: 1 } });
-  }, 60_000);
+  }, 120_000);
 
   it('SMS: opt-out text required by the provider, max_segments on sampled recipients, cost by number prefix over --budget', () => {
     ws = complianceWorkspace({ customers: CUSTOMERS, providers: PRICED });
@@ -79,7 +79,7 @@ describe('pre-flight: campaign check and prepare', () => {
     const prep = ws.cli(['campaign', 'prepare', 'ok', '--budget', '1', '--json']);
     expect(prep.code, prep.stderr).toBe(0);
     expect(JSON.parse(prep.stdout)).toMatchObject({ recipients: 3 });
-  }, 60_000);
+  }, 120_000);
 
   it('WhatsApp MARKETING to +1 numbers is a warning with the count; no price with --budget is a warning', () => {
     ws = complianceWorkspace({ customers: CUSTOMERS, providers: PRICED });
@@ -90,7 +90,7 @@ describe('pre-flight: campaign check and prepare', () => {
     expect(report.warnings.map((w: { code: string }) => w.code)).toEqual(['whatsapp_marketing_us', 'no_prices']);
     expect(report.warnings[0].message).toContain('2 recipient(s) have +1 numbers');
     expect(r.stderr).toContain('warning: whatsapp_marketing_us');
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('suppress commands', () => {
@@ -118,7 +118,7 @@ describe('suppress commands', () => {
     expect(JSON.parse(ws.cli(['suppress', 'import', 'good.jsonl', '--json']).stdout)).toEqual({ read: 2, added: 2, already: 0 });
     expect(JSON.parse(ws.cli(['suppress', 'remove', 'ANA@example.org', '--channel', 'email', '--json']).stdout)).toMatchObject({ removed: true });
     expect(JSON.parse(ws.cli(['suppress', 'list', '--json']).stdout)).toHaveLength(3);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('mkt.yaml errors', () => {
@@ -141,5 +141,5 @@ describe('mkt.yaml errors', () => {
     expect(shape.stderr).toContain('mkt.yaml:2:8: quiet_hours.sms: "9-20" is not a window');
     expect(shape.stderr).toContain('mkt.yaml:4:25: frequency_cap.email.per: "7 days" is not a period');
     expect(shape.stderr).toContain('mkt.yaml:5:1: colour: unknown key "colour"');
-  }, 60_000);
+  }, 120_000);
 });

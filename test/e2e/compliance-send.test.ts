@@ -28,7 +28,7 @@ const create = (w: ComplianceWorkspace, name: string) => {
 
 describe('suppression committed mid-send', () => {
   it('is honoured by every later claim: the address never reaches the provider', async () => {
-    const phones = Array.from({ length: 24 }, (_, i) => `+4479111${String(10000 + i)}`);
+    const phones = Array.from({ length: 40 }, (_, i) => `+4479111${String(10000 + i)}`);
     ws = complianceWorkspace({ customers: smsCustomers(phones.map((phone) => ({ phone, country: 'GB' }))) });
     create(ws, 'slow');
     expect(ws.cli(['campaign', 'prepare', 'slow']).code).toBe(0);
@@ -38,10 +38,10 @@ describe('suppression committed mid-send', () => {
     const deadline = Date.now() + 30_000;
     while (outbox(w, 'slow').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(outbox(w, 'slow').length).toBeGreaterThanOrEqual(2);
-    const victims = phones.slice(-6);
+    const victims = phones.slice(-10);
     w.write('victims.csv', 'address\n' + victims.join('\n') + '\n');
     const added = w.cli(['suppress', 'import', 'victims.csv', '--channel', 'sms', '--reason', 'unsubscribed', '--json']);
-    expect(JSON.parse(added.stdout)).toEqual({ read: 6, added: 6, already: 0 });
+    expect(JSON.parse(added.stdout)).toEqual({ read: 10, added: 10, already: 0 });
     const committed = new Map(w.query<{ address: string; created_at: number }>('SELECT address, created_at FROM suppressions').map((r) => [r.address, r.created_at]));
     const done = await sending;
     expect(done.code, done.stderr).toBe(0);
@@ -62,7 +62,7 @@ describe('suppression committed mid-send', () => {
     }
     expect(lines.length + skipped.length).toBe(phones.length);
     expect(JSON.parse(done.stdout)).toMatchObject({ skipped: skipped.length, sent: lines.length });
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('quiet hours', () => {
@@ -95,7 +95,7 @@ describe('quiet hours', () => {
     expect(third.code, third.stderr).toBe(0);
     expect(JSON.parse(third.stdout)).toMatchObject({ state: 'completed', sent: 1 });
     expect(outbox(ws, 'qh')).toHaveLength(4);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('frequency caps', () => {
@@ -121,5 +121,5 @@ describe('frequency caps', () => {
     const later = JSON.parse(ws.cli(['campaign', 'prepare', 'c', '--json'], at('2026-06-08T10:00:01Z')).stdout);
     expect(later).toMatchObject({ recipients: 3 });
     expect(later.excluded.frequency_cap ?? 0).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
