@@ -81,10 +81,10 @@ export default async function prepareBench() {
       figures: [
         {
           name: `prepare ${plan.recipients} recipients from ${CUSTOMERS} customers`,
-          value: round(ms, 0),
+          value: round(ms, 1),
           unit: 'ms',
           baseline: 'hand-written INSERT … SELECT … GROUP BY email',
-          baselineValue: round(base, 0),
+          baselineValue: round(base, 1),
           ratio: round(ms / base, 2),
           runs: RUNS,
         },

@@ -81,6 +81,7 @@ export function renderReport(results) {
         ['Memory', `${m.memoryGb} GB`],
         ['OS', m.os],
         ['Node', m.node],
+        ['Commit', m.commit ?? 'unknown'],
         ['Date', results.date],
         ['Load average (1/5/15 min) at start', m.loadStart],
         ['Load average at end', m.loadEnd],

@@ -3,6 +3,7 @@
 // never part of `npm test`. `node bench/run.js send prepare` runs only the benches whose file
 // names contain one of the words; the other entries of the last results.json are kept.
 // MKT_BENCH_OUT=<dir> writes results.json and BENCHMARKS.md there instead.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,16 @@ const files = readdirSync(here)
   .sort();
 if (files.length === 0) throw new Error(`no bench matches ${only.join(', ')}`);
 
+/** The commit measured: git's, or MKT_BENCH_COMMIT when run from an exported tree. */
+function commit() {
+  if (process.env.MKT_BENCH_COMMIT) return process.env.MKT_BENCH_COMMIT;
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 const previous = only.length && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
 const results = {
@@ -30,6 +41,7 @@ const results = {
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()} (${process.arch})`,
     node: process.version,
+    commit: commit(),
     scale: Number(process.env.MKT_BENCH_SCALE ?? 1),
     loadStart: load(),
   },

@@ -32,7 +32,7 @@ function seededFile(count) {
   mkdirSync(TMP, { recursive: true });
   const file = path.join(TMP, `seeded-${count}-${cacheKey()}.db`);
   if (existsSync(file)) return file;
-  const part = `${file}.part`;
+  const part = `${file}.${process.pid}.part`;
   for (const f of [part, `${part}-wal`, `${part}-shm`]) rmSync(f, { force: true });
   const store = openStore(part);
   seedCustomers(store, { count, seed: 1, now: SEED_NOW });
