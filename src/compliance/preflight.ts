@@ -15,13 +15,14 @@ import { templateVars, type UnsubscribeLinker } from '../campaigns/message.js';
 import { splitTemplateRef } from '../campaigns/references.js';
 import type { Channel } from '../channels.js';
 import { audienceSample } from '../db/compliance-sql.js';
-import { getProviderConfig } from '../providers/load.js';
+import { listProviders } from '../providers/load.js';
 import { compileSegment } from '../segments/index.js';
 import { RenderError, type CompiledTemplate } from '../templates/contract.js';
 import { loadTemplate } from '../templates/index.js';
 import { loadSettings } from './config.js';
 import { keywordOf, STOP_KEYWORDS } from './feedback/keywords.js';
-import { unitPrice, type Price } from './provider-settings.js';
+import { priceSchema, unitPrice } from './provider-settings.js';
+import { InputError } from '../errors.js';
 
 export interface PreflightIssue {
   code: string;
@@ -54,7 +55,9 @@ export async function checkCampaign(
   const errors: PreflightIssue[] = [];
   const warnings: PreflightIssue[] = [];
   const settings = await loadSettings(deps.workspace, deps.env);
-  const provider = await getProviderConfig(deps.workspace, deps.env, campaign.provider);
+  // the summary needs no credentials: pre-flight (and so prepare) runs without provider secrets set
+  const provider = (await listProviders(deps.workspace)).find((p) => p.name === campaign.provider);
+  if (!provider) throw new InputError('provider_not_found', `no provider named "${campaign.provider}" in providers.yaml`);
   const template: CompiledTemplate = await loadTemplate(deps.workspace, splitTemplateRef(campaign.template).name, { channel, campaign: { name: campaign.name, id: campaign.id } });
 
   if (provider.senders.length === 0) errors.push({ code: 'no_sender', message: `provider "${provider.name}" has no sender identity (senders: in providers.yaml)` });
@@ -70,7 +73,9 @@ export async function checkCampaign(
   const prepared = campaign.state !== 'draft';
   const where = prepared ? undefined : await compileSegment(deps.workspace, campaign.segment, new Date(deps.now()));
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
-  const price = provider.settings.price as Price | undefined;
+  const parsedPrice = priceSchema.optional().safeParse(provider.settings.price);
+  if (!parsedPrice.success) throw new InputError('bad_price', `providers.yaml: provider "${provider.name}": price: write a number, or a mapping like { default: 0.0079, "+1": 0.0083 }`);
+  const price = parsedPrice.data;
   let recipients = 0;
   let sampled = 0;
   let segmentsSampled = 0;
