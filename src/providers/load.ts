@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { CHANNELS } from '../channels.js';
 import { COMPLIANCE_SETTINGS } from '../compliance/provider-settings.js';
@@ -151,6 +151,16 @@ export function parseSourceText(display: string, text: string, kind?: Parameters
   for (const err of doc.errors) {
     const { line, col } = lines.linePos(err.pos[0]);
     file.problems.push({ at: `${display}:${line}:${col}`, path: '', message: `YAML: ${err.message.split('\n')[0]}`, code: 'invalid' });
+  }
+  if (doc.errors.length === 0) {
+    // toJS refuses alias bombs (billion laughs) by throwing: report that here, at the first alias
+    try {
+      doc.toJS();
+    } catch (e) {
+      let at = `${display}:1:1`;
+      visit(doc, { Alias: (_k, a) => ((at = `${display}:${lines.linePos(a.range?.[0] ?? 0).line}:${lines.linePos(a.range?.[0] ?? 0).col}`), visit.BREAK) });
+      file.problems.push({ at, path: '', message: `YAML: ${(e as Error).message} (too many alias expansions)`, code: 'invalid' });
+    }
   }
   throwProblems(file, kind);
   return file;

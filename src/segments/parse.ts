@@ -79,7 +79,7 @@ export function parseSegmentText(name: string, file: string, text: string): { de
     }
     return { def, issues: ctx.issues };
   }
-  inlineAliases(doc, ctx);
+  if (!inlineAliases(doc, ctx)) return { def, issues: ctx.issues };
   const root = doc.contents;
   if (!isMap(root)) {
     ctx.fail(root, 'a segment definition is a mapping with `where:` (and optionally `description:`)');
@@ -103,7 +103,17 @@ export function parseSegmentText(name: string, file: string, text: string): { de
 }
 
 /** Replaces `*alias` nodes by the node they name, so the rest of the parser never sees one. */
-function inlineAliases(doc: Document, ctx: ParseContext): void {
+function inlineAliases(doc: Document, ctx: ParseContext): boolean {
+  // An alias bomb (billion laughs) expands exponentially; yaml's toJS counts expansions and
+  // throws early, so ask it first instead of inlining (and walking) the whole expansion.
+  try {
+    doc.toJS();
+  } catch (e) {
+    let first: YamlNode | undefined;
+    visit(doc, { Alias: (_k, a) => ((first = a), visit.BREAK) });
+    ctx.fail(first, `YAML: ${(e as Error).message} (too many alias expansions)`);
+    return false;
+  }
   visit(doc, {
     Alias(_key, alias, path) {
       const target = alias.resolve(doc);
@@ -114,6 +124,7 @@ function inlineAliases(doc: Document, ctx: ParseContext): void {
       return target;
     },
   });
+  return true;
 }
 
 function keyOf(pair: Pair): string {

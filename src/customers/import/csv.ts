@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse, type CsvError } from 'csv-parse';
+import { columnKey } from '../fields.js';
 import { lfOnly, malformed, readText } from './text.js';
 import type { RawRow, Source } from './source.js';
 
@@ -116,6 +117,13 @@ export async function openCsv(file: string, delimiter?: string): Promise<Source>
   const headerRecord = await nextRecord();
   if (!headerRecord) throw malformed({ file, line: 1 }, 'no header row');
   const header = headerRecord.map((h) => h.trim());
+  // two columns that mean the same field (`email,Email`): which one wins would be a guess
+  const seen = new Map<string, number>();
+  header.forEach((h, i) => {
+    const key = columnKey(h);
+    if (key !== '' && seen.has(key)) throw malformed({ file, line: 1 }, `duplicate column "${h}" (columns ${seen.get(key)! + 1} and ${i + 1} name the same field)`);
+    seen.set(key, i);
+  });
   let line = 2 + newlines(headerRecord); // where the first data row starts
 
   async function nextRecord(): Promise<string[] | undefined> {
