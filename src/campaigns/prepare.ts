@@ -62,11 +62,13 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
 
   let counts!: ReturnType<typeof audienceCounts>;
   let added = 0;
+  // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait (busy_timeout)
+  // instead of failing the read-to-write lock upgrade halfway.
   sqlite.transaction(() => {
     classifyAudience(sqlite, campaign.channel as Channel, where, exclusions);
     counts = audienceCounts(sqlite);
     added = started ? refreshAudience(sqlite, campaign.id, now) : freezeAudience(sqlite, campaign.id, now);
-  })();
+  }).immediate();
   dropAudience(sqlite);
 
   const recipients = (sqlite.prepare('SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ?').get(campaign.id) as { n: number }).n;
@@ -129,7 +131,7 @@ export async function recountCampaign(deps: CampaignDeps, name: string, opts: Pi
   sqlite.transaction(() => {
     classifyAudience(sqlite, campaign.channel as Channel, where, exclusions);
     d = audienceDrift(sqlite, campaign.id);
-  })();
+  }).immediate();
   dropAudience(sqlite);
   const drift = d.frozen === 0 ? (d.now === 0 ? 0 : 100) : ((d.joined + d.left) / d.frozen) * 100;
   return { campaign: campaign.name, ...d, drift_percent: Math.round(drift * 100) / 100 };

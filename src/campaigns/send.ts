@@ -80,9 +80,11 @@ const RESUMABLE_PAUSES = ['interrupted', 'daily_cap', 'waiting', 'lease_lost'];
 
 /** Whether a paused campaign may be resumed unattended (`send --due`): not after fatal errors or a canary --limit. */
 export function resumableUnattended(row: CampaignRow): boolean {
-  if (row.state !== 'paused') return true;
-  const code = (row.pauseReason ?? '').split(':')[0]!;
-  return RESUMABLE_PAUSES.includes(code);
+  return row.state !== 'paused' || RESUMABLE_PAUSES.includes(pauseCode(row));
+}
+
+function pauseCode(row: CampaignRow): string {
+  return (row.pauseReason ?? '').split(':')[0]!;
 }
 
 function leaseOwner(): string {
@@ -367,6 +369,9 @@ function dryRun(
 /** Names of campaigns whose schedule has passed and that may be sent unattended. */
 export function dueCampaignNames(deps: CampaignDeps): string[] {
   return dueCampaigns(deps.store, deps.now())
-    .filter(resumableUnattended)
+    .filter((c) => (c.scheduleAt !== null ? resumableUnattended(c) : TIME_WAITS.includes(pauseCode(c))))
     .map((c) => c.name);
 }
+
+/** Pauses that only wait for time to pass: `--due` resumes them even on unscheduled campaigns. */
+const TIME_WAITS = ['waiting', 'daily_cap'];

@@ -1,6 +1,7 @@
 import { asc, count, eq } from 'drizzle-orm';
 import { customers } from '../db/schema.js';
 import type { Store } from '../db/open.js';
+import { normaliseEmail, normalisePhone } from './normalise.js';
 import { toRecord, type CustomerRecord } from './record.js';
 
 export function countCustomers(store: Store): number {
@@ -15,8 +16,10 @@ export function findCustomer(store: Store, key: string): CustomerRecord | undefi
   const k = key.trim();
   const tries = [];
   if (/^\d+$/.test(k)) tries.push(eq(customers.id, Number(k)));
-  if (k.includes('@')) tries.push(eq(customers.email, k.toLowerCase()));
-  if (/^\+?[\d\s().-]{6,}$/.test(k)) tries.push(eq(customers.phone, '+' + k.replace(/\D/g, '')));
+  const email = k.includes('@') ? normaliseEmail(k) : undefined;
+  if (email) tries.push(eq(customers.email, email));
+  const phone = /^(whatsapp:)?\+?[\d\s().-]{6,}$/.test(k) ? normalisePhone(k) : undefined;
+  if (phone) tries.push(eq(customers.phone, phone));
   tries.push(eq(customers.externalId, k));
   for (const where of tries) {
     const row = store.db.select().from(customers).where(where).get();

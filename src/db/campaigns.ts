@@ -2,7 +2,7 @@
  * Campaign rows: create, read, state changes and the send lease. Not a hot path, so the
  * drizzle builder is used except where a compare-and-swap needs exact SQL.
  */
-import { and, asc, eq, inArray, isNotNull, lte } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
 import { campaigns } from './schema.js';
@@ -49,12 +49,20 @@ export function allCampaigns(store: Store): CampaignRow[] {
   return store.db.select().from(campaigns).orderBy(asc(campaigns.id)).all();
 }
 
-/** Campaigns whose schedule has passed and that may be sent or resumed unattended. */
+/**
+ * Candidates for `send --due`: campaigns whose schedule has passed, and paused campaigns
+ * (scheduled or not) — the caller decides which pauses may be resumed unattended.
+ */
 export function dueCampaigns(store: Store, now: number): CampaignRow[] {
   return store.db
     .select()
     .from(campaigns)
-    .where(and(isNotNull(campaigns.scheduleAt), lte(campaigns.scheduleAt, now), inArray(campaigns.state, ['draft', 'prepared', 'sending', 'paused'])))
+    .where(
+      or(
+        and(isNotNull(campaigns.scheduleAt), lte(campaigns.scheduleAt, now), inArray(campaigns.state, ['draft', 'prepared', 'sending', 'paused'])),
+        and(isNull(campaigns.scheduleAt), eq(campaigns.state, 'paused')),
+      ),
+    )
     .orderBy(asc(campaigns.scheduleAt), asc(campaigns.id))
     .all();
 }

@@ -156,4 +156,22 @@ describe('campaign lifecycle (outbox)', () => {
     expect(out.campaigns[0].summary).toMatchObject({ sent: 6, state: 'completed' });
     expect(ws.states('future')).toEqual({});
   });
+
+  it('send --due resumes unscheduled campaigns that only wait for time, never a canary', () => {
+    ws = smsWorkspace(6);
+    for (const name of ['canary', 'waits']) {
+      ws.cli(['campaign', 'create', '--name', name, '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello']);
+      ws.cli(['campaign', 'prepare', name]);
+      expect(ws.cli(['campaign', 'send', name, '--limit', '2', '--yes']).code).toBe(0);
+    }
+    // as a quiet-hours deferral leaves it (the rows' wait is over by now)
+    const h = new Database(ws.db);
+    h.prepare(`UPDATE campaigns SET pause_reason = 'waiting: 4 recipient(s) wait until 2026-01-01T09:00:00Z' WHERE name = 'waits'`).run();
+    h.close();
+    const r = ws.cli(['campaign', 'send', '--due', '--yes', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).due).toEqual(['waits']);
+    expect(ws.states('waits')).toEqual({ sent: 6 });
+    expect(ws.states('canary')).toEqual({ sent: 2, pending: 4 });
+  });
 });
