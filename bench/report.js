@@ -37,7 +37,7 @@ function rawRows(obj, prefix = '') {
 
 function benchSection(name, r) {
   const out = [`## ${name}`, ''];
-  if (r.ranAt) out.push(`_Ran ${r.ranAt} in ${fmt(r.seconds)} s; load average ${r.load ?? '?'}._`, '');
+  if (r.ranAt) out.push(`_Ran ${r.ranAt} in ${fmt(r.seconds)} s; load average (1/5/15 min) ${r.load ?? '?'} at start, ${r.loadEnd ?? '?'} at end._`, '');
   if (r.error) return [...out, `**Failed:** \`${r.error}\``, ''].join('\n');
   const result = r.result ?? {};
   if (result.description) out.push(result.description, '');

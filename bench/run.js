@@ -49,6 +49,13 @@ const results = {
   benchmarks: { ...(previous?.benchmarks ?? {}) },
 };
 
+function write() {
+  results.machine.loadEnd = load();
+  if (outDir) mkdirSync(outDir, { recursive: true });
+  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(reportFile, renderReport(results) + '\n');
+}
+
 let failures = 0;
 for (const f of files) {
   const name = f.replace(/\.bench\.js$/, '');
@@ -65,12 +72,10 @@ for (const f of files) {
     process.stderr.write(`bench: ${f} failed: ${e instanceof Error ? e.stack : e}\n`);
   }
   entry.seconds = Math.round((performance.now() - start) / 100) / 10;
+  entry.loadEnd = load();
   results.benchmarks[name] = entry;
+  // written after every bench, so that an interrupted run keeps what it measured
+  write();
 }
-results.machine.loadEnd = load();
-
-if (outDir) mkdirSync(outDir, { recursive: true });
-writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
-writeFileSync(reportFile, renderReport(results) + '\n');
 process.stderr.write(`bench: wrote ${path.relative(process.cwd(), resultsFile)} and ${path.relative(process.cwd(), reportFile)}\n`);
 if (failures > 0) process.exitCode = 1;

@@ -31,6 +31,7 @@ const THROTTLE = 200;
 const THROTTLE_S = Math.max(2, Math.round(30 * Number(process.env.MKT_BENCH_SCALE ?? 1)));
 const RSS_BIG = Number(process.env.MKT_BENCH_RSS_BIG ?? scaled(1_000_000, 100));
 const RSS_SMALL = scaled(10_000, 10);
+const RSS_MID = scaled(100_000, 100);
 const RSS_BUDGET_S = Number(process.env.MKT_BENCH_RSS_BUDGET_S ?? 300);
 const SENDERS = ['Acme News <news@m1.acme.example>', 'Acme News <news@m2.acme.example>'];
 const KEY = { BENCH_AWS_KEY: 'AKIDBENCH', BENCH_AWS_SECRET: 'bench-secret-not-real' };
@@ -70,7 +71,7 @@ async function timed(fn) {
 }
 
 function figure(name, value, unit, baseline, baselineValue, extra = {}) {
-  return { name, value: round(value, 1), unit, baseline, baselineValue: round(baselineValue, 1), ratio: round(value / baselineValue, 3), ...extra };
+  return { name, value: round(value, 1), unit, baseline, baselineValue: round(baselineValue, 1), ratio: Number((value / baselineValue).toPrecision(3)), ...extra };
 }
 
 /** Sends `count` more recipients of `campaign` (a resumed send with --limit); checks they all went. */
@@ -357,12 +358,16 @@ export default async function sendBench() {
     if (bigSize < RSS_BIG) {
       notes.push(`At the ${Math.round(small.summary.rate_per_s)}/s measured with ${RSS_SMALL} recipients, ${RSS_BIG} recipients would take about ${Math.round(RSS_BIG / small.summary.rate_per_s)} s, over the ${RSS_BUDGET_S} s budget (MKT_BENCH_RSS_BUDGET_S): measured at ${bigSize}.`);
     }
+    // a middle size shows whether memory levels off (V8 sizes its heap to the allocation rate) or keeps growing
+    const midSize = Math.min(RSS_MID, bigSize);
+    const mid = midSize > RSS_SMALL && midSize < bigSize ? await cliSendRss(midSize) : undefined;
     const big = await cliSendRss(bigSize);
     figures.push(
       figure(`peak RSS, \`mkt campaign send\` of ${bigSize} recipients`, big.peakMb, 'MB', `the same send of ${RSS_SMALL} recipients`, small.peakMb, {
         target: '≤ 1.3×',
         pass: big.peakMb / small.peakMb <= 1.3,
       }),
+      ...(mid ? [figure(`peak RSS, \`mkt campaign send\` of ${bigSize} recipients`, big.peakMb, 'MB', `the same send of ${midSize} recipients`, mid.peakMb)] : []),
     );
     notes.push(`The ${bigSize}-recipient send took ${round(big.seconds, 1)} s through the built CLI (zero-latency provider, concurrency ${CONCURRENCY}); the ${RSS_SMALL}-recipient one ${round(small.seconds, 1)} s.`);
     detail.rss_seconds = { big: round(big.seconds, 1), small: round(small.seconds, 1) };
