@@ -118,21 +118,32 @@ describe('mkt template new (flag path): every scaffold validates and renders', (
     return f;
   };
 
-  it.each([
-    ['email', 'news-a', ['--layout', 'newsletter', '--subject', 'News for {{ first_name | default: "you" }}', '--preheader', 'This month']],
-    ['email', 'announce-a', ['--layout', 'announcement', '--subject', 'Big news']],
-    ['email', 'letter-a', ['--layout', 'letter', '--subject', 'A letter']],
-    ['sms', 'promo-a', ['--text', 'Hi {{ first_name | default: "there" }}, 20% off today', '--footer', 'Reply STOP to opt out']],
-    ['whatsapp', 'promo-b', ['--template-name', 'promo_b', '--body', 'Hi {{1}}, your {{2}} offer', '--param', "{{ first_name | default: 'there' }}", '--param', '{{ attributes.plan | upcase }}', '--content-sid', 'HX0123456789abcdef0123456789abcdef']],
-  ])('%s %s', (channel, name, flags) => {
-    const r = run(['template', 'new', channel, name, ...flags, '--json']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ channel, name });
-    expect(run(['template', 'validate', `${channel}/${name}`]).code).toBe(0);
-    const rendered = run(['template', 'render', `${channel}/${name}`, '--data', data(), '--json']);
-    expect(rendered.code).toBe(0);
-    expect(JSON.parse(rendered.stdout).channel).toBe(channel);
+  it('email (3 layouts), sms and whatsapp via flags: created, validated, rendered', async () => {
+    const cases: Array<[string, string, string[]]> = [
+      ['email', 'news-a', ['--layout', 'newsletter', '--subject', 'News for {{ first_name | default: "you" }}', '--preheader', 'This month']],
+      ['email', 'announce-a', ['--layout', 'announcement', '--subject', 'Big news']],
+      ['email', 'letter-a', ['--layout', 'letter', '--subject', 'A letter']],
+      ['sms', 'promo-a', ['--text', 'Hi {{ first_name | default: "there" }}, 20% off today', '--footer', 'Reply STOP to opt out']],
+      ['whatsapp', 'promo-b', ['--template-name', 'promo_b', '--body', 'Hi {{1}}, your {{2}} offer', '--param', "{{ first_name | default: 'there' }}", '--param', '{{ attributes.plan | upcase }}', '--content-sid', 'HX0123456789abcdef0123456789abcdef']],
+    ];
+    for (const [channel, name, flags] of cases) {
+      const r = run(['template', 'new', channel, name, ...flags, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ channel, name });
+    }
+    const names = cases.map(([c, n]) => `${c}/${n}`);
+    const v = run(['template', 'validate', ...names, '--json']);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, checked: names, errors: [] });
+    // rendering in-process (same CLI code, no process start-up per template)
+    for (const [channel, name] of cases) {
+      const io = bufferIo();
+      const code = await main(['node', 'mkt', '-w', ws.dir, 'template', 'render', `${channel}/${name}`, '--data', data(), '--json'], io);
+      expect(io.err()).toBe('');
+      expect(code).toBe(0);
+      expect(JSON.parse(io.out()).channel).toBe(channel);
+    }
   });
 
   it('without a terminal a missing required flag is a usage error naming it; nothing is written', () => {
