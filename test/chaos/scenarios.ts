@@ -50,7 +50,10 @@ function receivedAddresses(fake: AnyFake): string[] {
 async function setup(channel: ChaosChannel, p: ScenarioParams, opts: { concurrency: number; latency?: number; rate?: string; timeoutMs?: number }) {
   const fake = (channel === 'email' ? await startFakeSes({ seed: p.seed, accessKeyId: SES_KEY }) : await startFakeTwilio({ seed: p.seed, authToken: TWILIO_TOKEN })) as unknown as AnyFake;
   if (opts.latency) fake.inject({ type: 'latency', ms: opts.latency });
-  const ws = chaosWorkspace({ channel, n: p.n, url: fake.url, concurrency: opts.concurrency, rate: opts.rate, timeoutMs: opts.timeoutMs });
+  // paced so that every send lasts a couple of seconds whatever the machine: faults injected
+  // "mid-run" then really land mid-run
+  const rate = opts.rate ?? `${Math.max(20, Math.ceil(p.n / 2))}/s`;
+  const ws = chaosWorkspace({ channel, n: p.n, url: fake.url, concurrency: opts.concurrency, rate, timeoutMs: opts.timeoutMs });
   return { fake, ws, rnd: seededRandom(p.seed * 7919 + channel.length) };
 }
 
@@ -176,6 +179,7 @@ const timeoutsAfterAccept: Scenario = {
       // an ambiguous outcome is recorded as such: each unknown row really was accepted here
       const received = new Set(receivedAddresses(fake));
       const notReceived = rep.unknown.filter((a) => !received.has(a));
+      if (rep.unknown.length === 0) rep.violations.push('no timeout ended unknown: the fault was not exercised');
       if (notReceived.length) rep.violations.push(`unknown rows the fake never accepted: ${notReceived.join(', ')}`);
       rep.notes = { hangs, codes };
       return rep;
@@ -274,6 +278,7 @@ const suppressionMidRun: Scenario = {
         if (state !== 'skipped') rep.violations.push(`${a} suppressed while pending ended ${state}, expected skipped`);
       }
       if (first.code !== 0) rep.violations.push(`send exited ${first.code}: ${first.stderr.slice(-300)}`);
+      if (pendingAtCommit.length === 0) rep.violations.push('no suppressed address was still pending: not exercised');
       rep.notes = { suppressed: new Set(picks).size, pendingAtCommit: new Set(pendingAtCommit).size };
       return rep;
     }),
@@ -314,9 +319,11 @@ function dbLocked(long: boolean): Scenario {
         const holdMs = long ? 6500 + Math.floor(rnd() * 1500) : 500 + Math.floor(rnd() * 2000);
         const running = ws.send();
         await until(() => fake.receipts.length >= Math.floor(p.n / 5));
-        await holdWriteLock(ws.db, holdMs);
+        let receivedAtLock = -1;
+        await holdWriteLock(ws.db, holdMs, () => (receivedAtLock = fake.receipts.length));
         const first = await running;
         const violations: string[] = [];
+        if (receivedAtLock < 0 || receivedAtLock >= p.n) violations.push(`the lock was not taken while the send ran (received ${receivedAtLock}): not exercised`);
         if (!long && first.code !== 0) violations.push(`a ${holdMs} ms lock (below busy_timeout) made the send exit ${first.code}: ${first.stderr.slice(-400)}`);
         if (long && first.code !== 0) {
           if (first.code !== 75) violations.push(`a ${holdMs} ms lock made the send exit ${first.code}, expected 75: ${first.stderr.slice(-400)}`);
@@ -327,15 +334,15 @@ function dbLocked(long: boolean): Scenario {
         const codes = [first.code, ...(first.code === 0 ? [] : await finish(ws))];
         const rep = report(name, p, ws, fake, long ? 2 * concurrency : 0);
         rep.violations.push(...violations);
-        rep.notes = { holdMs, codes };
+        rep.notes = { holdMs, receivedAtLock, codes };
         return rep;
       });
     },
   };
 }
 
-/** Holds a write transaction on `db` from a separate process for `ms`; resolves when it is released. */
-function holdWriteLock(db: string, ms: number): Promise<void> {
+/** Holds a write transaction on `db` from a separate process for `ms` (`onLocked` once it holds it); resolves when released. */
+function holdWriteLock(db: string, ms: number, onLocked: () => void): Promise<void> {
   const script = `
     const Database = require('better-sqlite3');
     const db = new Database(process.argv[1]);
@@ -345,6 +352,7 @@ function holdWriteLock(db: string, ms: number): Promise<void> {
     setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script, db, String(ms)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.once('data', onLocked);
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`lock holder exited ${code}`))));
   });

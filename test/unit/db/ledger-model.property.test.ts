@@ -251,7 +251,7 @@ describe('ledger state machine (model-based)', () => {
       fc.property(fc.commands(commands, { maxCommands: 60 }), (cmds) => {
         fc.modelRun(setup, cmds);
       }),
-      { numRuns: 150, seed: 20261129 },
+      { numRuns: 100, seed: 20261129 },
     );
   });
 
