@@ -93,7 +93,8 @@ export function registerProvider(program: Command, action: ActionFactory): void 
                 const rendered = template.render({ ...customer, campaign: { name: 'provider-test', id: null }, unsubscribe_url: unsubscribe, now: ctx.now().toISOString() });
                 return toOutgoing(rendered, opts.to!, ref, rendered.channel === 'email' ? { url: unsubscribe } : undefined);
               } catch (err) {
-                if (err instanceof RenderError) throw new InputError(err.code, `${template.file}: ${err.message}`);
+                // the message already starts with file:line:col
+                if (err instanceof RenderError) throw new InputError(err.code, err.message);
                 throw err;
               }
             }
