@@ -14,9 +14,11 @@ export interface ProgressView {
 }
 
 const eta = (p: SendProgress) => (p.rate > 0 ? `${Math.ceil(p.remaining / p.rate)}s` : '?');
+// `Acme News <news@m1.acme.example>` → `news@m1.acme.example`: the address is what tells senders apart
+const label = (sender: string) => /<([^>]+)>/.exec(sender)?.[1] ?? sender;
 const senders = (p: SendProgress) =>
   Object.entries(p.bySender)
-    .map(([s, n]) => `${s}=${n}`)
+    .map(([s, n]) => `${label(s)}=${n}`)
     .join(' ');
 
 export function plainProgress(write: (line: string) => void, everyMs = 5000): ProgressView {
