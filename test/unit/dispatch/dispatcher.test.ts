@@ -111,6 +111,22 @@ describe('dispatcher', () => {
     expect(ledger.requeue(['unknown'], Date.now())).toBe(5);
   });
 
+  it('with at-least-once opted in (ambiguous: retry), an ambiguous failure is sent again', async () => {
+    const { store, ledger } = setup(30);
+    const failedOnce = new Set<string>();
+    const p = scriptedProvider((m) => {
+      if (m.to.endsWith('3') && !failedOnce.has(m.to)) {
+        failedOnce.add(m.to);
+        throw new ProviderError('ambiguous', 'request timed out after it was sent', { vendorCode: 'TimeoutError' });
+      }
+    });
+    const r = await dispatch({ ledger, provider: p.provider, buildMessage: build, senders: [{ id: 'A', weight: 1 }], concurrency: 4, clock: systemClock(), policy: { ...fastPolicy, ambiguous: 'retry' } });
+    expect(r.stop).toBe('completed');
+    expect(r.unknown).toBe(0);
+    expect(states(store)).toEqual({ sent: 30 });
+    expect(p.stats().calls).toBe(30 + failedOnce.size);
+  });
+
   it('pauses on a fatal error: at most `concurrency` further requests, the row goes back to pending', async () => {
     const { store, ledger } = setup(500);
     let failing = false;
