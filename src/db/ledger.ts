@@ -99,8 +99,8 @@ export class Ledger {
     this.toDeferred = sqlite.prepare(`
       UPDATE campaign_recipients SET next_attempt_at = @until, updated_at = @now WHERE id = @id AND state = 'pending'`);
     this.usage = sqlite.prepare(`
-      INSERT INTO sender_usage (provider, sender, day, count) VALUES (@provider, @sender, @day, 1)
-      ON CONFLICT (provider, sender, day) DO UPDATE SET count = count + 1`);
+      INSERT INTO sender_usage (provider, sender, day, count) VALUES (@provider, @sender, @day, @n)
+      ON CONFLICT (provider, sender, day) DO UPDATE SET count = count + @n`);
   }
 
   /** Rows left in `sending` by a run that died: they may have been sent, so they become `unknown`. */
@@ -135,6 +135,7 @@ export class Ledger {
     let skipped = 0;
     let deferred = 0;
     const day = new Date(now).toISOString().slice(0, 10);
+    const perSender = new Map<string, number>();
     // IMMEDIATE: this transaction reads, then writes. Begun deferred, a write committed by another
     // process in between (`suppress add`, `mkt serve` unsubscribing) makes the upgrade fail at
     // once with SQLITE_BUSY ("database is locked"), bypassing busy_timeout; taking the write lock
@@ -166,10 +167,12 @@ export class Ledger {
         const sender = opts.pickSender(row.address);
         if (sender === undefined) break;
         this.toSending.run({ id: row.rid, sender, now });
-        this.usage.run({ provider: this.provider, sender, day });
+        perSender.set(sender, (perSender.get(sender) ?? 0) + 1);
         const { rid, address, attempts, customerId: _c, suppressed: _s, consent: _k, ...customer } = row;
         claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: customer as CustomerRow });
       }
+      // daily-cap usage, one upsert per sender per claim rather than one per row
+      for (const [sender, n] of perSender) this.usage.run({ provider: this.provider, sender, day, n });
     });
     tx.immediate();
     return { claimed, skipped, deferred };

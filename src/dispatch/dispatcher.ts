@@ -239,12 +239,21 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
   };
 
-  // A completion or an abort wakes the loop early from any wait.
+  // A completion or an abort wakes the loop early from any wait. The wake-up runs on the next
+  // turn of the event loop, so that completions arriving together (one I/O callback each) free
+  // their slots before the loop claims again: one claim transaction per batch, not per message
+  // (claiming one row per completion cost ~4x the CPU per message).
   let wakeUp: (() => void) | undefined;
+  let wakeQueued = false;
   const wake = () => {
-    const w = wakeUp;
-    wakeUp = undefined;
-    w?.();
+    if (wakeQueued) return;
+    wakeQueued = true;
+    setImmediate(() => {
+      wakeQueued = false;
+      const w = wakeUp;
+      wakeUp = undefined;
+      w?.();
+    });
   };
   opts.signal?.addEventListener('abort', wake, { once: true });
   const waitFor = async (ms: number) => {
