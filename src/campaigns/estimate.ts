@@ -1,14 +1,13 @@
 import type { Channel } from '../channels.js';
 import type { CampaignRow } from '../db/campaigns.js';
 import { pendingWithCustomers } from '../db/ledger.js';
-import { loadTemplate } from '../templates/index.js';
 import type { CampaignDeps } from './deps.js';
 import { templateVars } from './message.js';
-import { splitTemplateRef } from './references.js';
+import { loadCampaignTemplate } from './references.js';
 
 /** Average SMS segments per message, rendered for the first `sample` recipients of the list. */
 export async function sampleSmsSegments(deps: CampaignDeps, row: CampaignRow, sample = 200): Promise<number | undefined> {
-  const template = await loadTemplate(deps.workspace, splitTemplateRef(row.template).name, { channel: row.channel as Channel, campaign: { name: row.name, id: row.id } });
+  const template = await loadCampaignTemplate(deps.workspace, row);
   const ctx = { campaign: { name: row.name, id: row.id, channel: row.channel as Channel }, template, now: deps.now };
   let n = 0;
   let segments = 0;

@@ -1,3 +1,4 @@
+import { DEFAULT_CONCURRENCY } from '../providers/types.js';
 import { tryParseRate } from '../util/rate.js';
 
 export interface PaceInput {
@@ -5,7 +6,6 @@ export interface PaceInput {
   throttle?: string | null;
   providerRate?: string;
   senderRates: Array<string | undefined>;
-  concurrency?: number;
 }
 
 /**
@@ -21,7 +21,7 @@ export function effectiveRate(p: PaceInput): number | undefined {
 }
 
 /** Rough duration of a send: by the pace, or by concurrency at ~100 ms a request when unlimited. */
-export function estimateSeconds(messages: number, rate: number | undefined, concurrency = 8): number {
+export function estimateSeconds(messages: number, rate: number | undefined, concurrency = DEFAULT_CONCURRENCY): number {
   const perSecond = rate ?? concurrency * 10;
   return Math.ceil(messages / perSecond);
 }

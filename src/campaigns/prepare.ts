@@ -51,9 +51,6 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
       hint: 'use `mkt campaign prepare --refresh` to add only recipients who newly match',
     });
   }
-  if (opts.refresh && campaign.state === 'completed') {
-    // new recipients on a completed campaign reopen it; that is what --refresh asks for
-  }
   const { provider } = await checkReferences(deps.workspace, specOf(campaign));
   const now = deps.now();
   const where = await compileSegment(deps.workspace, campaign.segment, new Date(now));
@@ -76,7 +73,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   hash.update(JSON.stringify(specOf(campaign)));
   for (const r of frozenList(sqlite, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
 
-  const rate = effectiveRate({ throttle: campaign.throttle, providerRate: provider.rate, senderRates: provider.senders.map((s) => s.rate), concurrency: provider.concurrency });
+  const rate = effectiveRate({ throttle: campaign.throttle, providerRate: provider.rate, senderRates: provider.senders.map((s) => s.rate) });
   const segs = campaign.channel === 'sms' && opts.estimateSmsSegments ? await opts.estimateSmsSegments(campaign) : undefined;
   const pending = started
     ? (sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending'`).get(campaign.id) as { n: number }).n

@@ -6,7 +6,9 @@ import type { Channel } from '../channels.js';
 import { InputError } from '../errors.js';
 import { listProviders } from '../providers/load.js';
 import { listSegments } from '../segments/index.js';
-import { listTemplates } from '../templates/index.js';
+import { listTemplates, loadTemplate } from '../templates/index.js';
+import type { CompiledTemplate } from '../templates/contract.js';
+import type { CampaignRow } from '../db/campaigns.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CampaignSpec } from './spec.js';
 
@@ -42,4 +44,9 @@ export async function checkReferences(workspace: string, spec: CampaignSpec): Pr
   }
   if (problems.length) throw new InputError('campaign_mismatch', problems.join('; '), { details: { problems } });
   return { provider: provider!, template: template! };
+}
+
+/** Compiles a campaign's template once, for its channel, with the campaign's name and id. */
+export function loadCampaignTemplate(workspace: string, campaign: Pick<CampaignRow, 'template' | 'channel' | 'name' | 'id'>): Promise<CompiledTemplate> {
+  return loadTemplate(workspace, splitTemplateRef(campaign.template).name, { channel: campaign.channel as Channel, campaign: { name: campaign.name, id: campaign.id } });
 }

@@ -13,16 +13,15 @@ import { dispatch, systemClock, type Clock, type DispatchResult, type Progress }
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../dispatch/retry-policy.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { InputError, MktError, ResumableStop, UnavailableError } from '../errors.js';
-import { createProvider, getProviderConfig } from '../providers/index.js';
-import { RenderError, type CompiledTemplate } from '../templates/contract.js';
-import { loadTemplate } from '../templates/index.js';
+import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
+import { RenderError } from '../templates/contract.js';
 import { tryParseRate } from '../util/rate.js';
 import { getCampaign } from './create.js';
 import type { CampaignDeps } from './deps.js';
 import { messageBuilder, templateVars, type UnsubscribeLinker } from './message.js';
 import { effectiveRate } from './pace.js';
 import { recountCampaign, type PrepareOptions } from './prepare.js';
-import { splitTemplateRef } from './references.js';
+import { loadCampaignTemplate } from './references.js';
 import type { ClaimOptions } from '../db/ledger.js';
 
 export interface SendOptions {
@@ -105,10 +104,6 @@ function ownerIsDead(owner: string): boolean {
   }
 }
 
-async function templateFor(deps: CampaignDeps, campaign: CampaignRow): Promise<CompiledTemplate> {
-  const ref = splitTemplateRef(campaign.template);
-  return loadTemplate(deps.workspace, ref.name, { channel: campaign.channel as Channel, campaign: { name: campaign.name, id: campaign.id } });
-}
 
 export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendOptions = {}): Promise<{ summary: SendSummary; error?: MktError }> {
   const campaign = getCampaign(deps, name);
@@ -133,7 +128,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   if (providerConfig.channel !== campaign.channel) {
     throw new InputError('campaign_mismatch', `provider "${providerConfig.name}" sends ${providerConfig.channel}, but the campaign's channel is ${campaign.channel}`);
   }
-  const template = await templateFor(deps, campaign);
+  const template = await loadCampaignTemplate(deps.workspace, campaign);
   const ledger = new Ledger(deps.store.sqlite, campaign.id, campaign.channel as Channel, providerConfig.name);
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel as Channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
 
@@ -183,7 +178,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
 
     updateCampaign(deps.store, campaign.id, { state: 'sending', startedAt: campaign.startedAt ?? now, pauseReason: null }, now);
     provider = await createProvider(providerConfig, { workspace: deps.workspace, env: deps.env, now: () => new Date(deps.now()) });
-    const concurrency = opts.concurrency ?? providerConfig.concurrency ?? 8;
+    const concurrency = opts.concurrency ?? providerConfig.concurrency ?? DEFAULT_CONCURRENCY;
     const rate = effectiveRate({
       throttle: opts.throttle ?? campaign.throttle,
       providerRate: providerConfig.rate?.text,
@@ -255,7 +250,12 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
         case 'interrupted':
           state = 'paused';
           pauseReason = 'interrupted: stopped by a signal';
-          error = new ResumableStop('interrupted', `stopped; ${counts.pending} recipient(s) still pending`, { hint: `run \`mkt campaign send ${name}\` again to resume` });
+          error = new ResumableStop(
+            'interrupted',
+            `stopped; ${counts.pending} recipient(s) still pending` +
+              (result.abandonedInFlight ? `; ${result.abandonedInFlight} request(s) still unanswered after the grace period will count as unknown` : ''),
+            { hint: `run \`mkt campaign send ${name}\` again to resume` },
+          );
           break;
         case 'daily_cap':
           state = 'paused';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CHANNELS, type Channel } from '../channels.js';
+import { CHANNELS } from '../channels.js';
 import { InputError, MktError, UsageError } from '../errors.js';
 import { exitCodeFor } from '../output/exit-codes.js';
 import { renderFields, renderTable } from '../output/table.js';
@@ -457,4 +457,3 @@ async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, 
   }
 }
 
-export type { Channel };
