@@ -10,10 +10,15 @@
  */
 import { liquidTokens, sameTokens } from './liquid-tokens.js';
 
-/** Private-use characters: OPEN + kind (t: text-part static, v: escaped value, r: raw value) … CLOSE. */
-const OPEN = '\uE000';
-const CLOSE = '\uE001';
-const ANY_MARKER = /[\uE000\uE001]/;
+/**
+ * Markers: OPEN + kind (t: text-part static, v: escaped value, r: raw value) … CLOSE. C0 control
+ * characters, which no HTML or text template holds. They must stay within Latin-1: V8 stores a
+ * string holding any character above U+00FF with two bytes per character, so private-use markers
+ * made every rendered HTML and text part (and every slice of them) twice its size in memory.
+ */
+export const OPEN = '\x01';
+export const CLOSE = '\x02';
+const ANY_MARKER = /[\x01\x02]/;
 const TOKEN = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
 /** Tags whose output is their body's output (or nothing): safe to interleave. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/db/open.js';
 import { listCustomers } from '../../../src/customers/query.js';
 import { seedCustomers } from '../../../src/customers/seed.js';
-import { combineSources, splitRendered } from '../../../src/templates/dual-render.js';
+import { CLOSE, combineSources, OPEN, splitRendered } from '../../../src/templates/dual-render.js';
 import { loadPartials } from '../../../src/templates/files.js';
 import { createEngines } from '../../../src/templates/liquid.js';
 import { buildScope, demoVars, PREVIEW_EXTRAS } from '../../../src/templates/variables.js';
@@ -18,13 +18,19 @@ describe('one Liquid pass for HTML and text (dual-render)', () => {
     expect(combineSources('<p>{{- a }}</p>', 'A {{- a }}')).toBeUndefined(); // whitespace control
     expect(combineSources('{% capture x %}{{ a }}{% endcapture %}', '{% capture x %}{{ a }}{% endcapture %}')).toBeUndefined();
     expect(combineSources('{% raw %}{{ a }}{% endraw %}', '{% raw %}{{ a }}{% endraw %}')).toBeUndefined();
-    expect(combineSources('<p>\uE000{{ a }}</p>', '\uE000{{ a }}')).toBeUndefined();
+    expect(combineSources(`<p>${OPEN}{{ a }}</p>`, `${OPEN}{{ a }}`)).toBeUndefined();
+  });
+
+  it('adds no character above U+00FF, so a Latin-1 template renders to one-byte strings (half the memory of two-byte ones)', () => {
+    const source = combineSources('<p>Hi {{ first_name }}, &copy; {{ year }}</p>', 'Hi {{ first_name }}, \u00a9 {{ year }}')!;
+    expect(source).toBeDefined();
+    expect(source).not.toMatch(/[^\x00-\xff]/);
   });
 
   it('split returns undefined when a value carries a marker character (the caller renders in two passes)', () => {
-    expect(splitRendered('<p>\uE000vA&B\uE001</p>\uE000tText\uE001')).toEqual({ html: '<p>A&amp;B</p>', text: 'A&BText' });
-    expect(splitRendered('<p>\uE000vA\uE001B\uE001</p>')).toBeUndefined();
-    expect(splitRendered('<p>\uE000vA\uE000tB\uE001</p>')).toBeUndefined();
+    expect(splitRendered(`<p>${OPEN}vA&B${CLOSE}</p>${OPEN}tText${CLOSE}`)).toEqual({ html: '<p>A&amp;B</p>', text: 'A&BText' });
+    expect(splitRendered(`<p>${OPEN}vA${CLOSE}B${CLOSE}</p>`)).toBeUndefined();
+    expect(splitRendered(`<p>${OPEN}vA${OPEN}tB${CLOSE}</p>`)).toBeUndefined();
   });
 
   it('HTML escaping matches liquidjs outputEscape for any value', async () => {
@@ -53,7 +59,7 @@ describe('one Liquid pass for HTML and text (dual-render)', () => {
         const vars = { ...PREVIEW_EXTRAS, ...c };
         const r = t.render(vars) as RenderedEmail;
         expect(r.html).toBe(engines.html.renderSync(parsed, buildScope(vars, {})));
-        expect(r.text).not.toMatch(/[\uE000\uE001]/);
+        expect(r.text).not.toMatch(/[\x01\x02]/);
         expect(r.text).toContain(PREVIEW_EXTRAS.unsubscribe_url);
       }
     } finally {
@@ -63,9 +69,9 @@ describe('one Liquid pass for HTML and text (dual-render)', () => {
 
   it('a recipient whose data holds the marker characters still gets a correct email (two passes)', async () => {
     const t = await loadTemplate(ROOT, 'email/spring-sale');
-    const odd = 'A\uE001B\uE000tC<';
+    const odd = `A${CLOSE}B${OPEN}tC<`;
     const r = t.render(demoVars({ first_name: odd })) as RenderedEmail;
-    expect(r.html).toContain('Hi A\uE001B\uE000tC&lt;,');
+    expect(r.html).toContain(`Hi A${CLOSE}B${OPEN}tC&lt;,`);
     expect(r.text).toContain(`Hi ${odd},`);
   });
 });
