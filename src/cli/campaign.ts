@@ -4,6 +4,7 @@ import { InputError, MktError, UsageError } from '../errors.js';
 import { exitCodeFor } from '../output/exit-codes.js';
 import { renderFields, renderTable } from '../output/table.js';
 import type { CliContext } from './context.js';
+import { favourSmallHeap } from './heap.js';
 import { nonNegativeInt, positiveInt } from './options.js';
 import type { ActionFactory } from './run.js';
 
@@ -289,6 +290,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
       action<SendFlags>(async (ctx, [name], opts) => {
         if (opts.due && name) throw new UsageError('give either a campaign name or --due, not both');
         if (!opts.due && !name) throw new UsageError('which campaign? give its name, or --due');
+        favourSmallHeap();
         const c = await core(ctx);
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const names = opts.due ? c.send.dueCampaignNames(c.deps) : [name!];
