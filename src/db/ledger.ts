@@ -60,6 +60,8 @@ export class Ledger {
   private readonly toPending: Database.Statement;
   private readonly toDeferred: Database.Statement;
   private readonly usage: Database.Statement;
+  private readonly relaxed: Database.Statement;
+  private readonly durable: Database.Statement;
   private readonly consent: string;
 
   constructor(
@@ -101,6 +103,8 @@ export class Ledger {
     this.usage = sqlite.prepare(`
       INSERT INTO sender_usage (provider, sender, day, count) VALUES (@provider, @sender, @day, @n)
       ON CONFLICT (provider, sender, day) DO UPDATE SET count = count + @n`);
+    this.relaxed = sqlite.prepare('PRAGMA synchronous = NORMAL');
+    this.durable = sqlite.prepare('PRAGMA synchronous = FULL');
   }
 
   /** Rows left in `sending` by a run that died: they may have been sent, so they become `unknown`. */
@@ -178,16 +182,26 @@ export class Ledger {
     return { claimed, skipped, deferred };
   }
 
-  /** Writes a batch of outcomes in one short transaction. */
+  /**
+   * Writes a batch of outcomes in one short transaction, without waiting for the disk: a batch
+   * lost to a power cut leaves its rows `sending`, which the next run turns into `unknown` (never
+   * sent again on its own), and the next claim's durable commit syncs it anyway. Claims, which
+   * must survive a power cut, keep the store's synchronous = FULL.
+   */
   record(outcomes: Outcome[], now: number): void {
     if (outcomes.length === 0) return;
-    this.sqlite.transaction(() => {
-      for (const o of outcomes) {
-        if (o.state === 'sent') this.toSent.run({ id: o.id, pid: o.providerMessageId, now });
-        else if (o.state === 'pending') this.toPending.run({ id: o.id, code: o.code, message: o.message, next: o.nextAttemptAt, refund: o.refundAttempt ? 1 : 0, now });
-        else this.toFinal.run({ id: o.id, state: o.state, code: o.code, message: o.message, now });
-      }
-    })();
+    this.relaxed.run();
+    try {
+      this.sqlite.transaction(() => {
+        for (const o of outcomes) {
+          if (o.state === 'sent') this.toSent.run({ id: o.id, pid: o.providerMessageId, now });
+          else if (o.state === 'pending') this.toPending.run({ id: o.id, code: o.code, message: o.message, next: o.nextAttemptAt, refund: o.refundAttempt ? 1 : 0, now });
+          else this.toFinal.run({ id: o.id, state: o.state, code: o.code, message: o.message, now });
+        }
+      })();
+    } finally {
+      this.durable.run();
+    }
   }
 
   /** Messages each sender of this provider has been given today (UTC), for daily caps. */

@@ -43,7 +43,11 @@ export function openStore(file: string): Store {
   try {
     sqlite = new Database(file);
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    // Every commit reaches the disk before it returns (WAL fsync). With NORMAL a WAL commit is
+    // only synced at the next checkpoint, so a power cut could undo the claim of a message the
+    // provider already has (and the resumed send would send it again) or an unsubscribe. The one
+    // hot write that may be lost safely, a batch of send outcomes, relaxes this (Ledger.record).
+    sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     // Another mkt process (e.g. a concurrent send) may hold the write lock briefly.
     sqlite.pragma('busy_timeout = 5000');
