@@ -1,7 +1,8 @@
 // Runs a node process and samples its peak RSS (VmHWM, the kernel's high-water mark) from
 // /proc until it exits, so that memory figures are those of the process a user would run.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +33,30 @@ export function measure(args, env = {}) {
       const seconds = (performance.now() - start) / 1000;
       if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
       else resolve({ seconds, peakMb: Math.round(peakKb / 1024), stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs `bench/<file>` in a fresh node process (bench/one.js) with `env` added, and resolves its
+ * result. Its progress lines (stderr) pass through.
+ */
+export function runBenchInChild(file, env = {}) {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'mkt-bench-')), 'result.json');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', path.join(ROOT, 'bench', 'one.js'), file, out], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        if (code !== 0) reject(new Error(`${file} exited ${code}`));
+        else resolve(JSON.parse(readFileSync(out, 'utf8')));
+      } finally {
+        rmSync(path.dirname(out), { recursive: true, force: true });
+      }
     });
   });
 }

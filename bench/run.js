@@ -1,4 +1,5 @@
-// Runs every benchmark in bench/ (files named *.bench.js) in turn and collects their figures
+// Runs every benchmark in bench/ (files named *.bench.js) in turn, each in its own process
+// (bench/one.js), and collects their figures
 // into bench/results.json, then renders BENCHMARKS.md from it (bench/report.js). Benchmarks are
 // never part of `npm test`. `node bench/run.js send prepare` runs only the benches whose file
 // names contain one of the words; the other entries of the last results.json are kept.
@@ -8,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBenchInChild } from './child.js';
 import { renderReport } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,8 +65,7 @@ for (const f of files) {
   const entry = { ranAt: new Date().toISOString(), load: load() };
   const start = performance.now();
   try {
-    const mod = await import(path.join(here, f));
-    entry.result = await mod.default();
+    entry.result = await runBenchInChild(f);
   } catch (e) {
     // one broken bench must not lose the figures of the others
     failures++;
