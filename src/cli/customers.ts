@@ -51,7 +51,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .argument('<key>', 'id, external id, email or phone')
     .action(
       action(async (ctx, [key]) => {
-        const { findCustomer } = await import('../customers/query.js');
+        const { findCustomer } = await import('../customers/find.js');
         const found = findCustomer(await ctx.store(), key!);
         if (!found) throw new InputError('customer_not_found', `no customer matches "${key}"`, { hint: 'try `mkt customers list`' });
         ctx.result(found, (c) => renderFields(Object.entries(c)));

@@ -83,7 +83,7 @@ export function registerProvider(program: Command, action: ActionFactory): void 
               const template = await loadTemplate(ctx.workspace, opts.template!, { channel: config.channel });
               let customer = DEMO_CUSTOMER;
               if (opts.customer) {
-                const { findCustomer } = await import('../customers/query.js');
+                const { findCustomer } = await import('../customers/find.js');
                 const found = findCustomer(await ctx.store(), opts.customer);
                 if (!found) throw new InputError('customer_not_found', `no customer matches "${opts.customer}"`, { hint: 'try `mkt customers list`' });
                 customer = found;

@@ -102,7 +102,7 @@ async function renderCommand(ctx: CliContext, name: string, opts: RenderOpts): P
   const extras: TemplateVars = { campaign: { ...PREVIEW_EXTRAS.campaign }, unsubscribe_url: PREVIEW_EXTRAS.unsubscribe_url, now: ctx.now().toISOString() };
   let vars: TemplateVars;
   if (opts.customer) {
-    const { findCustomer } = await import('../customers/query.js');
+    const { findCustomer } = await import('../customers/find.js');
     const customer = findCustomer(await ctx.store(), opts.customer);
     if (!customer) throw new InputError('customer_not_found', `no customer matches "${opts.customer}"`, { hint: 'try `mkt customers list`' });
     vars = { ...extras, ...customer };

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, cliEnv } from '../support/cli.js';
 
-const HEAVY = ['/node_modules/mjml', '/node_modules/@aws-sdk/', '/node_modules/twilio/', '/node_modules/@inquirer/', '/node_modules/liquidjs/'];
+// libphonenumber-js: its metadata costs ~100 ms to load; only import, lookups and seeding need it
+const HEAVY = ['/node_modules/mjml', '/node_modules/@aws-sdk/', '/node_modules/twilio/', '/node_modules/@inquirer/', '/node_modules/liquidjs/', '/node_modules/libphonenumber-js/'];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,0 +1,30 @@
+/**
+ * Looking one customer up by what a person types. Kept apart from query.ts because matching a
+ * phone number loads libphonenumber's metadata (~100 ms), which `customers count` and `list` do
+ * not need.
+ */
+import { eq } from 'drizzle-orm';
+import { customers } from '../db/schema.js';
+import type { Store } from '../db/open.js';
+import { normaliseEmail, normalisePhone } from './normalise.js';
+import { toRecord, type CustomerRecord } from './record.js';
+
+/**
+ * Finds one customer by id, external id, email or phone — whichever the key looks like.
+ * Email and phone are compared in normalised form (lower-case email; E.164 phone).
+ */
+export function findCustomer(store: Store, key: string): CustomerRecord | undefined {
+  const k = key.trim();
+  const tries = [];
+  if (/^\d+$/.test(k)) tries.push(eq(customers.id, Number(k)));
+  const email = k.includes('@') ? normaliseEmail(k) : undefined;
+  if (email) tries.push(eq(customers.email, email));
+  const phone = /^(whatsapp:)?\+?[\d\s().-]{6,}$/.test(k) ? normalisePhone(k) : undefined;
+  if (phone) tries.push(eq(customers.phone, phone));
+  tries.push(eq(customers.externalId, k));
+  for (const where of tries) {
+    const row = store.db.select().from(customers).where(where).get();
+    if (row) return toRecord(row);
+  }
+  return undefined;
+}
