@@ -94,11 +94,11 @@ export function refreshAudience(sqlite: Database.Database, campaignId: number, n
   return sqlite
     .prepare(
       `INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
-       SELECT ?, min(a.customer_id), a.address, 'pending', 0, ? FROM mkt_audience a
+       SELECT ?, min(a.customer_id) AS cid, a.address, 'pending', 0, ? FROM mkt_audience a
        WHERE a.status = 'ok'
          AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ? AND r.address = a.address)
          AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ? AND r.customer_id = a.customer_id)
-       GROUP BY a.address ORDER BY 2`,
+       GROUP BY a.address ORDER BY cid`,
     )
     .run(campaignId, now, campaignId, campaignId).changes;
 }

@@ -60,8 +60,6 @@ export class Ledger {
   private readonly toPending: Database.Statement;
   private readonly toDeferred: Database.Statement;
   private readonly usage: Database.Statement;
-  private readonly relaxed: Database.Statement;
-  private readonly durable: Database.Statement;
   private readonly consent: string;
 
   constructor(
@@ -103,8 +101,6 @@ export class Ledger {
     this.usage = sqlite.prepare(`
       INSERT INTO sender_usage (provider, sender, day, count) VALUES (@provider, @sender, @day, @n)
       ON CONFLICT (provider, sender, day) DO UPDATE SET count = count + @n`);
-    this.relaxed = sqlite.prepare('PRAGMA synchronous = NORMAL');
-    this.durable = sqlite.prepare('PRAGMA synchronous = FULL');
   }
 
   /** Rows left in `sending` by a run that died: they may have been sent, so they become `unknown`. */
@@ -187,10 +183,14 @@ export class Ledger {
    * lost to a power cut leaves its rows `sending`, which the next run turns into `unknown` (never
    * sent again on its own), and the next claim's durable commit syncs it anyway. Claims, which
    * must survive a power cut, keep the store's synchronous = FULL.
+   * The pragma is issued afresh each time: SQLite applies `PRAGMA synchronous` while preparing
+   * it, so re-running a prepared one is not reliable. It cannot change inside a transaction
+   * either; called inside one, the batch simply commits with the caller's transaction.
    */
   record(outcomes: Outcome[], now: number): void {
     if (outcomes.length === 0) return;
-    this.relaxed.run();
+    const relax = !this.sqlite.inTransaction;
+    if (relax) this.sqlite.pragma('synchronous = NORMAL');
     try {
       this.sqlite.transaction(() => {
         for (const o of outcomes) {
@@ -200,7 +200,7 @@ export class Ledger {
         }
       })();
     } finally {
-      this.durable.run();
+      if (relax) this.sqlite.pragma('synchronous = FULL');
     }
   }
 

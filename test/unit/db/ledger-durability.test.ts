@@ -4,7 +4,8 @@
  * could undo claims of messages already sent, and the resumed send would send them again. The
  * store therefore opens with synchronous = FULL; only outcome batches (whose loss leaves rows
  * `sending`, hence `unknown`, never resent) are written without waiting for the disk.
- * What is checked: the synchronous mode in force at each COMMIT, from the statements SQLite ran.
+ * What is checked: the synchronous mode in force (read from SQLite) while each claim and outcome
+ * statement runs.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,66 +33,77 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The ledger on a connection that logs every statement, with the store's synchronous mode. */
-function tracedLedger() {
-  const log: string[] = [];
-  const sqlite = new Database(file, { verbose: (sql) => log.push(String(sql).trim()) });
+/**
+ * The ledger on its own connection (synchronous = FULL, as the store opens it), with the mode
+ * actually in force read each time a claim or an outcome statement runs.
+ */
+function observedLedger() {
+  const sqlite = new Database(file);
   sqlite.pragma('synchronous = FULL');
-  log.length = 0;
-  /** Each COMMIT with the transaction's BEGIN and the synchronous mode then in force. */
-  const commits = () => {
-    const out: Array<{ begin: string; mode: string }> = [];
-    let mode = 'FULL';
-    let begin = '';
-    for (const sql of log) {
-      const m = /^PRAGMA synchronous = (\w+)$/i.exec(sql);
-      if (m) mode = m[1]!.toUpperCase();
-      else if (/^BEGIN/i.test(sql)) begin = sql.toUpperCase();
-      else if (/^COMMIT/i.test(sql)) out.push({ begin, mode });
-    }
-    return { out, mode };
-  };
-  return { sqlite, log, commits, ledger: new Ledger(sqlite, 1, 'sms', 'p') };
+  const ledger = new Ledger(sqlite, 1, 'sms', 'p');
+  const seen: Array<{ statement: string; mode: number }> = [];
+  const internals = ledger as unknown as Record<string, { run: (...a: unknown[]) => unknown }>;
+  for (const statement of ['toSending', 'toSent']) {
+    const stmt = internals[statement]!;
+    const run = stmt.run.bind(stmt);
+    internals[statement] = { run: (...a: unknown[]) => (seen.push({ statement, mode: sqlite.pragma('synchronous', { simple: true }) as number }), run(...a)) };
+  }
+  const modes = (statement: string) => [...new Set(seen.filter((s) => s.statement === statement).map((s) => s.mode))];
+  return { sqlite, ledger, seen, modes };
 }
+
+const sent = (rows: Array<{ id: number }>) => rows.map((r) => ({ id: r.id, state: 'sent' as const, providerMessageId: `m${r.id}` }));
+const FULL = 2;
+const NORMAL = 1;
 
 describe('ledger durability', () => {
   it('the store opens with synchronous = FULL', () => {
     const store = openStore(file);
     try {
-      expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
     } finally {
       store.close();
     }
   });
 
-  it('claims commit with synchronous = FULL; outcome batches relax it and restore it', () => {
-    const { sqlite, ledger, commits } = tracedLedger();
+  it('claims run with synchronous = FULL; every outcome batch with NORMAL, and FULL is back after each', () => {
+    const { sqlite, ledger, seen, modes } = observedLedger();
     try {
-      const { claimed } = ledger.claim(4, Date.now(), { pickSender: () => 'A' });
-      expect(claimed).toHaveLength(4);
-      ledger.record(claimed.map((r) => ({ id: r.id, state: 'sent' as const, providerMessageId: `m${r.id}` })), Date.now());
-      ledger.claim(3, Date.now(), { pickSender: () => 'A' });
-      const { out, mode } = commits();
-      expect(out).toEqual([
-        { begin: 'BEGIN IMMEDIATE', mode: 'FULL' },
-        { begin: 'BEGIN', mode: 'NORMAL' },
-        { begin: 'BEGIN IMMEDIATE', mode: 'FULL' },
-      ]);
-      expect(mode).toBe('FULL');
-      expect(sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      for (let i = 0; i < 3; i++) {
+        const { claimed } = ledger.claim(3, Date.now(), { pickSender: () => 'A' });
+        expect(claimed).toHaveLength(3);
+        ledger.record(sent(claimed), Date.now());
+        expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
+      }
+      expect(seen).toHaveLength(18);
+      expect(modes('toSending')).toEqual([FULL]);
+      expect(modes('toSent')).toEqual([NORMAL]);
     } finally {
       sqlite.close();
     }
   });
 
-  it('a failed outcome batch still restores synchronous = FULL', () => {
-    const { sqlite, ledger } = tracedLedger();
+  it('a failed outcome batch still restores synchronous = FULL and writes nothing', () => {
+    const { sqlite, ledger } = observedLedger();
     try {
-      const { claimed } = ledger.claim(1, Date.now(), { pickSender: () => 'A' });
+      const { claimed } = ledger.claim(2, Date.now(), { pickSender: () => 'A' });
+      ledger.record(sent(claimed.slice(0, 1)), Date.now());
       // a value SQLite cannot bind makes the batch throw inside its transaction
-      expect(() => ledger.record([{ id: claimed[0]!.id, state: 'sent', providerMessageId: {} as unknown as string }], Date.now())).toThrow();
-      expect(sqlite.pragma('synchronous', { simple: true })).toBe(2);
-      expect(sqlite.prepare(`SELECT state FROM campaign_recipients WHERE id = ?`).get(claimed[0]!.id)).toEqual({ state: 'sending' });
+      expect(() => ledger.record([{ id: claimed[1]!.id, state: 'sent', providerMessageId: {} as unknown as string }], Date.now())).toThrow();
+      expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
+      expect(sqlite.prepare(`SELECT state FROM campaign_recipients WHERE id = ?`).get(claimed[1]!.id)).toEqual({ state: 'sending' });
+    } finally {
+      sqlite.close();
+    }
+  });
+
+  it('an outcome batch inside a caller\'s transaction commits with it (SQLite cannot change the mode there)', () => {
+    const { sqlite, ledger, modes } = observedLedger();
+    try {
+      const { claimed } = ledger.claim(2, Date.now(), { pickSender: () => 'A' });
+      sqlite.transaction(() => ledger.record(sent(claimed), Date.now()))();
+      expect(modes('toSent')).toEqual([FULL]);
+      expect(sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE state = 'sent'`).get()).toEqual({ n: 2 });
     } finally {
       sqlite.close();
     }
