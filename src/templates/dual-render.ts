@@ -6,7 +6,9 @@
  * result yields the HTML (values HTML-escaped, as outputEscape would) and the text (values raw).
  * Liquid outputs cost microseconds each in liquidjs, so this nearly halves the per-recipient cost.
  * Anything unusual (whitespace control, capture, raw/comment blocks, marker characters in the
- * template or in a recipient's data) falls back to two separate renders.
+ * template) is never combined; a value that would write a marker character at render time (from a
+ * recipient's data, or made by a filter such as url_decode from harmless data) trips the output
+ * guard, and that recipient is rendered in two separate passes.
  */
 import { liquidTokens, sameTokens } from './liquid-tokens.js';
 
@@ -20,6 +22,7 @@ export const OPEN = '\x01';
 export const CLOSE = '\x02';
 const ANY_MARKER = /[\x01\x02]/;
 const TOKEN = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+const RAW_OUTPUT = /\|\s*raw\s*\}\}$/;
 
 /** Tags whose output is their body's output (or nothing): safe to interleave. */
 const SAFE_TAGS = new Set(['if', 'elsif', 'else', 'endif', 'unless', 'endunless', 'case', 'when', 'endcase', 'for', 'endfor', 'break', 'continue', 'assign', 'include', 'render']);
@@ -62,21 +65,33 @@ export function combineSources(html: string, text: string): string | undefined {
     const token = h.tokens[i];
     if (token === undefined) continue;
     if (!token.startsWith('{{')) out += token;
-    else out += `${OPEN}${/\|\s*raw\s*\}\}$/.test(token) ? 'r' : 'v'}${token}${CLOSE}`;
+    // a `| raw` output is marked raw and loses its `raw`, so that the output guard sees it too
+    else if (RAW_OUTPUT.test(token)) out += `${OPEN}r${token.replace(RAW_OUTPUT, '}}')}${CLOSE}`;
+    else out += `${OPEN}v${token}${CLOSE}`;
   }
   return out;
 }
 
+/** Thrown by the output guard: the recipient is then rendered in two passes. */
+export class MarkerInOutput extends Error {}
+
 /**
- * Whether data could forge the markers (it must then be rendered in two passes). Looks through
- * nested attributes; anything nested deeper than a few levels counts as "could".
+ * The one-pass engine's outputEscape: every value an output writes passes through it unchanged,
+ * unless its text holds a marker character, which would fake the split (e.g. a value closing its
+ * own marker and smuggling unescaped HTML out). liquidjs writes a value as its string, an array as
+ * its elements' strings; anything nested deeper than a few levels counts as holding one.
  */
-export function holdsMarkers(value: unknown, depth = 0): boolean {
+export function guardOutput(value: unknown): unknown {
+  if (holdsMarker(value, 0)) throw new MarkerInOutput('a rendered value holds a marker character');
+  return value;
+}
+
+function holdsMarker(value: unknown, depth: number): boolean {
   if (typeof value === 'string') return ANY_MARKER.test(value);
-  if (value === null || typeof value !== 'object') return false;
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return false;
   if (depth > 4) return true;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) if (holdsMarkers(v, depth + 1)) return true;
-  return false;
+  if (Array.isArray(value)) return value.some((v) => holdsMarker(v, depth + 1));
+  return ANY_MARKER.test(String(value));
 }
 
 /** Splits one interleaved render into HTML and text (undefined if the markers do not pair up). */

@@ -9,10 +9,10 @@ import { RenderError } from './contract.js';
 import type { CompileContext } from './compile-context.js';
 import { Diagnostics } from './diagnostics.js';
 import { readFrontMatter, stringField, valueOrigin } from './front-matter.js';
-import { checkVariables, createEngines, parseLiquid, renderLiquid, type ParsedLiquid } from './liquid.js';
+import { checkVariables, createEngine, createEngines, parseLiquid, renderLiquid, type ParsedLiquid } from './liquid.js';
 import { firstMissingToken, lineColAt, liquidTokens, sameTokens, tokenOffset } from './liquid-tokens.js';
 import { buildScope, demoVars } from './variables.js';
-import { combineSources, holdsMarkers, splitRendered } from './dual-render.js';
+import { combineSources, guardOutput, splitRendered } from './dual-render.js';
 
 export const EMAIL_KEYS = ['subject', 'preheader', 'from_name', 'reply_to'];
 /** Gmail clips a message whose HTML is larger than this. */
@@ -160,7 +160,7 @@ export async function compileEmail(ctx: CompileContext, diags: Diagnostics): Pro
         .replace(/\s*[\r\n]+\s*/g, ' ') // a header is one line, whatever the data holds
         .trim();
       if (renderedSubject === '') throw new RenderError(`${file}: the subject rendered empty`, 'empty_subject');
-      const both = text.dual?.(scope, sources);
+      const both = text.dual?.(scope);
       const renderedHtml = both ? both.html : renderLiquid(htmlEngine, htmlParsed, scope, sources);
       const renderedText = both ? both.text : text.render(scope, renderedHtml, sources);
       const out: RenderedEmail = { channel: 'email', subject: renderedSubject, html: renderedHtml, text: renderedText, bytes: Buffer.byteLength(renderedHtml) };
@@ -177,7 +177,7 @@ interface TextPart {
   /** How the text part was made, for `validate` to mention. */
   mode: 'file' | 'converted-once' | 'converted-per-recipient';
   /** HTML and text from one interleaved Liquid pass (dual-render.ts); undefined → render them apart. */
-  dual?: (scope: object, sources: ParsedLiquid[]) => { html: string; text: string } | undefined;
+  dual?: (scope: object) => { html: string; text: string } | undefined;
   render(scope: object, renderedHtml: string, sources: ParsedLiquid[]): string;
 }
 
@@ -217,8 +217,8 @@ async function compileTextPart(ctx: CompileContext, html: string, diags: Diagnos
 
 /**
  * The one-pass renderer for HTML + text, if this template allows it. It is checked against the
- * two-pass result for the demo customer before it is trusted; a recipient whose data holds the
- * private-use marker characters is rendered in two passes.
+ * two-pass result for the demo customer before it is trusted; a recipient for whom any output
+ * would write a marker character is rendered in two passes (dual-render.ts, guardOutput).
  */
 async function dualRenderer(
   ctx: CompileContext,
@@ -235,19 +235,25 @@ async function dualRenderer(
     if (combined === undefined) return undefined; // an include could reach a partial we cannot interleave
     partials[k] = combined;
   }
-  const engine = (await createEngines(partials)).text;
+  const engine = await createEngine(partials, 'text', guardOutput);
   const parsed = parseLiquid(engine, source, { file: ctx.template.file, line: 1, col: 1, generated: true }, new Diagnostics());
   if (!parsed) return undefined;
-  const dual = (scope: object, sources: ParsedLiquid[]) => {
-    if (holdsMarkers(scope)) return undefined;
-    const both = splitRendered(renderLiquid(engine, parsed, scope, sources));
+  const dual = (scope: object) => {
+    let rendered: string;
+    try {
+      rendered = engine.renderSync(parsed.templates, scope) as string;
+    } catch {
+      // the output guard tripped, or the render fails: the two-pass path renders it (and names the error)
+      return undefined;
+    }
+    const both = splitRendered(rendered);
     return both && { html: both.html, text: tidyText(both.text) };
   };
   try {
     const scope = buildScope(demoVars(), {});
     const htmlEngine = ctx.engines.html;
     const htmlParsed = parseLiquid(htmlEngine, html, { file: ctx.template.file, line: 1, col: 1, generated: true }, new Diagnostics());
-    const one = dual(scope, []);
+    const one = dual(scope);
     if (!htmlParsed || !one) return undefined;
     const twoHtml = renderLiquid(htmlEngine, htmlParsed, scope);
     if (one.html !== twoHtml || one.text !== renderText(scope, twoHtml, [])) return undefined;

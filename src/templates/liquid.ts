@@ -42,25 +42,33 @@ export const LIMITS = {
 };
 
 export async function createEngines(partials: Record<string, string>): Promise<Engines> {
+  return { html: await createEngine(partials, 'html'), text: await createEngine(partials, 'text') };
+}
+
+/**
+ * One engine. `outputGuard` (text mode only) sees every value an output is about to write and may
+ * throw; email's one-pass HTML+text render uses it to refuse values holding its marker characters.
+ */
+export async function createEngine(partials: Record<string, string>, mode: LiquidMode, outputGuard?: (value: unknown) => unknown): Promise<Liquid> {
   const { Liquid } = await import('liquidjs');
-  const make = (mode: LiquidMode) =>
-    new Liquid({
-      templates: partials,
-      relativeReference: false,
-      strictVariables: true,
-      lenientIf: true,
-      strictFilters: true,
-      ownPropertyOnly: true,
-      parseLimit: LIMITS.parse,
-      renderLimit: LIMITS.render,
-      memoryLimit: LIMITS.memory,
-      // text channels (SMS, WhatsApp, subject, plain-text part) must not see HTML entities
-      ...(mode === 'html' ? { outputEscape: 'escape' as const } : {}),
-      timezoneOffset: 0,
-      // partials are parsed on first use and kept: without it every {% include %} re-parses per recipient
-      cache: true,
-    });
-  return { html: make('html'), text: make('text') };
+  return new Liquid({
+    templates: partials,
+    relativeReference: false,
+    strictVariables: true,
+    lenientIf: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    parseLimit: LIMITS.parse,
+    renderLimit: LIMITS.render,
+    memoryLimit: LIMITS.memory,
+    // text channels (SMS, WhatsApp, subject, plain-text part) must not see HTML entities
+    // liquidjs types outputEscape as returning a string, but only hands the result to its emitter,
+    // which stringifies whatever it gets: a guard that returns the value as is changes no output
+    ...(mode === 'html' ? { outputEscape: 'escape' as const } : outputGuard ? { outputEscape: outputGuard as (value: unknown) => string } : {}),
+    timezoneOffset: 0,
+    // partials are parsed on first use and kept: without it every {% include %} re-parses per recipient
+    cache: true,
+  });
 }
 
 /** Maps a liquidjs (line, col) inside a snippet to the file. */

@@ -10,6 +10,7 @@ import { buildScope, demoVars, PREVIEW_EXTRAS } from '../../../src/templates/var
 import { loadTemplate, type RenderedEmail } from '../../../src/templates/index.js';
 import type { CompiledEmail } from '../../../src/templates/email.js';
 import { ROOT } from '../../support/cli.js';
+import { workspaceWith } from './workspace.js';
 
 describe('one Liquid pass for HTML and text (dual-render)', () => {
   it('refuses what it cannot interleave', () => {
@@ -65,6 +66,30 @@ describe('one Liquid pass for HTML and text (dual-render)', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('a value a filter turns into marker characters cannot forge the split: the HTML is what a plain HTML pass gives', async () => {
+    // url_decode makes \x01 / \x02 from harmless-looking data after any check of the data itself
+    const body = `<mjml><mj-body><mj-section><mj-column>
+<mj-text>Hi {{ first_name | url_decode }}, {{ last_name | url_decode | raw }}</mj-text>
+<mj-text><a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text>
+</mj-column></mj-section></mj-body></mjml>\n`;
+    const t = (await loadTemplate(workspaceWith({ 'templates/email/e.mjml': `---\nsubject: "Hi"\n---\n${body}` }), 'email/e')) as CompiledEmail;
+    const engines = await createEngines({});
+    const parsed = engines.html.parse(t.compiledHtml);
+    // the forgery: close the value's marker, write raw HTML, open a new value marker
+    const forged = 'X%02%3Cscript%3Ealert(1)%3C/script%3E%01vY';
+    const piece = fc.constantFrom('%01', '%02', '%01v', '%01t', '%3Cb%3E', 'x', '%26', '%02%3Cb%3E%01v', forged);
+    const value = fc.array(piece, { minLength: 1, maxLength: 8 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(value, value, (first, last) => {
+        const vars = demoVars({ first_name: first, last_name: last });
+        const r = t.render(vars) as RenderedEmail;
+        expect(r.html).toBe(engines.html.renderSync(parsed, buildScope(vars, {})));
+        expect(r.text).toContain(`Hi ${decodeURIComponent(first)}, ${decodeURIComponent(last)}`);
+      }),
+      { numRuns: 200, examples: [[forged, 'B']] },
+    );
   });
 
   it('a recipient whose data holds the marker characters still gets a correct email (two passes)', async () => {
