@@ -11,7 +11,7 @@
  */
 import v8 from 'node:v8';
 
-export const SEND_HEAP_GROWING_PERCENT = 30;
+const SEND_HEAP_GROWING_PERCENT = 30;
 
 export function favourSmallHeap(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${SEND_HEAP_GROWING_PERCENT}`);

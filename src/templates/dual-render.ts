@@ -73,7 +73,7 @@ export function combineSources(html: string, text: string): string | undefined {
 }
 
 /** Thrown by the output guard: the recipient is then rendered in two passes. */
-export class MarkerInOutput extends Error {}
+class MarkerInOutput extends Error {}
 
 /**
  * The one-pass engine's outputEscape: every value an output writes passes through it unchanged,
