@@ -83,7 +83,14 @@ export class DurableQueue<R> {
       const m = SPOOL_RE.exec(name);
       if (!m || !name.startsWith(`${base}-serve-spool.`) || alive(Number(m[1]))) continue;
       const full = path.join(dir, name);
-      const { records, valid } = queue.readSpool(full);
+      let read: { records: R[]; valid: number };
+      try {
+        read = queue.readSpool(full);
+      } catch (e) {
+        opts.log(`cannot read the spool ${full} (${(e as NodeJS.ErrnoException).code ?? 'error'}): its records are not replayed until it can be read`);
+        continue;
+      }
+      const { records, valid } = read;
       queue.pending.push(...records);
       if (full === path.resolve(queue.file)) queue.size = valid; // left by an earlier process with our pid: we append to it
       else queue.adopted.push(full);
