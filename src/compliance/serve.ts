@@ -32,8 +32,6 @@ import { recordApplier, type ServeRecord } from './serve-records.js';
 import { DurableQueue, SpoolUnavailable } from './serve-spool.js';
 import type { UnsubscribeTokens } from './tokens.js';
 
-export { MAX_BODY } from './serve-http.js';
-
 export interface ServeDeps {
   sqlite: Database.Database;
   /** The database file: spooled records are kept beside it. */
@@ -48,8 +46,6 @@ export interface ServeDeps {
 
 export interface FeedbackServer {
   server: Server;
-  /** Records durable in the spool, not yet in the database. */
-  backlog(): number;
   /** After the server stopped listening: a last replay of the spool, waiting up to `waitMs` for the lock. */
   close(waitMs?: number): Promise<void>;
 }
@@ -224,7 +220,6 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
 
   return {
     server,
-    backlog: () => queue.backlog,
     close: async (waitMs = 5000) => {
       setBusyTimeout(deps.sqlite, waitMs);
       await queue.close();

@@ -133,5 +133,8 @@ describe('mkt serve: durable while the database is busy', () => {
     expect(healthz.filter(([status]) => status !== 200)).toEqual([]);
     expect(Math.max(...healthz.map(([, ms]) => ms))).toBeLessThan(100);
     expect(serve.log()).toContain(`replayed ${2 * N} spooled record(s) into the database`);
+    // SIGTERM: a clean stop, and an empty spool is removed
+    expect(await serve.stop()).toBe(0);
+    expect(readdirSync(path.dirname(ws.db)).filter((f) => f.includes('-serve-spool.'))).toEqual([]);
   }, 60_000);
 });
