@@ -15,13 +15,15 @@ export function registerServe(program: Command, action: ActionFactory): void {
         const [{ loadSettings, tokensFor }, { createFeedbackServer }] = await Promise.all([import('../compliance/index.js'), import('../compliance/serve.js')]);
         const settings = await loadSettings(ctx.workspace, ctx.io.env, { feedback: true });
         const store = await ctx.store();
-        const server = await createFeedbackServer({
+        const feedback = await createFeedbackServer({
           sqlite: store.sqlite,
+          dbFile: store.path,
           settings,
           tokens: tokensFor(settings),
           now: () => ctx.now().getTime(),
           log: (line) => ctx.info(`${ctx.now().toISOString()} ${line}`),
         });
+        const { server } = feedback;
         await new Promise<void>((resolve, reject) => {
           server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${opts.host}:${port}: ${e.code ?? e.message}`, { code: 'listen_failed' })));
           server.listen(port, opts.host, () => resolve());
@@ -46,6 +48,8 @@ export function registerServe(program: Command, action: ActionFactory): void {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
+        // Nothing is answered any more: the last replay of the spool may wait for the lock.
+        await feedback.close();
       }),
     );
 }
