@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { CHANNELS } from '../channels.js';
+import { checkField } from '../campaigns/spec.js';
 import { InputError, MktError, UsageError } from '../errors.js';
 import { exitCodeFor } from '../output/exit-codes.js';
 import { renderFields, renderTable } from '../output/table.js';
 import type { CliContext } from './context.js';
 import { favourSmallHeap } from './heap.js';
-import { nonNegativeInt, positiveInt } from './options.js';
+import { amount, checkedFlag, choiceFlag, concurrency, graceSeconds, percent, rateFlag, sendLimit } from './options.js';
 import type { ActionFactory } from './run.js';
 
 /** Everything campaign commands need, loaded when a campaign command runs (not at start-up). */
@@ -107,14 +108,15 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
   group
     .command('create')
     .description('create a draft campaign (missing flags are asked on a terminal)')
-    .option('--name <slug>', 'campaign name')
-    .option('--channel <channel>', 'email, sms or whatsapp')
+    // flags are checked by the same rules as a campaign file, but a bad flag is a usage error (64)
+    .option('--name <slug>', 'campaign name', specFlag('name'))
+    .option('--channel <channel>', 'email, sms or whatsapp', choiceFlag(CHANNELS))
     .option('--segment <name>', 'segment to send to')
     .option('--provider <name>', 'provider from providers.yaml')
     .option('--template <name>', 'template name (or channel/name)')
-    .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)')
-    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default: the provider\'s rate)')
-    .option('--distribution <mode>', 'round-robin (default) or sticky sender choice')
+    .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)', specFlag('schedule'))
+    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default: the provider\'s rate)', rateFlag)
+    .option('--distribution <mode>', 'round-robin (default) or sticky sender choice', choiceFlag(['round-robin', 'sticky'] as const))
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
     .action(
       action<CreateOpts>(async (ctx, _args, opts) => {
@@ -249,11 +251,10 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .command('report')
     .description('one row per recipient: state, sender, provider message id, attempts, error')
     .argument('<name>')
-    .option('--format <format>', 'csv or json', 'csv')
+    .option('--format <format>', 'csv or json', choiceFlag(['csv', 'json'] as const), 'csv')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(
-      action<{ format: string; out?: string }>(async (ctx, [name], opts) => {
-        if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json, not "${opts.format}"`);
+      action<{ format: 'csv' | 'json'; out?: string }>(async (ctx, [name], opts) => {
         const c = await core(ctx);
         const chunks = c.report.reportChunks(c.deps, name!, opts.format);
         if (opts.out) {
@@ -273,19 +274,15 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .description('send (or resume) a prepared campaign; --due sends every campaign whose schedule has passed')
     .argument('[name]')
     .option('--due', 'send every campaign whose schedule has passed (for scheduled CI jobs)')
-    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s')
-    .option('--concurrency <n>', 'requests in flight at once', positiveInt)
-    .option('--limit <n>', 'send at most N now (a canary batch); the rest stays pending', positiveInt)
+    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s', rateFlag)
+    .option('--concurrency <n>', 'requests in flight at once (1 to 1024)', concurrency)
+    .option('--limit <n>', 'send at most N now (a canary batch); the rest stays pending', sendLimit)
     .option('--dry-run', 'render every message and plan senders; send nothing, change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--retry-failed', 'put failed recipients back in the queue first')
     .option('--retry-unknown', 'put unknown recipients (may have been sent) back in the queue first')
-    .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare', (v) => {
-      const n = Number(v);
-      if (!(n >= 0)) throw new UsageError('--max-drift takes a percentage from 0');
-      return n;
-    })
-    .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C', nonNegativeInt, 30)
+    .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare (0 to 100)', percent)
+    .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C (0 to 3600)', graceSeconds, 30)
     .action(
       action<SendFlags>(async (ctx, [name], opts) => {
         if (opts.due && name) throw new UsageError('give either a campaign name or --due, not both');
@@ -362,10 +359,11 @@ interface SendFlags {
 
 type Core = Awaited<ReturnType<typeof core>>;
 
-function budgetOption(v: string): number {
-  const n = Number(v);
-  if (!(n >= 0) || v.trim() === '') throw new UsageError('--budget takes an amount from 0');
-  return n;
+const budgetOption = amount;
+
+/** A campaign-create flag checked by the campaign file's own rule (src/campaigns/spec.ts). */
+function specFlag(key: 'name' | 'schedule'): (value: string) => string {
+  return checkedFlag((v) => checkField(key, v));
 }
 
 type PreflightReport = import('../compliance/preflight.js').PreflightReport;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { renderFields } from '../output/table.js';
-import { positiveInt } from './options.js';
+import { demoCustomers, rateFlag, seedNumber } from './options.js';
 import type { ActionFactory } from './run.js';
 
 export function registerDemo(program: Command, action: ActionFactory): void {
@@ -9,9 +9,9 @@ export function registerDemo(program: Command, action: ActionFactory): void {
     .command('demo')
     .description('the whole lifecycle on demo data: seed, segment, prepare, send through the outbox, status')
     .option('--dir <path>', 'demo workspace folder (default: <workspace>/.mkt/demo; re-created each run)')
-    .option('--customers <n>', 'demo customers to seed', positiveInt, 2000)
-    .option('--seed <n>', 'seed for the demo data', positiveInt, 1)
-    .option('--throttle <rate>', 'send rate', '100/s')
+    .option('--customers <n>', 'demo customers to seed (1 to 1,000,000)', demoCustomers, 2000)
+    .option('--seed <n>', 'seed for the demo data (0 to 4,294,967,295)', seedNumber, 1)
+    .option('--throttle <rate>', 'send rate', rateFlag, '100/s')
     .action(
       action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
         const [{ runDemo }, { loadSendHooks }, { plainProgress, barProgress }] = await Promise.all([

@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { ActionFactory } from './run.js';
+import { port as portFlag } from './options.js';
 
 export function registerServe(program: Command, action: ActionFactory): void {
   program
     .command('serve')
     .description('HTTP endpoints for one-click unsubscribe and provider feedback (SES, Twilio, Meta)')
-    .option('--port <n>', 'port (0 = any free port)', '8025')
+    .option('--port <n>', 'port (0 = any free port)', portFlag, 8025)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .action(
-      action<{ port: string; host: string }>(async (ctx, _args, opts) => {
-        const port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a port number`);
+      action<{ port: number; host: string }>(async (ctx, _args, opts) => {
+        const port = opts.port;
         const [{ loadSettings, tokensFor }, { createFeedbackServer }] = await Promise.all([import('../compliance/index.js'), import('../compliance/serve.js')]);
         const settings = await loadSettings(ctx.workspace, ctx.io.env, { feedback: true });
         const store = await ctx.store();

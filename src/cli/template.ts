@@ -7,7 +7,7 @@ import { EXIT } from '../output/exit-codes.js';
 import { renderTable } from '../output/table.js';
 import type { Rendered, TemplateVars } from '../templates/contract.js';
 import type { CliContext } from './context.js';
-import { collect, positiveInt } from './options.js';
+import { choiceFlag, collect, maxSegments } from './options.js';
 import type { ActionFactory } from './run.js';
 
 interface RenderOpts {
@@ -84,7 +84,7 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
     .option('--preheader <text>', 'email: inbox preview text')
     .option('--text <text>', 'sms: the message (Liquid)')
     .option('--footer <text>', 'sms: opt-out footer appended to every message, e.g. "Reply STOP to opt out"')
-    .option('--max-segments <n>', 'sms: refuse recipients whose message needs more segments (default 3)', positiveInt)
+    .option('--max-segments <n>', 'sms: refuse recipients whose message needs more segments (1 to 10, default 3)', maxSegments)
     .option('--template-name <name>', "whatsapp: the approved template's name at Meta (default: the file name with _)")
     .option('--language <code>', 'whatsapp: language code (default en_US)')
     .option('--category <category>', 'whatsapp: MARKETING | UTILITY | AUTHENTICATION (default MARKETING)')
