@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS } from '../channels.js';
+import { normaliseAddress } from '../customers/address.js';
 import { SuppressionWriter } from '../db/compliance-sql.js';
 import { ConfigError, InputError } from '../errors.js';
 import type { WorkspaceSettings } from './config.js';
@@ -120,7 +121,9 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<Server> {
     const address =
       fromLedger?.address ?? (deps.sqlite.prepare(`SELECT ${column} AS address FROM customers WHERE id = ?`).get(subject.customerId) as { address: string | null } | undefined)?.address;
     if (address) {
-      const added = suppressions.add({ channel: subject.channel, address, reason: 'unsubscribed', source: `unsubscribe:c${subject.campaignId}`, note: null }, deps.now());
+      // a ledger row frozen before the canonical rule may hold another spelling: suppress the canonical one
+      const canonical = normaliseAddress(subject.channel, address) ?? address;
+      const added = suppressions.add({ channel: subject.channel, address: canonical, reason: 'unsubscribed', source: `unsubscribe:c${subject.campaignId}`, note: null }, deps.now());
       if (added) log(`unsubscribed customer ${subject.customerId} from ${subject.channel} (campaign ${subject.campaignId})`);
     }
     send(res, 200, html('Unsubscribed', '<p>You are unsubscribed. You will not receive these messages again.</p>'), 'text/html; charset=utf-8');
