@@ -42,7 +42,8 @@ const FORBIDDEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
-function forbidden(text: string): string | undefined {
+/** `contains U+000D, a control character` when `text` holds a character no address may hold. */
+export function forbiddenCharacter(text: string): string | undefined {
   const m = FORBIDDEN.exec(text);
   if (!m) return undefined;
   const kind = /\p{Cc}/u.test(m[0]) ? 'a control character' : 'an invisible formatting character (bidi control / zero-width)';
@@ -65,7 +66,7 @@ const NOT_EMAIL = 'not an email address';
 /** The canonical email address, or the reason there is none. */
 export function checkEmail(raw: string): AddressCheck {
   const text = raw.trim();
-  const bad = forbidden(text);
+  const bad = forbiddenCharacter(text);
   if (bad) return { problem: bad };
   // NFC twice: lower-casing can (rarely) leave a string that is no longer composed
   const email = text.normalize('NFC').toLowerCase().normalize('NFC');
@@ -104,7 +105,7 @@ export function normaliseCountry(raw: string): string | undefined {
  */
 export function checkPhone(raw: string, country?: string): AddressCheck {
   let text = raw.trim();
-  const bad = forbidden(text);
+  const bad = forbiddenCharacter(text);
   if (bad) return { problem: bad };
   if (/^whatsapp:/i.test(text)) text = text.slice('whatsapp:'.length).trim();
   if (text.length === 0 || text.length > 40) return { problem: 'not a phone number' };
