@@ -79,6 +79,34 @@ describe('one address, whatever its spelling', () => {
     });
   });
 
+  it('import drops a control-character address, a possible-but-invalid number and an extension, each with a warning naming the line', async () => {
+    const file = path.join(dir, 'warn.jsonl');
+    const rows = [
+      { external_id: 'a', email: 'ana\u0001@example.com' },
+      { external_id: 'b', phone: '12345', country: 'DE' },
+      { external_id: 'c', phone: '+44 20 7183 8750 ext. 12' },
+      { external_id: 'd', email: 'bob@bücher.example', phone: '0151 23456789', country: 'DE' },
+    ];
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const store = openStore(':memory:');
+    try {
+      const r = await importCustomers(store, { file, now: new Date(0) });
+      expect(r.warning_samples).toEqual([
+        { line: 1, reason: 'invalid email "ana\\u0001@example.com" (contains U+0001, a control character): value dropped' },
+        { line: 2, reason: 'invalid phone "12345" (possible but not a valid number for DE (no such range is assigned)): value dropped' },
+        { line: 3, reason: expect.stringMatching(/^invalid phone "\+44 20 7183 8750 ext\. 12" \(has an extension \(12\)/) },
+      ]);
+      expect(store.sqlite.prepare('SELECT email, phone FROM customers ORDER BY id').all()).toEqual([
+        { email: null, phone: null },
+        { email: null, phone: null },
+        { email: null, phone: null },
+        { email: 'bob@xn--bcher-kva.example', phone: '+4915123456789' },
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('whatever import stores, prepare never calls invalid_address (property)', async () => {
     const junk = fc.string({ unit: 'binary', maxLength: 24 });
     const email = fc.oneof(fc.emailAddress(), mailbox.map((m) => `${m.local}@${m.domain}`), fc.tuple(junk, fc.emailAddress()).map(([a, b]) => a + b));
