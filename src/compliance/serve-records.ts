@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Channel } from '../channels.js';
+import { normaliseAddress } from '../customers/address.js';
 import { SuppressionWriter } from '../db/compliance-sql.js';
 import { inTransaction, UnsubscribeAddresses } from '../db/serve-sql.js';
 import { applyFeedback, type FeedbackEvent } from './feedback/index.js';
@@ -22,8 +23,10 @@ export function recordApplier(sqlite: Database.Database, log: (line: string) => 
       const s = applyFeedback(sqlite, r.events, r.at);
       return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted`;
     }
-    const address = addresses.find(r);
-    if (!address) return `unsubscribe ${r.ref}: customer ${r.customerId} has no ${r.channel} address`;
+    const found = addresses.find(r);
+    if (!found) return `unsubscribe ${r.ref}: customer ${r.customerId} has no ${r.channel} address`;
+    // a ledger row frozen before the canonical rule may hold another spelling: suppress the canonical one
+    const address = normaliseAddress(r.channel, found) ?? found;
     const added = suppressions.add({ channel: r.channel, address, reason: 'unsubscribed', source: `unsubscribe:c${r.campaignId}`, note: null }, r.at);
     return added ? `unsubscribed customer ${r.customerId} from ${r.channel} (campaign ${r.campaignId}, token ${r.ref})` : undefined;
   };

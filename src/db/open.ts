@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ConfigError } from '../errors.js';
+import { recheckStoredAddresses } from '../customers/recheck.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -56,5 +57,7 @@ export function openStore(file: string): Store {
   }
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
+  // once per database: rows stored before the canonical address rule are brought to it
+  recheckStoredAddresses(sqlite, Date.now());
   return { db, sqlite, path: file, close: () => sqlite.close() };
 }
