@@ -66,7 +66,10 @@ export function progressLine(p: SendProgress, width: number, colour: Colour): st
   const withDetail = detail ? room - (MIN_BAR + 1) - (detail.length + 3) : -1;
   if (withDetail >= 0) return bar(Math.min(MAX_BAR, MIN_BAR + withDetail)) + core + ' · ' + colour.dim(detail);
   if (room >= MIN_BAR + 1) return bar(Math.min(MAX_BAR, room - 1)) + core;
-  return visibleLength(core) <= width - 1 ? core : core.replace(/\u001b\[[0-9;]*m/g, '').slice(0, Math.max(0, width - 1));
+  if (visibleLength(core) <= width - 1) return core;
+  // very large numbers in a narrow terminal: the same facts, shorter words
+  const compact = `${pct.trim()} ${o.sent}/${o.recipients} ${c('failed', `f${o.failed}`, o.failed > 0)} ${c('unknown', `u${o.unknown}`, o.unknown > 0)} ${p.rate.toFixed(1)}/s ETA ${formatEta(p)}`;
+  return visibleLength(compact) <= width - 1 ? compact : compact.replace(/\u001b\[[0-9;]*m/g, '').slice(0, Math.max(0, width - 1));
 }
 
 /** One line for logs: every number, the whole campaign and this run. */
