@@ -34,7 +34,7 @@ export interface SendOptions {
   /** Refuse when the audience moved more than this percentage since prepare. */
   maxDrift?: number;
   signal?: AbortSignal;
-  onProgress?: (p: Progress & { total: number }) => void;
+  onProgress?: (p: SendProgress) => void;
   /** Things worth telling the operator (recovered rows, lease take-over). */
   onNotice?: (message: string) => void;
   policy?: Partial<RetryPolicy>;
@@ -46,6 +46,16 @@ export interface SendOptions {
   leaseTtlMs?: number;
   graceMs?: number;
 }
+
+/**
+ * The dispatcher's progress of this run, plus `total` (rows due in this run) and `overall`:
+ * the whole campaign, counting what earlier runs already settled (a resumed send shows
+ * "sent so far / recipients", not only this run's share).
+ */
+export type SendProgress = Progress & {
+  total: number;
+  overall?: { recipients: number; sent: number; failed: number; unknown: number; skipped: number };
+};
 
 export type ClaimCheck = NonNullable<ClaimOptions['extraCheck']>;
 
@@ -187,6 +197,9 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     const settings = JSON.parse(campaign.settings) as { distribution?: 'round-robin' | 'sticky' };
     const extraCheck = opts.claimCheck ? await opts.claimCheck(deps, campaign) : undefined;
     const total = dueNow;
+    const before = ledger.counts();
+    const recipients = Object.values(before).reduce((a, b) => a + b, 0);
+    const overall = (p: Progress) => ({ recipients, sent: before.sent + p.sent, failed: before.failed + p.failed, unknown: before.unknown + p.unknown, skipped: before.skipped + p.skipped });
     const result = await dispatch({
       ledger,
       provider,
@@ -201,7 +214,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy },
       extraCheck,
       graceMs: opts.graceMs,
-      onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, total }) : undefined,
+      onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, total, overall: overall(p) }) : undefined,
       onSuppress: (address, reason) => opts.onNotice?.(`provider reported ${address} as opted out (${reason}); suppressed`),
     });
     const end = deps.now();

@@ -14,14 +14,17 @@ export function registerDemo(program: Command, action: ActionFactory): void {
     .option('--throttle <rate>', 'send rate', rateFlag, '100/s')
     .action(
       action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
-        const [{ runDemo }, { loadSendHooks }, { plainProgress, barProgress }] = await Promise.all([
+        const [{ runDemo }, { loadSendHooks }, { progressView }] = await Promise.all([
           import('../campaigns/demo.js'),
           import('../compliance/index.js'),
           import('../output/progress.js'),
         ]);
-        const view = ctx.tty && !ctx.json ? await barProgress(process.stderr, ctx.colour) : plainProgress((l) => ctx.info(l.trimEnd()), 2000);
+        const view = progressView(ctx, 2000);
         const controller = new AbortController();
-        const stop = () => controller.abort();
+        const stop = () => {
+          view.clear();
+          controller.abort();
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         let out;
@@ -34,7 +37,10 @@ export function registerDemo(program: Command, action: ActionFactory): void {
             now: () => ctx.now().getTime(),
             env: ctx.io.env,
             signal: controller.signal,
-            onStep: (m) => ctx.info(`${ctx.colour.green('›')} ${m}`),
+            onStep: (m) => {
+              view.clear();
+              ctx.info(`${ctx.colour.green('›')} ${m}`);
+            },
             onProgress: (p) => view.update(p),
             hooks: loadSendHooks,
           });

@@ -77,6 +77,10 @@ export const concurrency = intFlag(1, 1024);
 export const sendLimit = intFlag(1, 1_000_000_000);
 /** seconds in-flight requests may finish after Ctrl-C */
 export const graceSeconds = intFlag(0, 3600);
+/** `campaign status --watch --interval`: seconds between readings. */
+export const watchInterval = intFlag(1, 3600);
+/** `campaign report --limit`: rows. */
+export const reportLimit = intFlag(1, 1_000_000_000);
 /** an SMS template's segment ceiling (as `max_segments:`) */
 export const maxSegments = intFlag(1, 10);
 export const port = intFlag(0, 65_535);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { renderFields, renderTable } from '../output/table.js';
+import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 import { CHANNELS } from '../channels.js';
 import { choiceFlag } from './options.js';
@@ -35,9 +36,11 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .description('lift a suppression (only with the person\'s renewed consent)')
     .argument('<address>')
     .option('--channel <channel>', 'email, sms or whatsapp', channelFlag)
+    .option(...YES_FLAG)
     .action(
-      action<{ channel?: string }>(async (ctx, [address], opts) => {
+      action<{ channel?: string; yes?: boolean }>(async (ctx, [address], opts) => {
         const { removeSuppression } = await import('../compliance/suppressions.js');
+        await confirmOrRefuse(ctx, opts.yes, `Lift the suppression of ${address}${opts.channel ? ` on ${opts.channel}` : ''}? Only with the person's renewed consent.`, 'lifting a suppression');
         const r = removeSuppression(await ctx.store(), { address: address!, channel: opts.channel });
         ctx.result(r, (x) => (x.removed ? `lifted the suppression of ${x.address} on ${x.channel}\n` : `${x.address} was not suppressed on ${x.channel}\n`));
       }),

@@ -96,7 +96,12 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
       throw e;
     }
   };
-  const feedback = (events: FeedbackEvent[], what: string) => keep({ t: 'feedback', at: deps.now(), what, events });
+  /** What a successful request did, for its one log line (never a token: /u/ paths are logged as a hash). */
+  const outcome = new WeakMap<ServerResponse, string>();
+  const feedback = (res: ServerResponse, events: FeedbackEvent[], what: string) => {
+    outcome.set(res, `${what}: ${events.length} event(s)`);
+    return keep({ t: 'feedback', at: deps.now(), what, events });
+  };
 
   const unsubscribe = async (req: IncomingMessage, res: ServerResponse, token: string) => {
     if (!deps.tokens) throw new HttpError(404, 'unsubscribe links are not configured (mkt.yaml has no unsubscribe:)');
@@ -118,6 +123,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     if (req.method !== 'POST') throw new HttpError(405, 'GET or POST');
     const body = await readBody(req);
     if (!isOneClick(body, req.headers['content-type'])) throw new HttpError(400, 'expected the body List-Unsubscribe=One-Click');
+    outcome.set(res, `unsubscribed customer ${subject.customerId} on ${subject.channel} (campaign ${subject.campaignId})`);
     await keep({ t: 'unsubscribe', at: deps.now(), campaignId: subject.campaignId, customerId: subject.customerId, channel: subject.channel, ref: tokenRef(token) });
     send(res, 200, html('Unsubscribed', '<p>You are unsubscribed. You will not receive these messages again.</p>'), HTML);
   };
@@ -131,7 +137,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
       // Confirming means fetching a URL taken from the request: an operator does it on purpose.
       log(`SNS subscription confirmation for ${m.TopicArn}: open this URL once to confirm: ${String(m.SubscribeURL)}`);
     }
-    await feedback(parseSes(m), 'ses');
+    await feedback(res, parseSes(m), 'ses');
     send(res, 200, 'ok\n');
   };
 
@@ -142,10 +148,10 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const header = req.headers['x-twilio-signature'];
     if (!validTwilioSignature(typeof header === 'string' ? header : undefined, base + req.url, params, fb.twilio.auth_token)) throw new HttpError(403, 'bad X-Twilio-Signature');
     if (kind === 'status') {
-      await feedback(parseTwilioStatus(params, target.query.get('d') ?? undefined), 'twilio status');
+      await feedback(res, parseTwilioStatus(params, target.query.get('d') ?? undefined), 'twilio status');
       return send(res, 200, '');
     }
-    await feedback(parseTwilioInbound(params), 'twilio inbound');
+    await feedback(res, parseTwilioInbound(params), 'twilio inbound');
     send(res, 200, '<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 'text/xml');
   };
 
@@ -159,7 +165,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const raw = await readBody(req);
     const header = req.headers['x-hub-signature-256'];
     if (!validMetaSignature(typeof header === 'string' ? header : undefined, raw, fb.meta.app_secret)) throw new HttpError(403, 'bad X-Hub-Signature-256');
-    await feedback(parseMeta(parseJson(raw)), 'meta');
+    await feedback(res, parseMeta(parseJson(raw)), 'meta');
     send(res, 200, 'ok\n');
   };
 
@@ -192,6 +198,10 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     res.on('error', () => undefined);
     try {
       const target = parseTarget(req.url);
+      // failures are logged by `fail`; every other answer gets its line here (health checks excepted)
+      res.once('finish', () => {
+        if (res.statusCode < 400 && target.path !== '/healthz') log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
+      });
       route(req, res, target).catch((e: unknown) => {
         try {
           fail(req, res, e);

@@ -116,7 +116,7 @@ describe('suppress commands', () => {
 
     ws.write('good.jsonl', '{"address":"ben@example.org","channel":"email","reason":"bounced"}\n{"phone":"+14155550124","channel":"whatsapp"}\n');
     expect(JSON.parse(ws.cli(['suppress', 'import', 'good.jsonl', '--json']).stdout)).toEqual({ read: 2, added: 2, already: 0 });
-    expect(JSON.parse(ws.cli(['suppress', 'remove', 'ANA@example.org', '--channel', 'email', '--json']).stdout)).toMatchObject({ removed: true });
+    expect(JSON.parse(ws.cli(['suppress', 'remove', 'ANA@example.org', '--channel', 'email', '--yes', '--json']).stdout)).toMatchObject({ removed: true });
     expect(JSON.parse(ws.cli(['suppress', 'list', '--json']).stdout)).toHaveLength(3);
   }, 120_000);
 });

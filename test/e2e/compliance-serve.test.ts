@@ -177,3 +177,17 @@ describe('mkt serve: provider webhooks', () => {
     for (const s of Object.values(SECRETS)) expect(stored).not.toContain(s);
   });
 });
+
+describe('mkt serve: the log', () => {
+  it('has one line per successful unsubscribe and webhook, without the token', async () => {
+    await new Promise((r) => setTimeout(r, 100)); // let the server's log lines arrive
+    const log = serve.log();
+    expect(log).toMatch(/ 200 POST \/u\/#[0-9a-f]{10}: unsubscribed customer \d+ on email \(campaign \d+\)\n/);
+    expect(log).toMatch(/ 200 POST \/feedback\/twilio\/inbound: twilio inbound: 1 event\(s\)\n/);
+    // the GET confirm page is logged too, by its hash
+    expect(log).toMatch(/ 200 GET \/u\/#[0-9a-f]{10}\n/);
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.split('.')[0]!);
+    expect(log).not.toContain('/healthz');
+  });
+});
