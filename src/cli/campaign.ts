@@ -113,7 +113,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .option('--provider <name>', 'provider from providers.yaml')
     .option('--template <name>', 'template name (or channel/name)')
     .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)')
-    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default: the provider\'s rate)')
+    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default and ceiling: the provider\'s rate)')
     .option('--distribution <mode>', 'round-robin (default) or sticky sender choice')
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
     .action(
@@ -273,7 +273,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .description('send (or resume) a prepared campaign; --due sends every campaign whose schedule has passed')
     .argument('[name]')
     .option('--due', 'send every campaign whose schedule has passed (for scheduled CI jobs)')
-    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s')
+    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s (never above the provider\'s rate)')
     .option('--concurrency <n>', 'requests in flight at once', positiveInt)
     .option('--limit <n>', 'send at most N now (a canary batch); the rest stays pending', positiveInt)
     .option('--dry-run', 'render every message and plan senders; send nothing, change nothing')
