@@ -19,7 +19,7 @@ import { tryParseRate } from '../util/rate.js';
 import { getCampaign } from './create.js';
 import type { CampaignDeps } from './deps.js';
 import { messageBuilder, templateVars, type UnsubscribeLinker } from './message.js';
-import { effectiveRate } from './pace.js';
+import { paceOf } from './pace.js';
 import { recountCampaign, type PrepareOptions } from './prepare.js';
 import { loadCampaignTemplate } from './references.js';
 import type { ClaimOptions } from '../db/ledger.js';
@@ -83,6 +83,8 @@ export interface SendSummary {
   would_send?: number;
   render_failures?: Array<{ recipient: number; address: string; error: string }>;
   sms_segments?: number;
+  /** Told on stderr too; e.g. `throttle_capped` when the throttle asked for more than the provider allows. */
+  warnings?: Array<{ code: string; message: string }>;
 }
 
 const RESUMABLE_PAUSES = ['interrupted', 'daily_cap', 'waiting', 'lease_lost'];
@@ -141,8 +143,19 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   const template = await loadCampaignTemplate(deps.workspace, campaign);
   const ledger = new Ledger(deps.store.sqlite, campaign.id, campaign.channel as Channel, providerConfig.name);
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel as Channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
+  const pace = paceOf({
+    throttle: opts.throttle ?? campaign.throttle,
+    throttleSource: opts.throttle !== undefined ? '--throttle' : `campaign "${campaign.name}"'s throttle`,
+    providerName: providerConfig.name,
+    providerRate: providerConfig.rate?.text,
+    senderRates: providerConfig.senders.map((s) => s.rate?.text),
+  });
+  // Told at once (stderr) and kept in the summary (--json), whichever way the run ends.
+  const warnings = pace.capped ? [{ code: pace.capped.code, message: pace.capped.message }] : [];
+  for (const w of warnings) opts.onNotice?.(`${w.code}: ${w.message}`);
+  const told = (summary: SendSummary): SendSummary => (warnings.length > 0 ? { ...summary, warnings } : summary);
 
-  if (opts.dryRun) return { summary: dryRun(deps, campaign, ledger, msgCtx, providerConfig.senders) };
+  if (opts.dryRun) return { summary: told(dryRun(deps, campaign, ledger, msgCtx, providerConfig.senders)) };
 
   const owner = leaseOwner();
   const ttl = opts.leaseTtlMs ?? 30_000;
@@ -183,17 +196,12 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     if (dueNow === 0) {
       const counts = ledger.counts();
       if (campaign.state !== 'completed') updateCampaign(deps.store, campaign.id, { state: 'completed', completedAt: now, pauseReason: null }, now);
-      return { summary: emptySummary(campaign.name, 'completed', 'nothing_to_send', counts, recovered, requeued) };
+      return { summary: told(emptySummary(campaign.name, 'completed', 'nothing_to_send', counts, recovered, requeued)) };
     }
 
     updateCampaign(deps.store, campaign.id, { state: 'sending', startedAt: campaign.startedAt ?? now, pauseReason: null }, now);
     provider = await createProvider(providerConfig, { workspace: deps.workspace, env: deps.env, now: () => new Date(deps.now()) });
     const concurrency = opts.concurrency ?? providerConfig.concurrency ?? DEFAULT_CONCURRENCY;
-    const rate = effectiveRate({
-      throttle: opts.throttle ?? campaign.throttle,
-      providerRate: providerConfig.rate?.text,
-      senderRates: providerConfig.senders.map((s) => s.rate?.text),
-    });
     const settings = JSON.parse(campaign.settings) as { distribution?: 'round-robin' | 'sticky' };
     const extraCheck = opts.claimCheck ? await opts.claimCheck(deps, campaign) : undefined;
     const total = dueNow;
@@ -206,7 +214,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       buildMessage: messageBuilder(msgCtx),
       senders: providerConfig.senders.map((s) => ({ id: s.id, weight: s.weight, ratePerSec: s.rate?.perSecond, dailyCap: s.dailyCap })),
       distribution: settings.distribution ?? 'round-robin',
-      ratePerSec: rate,
+      ratePerSec: pace.ratePerSec,
       concurrency,
       limit: opts.limit,
       clock: opts.clock ?? systemClock(deps.now),
@@ -298,7 +306,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       }
     summary.state = state;
     await persistently(() => updateCampaign(deps.store, campaign.id, { state, pauseReason, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
-    return { summary, error };
+    return { summary: told(summary), error };
   } finally {
     clearInterval(heartbeat);
     opts.signal?.removeEventListener('abort', onUserAbort);

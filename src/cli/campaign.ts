@@ -105,7 +105,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .option('--provider <name>', 'provider from providers.yaml')
     .option('--template <name>', 'template name (or channel/name)')
     .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)', specFlag('schedule'))
-    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default: the provider\'s rate)', rateFlag)
+    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default and ceiling: the provider\'s rate)', rateFlag)
     .option('--distribution <mode>', 'round-robin (default) or sticky sender choice', choiceFlag(['round-robin', 'sticky'] as const))
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
     .action(
@@ -267,7 +267,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .description('send (or resume) a prepared campaign; --due sends every campaign whose schedule has passed')
     .argument('[name]')
     .option('--due', 'send every campaign whose schedule has passed (for scheduled CI jobs)')
-    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s', rateFlag)
+    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s (never above the provider\'s rate)', rateFlag)
     .option('--concurrency <n>', 'requests in flight at once (1 to 1024)', concurrency)
     .option('--limit <n>', 'send at most N now (a canary batch); the rest stays pending', sendLimit)
     .option('--dry-run', 'render every message and plan senders; send nothing, change nothing')
