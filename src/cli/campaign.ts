@@ -6,6 +6,7 @@ import { renderFields, renderTable } from '../output/table.js';
 import type { CliContext } from './context.js';
 import { favourSmallHeap } from './heap.js';
 import { nonNegativeInt, positiveInt } from './options.js';
+import { onInterrupt } from './interrupts.js';
 import type { ActionFactory } from './run.js';
 
 /** Everything campaign commands need, loaded when a campaign command runs (not at start-up). */
@@ -414,26 +415,18 @@ async function confirmText(c: Core, name: string, opts: SendFlags): Promise<stri
   );
 }
 
-/** Ctrl-C / SIGTERM: stop claiming, let in-flight requests finish, exit 75. */
+/** Ctrl-C, SIGTERM or the parent's death: stop claiming, let in-flight requests finish, exit 75. */
 function trapSignals(ctx: CliContext): { controller: AbortController; release(): void } {
   const controller = new AbortController();
   let count = 0;
-  const handler = (sig: NodeJS.Signals) => {
+  const release = onInterrupt((why) => {
     count++;
     if (count === 1) {
-      ctx.info(`\n${sig}: stopping — no new messages; waiting for those in flight…`);
+      ctx.info(`\n${why}: stopping — no new messages; waiting for those in flight…`);
       controller.abort();
-    } else ctx.info(`${sig}: still waiting for in-flight requests (they may already be accepted)`);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    controller,
-    release: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+    } else ctx.info(`${why}: still waiting for in-flight requests (they may already be accepted)`);
+  });
+  return { controller, release };
 }
 
 async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../compliance/index.js').SendHooks, signal: AbortSignal) {

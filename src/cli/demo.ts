@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { renderFields } from '../output/table.js';
+import { onInterrupt } from './interrupts.js';
 import { positiveInt } from './options.js';
 import type { ActionFactory } from './run.js';
 
@@ -21,9 +22,11 @@ export function registerDemo(program: Command, action: ActionFactory): void {
         ]);
         const view = ctx.tty && !ctx.json ? await barProgress(process.stderr, ctx.colour) : plainProgress((l) => ctx.info(l.trimEnd()), 2000);
         const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        // once, as before: a second Ctrl-C ends the demo at once (the default action)
+        const release = onInterrupt(() => {
+          controller.abort();
+          release();
+        });
         let out;
         try {
           out = await runDemo({
@@ -40,8 +43,7 @@ export function registerDemo(program: Command, action: ActionFactory): void {
           });
         } finally {
           view.stop();
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          release();
         }
         const r = out.result;
         ctx.result(r, (x) =>
