@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { renderFields } from '../output/table.js';
+import { onInterrupt } from './interrupts.js';
 import { demoCustomers, rateFlag, seedNumber } from './options.js';
 import type { ActionFactory } from './run.js';
 
@@ -21,12 +22,12 @@ export function registerDemo(program: Command, action: ActionFactory): void {
         ]);
         const view = progressView(ctx, 2000);
         const controller = new AbortController();
-        const stop = () => {
+        // once, as before: a second Ctrl-C ends the demo at once (the default action)
+        const release = onInterrupt(() => {
           view.clear();
           controller.abort();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+          release();
+        });
         let out;
         try {
           out = await runDemo({
@@ -46,8 +47,7 @@ export function registerDemo(program: Command, action: ActionFactory): void {
           });
         } finally {
           view.stop();
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          release();
         }
         const r = out.result;
         ctx.result(r, (x) =>
