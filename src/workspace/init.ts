@@ -108,10 +108,10 @@ export function scaffoldFiles(): Array<{ file: string; content: string }> {
     { file: SETTINGS_FILE, content: SETTINGS },
     { file: 'segments/subscribers.yaml', content: SEGMENT },
     { file: 'templates/email/welcome.mjml', content: emailScaffold({ layout: 'announcement', subject: 'Welcome, {{ first_name | default: "friend" }}', preheader: 'Good to have you with us' }) },
-    { file: 'templates/sms/hello.txt', content: smsScaffold({ text: 'Hi {{ first_name | default: "there" }}, our sale starts today: https://example.com/sale', footer: 'Reply STOP to opt out' }) },
+    { file: 'templates/sms/sale.txt', content: smsScaffold({ text: 'Hi {{ first_name | default: "there" }}, our sale starts today: https://example.com/sale', footer: 'Reply STOP to opt out' }) },
     {
-      file: 'templates/whatsapp/hello.yaml',
-      content: whatsappScaffold({ templateName: 'hello', language: 'en_US', category: 'MARKETING', body: 'Hi {{1}}, our sale starts today.', parameters: ["{{ first_name | default: 'there' }}"] }),
+      file: 'templates/whatsapp/sale_alert.yaml',
+      content: whatsappScaffold({ templateName: 'sale_alert', language: 'en_US', category: 'MARKETING', body: 'Hi {{1}}, our sale starts today.', parameters: ["{{ first_name | default: 'there' }}"] }),
     },
   ];
 }
