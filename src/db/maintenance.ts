@@ -4,9 +4,13 @@
  */
 import Database from 'better-sqlite3';
 
-/** Opens an existing database read-only (throws if the file does not exist or is not SQLite). */
-function openReadOnly(file: string): Database.Database {
-  return new Database(file, { readonly: true, fileMustExist: true });
+/**
+ * Opens an existing database (throws if the file does not exist or is not SQLite) for reading
+ * only. Not with `readonly`: a read-only connection to a WAL database creates -wal and -shm
+ * files it can never remove, while this one removes them on close when it is the last one.
+ */
+function openExisting(file: string): Database.Database {
+  return new Database(file, { fileMustExist: true });
 }
 
 /**
@@ -14,7 +18,7 @@ function openReadOnly(file: string): Database.Database {
  * healthy, else SQLite's problem lines.
  */
 export function checkIntegrity(file: string, full = false): string[] {
-  const db = openReadOnly(file);
+  const db = openExisting(file);
   try {
     const rows = db.pragma(full ? 'integrity_check' : 'quick_check') as Array<Record<string, string>>;
     return rows.map((r) => Object.values(r)[0] ?? '');
@@ -27,7 +31,7 @@ export function checkIntegrity(file: string, full = false): string[] {
 export function campaignNames(file: string): string[] {
   let db: Database.Database | undefined;
   try {
-    db = openReadOnly(file);
+    db = openExisting(file);
     return (db.prepare('SELECT name FROM campaigns ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
   } catch {
     return [];
@@ -43,7 +47,7 @@ export function campaignNames(file: string): string[] {
  * The copy is switched to a rollback journal so it is one self-contained file.
  */
 export async function backupTo(source: string, target: string): Promise<{ pages: number }> {
-  const db = openReadOnly(source);
+  const db = openExisting(source);
   let pages = 0;
   try {
     const r = await db.backup(target, {
