@@ -43,7 +43,8 @@ export function campaignNames(file: string): string[] {
 /**
  * Copies `source` to `target` with SQLite's online backup API: a consistent snapshot while
  * other connections keep writing (a WAL reader never blocks the sender). After the first step
- * the rest is copied in one step (progress → 0), so a busy writer cannot keep restarting it.
+ * the rest is copied in one step (the progress callback asks for every page; 0 would pause
+ * it), so a busy writer cannot keep restarting it.
  * The copy is switched to a rollback journal so it is one self-contained file.
  */
 export async function backupTo(source: string, target: string): Promise<{ pages: number }> {
@@ -53,7 +54,7 @@ export async function backupTo(source: string, target: string): Promise<{ pages:
     const r = await db.backup(target, {
       progress: ({ totalPages }) => {
         pages = totalPages;
-        return 0;
+        return Math.max(totalPages, 100);
       },
     });
     pages = r.totalPages;
