@@ -48,6 +48,8 @@ describe('mkt doctor', { timeout: 120_000 }, () => {
     for (const id of ['files.providers', 'files.settings', 'files.segments', 'files.templates', 'env', 'provider.outbox', 'provider.outbox-sms', 'provider.outbox-whatsapp']) expect(checks[id]?.status, id).toBe('ok');
     expect(checks['db.integrity']?.status).toBe('skip');
     expect(existsSync(ws.db)).toBe(false);
+    // the outbox checks make their folder: private, as the database's folder must be
+    expect(statSync(path.dirname(ws.db)).mode & 0o777).toBe(0o700);
     expect(r.stdout + r.stderr).not.toContain(UNSUB_CANARY);
   });
 
