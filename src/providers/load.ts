@@ -74,7 +74,7 @@ export interface ProviderSummary {
   source: string;
 }
 
-function envNames(value: unknown, into = new Set<string>()): Set<string> {
+export function envNames(value: unknown, into = new Set<string>()): Set<string> {
   if (typeof value === 'string') for (const m of value.matchAll(ANY_REF)) into.add(m[1]!);
   else if (Array.isArray(value)) value.forEach((v) => envNames(v, into));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => envNames(v, into));
