@@ -29,7 +29,7 @@ export async function loadSendHooks(workspace: string, env: NodeJS.ProcessEnv): 
   }
   if (settings.delivery.ambiguous) hooks.policy = { ambiguous: settings.delivery.ambiguous };
   if (Object.keys(settings.quietHours).length || Object.keys(settings.frequencyCap).length) {
-    hooks.claimCheck = (deps, campaign) => claimRules(settings, deps.store.sqlite, { id: campaign.id, channel: campaign.channel as Channel }, deps.now);
+    hooks.claimCheck = (deps, campaign) => claimRules(settings, deps.store, { id: campaign.id, channel: campaign.channel as Channel }, deps.now);
   }
   if (Object.keys(settings.frequencyCap).length) {
     hooks.exclusions = (deps, campaign) => {

@@ -87,7 +87,7 @@ export async function checkCampaign(
   let plusOne = 0;
   let cost = 0;
   let priced = price !== undefined;
-  const rows = audienceSample(deps.store.sqlite, { campaignId: campaign.id, channel, prepared, where });
+  const rows = audienceSample(deps.store, { campaignId: campaign.id, channel, prepared, where });
   for (const row of rows) {
     recipients++;
     if (channel === 'whatsapp' && row.address.startsWith('+1')) plusOne++;
