@@ -18,7 +18,7 @@ async function core(ctx: CliContext) {
     import('../campaigns/status.js'),
     import('../campaigns/report.js'),
     import('../campaigns/spec.js'),
-    import('../compliance/index.js'),
+    import('../campaigns/compliance-hooks.js'),
   ]);
   const store = await ctx.store();
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
@@ -366,11 +366,11 @@ function specFlag(key: 'name' | 'schedule'): (value: string) => string {
   return checkedFlag((v) => checkField(key, v));
 }
 
-type PreflightReport = import('../compliance/preflight.js').PreflightReport;
+type PreflightReport = import('../campaigns/check.js').PreflightReport;
 
 /** Runs the pre-flight checks; warnings go to stderr at once. */
-async function preflight(ctx: CliContext, c: Core, name: string, hooks: import('../compliance/index.js').SendHooks, budget?: number): Promise<PreflightReport> {
-  const { checkCampaign } = await import('../compliance/preflight.js');
+async function preflight(ctx: CliContext, c: Core, name: string, hooks: import('../campaigns/compliance-hooks.js').SendHooks, budget?: number): Promise<PreflightReport> {
+  const { checkCampaign } = await import('../campaigns/check.js');
   const report = await checkCampaign(c.deps, name, { budget, unsubscribe: hooks.unsubscribe });
   for (const w of report.warnings) ctx.warn(`${w.code}: ${w.message}`);
   return report;
@@ -434,7 +434,7 @@ function trapSignals(ctx: CliContext): { controller: AbortController; release():
   };
 }
 
-async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../compliance/index.js').SendHooks, signal: AbortSignal) {
+async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../campaigns/compliance-hooks.js').SendHooks, signal: AbortSignal) {
   const { plainProgress, barProgress } = await import('../output/progress.js');
   const view = opts.dryRun ? undefined : ctx.tty && !ctx.json ? await barProgress(process.stderr, ctx.colour) : plainProgress((l) => ctx.info(l.trimEnd()));
   try {

@@ -16,7 +16,7 @@ export function registerDemo(program: Command, action: ActionFactory): void {
       action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
         const [{ runDemo }, { loadSendHooks }, { plainProgress, barProgress }] = await Promise.all([
           import('../campaigns/demo.js'),
-          import('../compliance/index.js'),
+          import('../campaigns/compliance-hooks.js'),
           import('../output/progress.js'),
         ]);
         const view = ctx.tty && !ctx.json ? await barProgress(process.stderr, ctx.colour) : plainProgress((l) => ctx.info(l.trimEnd()), 2000);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { CHANNELS } from '../channels.js';
-import { COMPLIANCE_SETTINGS } from '../compliance/provider-settings.js';
+import { COMPLIANCE_SETTINGS } from './compliance-settings.js';
 import { ConfigError, InputError } from '../errors.js';
 import { registerSecret } from '../output/redact.js';
 import { didYouMean } from '../util/suggest.js';
