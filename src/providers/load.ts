@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { CHANNELS } from '../channels.js';
-import { COMPLIANCE_SETTINGS } from '../compliance/provider-settings.js';
+import { COMPLIANCE_SETTINGS } from './compliance-settings.js';
 import { ConfigError, InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { tryParseRate } from '../util/rate.js';
