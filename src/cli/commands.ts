@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ActionFactory } from './run.js';
-import { registerCampaign } from './campaign.js';
+import { registerCampaign } from './campaign/index.js';
 import { registerCustomers } from './customers.js';
 import { registerDemo } from './demo.js';
 import { registerProvider } from './provider.js';

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import type { CampaignRow } from '../../db/campaigns.js';
+import { renderFields } from '../../output/table.js';
+import { planText } from '../campaign-format.js';
+import type { ActionFactory } from '../run.js';
+import { budgetOption, preflight, preflightError } from './check.js';
+import { core, type Core } from './core.js';
+
+async function estimateSegments(deps: Core['deps'], row: CampaignRow): Promise<number | undefined> {
+  const { sampleSmsSegments } = await import('../../campaigns/estimate.js');
+  return sampleSmsSegments(deps, row);
+}
+
+export function registerPrepare(group: Command, action: ActionFactory): void {
+  group
+    .command('prepare')
+    .description('recount the segment and freeze it into the send list')
+    .argument('<name>')
+    .option('--refresh', 'after sending started: only add recipients who newly match')
+    .option('--budget <amount>', 'refuse when the estimated cost is over this', budgetOption)
+    .action(
+      action<{ refresh?: boolean; budget?: number }>(async (ctx, [name], opts) => {
+        const c = await core(ctx);
+        const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
+        const report = await preflight(ctx, c, name!, hooks, opts.budget);
+        if (!report.ok) throw preflightError(report);
+        const plan = await c.prepare.prepareCampaign(c.deps, name!, { refresh: opts.refresh, exclusions: hooks.exclusions, estimateSmsSegments: (row) => estimateSegments(c.deps, row) });
+        ctx.result(plan, planText);
+      }),
+    );
+
+  group
+    .command('recount')
+    .description('compare the live segment with the frozen send list')
+    .argument('<name>')
+    .action(
+      action(async (ctx, [name]) => {
+        const c = await core(ctx);
+        const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
+        const d = await c.prepare.recountCampaign(c.deps, name!, { exclusions: hooks.exclusions });
+        ctx.result(d, (x) => renderFields(Object.entries(x)));
+      }),
+    );
+}

@@ -1,0 +1,177 @@
+import type { Command } from 'commander';
+import type { SendHooks } from '../../campaigns/compliance-hooks.js';
+import type { Plan } from '../../campaigns/prepare.js';
+import type { SendSummary } from '../../campaigns/send.js';
+import { MktError, UsageError } from '../../errors.js';
+import { exitCodeFor } from '../../output/exit-codes.js';
+import type { ProgressView } from '../../output/progress.js';
+import { renderFields } from '../../output/table.js';
+import { confirmOrRefuse, YES_FLAG } from '../confirm.js';
+import type { CliContext } from '../context.js';
+import { favourSmallHeap } from '../heap.js';
+import { onInterrupt } from '../interrupts.js';
+import { concurrency, graceSeconds, percent, rateFlag, sendLimit } from '../options.js';
+import type { ActionFactory } from '../run.js';
+import { core, type Core } from './core.js';
+
+const summaryText = (s: SendSummary) =>
+  renderFields([
+    ['campaign', s.campaign],
+    ['state', s.state],
+    ['stopped', s.stop + (s.reason ? ` (${s.reason})` : '')],
+    ...(s.dry_run ? [['would send', s.would_send] as [string, unknown]] : [['sent', s.sent] as [string, unknown]]),
+    ['failed', s.failed],
+    ['unknown', s.unknown],
+    ['skipped', s.skipped],
+    ...(s.recovered_unknown ? [['recovered as unknown', s.recovered_unknown] as [string, unknown]] : []),
+    ['by sender', Object.entries(s.by_sender).map(([k, v]) => `${k}: ${v}`).join('; ')],
+    ...(s.sms_segments !== undefined ? [['sms segments', s.sms_segments] as [string, unknown]] : []),
+    ['elapsed', `${s.elapsed_s}s`],
+    ['rate', `${s.rate_per_s}/s`],
+    ...(s.waiting.count ? [['waiting', `${s.waiting.count} until ${s.waiting.until}`] as [string, unknown]] : []),
+    ['ledger', Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')],
+    ...(s.render_failures?.length ? [['render failures', s.render_failures.map((f) => `${f.address}: ${f.error}`).join(' | ')] as [string, unknown]] : []),
+  ]);
+
+interface SendFlags {
+  due?: boolean;
+  throttle?: string;
+  concurrency?: number;
+  limit?: number;
+  dryRun?: boolean;
+  yes?: boolean;
+  retryFailed?: boolean;
+  retryUnknown?: boolean;
+  maxDrift?: number;
+  grace: number;
+}
+
+export function registerSend(group: Command, action: ActionFactory): void {
+  group
+    .command('send')
+    .description('send (or resume) a prepared campaign; --due sends every campaign whose schedule has passed')
+    .argument('[name]')
+    .option('--due', 'send every campaign whose schedule has passed (for scheduled CI jobs)')
+    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s (never above the provider\'s rate)', rateFlag)
+    .option('--concurrency <n>', 'requests in flight at once (1 to 1024)', concurrency)
+    .option('--limit <n>', 'send at most N now (a canary batch); the rest stays pending', sendLimit)
+    .option('--dry-run', 'render every message and plan senders; send nothing, change nothing')
+    .option(...YES_FLAG)
+    .option('--retry-failed', 'put failed recipients back in the queue first')
+    .option('--retry-unknown', 'put unknown recipients (may have been sent) back in the queue first')
+    .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare (0 to 100)', percent)
+    .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C (0 to 3600)', graceSeconds, 30)
+    .action(
+      action<SendFlags>(async (ctx, [name], opts) => {
+        if (opts.due && name) throw new UsageError('give either a campaign name or --due, not both');
+        if (!opts.due && !name) throw new UsageError('which campaign? give its name, or --due');
+        favourSmallHeap();
+        const c = await core(ctx);
+        const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
+        const names = opts.due ? c.send.dueCampaignNames(c.deps) : [name!];
+        if (opts.due && names.length === 0) {
+          ctx.result({ due: [], campaigns: [] }, () => 'no campaign is due\n');
+          return;
+        }
+        for (const n of names) await confirmOrRefuse(ctx, opts.yes || opts.dryRun, await confirmText(c, n, opts), 'sending');
+        const results: Array<{ summary?: unknown; error?: MktError; name: string }> = [];
+        const screen: Screen = {};
+        const signals = trapSignals(ctx, screen);
+        try {
+          for (const n of names) {
+            if (signals.controller.signal.aborted) break;
+            try {
+              if (opts.due && c.create.getCampaign(c.deps, n).state === 'draft') {
+                const plan = await c.prepare.prepareCampaign(c.deps, n, { exclusions: hooks.exclusions });
+                ctx.info(`prepared ${n}: ${plan.recipients} recipient(s)`);
+              }
+              const r = await runSend(ctx, c, n, opts, hooks, signals.controller.signal, screen);
+              results.push({ name: n, summary: r.summary, error: r.error });
+            } catch (e) {
+              if (!(e instanceof MktError) || !opts.due) throw e;
+              results.push({ name: n, error: e });
+            }
+          }
+        } finally {
+          signals.release();
+        }
+        if (!opts.due) {
+          const r = results[0]!;
+          ctx.result(r.summary as SendSummary, summaryText);
+          if (r.error) throw r.error;
+          return;
+        }
+        ctx.result(
+          { due: names, campaigns: results.map((r) => ({ campaign: r.name, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
+          (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : (x.summary as { stop: string }).stop}\n`).join(''),
+        );
+        // the worst outcome decides the exit code: fatal (69) over resumable (75) over the rest
+        const errors = results.map((r) => r.error).filter((e): e is MktError => Boolean(e));
+        const rank = (e: MktError) => ({ unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1, internal: 5 })[e.category];
+        const worst = errors.sort((a, b) => rank(b) - rank(a))[0];
+        if (worst) {
+          for (const e of errors) if (e !== worst) ctx.warn(`${e.code}: ${e.message} (exit ${exitCodeFor(e)})`);
+          throw worst;
+        }
+      }),
+    );
+}
+
+async function confirmText(c: Core, name: string, opts: SendFlags): Promise<string> {
+  const row = c.create.getCampaign(c.deps, name);
+  const plan = row.plan ? (JSON.parse(row.plan) as Plan) : undefined;
+  const senders = plan ? Object.keys(plan.senders).join(', ') : '?';
+  return (
+    `Send "${name}" (${row.channel}) to ${plan?.estimate.messages ?? '?'} recipient(s) through ${row.provider} ` +
+    `from ${senders}, throttle ${opts.throttle ?? row.throttle ?? plan?.estimate.rate_per_s ?? 'provider default'}` +
+    `${plan ? `, about ${plan.estimate.duration_s}s` : ''}${opts.limit ? `, at most ${opts.limit} now` : ''}?`
+  );
+}
+
+/** What is on the terminal now: talk clears the progress bar first so the two never share a line. */
+interface Screen {
+  view?: ProgressView;
+}
+
+/** Ctrl-C, SIGTERM or the parent's death: stop claiming, let in-flight requests finish, exit 75. */
+function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortController; release(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const release = onInterrupt((why) => {
+    count++;
+    screen.view?.clear();
+    if (count === 1) {
+      ctx.info(`${why}: stopping — no new messages; waiting for those in flight…`);
+      controller.abort();
+    } else ctx.info(`${why}: still waiting for in-flight requests (they may already be accepted)`);
+  });
+  return { controller, release };
+}
+
+async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: SendHooks, signal: AbortSignal, screen: Screen) {
+  const { progressView } = await import('../../output/progress.js');
+  const view = opts.dryRun ? undefined : progressView(ctx);
+  screen.view = view;
+  try {
+    return await c.send.sendCampaign(c.deps, name, {
+      throttle: opts.throttle,
+      concurrency: opts.concurrency,
+      limit: opts.limit,
+      dryRun: opts.dryRun,
+      retryFailed: opts.retryFailed,
+      retryUnknown: opts.retryUnknown,
+      maxDrift: opts.maxDrift,
+      graceMs: opts.grace * 1000,
+      signal,
+      onProgress: view ? (p) => view.update(p) : undefined,
+      onNotice: (m) => {
+        view?.clear();
+        ctx.warn(m);
+      },
+      ...hooks,
+    });
+  } finally {
+    view?.stop();
+    screen.view = undefined;
+  }
+}
