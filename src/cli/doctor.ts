@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { EXIT } from '../output/exit-codes.js';
 import type { ActionFactory } from './run.js';
 
 export function registerDoctor(program: Command, action: ActionFactory): void {
@@ -17,9 +16,9 @@ export function registerDoctor(program: Command, action: ActionFactory): void {
           r.checks.map((k) => `${mark[k.status]} ${k.title.padEnd(width)}  ${k.detail}\n${k.fix ? `     ${' '.repeat(width)}  fix: ${k.fix}\n` : ''}`).join(''),
         );
         const failed = report.checks.filter((k) => k.status === 'fail').length;
-        if (failed === 0) return EXIT.ok;
+        if (failed === 0) return 'ok';
         ctx.info(`${failed} of ${report.checks.length} checks failed`);
-        return EXIT.config;
+        return 'config';
       }),
     );
 }

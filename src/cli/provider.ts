@@ -1,15 +1,38 @@
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import type { TestSendOptions } from '../providers/operations.js';
 import { renderFields, renderTable } from '../output/table.js';
 import type { ActionFactory } from './run.js';
 
-interface TestOptions {
+/** `provider test` flags as commander parsed them. */
+export interface TestFlags {
   to?: string;
   template?: string;
   customer?: string;
   text?: string;
   subject?: string;
   from?: string;
+}
+
+/** What `provider test` was asked to do: the message to send, and the template to render it from (or none: --text). */
+export interface TestCommandOptions {
+  to: string;
+  template?: string;
+  customer?: string;
+  send: Omit<TestSendOptions, 'build'>;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseTestOptions(name: string, flags: TestFlags): TestCommandOptions {
+  if (!flags.to) throw new UsageError('missing --to <address>');
+  if (!flags.template === !flags.text) throw new UsageError('give either --template <name> or --text "…"');
+  if (flags.customer && !flags.template) throw new UsageError('--customer goes with --template');
+  return {
+    to: flags.to,
+    ...(flags.template ? { template: flags.template } : {}),
+    ...(flags.customer ? { customer: flags.customer } : {}),
+    send: { name, to: flags.to, ...(flags.from ? { from: flags.from } : {}), ...(flags.text !== undefined ? { text: flags.text } : {}), ...(flags.subject ? { subject: flags.subject } : {}) },
+  };
 }
 
 export function registerProvider(program: Command, action: ActionFactory): void {
@@ -55,9 +78,9 @@ export function registerProvider(program: Command, action: ActionFactory): void 
         // the call worked but the account cannot send (sending disabled, suspended, shut down)
         if (report.live.available && !report.live.ok) {
           ctx.warn(`${report.name}: the provider answered, but this account cannot send now (see the live check)`);
-          return 69;
+          return 'unavailable';
         }
-        return 0;
+        return 'ok';
       }),
     );
 
@@ -72,37 +95,11 @@ export function registerProvider(program: Command, action: ActionFactory): void 
     .option('--subject <subject>', 'email subject with --text', undefined)
     .option('--from <sender>', 'one of the provider’s senders (default: the first)')
     .action(
-      action<TestOptions>(async (ctx, [name], opts) => {
-        if (!opts.to) throw new UsageError('missing --to <address>');
-        if (!opts.template === !opts.text) throw new UsageError('give either --template <name> or --text "…"');
-        if (opts.customer && !opts.template) throw new UsageError('--customer goes with --template');
-        const { sendTestMessage } = await import('../providers/operations.js');
-        const build = opts.template
-          ? async (config: { channel: import('../channels.js').Channel }, ref: import('../providers/contract.js').MessageRef) => {
-              const [{ loadTemplate, DEMO_CUSTOMER, PREVIEW_EXTRAS, RenderError }, { toOutgoing }] = await Promise.all([import('../templates/index.js'), import('../campaigns/message.js')]);
-              const template = await loadTemplate(ctx.workspace, opts.template!, { channel: config.channel });
-              let customer = DEMO_CUSTOMER;
-              if (opts.customer) {
-                const { findCustomer } = await import('../customers/find.js');
-                const found = findCustomer(await ctx.store(), opts.customer);
-                if (!found) throw new InputError('customer_not_found', `no customer matches "${opts.customer}"`, { hint: 'try `mkt customers list`' });
-                customer = found;
-              }
-              const unsubscribe = PREVIEW_EXTRAS.unsubscribe_url;
-              try {
-                const rendered = template.render({ ...customer, campaign: { name: 'provider-test', id: null }, unsubscribe_url: unsubscribe, now: ctx.now().toISOString() });
-                return toOutgoing(rendered, opts.to!, ref, rendered.channel === 'email' ? { url: unsubscribe } : undefined);
-              } catch (err) {
-                // the message already starts with file:line:col
-                if (err instanceof RenderError) throw new InputError(err.code, err.message);
-                throw err;
-              }
-            }
-          : undefined;
-        const result = await sendTestMessage(
-          { workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now() },
-          { name: name!, to: opts.to, ...(opts.from ? { from: opts.from } : {}), ...(opts.text !== undefined ? { text: opts.text } : {}), ...(opts.subject ? { subject: opts.subject } : {}), ...(build ? { build } : {}) },
-        );
+      action<TestFlags>(async (ctx, [name], flags) => {
+        const o = parseTestOptions(name!, flags);
+        const [{ sendTestMessage }, { templateTestMessage }] = await Promise.all([import('../providers/operations.js'), import('../campaigns/test-message.js')]);
+        const build = o.template ? templateTestMessage({ workspace: ctx.workspace, template: o.template, customer: o.customer, to: o.to, now: () => ctx.now(), store: () => ctx.store() }) : undefined;
+        const result = await sendTestMessage({ workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now() }, { ...o.send, ...(build ? { build } : {}) });
         ctx.info(`sent through ${result.provider} (${result.type}) from ${result.sender} to ${result.to}`);
         ctx.result(result, (r) => `${r.providerMessageId}\n`);
       }),

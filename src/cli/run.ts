@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { CliContext, type ContextDeps, type GlobalOptions } from './context.js';
 import type { Io } from '../output/io.js';
+import { exitCodeForOutcome, type Outcome } from '../output/exit-codes.js';
 
-/** A command handler: returns an exit code (0 when nothing is returned) or throws a typed error. */
-export type Handler<O = Record<string, unknown>> = (ctx: CliContext, args: string[], opts: O) => Promise<number | void>;
+/**
+ * A command handler: returns how it ended ('ok' when nothing is returned) or throws a typed
+ * error. Never a raw exit number: the one table in output/exit-codes.ts decides the code.
+ */
+export type Handler<O = Record<string, unknown>> = (ctx: CliContext, args: string[], opts: O) => Promise<Outcome | void>;
 
 /** Wraps a handler as a commander action. `main` creates one per run to capture the exit code. */
 export type ActionFactory = <O = Record<string, any>>(handler: Handler<O>) => (...raw: unknown[]) => Promise<void>;
@@ -18,8 +22,8 @@ export function makeActionFactory(io: Io, deps: ContextDeps, state: { exitCode: 
       const ctx = new CliContext(io, opts, deps);
       state.ctx = ctx;
       try {
-        const code = await handler(ctx, args, opts);
-        state.exitCode = code ?? 0;
+        const outcome = await handler(ctx, args, opts);
+        state.exitCode = exitCodeForOutcome(outcome ?? 'ok');
       } finally {
         ctx.close();
       }

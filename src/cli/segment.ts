@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { EXIT } from '../output/exit-codes.js';
 import { renderTable } from '../output/table.js';
 import { collect, listLimit } from './options.js';
 import type { ActionFactory } from './run.js';
@@ -105,7 +104,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
           const bad = r.segments.filter((s) => !s.ok).length;
           return [...ok, ...problems, bad === 0 ? `${r.segments.length} segments valid` : `${bad} of ${r.segments.length} segments invalid`].join('\n') + '\n';
         });
-        return report.ok ? EXIT.ok : EXIT.input;
+        return report.ok ? 'ok' : 'input';
       }),
     );
 

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CHANNELS, isChannel, type Channel } from '../channels.js';
 import { InputError, UsageError } from '../errors.js';
-import { EXIT } from '../output/exit-codes.js';
 import { renderTable } from '../output/table.js';
 import type { Rendered, TemplateVars } from '../templates/contract.js';
 import type { CliContext } from './context.js';
@@ -62,7 +61,7 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
           const lines = v.errors.map((e) => `${formatDiagnostic(e)}\n`).join('');
           return `${lines}${v.checked.length} template(s) checked: ${v.errors.length} error(s), ${v.warnings.length} warning(s)\n`;
         });
-        return r.errors.length > 0 ? EXIT.input : EXIT.ok;
+        return r.errors.length > 0 ? 'input' : 'ok';
       }),
     );
 
@@ -97,31 +96,40 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
     .action(action<NewOpts>(async (ctx, [channel, name], opts) => newCommand(ctx, channel!, name!, opts)));
 }
 
-async function renderCommand(ctx: CliContext, name: string, opts: RenderOpts): Promise<void> {
-  if (Boolean(opts.customer) === Boolean(opts.data)) throw new UsageError('give exactly one of --customer <id|email|phone> or --data <json-file>', { code: 'usage' });
-  const { loadTemplate, PREVIEW_EXTRAS } = await import('../templates/index.js');
-  const compiled = await loadTemplate(ctx.workspace, name);
-  const extras: TemplateVars = { campaign: { ...PREVIEW_EXTRAS.campaign }, unsubscribe_url: PREVIEW_EXTRAS.unsubscribe_url, now: ctx.now().toISOString() };
-  let vars: TemplateVars;
-  if (opts.customer) {
-    const { findCustomer } = await import('../customers/find.js');
-    const customer = findCustomer(await ctx.store(), opts.customer);
-    if (!customer) throw new InputError('customer_not_found', `no customer matches "${opts.customer}"`, { hint: 'try `mkt customers list`' });
-    vars = { ...extras, ...customer };
-  } else {
-    vars = { ...extras, ...readJsonVars(path.resolve(ctx.deps.cwd, opts.data!), opts.data!) };
-  }
-  const { RenderError } = await import('../templates/contract.js');
-  let rendered: Rendered;
-  try {
-    rendered = compiled.render(vars);
-  } catch (error) {
-    if (error instanceof RenderError) throw new InputError(error.code, error.message);
-    throw error;
-  }
-  if (opts.out) writeFileSync(path.resolve(ctx.deps.cwd, opts.out), outFileContent(rendered));
-  if (rendered.channel === 'email' && rendered.bytes > 102 * 1024) ctx.warn(`the HTML is ${Math.round(rendered.bytes / 1024)} KB; Gmail clips messages over 102 KB`);
-  ctx.result(publicShape(rendered), (r) => humanRender(r, rendered, opts));
+/** What `template render` was asked to do. */
+export interface RenderCommandOptions {
+  name: string;
+  /** Where the variables come from: a customer in the store, or a JSON file (resolved against the working directory). */
+  vars: { customer: string } | { data: string; shown: string };
+  out?: string;
+  text: boolean;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseRenderOptions(name: string, flags: RenderOpts, cwd: string): RenderCommandOptions {
+  if (Boolean(flags.customer) === Boolean(flags.data)) throw new UsageError('give exactly one of --customer <id|email|phone> or --data <json-file>', { code: 'usage' });
+  return {
+    name,
+    vars: flags.customer ? { customer: flags.customer } : { data: path.resolve(cwd, flags.data!), shown: flags.data! },
+    ...(flags.out ? { out: path.resolve(cwd, flags.out) } : {}),
+    text: Boolean(flags.text),
+  };
+}
+
+async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): Promise<void> {
+  const o = parseRenderOptions(name, flags, ctx.deps.cwd);
+  const [{ loadTemplate }, { previewVars, renderOnce, clipWarning }] = await Promise.all([import('../templates/index.js'), import('../templates/preview.js')]);
+  const compiled = await loadTemplate(ctx.workspace, o.name);
+  let source: TemplateVars;
+  if ('customer' in o.vars) {
+    const { requireCustomer } = await import('../customers/find.js');
+    source = requireCustomer(await ctx.store(), o.vars.customer);
+  } else source = readJsonVars(o.vars.data, o.vars.shown);
+  const rendered = renderOnce(compiled, previewVars(source, ctx.now().toISOString()));
+  if (o.out) writeFileSync(o.out, outFileContent(rendered));
+  const clipped = clipWarning(rendered);
+  if (clipped) ctx.warn(clipped);
+  ctx.result(publicShape(rendered), (r) => humanRender(r, rendered, flags));
 }
 
 /** The documented JSON keys per channel, exactly. */

@@ -4,6 +4,7 @@
  * not need.
  */
 import { customerRowBy } from '../db/customers.js';
+import { InputError } from '../errors.js';
 import type { Store } from '../db/open.js';
 import { normaliseEmail, normalisePhone } from './address.js';
 import { toRecord, type CustomerRecord } from './record.js';
@@ -26,4 +27,11 @@ export function findCustomer(store: Store, key: string): CustomerRecord | undefi
     if (row) return toRecord(row);
   }
   return undefined;
+}
+
+/** The customer a command names (`--customer`); none is bad input (65) with the way to look. */
+export function requireCustomer(store: Store, key: string): CustomerRecord {
+  const found = findCustomer(store, key);
+  if (!found) throw new InputError('customer_not_found', `no customer matches "${key}"`, { hint: 'try `mkt customers list`' });
+  return found;
 }

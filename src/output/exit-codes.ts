@@ -24,3 +24,23 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof MktError) return byCategory[error.category];
   return EXIT.internal;
 }
+
+/**
+ * How a command ended when it printed its own result and has no error to throw (`validate`
+ * found problems, `doctor` found failures): a category of the same table, never a raw number.
+ */
+export type Outcome = 'ok' | ErrorCategory;
+
+export function exitCodeForOutcome(outcome: Outcome): number {
+  return outcome === 'ok' ? EXIT.ok : byCategory[outcome];
+}
+
+/** Which error decides the exit when several happened: internal, then unavailable (69), resumable (75), config, bad input or use. */
+const severity: Record<ErrorCategory, number> = { internal: 5, unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1 };
+
+/** The error whose exit code wins over the others (the first of equals); undefined when there is none. */
+export function worstExit<E extends MktError>(errors: readonly E[]): E | undefined {
+  let worst: E | undefined;
+  for (const e of errors) if (!worst || severity[e.category] > severity[worst.category]) worst = e;
+  return worst;
+}

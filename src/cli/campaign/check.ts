@@ -38,6 +38,20 @@ const preflightText = (r: PreflightReport) =>
     ...r.warnings.map((w) => [`warning ${w.code}`, w.message] as [string, unknown]),
   ]);
 
+/** What `campaign check` and `campaign prepare` were asked to do. */
+export interface PreflightCommandOptions {
+  name: string;
+  /** Refuse when the estimated cost is over this. */
+  budget?: number;
+  /** prepare only: after sending started, only add recipients who newly match. */
+  refresh: boolean;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parsePreflightOptions(name: string, flags: { budget?: number; refresh?: boolean }): PreflightCommandOptions {
+  return { name, ...(flags.budget !== undefined ? { budget: flags.budget } : {}), refresh: Boolean(flags.refresh) };
+}
+
 export function registerCheck(group: Command, action: ActionFactory): void {
   group
     .command('check')
@@ -45,10 +59,11 @@ export function registerCheck(group: Command, action: ActionFactory): void {
     .argument('<name>')
     .option('--budget <amount>', 'refuse when the estimated cost is over this', budgetOption)
     .action(
-      action<{ budget?: number }>(async (ctx, [name], opts) => {
+      action<{ budget?: number }>(async (ctx, [name], flags) => {
+        const o = parsePreflightOptions(name!, flags);
         const c = await core(ctx);
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
-        const report = await preflight(ctx, c, name!, hooks, opts.budget);
+        const report = await preflight(ctx, c, o.name, hooks, o.budget);
         ctx.result(report, preflightText);
         if (!report.ok) throw preflightError(report);
       }),

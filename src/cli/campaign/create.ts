@@ -7,7 +7,8 @@ import { checkedFlag, choiceFlag, rateFlag } from '../options.js';
 import type { ActionFactory } from '../run.js';
 import { core } from './core.js';
 
-interface CreateOpts {
+/** `campaign create` flags as commander parsed them (each value checked by the campaign file's rules). */
+export interface CreateOpts {
   name?: string;
   channel?: string;
   segment?: string;
@@ -56,6 +57,15 @@ async function askMissing(ctx: CliContext, o: CreateOpts): Promise<CreateOpts> {
   return out;
 }
 
+/** What `campaign create` was asked to do: read a campaign file, or build the campaign from flags (and questions). */
+export type CreateCommandOptions = { file: string } | { given: Omit<CreateOpts, 'file'> };
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). A file wins over flags. */
+export function parseCreateOptions(flags: CreateOpts): CreateCommandOptions {
+  const { file, ...given } = flags;
+  return file ? { file } : { given };
+}
+
 export function registerCreate(group: Command, action: ActionFactory): void {
   group
     .command('create')
@@ -71,13 +81,15 @@ export function registerCreate(group: Command, action: ActionFactory): void {
     .option('--distribution <mode>', 'round-robin (default) or sticky sender choice', choiceFlag(['round-robin', 'sticky'] as const))
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
     .action(
-      action<CreateOpts>(async (ctx, _args, opts) => {
+      action<CreateOpts>(async (ctx, _args, flags) => {
+        const o = parseCreateOptions(flags);
         const c = await core(ctx);
         let spec;
-        if (opts.file) spec = await c.spec.readSpecFile(opts.file);
+        if ('file' in o) spec = await c.spec.readSpecFile(o.file);
         else {
-          const complete = opts.name && opts.channel && opts.segment && opts.provider && opts.template;
-          const filled = complete || !ctx.interactive ? opts : await askMissing(ctx, opts);
+          const g = o.given;
+          const complete = g.name && g.channel && g.segment && g.provider && g.template;
+          const filled = complete || !ctx.interactive ? g : await askMissing(ctx, g);
           const missing = (['name', 'channel', 'segment', 'provider', 'template'] as const).filter((k) => !filled[k]);
           if (missing.length) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')} (no terminal to ask)`, { code: 'missing_flags' });
           spec = c.spec.validateSpec(filled);

@@ -3,7 +3,7 @@ import type { CampaignRow } from '../../db/campaigns.js';
 import { renderFields } from '../../output/table.js';
 import { planText } from '../campaign-format.js';
 import type { ActionFactory } from '../run.js';
-import { budgetOption, preflight, preflightError } from './check.js';
+import { budgetOption, parsePreflightOptions, preflight, preflightError } from './check.js';
 import { core, type Core } from './core.js';
 
 async function estimateSegments(deps: Core['deps'], row: CampaignRow): Promise<number | undefined> {
@@ -19,12 +19,13 @@ export function registerPrepare(group: Command, action: ActionFactory): void {
     .option('--refresh', 'after sending started: only add recipients who newly match')
     .option('--budget <amount>', 'refuse when the estimated cost is over this', budgetOption)
     .action(
-      action<{ refresh?: boolean; budget?: number }>(async (ctx, [name], opts) => {
+      action<{ refresh?: boolean; budget?: number }>(async (ctx, [name], flags) => {
+        const o = parsePreflightOptions(name!, flags);
         const c = await core(ctx);
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
-        const report = await preflight(ctx, c, name!, hooks, opts.budget);
+        const report = await preflight(ctx, c, o.name, hooks, o.budget);
         if (!report.ok) throw preflightError(report);
-        const plan = await c.prepare.prepareCampaign(c.deps, name!, { refresh: opts.refresh, exclusions: hooks.exclusions, estimateSmsSegments: (row) => estimateSegments(c.deps, row) });
+        const plan = await c.prepare.prepareCampaign(c.deps, o.name, { refresh: o.refresh, exclusions: hooks.exclusions, estimateSmsSegments: (row) => estimateSegments(c.deps, row) });
         ctx.result(plan, planText);
       }),
     );

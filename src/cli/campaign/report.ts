@@ -25,6 +25,38 @@ function reportSummary(s: CampaignStatus, states: string[], format: string, ctx:
   );
 }
 
+/** `campaign report` flags as commander parsed them. */
+export interface ReportFlags {
+  format: 'csv' | 'json';
+  out?: string;
+  state: string[];
+  limit?: number;
+}
+
+/** What `campaign report` was asked to do. */
+export interface ReportCommandOptions {
+  name: string;
+  format: 'csv' | 'json';
+  out?: string;
+  /** --state values as given (comma-separated or repeated); the core checks the names. */
+  states: string[];
+  limit?: number;
+  /** Rows were asked for (a file or a limit); otherwise a terminal gets the summary. */
+  rowsAsked: boolean;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseReportOptions(name: string, flags: ReportFlags): ReportCommandOptions {
+  return {
+    name,
+    format: flags.format,
+    ...(flags.out ? { out: flags.out } : {}),
+    states: flags.state,
+    ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+    rowsAsked: Boolean(flags.out) || flags.limit !== undefined,
+  };
+}
+
 export function registerReport(group: Command, action: ActionFactory): void {
   group
     .command('report')
@@ -35,23 +67,24 @@ export function registerReport(group: Command, action: ActionFactory): void {
     .option('--state <states>', 'only recipients in these states: pending, sending, sent, failed, unknown, skipped (comma-separated or repeated)', collect, [])
     .option('--limit <n>', 'at most N rows (1 to 1,000,000,000)', reportLimit)
     .action(
-      action<{ format: 'csv' | 'json'; out?: string; state: string[]; limit?: number }>(async (ctx, [name], opts) => {
+      action<ReportFlags>(async (ctx, [name], flags) => {
+        const o = parseReportOptions(name!, flags);
         const c = await core(ctx);
-        const filter = { states: c.report.parseStates(opts.state), limit: opts.limit };
+        const filter = { states: c.report.parseStates(o.states), limit: o.limit };
         // a person at a terminal gets the summary, not 27,000 rows scrolling past; --limit or a pipe gets rows
-        if (!opts.out && opts.limit === undefined && ctx.io.stdout.isTTY && !ctx.json) {
-          ctx.io.stdout.write(reportSummary(c.status.campaignStatus(c.deps, name!), filter.states, opts.format, ctx));
+        if (!o.rowsAsked && ctx.io.stdout.isTTY && !ctx.json) {
+          ctx.io.stdout.write(reportSummary(c.status.campaignStatus(c.deps, o.name), filter.states, o.format, ctx));
           return;
         }
-        const chunks = c.report.reportChunks(c.deps, name!, opts.format, filter);
-        if (opts.out) {
+        const chunks = c.report.reportChunks(c.deps, o.name, o.format, filter);
+        if (o.out) {
           const { createWriteStream } = await import('node:fs');
           const { once } = await import('node:events').then((m) => m.EventEmitter);
-          const out = createWriteStream(opts.out, { mode: 0o600 });
+          const out = createWriteStream(o.out, { mode: 0o600 });
           for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
           out.end();
           await once(out, 'finish');
-          ctx.info(`wrote ${opts.out}`);
+          ctx.info(`wrote ${o.out}`);
         } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),
     );

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { SendHooks } from '../../campaigns/compliance-hooks.js';
+import type { DueRun } from '../../campaigns/send-due.js';
 import type { Plan } from '../../campaigns/prepare.js';
-import type { SendSummary } from '../../campaigns/send.js';
-import { MktError, UsageError } from '../../errors.js';
-import { exitCodeFor } from '../../output/exit-codes.js';
+import type { SendOptions, SendSummary } from '../../campaigns/send.js';
+import { UsageError } from '../../errors.js';
+import { exitCodeFor, worstExit } from '../../output/exit-codes.js';
 import type { ProgressView } from '../../output/progress.js';
 import { renderFields } from '../../output/table.js';
 import { confirmOrRefuse, YES_FLAG } from '../confirm.js';
@@ -33,7 +34,8 @@ const summaryText = (s: SendSummary) =>
     ...(s.render_failures?.length ? [['render failures', s.render_failures.map((f) => `${f.address}: ${f.error}`).join(' | ')] as [string, unknown]] : []),
   ]);
 
-interface SendFlags {
+/** The flags as commander parsed them (each value already checked by src/cli/options.ts). */
+export interface SendFlags {
   due?: boolean;
   throttle?: string;
   concurrency?: number;
@@ -44,6 +46,37 @@ interface SendFlags {
   retryUnknown?: boolean;
   maxDrift?: number;
   grace: number;
+}
+
+/** What `campaign send` was asked to do. */
+export interface SendCommandOptions {
+  /** One campaign by name, or every campaign that is due. */
+  target: { due: true } | { due: false; name: string };
+  /** No question needed: --yes, or a dry run (it changes nothing). */
+  confirmed: boolean;
+  /** The options of each campaign's run, as sendCampaign takes them. */
+  run: Pick<SendOptions, 'throttle' | 'concurrency' | 'limit' | 'dryRun' | 'retryFailed' | 'retryUnknown' | 'maxDrift' | 'graceMs'>;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseSendOptions(args: readonly string[], flags: SendFlags): SendCommandOptions {
+  const [name] = args;
+  if (flags.due && name) throw new UsageError('give either a campaign name or --due, not both');
+  if (!flags.due && !name) throw new UsageError('which campaign? give its name, or --due');
+  return {
+    target: flags.due ? { due: true } : { due: false, name: name! },
+    confirmed: Boolean(flags.yes || flags.dryRun),
+    run: {
+      throttle: flags.throttle,
+      concurrency: flags.concurrency,
+      limit: flags.limit,
+      dryRun: flags.dryRun,
+      retryFailed: flags.retryFailed,
+      retryUnknown: flags.retryUnknown,
+      maxDrift: flags.maxDrift,
+      graceMs: flags.grace * 1000,
+    },
+  };
 }
 
 export function registerSend(group: Command, action: ActionFactory): void {
@@ -61,63 +94,57 @@ export function registerSend(group: Command, action: ActionFactory): void {
     .option('--retry-unknown', 'put unknown recipients (may have been sent) back in the queue first')
     .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare (0 to 100)', percent)
     .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C (0 to 3600)', graceSeconds, 30)
-    .action(
-      action<SendFlags>(async (ctx, [name], opts) => {
-        if (opts.due && name) throw new UsageError('give either a campaign name or --due, not both');
-        if (!opts.due && !name) throw new UsageError('which campaign? give its name, or --due');
-        favourSmallHeap();
-        const c = await core(ctx);
-        const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
-        const names = opts.due ? c.send.dueCampaignNames(c.deps) : [name!];
-        if (opts.due && names.length === 0) {
-          ctx.result({ due: [], campaigns: [] }, () => 'no campaign is due\n');
-          return;
-        }
-        for (const n of names) await confirmOrRefuse(ctx, opts.yes || opts.dryRun, await confirmText(c, n, opts), 'sending');
-        const results: Array<{ summary?: unknown; error?: MktError; name: string }> = [];
-        const screen: Screen = {};
-        const signals = trapSignals(ctx, screen);
-        try {
-          for (const n of names) {
-            if (signals.controller.signal.aborted) break;
-            try {
-              if (opts.due && c.create.getCampaign(c.deps, n).state === 'draft') {
-                const plan = await c.prepare.prepareCampaign(c.deps, n, { exclusions: hooks.exclusions });
-                ctx.info(`prepared ${n}: ${plan.recipients} recipient(s)`);
-              }
-              const r = await runSend(ctx, c, n, opts, hooks, signals.controller.signal, screen);
-              results.push({ name: n, summary: r.summary, error: r.error });
-            } catch (e) {
-              if (!(e instanceof MktError) || !opts.due) throw e;
-              results.push({ name: n, error: e });
-            }
-          }
-        } finally {
-          signals.release();
-        }
-        if (!opts.due) {
-          const r = results[0]!;
-          ctx.result(r.summary as SendSummary, summaryText);
-          if (r.error) throw r.error;
-          return;
-        }
-        ctx.result(
-          { due: names, campaigns: results.map((r) => ({ campaign: r.name, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
-          (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : (x.summary as { stop: string }).stop}\n`).join(''),
-        );
-        // the worst outcome decides the exit code: fatal (69) over resumable (75) over the rest
-        const errors = results.map((r) => r.error).filter((e): e is MktError => Boolean(e));
-        const rank = (e: MktError) => ({ unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1, internal: 5 })[e.category];
-        const worst = errors.sort((a, b) => rank(b) - rank(a))[0];
-        if (worst) {
-          for (const e of errors) if (e !== worst) ctx.warn(`${e.code}: ${e.message} (exit ${exitCodeFor(e)})`);
-          throw worst;
-        }
-      }),
-    );
+    .action(action<SendFlags>(async (ctx, args, flags) => sendCommand(ctx, parseSendOptions(args, flags))));
 }
 
-async function confirmText(c: Core, name: string, opts: SendFlags): Promise<string> {
+async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void> {
+  favourSmallHeap();
+  const c = await core(ctx);
+  const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
+  const names = o.target.due ? c.send.dueCampaignNames(c.deps) : [o.target.name];
+  if (o.target.due && names.length === 0) {
+    ctx.result({ due: [], campaigns: [] }, () => 'no campaign is due\n');
+    return;
+  }
+  for (const n of names) await confirmOrRefuse(ctx, o.confirmed, await confirmText(c, n, o.run), 'sending');
+  const screen: Screen = {};
+  const signals = trapSignals(ctx, screen);
+  const send = (n: string) => runSend(ctx, c, n, o.run, hooks, signals.controller.signal, screen);
+  let one: Awaited<ReturnType<typeof send>> | undefined;
+  let runs: DueRun[] = [];
+  try {
+    if (!o.target.due) one = await send(o.target.name);
+    else {
+      const { sendDue } = await import('../../campaigns/send-due.js');
+      runs = await sendDue(c.deps, names, {
+        exclusions: hooks.exclusions,
+        signal: signals.controller.signal,
+        onPrepared: (n, plan) => ctx.info(`prepared ${n}: ${plan.recipients} recipient(s)`),
+        send,
+      });
+    }
+  } finally {
+    signals.release();
+  }
+  if (one) {
+    ctx.result(one.summary, summaryText);
+    if (one.error) throw one.error;
+    return;
+  }
+  ctx.result(
+    { due: names, campaigns: runs.map((r) => ({ campaign: r.campaign, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
+    (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : x.summary!.stop}\n`).join(''),
+  );
+  // the worst outcome decides the exit code; the others are named on stderr
+  const errors = runs.flatMap((r) => (r.error ? [r.error] : []));
+  const worst = worstExit(errors);
+  if (worst) {
+    for (const e of errors) if (e !== worst) ctx.warn(`${e.code}: ${e.message} (exit ${exitCodeFor(e)})`);
+    throw worst;
+  }
+}
+
+async function confirmText(c: Core, name: string, opts: SendCommandOptions['run']): Promise<string> {
   const row = c.create.getCampaign(c.deps, name);
   const plan = row.plan ? (JSON.parse(row.plan) as Plan) : undefined;
   const senders = plan ? Object.keys(plan.senders).join(', ') : '?';
@@ -148,20 +175,13 @@ function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortContro
   return { controller, release };
 }
 
-async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: SendHooks, signal: AbortSignal, screen: Screen) {
+async function runSend(ctx: CliContext, c: Core, name: string, run: SendCommandOptions['run'], hooks: SendHooks, signal: AbortSignal, screen: Screen) {
   const { progressView } = await import('../../output/progress.js');
-  const view = opts.dryRun ? undefined : progressView(ctx);
+  const view = run.dryRun ? undefined : progressView(ctx);
   screen.view = view;
   try {
     return await c.send.sendCampaign(c.deps, name, {
-      throttle: opts.throttle,
-      concurrency: opts.concurrency,
-      limit: opts.limit,
-      dryRun: opts.dryRun,
-      retryFailed: opts.retryFailed,
-      retryUnknown: opts.retryUnknown,
-      maxDrift: opts.maxDrift,
-      graceMs: opts.grace * 1000,
+      ...run,
       signal,
       onProgress: view ? (p) => view.update(p) : undefined,
       onNotice: (m) => {

@@ -7,7 +7,7 @@ import type { ActionFactory } from '../run.js';
 import { core } from './core.js';
 
 /** `status --watch`: until the campaign is no longer sending; Ctrl-C only ends the watching (exit 0). */
-async function watchStatus(ctx: CliContext, read: () => CampaignStatus, intervalS: number): Promise<void> {
+async function watchStatus(ctx: CliContext, read: () => CampaignStatus, intervalMs: number): Promise<void> {
   const { watch } = await import('../watch.js');
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -21,7 +21,7 @@ async function watchStatus(ctx: CliContext, read: () => CampaignStatus, interval
       line: (s) => (ctx.json ? JSON.stringify(s) + '\n' : statusLine(s, ctx.now())),
       tty: Boolean(ctx.io.stdout.isTTY) && !ctx.json,
       write: (t) => ctx.io.stdout.write(t),
-      intervalMs: intervalS * 1000,
+      intervalMs,
       signal: controller.signal,
     });
     for (const w of last.warnings) ctx.warn(w);
@@ -29,6 +29,17 @@ async function watchStatus(ctx: CliContext, read: () => CampaignStatus, interval
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/** What `campaign status` was asked to do: one reading, or readings every `watchMs` until sending ends. */
+export interface StatusCommandOptions {
+  name: string;
+  watchMs?: number;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseStatusOptions(name: string, flags: { watch?: boolean; interval: number }): StatusCommandOptions {
+  return flags.watch ? { name, watchMs: flags.interval * 1000 } : { name };
 }
 
 export function registerStatus(group: Command, action: ActionFactory): void {
@@ -39,10 +50,11 @@ export function registerStatus(group: Command, action: ActionFactory): void {
     .option('--watch', 'refresh until the campaign is no longer sending (in place on a terminal, a line per refresh otherwise)')
     .option('--interval <seconds>', 'seconds between refreshes with --watch (1 to 3600)', watchInterval, 2)
     .action(
-      action<{ watch?: boolean; interval: number }>(async (ctx, [name], opts) => {
+      action<{ watch?: boolean; interval: number }>(async (ctx, [name], flags) => {
+        const o = parseStatusOptions(name!, flags);
         const c = await core(ctx);
-        const read = () => c.status.campaignStatus(c.deps, name!);
-        if (opts.watch) return watchStatus(ctx, read, opts.interval);
+        const read = () => c.status.campaignStatus(c.deps, o.name);
+        if (o.watchMs !== undefined) return watchStatus(ctx, read, o.watchMs);
         const s = read();
         for (const w of s.warnings) ctx.warn(w);
         ctx.result(s, (x) => statusText(x, ctx.outColour));

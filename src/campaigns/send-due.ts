@@ -1,0 +1,46 @@
+/**
+ * `send --due`: every campaign whose schedule has passed, one after another. A draft is
+ * prepared on the fly (its audience frozen now, as `prepare` would); a typed failure of one
+ * campaign is recorded and the next one still runs, so one bad campaign does not starve the
+ * others in a scheduled CI job. Anything else (a bug) stops the run.
+ */
+import { MktError } from '../errors.js';
+import { getCampaign } from './create.js';
+import type { CampaignDeps } from './deps.js';
+import { prepareCampaign, type Plan, type PrepareOptions } from './prepare.js';
+import type { SendSummary } from './send.js';
+
+/** One campaign's share of a `--due` run: its summary when it ran, its error when it failed. */
+export interface DueRun {
+  campaign: string;
+  summary?: SendSummary;
+  error?: MktError;
+}
+
+export interface SendDueOptions {
+  exclusions?: PrepareOptions['exclusions'];
+  /** Set (Ctrl-C, SIGTERM): no further campaign starts. */
+  signal?: AbortSignal;
+  onPrepared?: (name: string, plan: Plan) => void;
+  /** Sends one campaign (sendCampaign with the caller's run options and display). */
+  send: (name: string) => Promise<{ summary: SendSummary; error?: MktError }>;
+}
+
+export async function sendDue(deps: CampaignDeps, names: readonly string[], opts: SendDueOptions): Promise<DueRun[]> {
+  const runs: DueRun[] = [];
+  for (const name of names) {
+    if (opts.signal?.aborted) break;
+    try {
+      if (getCampaign(deps, name).state === 'draft') {
+        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions });
+        opts.onPrepared?.(name, plan);
+      }
+      const r = await opts.send(name);
+      runs.push({ campaign: name, summary: r.summary, ...(r.error ? { error: r.error } : {}) });
+    } catch (e) {
+      if (!(e instanceof MktError)) throw e;
+      runs.push({ campaign: name, error: e });
+    }
+  }
+  return runs;
+}
