@@ -1,4 +1,5 @@
 import { reportRows, type ReportRow } from '../db/ledger-report.js';
+import { PrivateFileWriter } from '../util/private-file.js';
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 
@@ -42,4 +43,19 @@ export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, f
     first = false;
   }
   yield first ? ']\n' : '\n]\n';
+}
+
+/**
+ * Writes the report to `file` as a private file (0600, no symlink followed, an existing looser
+ * file tightened): it lists every recipient's address. A missing folder is exit 73, a full disk 74.
+ */
+export function writeReport(file: string, chunks: Iterable<string>): void {
+  const out = new PrivateFileWriter(file);
+  try {
+    for (const chunk of chunks) out.write(chunk);
+  } catch (e) {
+    out.abandon();
+    throw e;
+  }
+  out.close();
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { CHANNELS } from '../channels.js';
 import { InputError, MktError, UsageError } from '../errors.js';
@@ -9,7 +10,7 @@ import { nonNegativeInt, positiveInt } from './options.js';
 import type { ActionFactory } from './run.js';
 
 /** Everything campaign commands need, loaded when a campaign command runs (not at start-up). */
-async function core(ctx: CliContext) {
+async function core(ctx: CliContext, mode: import('../db/open.js').OpenMode = 'write') {
   const [create, prepare, send, status, report, spec, compliance] = await Promise.all([
     import('../campaigns/create.js'),
     import('../campaigns/prepare.js'),
@@ -19,7 +20,7 @@ async function core(ctx: CliContext) {
     import('../campaigns/spec.js'),
     import('../compliance/index.js'),
   ]);
-  const store = await ctx.store();
+  const store = await ctx.store(mode);
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
   return { deps, create, prepare, send, status, report, spec, compliance };
 }
@@ -138,7 +139,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .description('all campaigns')
     .action(
       action(async (ctx) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const rows = c.create.listCampaignViews(c.deps);
         ctx.result(rows, (list) =>
           renderTable(
@@ -155,7 +156,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .argument('<name>')
     .action(
       action(async (ctx, [name]) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const { view } = await import('../campaigns/view.js');
         const v = view(c.create.getCampaign(c.deps, name!));
         ctx.result(v, (x) => renderFields(Object.entries(x)));
@@ -181,7 +182,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .option('--budget <amount>', 'refuse when the estimated cost is over this', budgetOption)
     .action(
       action<{ budget?: number }>(async (ctx, [name], opts) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const report = await preflight(ctx, c, name!, hooks, opts.budget);
         ctx.result(report, preflightText);
@@ -212,7 +213,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .argument('<name>')
     .action(
       action(async (ctx, [name]) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const d = await c.prepare.recountCampaign(c.deps, name!, { exclusions: hooks.exclusions });
         ctx.result(d, (x) => renderFields(Object.entries(x)));
@@ -225,7 +226,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .argument('<name>')
     .action(
       action(async (ctx, [name]) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const s = c.status.campaignStatus(c.deps, name!);
         for (const w of s.warnings) ctx.warn(w);
         ctx.result(s, (x) =>
@@ -254,15 +255,10 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .action(
       action<{ format: string; out?: string }>(async (ctx, [name], opts) => {
         if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json, not "${opts.format}"`);
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const chunks = c.report.reportChunks(c.deps, name!, opts.format);
         if (opts.out) {
-          const { createWriteStream } = await import('node:fs');
-          const { once } = await import('node:events').then((m) => m.EventEmitter);
-          const out = createWriteStream(opts.out, { mode: 0o600 });
-          for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
-          out.end();
-          await once(out, 'finish');
+          await c.report.writeReport(path.resolve(ctx.deps.cwd, opts.out), chunks);
           ctx.info(`wrote ${opts.out}`);
         } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),
@@ -337,7 +333,10 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
         );
         // the worst outcome decides the exit code: fatal (69) over resumable (75) over the rest
         const errors = results.map((r) => r.error).filter((e): e is MktError => Boolean(e));
-        const rank = (e: MktError) => ({ unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1, internal: 5 })[e.category];
+        // a storage fault (corrupt, read-only, disk full) outranks everything: no CI run may pass it as 75
+        const { isStorageFault } = await import('../db/faults.js');
+        const ranks: Record<MktError['category'], number> = { ioerr: 6, cantcreate: 6, internal: 5, unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1 };
+        const rank = (e: MktError) => (isStorageFault(e) ? 7 : ranks[e.category]);
         const worst = errors.sort((a, b) => rank(b) - rank(a))[0];
         if (worst) {
           for (const e of errors) if (e !== worst) ctx.warn(`${e.code}: ${e.message} (exit ${exitCodeFor(e)})`);
