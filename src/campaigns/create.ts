@@ -1,5 +1,6 @@
 import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type CampaignRow } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
 import type { CampaignDeps } from './deps.js';
 import { checkReferences } from './references.js';
 import type { CampaignSpec } from './spec.js';
@@ -32,7 +33,7 @@ export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Ca
   const row = findCampaign(deps.store, name);
   if (!row) {
     const known = allCampaigns(deps.store).map((c) => c.name);
-    throw new InputError('campaign_not_found', `no campaign named "${name}"`, {
+    throw new InputError('campaign_not_found', `no campaign named "${name}"${didYouMean(name, known)}`, {
       hint: known.length ? `campaigns: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'create one with `mkt campaign create`',
     });
   }

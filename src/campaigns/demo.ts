@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { seedCustomers } from '../customers/seed.js';
 import { openStore } from '../db/open.js';
 import { UsageError } from '../errors.js';
-import type { Progress } from '../dispatch/dispatcher.js';
 import { countSegment } from '../segments/index.js';
 import { createCampaign } from './create.js';
 import { prepareCampaign, type Plan } from './prepare.js';
@@ -32,7 +31,7 @@ export interface DemoOptions {
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onStep?: (message: string) => void;
-  onProgress?: (p: Progress & { total: number }) => void;
+  onProgress?: SendOptions['onProgress'];
   hooks: (workspace: string, env: NodeJS.ProcessEnv) => Promise<Pick<SendOptions, 'unsubscribe' | 'claimCheck' | 'exclusions' | 'policy'>>;
 }
 

@@ -1,5 +1,10 @@
-import { reportRows, type ReportRow } from '../db/ledger-report.js';
+import { reportRows, type ReportFilter, type ReportRow } from '../db/ledger-report.js';
+import { LEDGER_STATES } from '../db/ledger.js';
+import { UsageError } from '../errors.js';
 import { PrivateFileWriter } from '../util/private-file.js';
+import { didYouMean } from '../util/suggest.js';
+
+export type { ReportFilter };
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 
@@ -29,16 +34,16 @@ export function csvCell(value: unknown): string {
 }
 
 /** The report as chunks of text, streamed: CSV with a header row, or a JSON array. */
-export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, format: 'csv' | 'json'): Generator<string> {
+export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, format: 'csv' | 'json', filter: ReportFilter = {}): Generator<string> {
   const c = getCampaign(deps, name);
   if (format === 'csv') {
     yield REPORT_COLUMNS.join(',') + '\n';
-    for (const row of reportRows(deps.store.sqlite, c.id)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
+    for (const row of reportRows(deps.store.sqlite, c.id, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
     return;
   }
   yield '[';
   let first = true;
-  for (const row of reportRows(deps.store.sqlite, c.id)) {
+  for (const row of reportRows(deps.store.sqlite, c.id, filter)) {
     yield (first ? '\n' : ',\n') + JSON.stringify(row);
     first = false;
   }
@@ -58,4 +63,15 @@ export function writeReport(file: string, chunks: Iterable<string>): void {
     throw e;
   }
   out.close();
+}
+
+/** `--state failed,unknown` (repeatable): ledger states, checked, each named once. */
+export function parseStates(values: readonly string[]): string[] {
+  const states = [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))];
+  for (const s of states) {
+    if (!(LEDGER_STATES as readonly string[]).includes(s)) {
+      throw new UsageError(`--state: unknown state "${s}"${didYouMean(s, LEDGER_STATES)}`, { code: 'usage', hint: `states: ${LEDGER_STATES.join(', ')}` });
+    }
+  }
+  return states;
 }

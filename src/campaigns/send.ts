@@ -20,7 +20,7 @@ import { tryParseRate } from '../util/rate.js';
 import { getCampaign } from './create.js';
 import type { CampaignDeps } from './deps.js';
 import { messageBuilder, templateVars, type UnsubscribeLinker } from './message.js';
-import { effectiveRate } from './pace.js';
+import { paceOf } from './pace.js';
 import { recountCampaign, type PrepareOptions } from './prepare.js';
 import { loadCampaignTemplate } from './references.js';
 import type { ClaimOptions } from '../db/ledger.js';
@@ -35,7 +35,7 @@ export interface SendOptions {
   /** Refuse when the audience moved more than this percentage since prepare. */
   maxDrift?: number;
   signal?: AbortSignal;
-  onProgress?: (p: Progress & { total: number }) => void;
+  onProgress?: (p: SendProgress) => void;
   /** Things worth telling the operator (recovered rows, lease take-over). */
   onNotice?: (message: string) => void;
   policy?: Partial<RetryPolicy>;
@@ -47,6 +47,16 @@ export interface SendOptions {
   leaseTtlMs?: number;
   graceMs?: number;
 }
+
+/**
+ * The dispatcher's progress of this run, plus `total` (rows due in this run) and `overall`:
+ * the whole campaign, counting what earlier runs already settled (a resumed send shows
+ * "sent so far / recipients", not only this run's share).
+ */
+export type SendProgress = Progress & {
+  total: number;
+  overall?: { recipients: number; sent: number; failed: number; unknown: number; skipped: number };
+};
 
 export type ClaimCheck = NonNullable<ClaimOptions['extraCheck']>;
 
@@ -74,6 +84,8 @@ export interface SendSummary {
   would_send?: number;
   render_failures?: Array<{ recipient: number; address: string; error: string }>;
   sms_segments?: number;
+  /** Told on stderr too; e.g. `throttle_capped` when the throttle asked for more than the provider allows. */
+  warnings?: Array<{ code: string; message: string }>;
 }
 
 const RESUMABLE_PAUSES = ['interrupted', 'daily_cap', 'waiting', 'lease_lost'];
@@ -132,8 +144,19 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   const template = await loadCampaignTemplate(deps.workspace, campaign);
   const ledger = new Ledger(deps.store.sqlite, campaign.id, campaign.channel as Channel, providerConfig.name);
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel as Channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
+  const pace = paceOf({
+    throttle: opts.throttle ?? campaign.throttle,
+    throttleSource: opts.throttle !== undefined ? '--throttle' : `campaign "${campaign.name}"'s throttle`,
+    providerName: providerConfig.name,
+    providerRate: providerConfig.rate?.text,
+    senderRates: providerConfig.senders.map((s) => s.rate?.text),
+  });
+  // Told at once (stderr) and kept in the summary (--json), whichever way the run ends.
+  const warnings = pace.capped ? [{ code: pace.capped.code, message: pace.capped.message }] : [];
+  for (const w of warnings) opts.onNotice?.(`${w.code}: ${w.message}`);
+  const told = (summary: SendSummary): SendSummary => (warnings.length > 0 ? { ...summary, warnings } : summary);
 
-  if (opts.dryRun) return { summary: dryRun(deps, campaign, ledger, msgCtx, providerConfig.senders) };
+  if (opts.dryRun) return { summary: told(dryRun(deps, campaign, ledger, msgCtx, providerConfig.senders)) };
 
   const owner = leaseOwner();
   const ttl = opts.leaseTtlMs ?? 30_000;
@@ -174,27 +197,25 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     if (dueNow === 0) {
       const counts = ledger.counts();
       if (campaign.state !== 'completed') updateCampaign(deps.store, campaign.id, { state: 'completed', completedAt: now, pauseReason: null }, now);
-      return { summary: emptySummary(campaign.name, 'completed', 'nothing_to_send', counts, recovered, requeued) };
+      return { summary: told(emptySummary(campaign.name, 'completed', 'nothing_to_send', counts, recovered, requeued)) };
     }
 
     updateCampaign(deps.store, campaign.id, { state: 'sending', startedAt: campaign.startedAt ?? now, pauseReason: null }, now);
     provider = await createProvider(providerConfig, { workspace: deps.workspace, env: deps.env, now: () => new Date(deps.now()) });
     const concurrency = opts.concurrency ?? providerConfig.concurrency ?? DEFAULT_CONCURRENCY;
-    const rate = effectiveRate({
-      throttle: opts.throttle ?? campaign.throttle,
-      providerRate: providerConfig.rate?.text,
-      senderRates: providerConfig.senders.map((s) => s.rate?.text),
-    });
     const settings = JSON.parse(campaign.settings) as { distribution?: 'round-robin' | 'sticky' };
     const extraCheck = opts.claimCheck ? await opts.claimCheck(deps, campaign) : undefined;
     const total = dueNow;
+    const before = ledger.counts();
+    const recipients = Object.values(before).reduce((a, b) => a + b, 0);
+    const overall = (p: Progress) => ({ recipients, sent: before.sent + p.sent, failed: before.failed + p.failed, unknown: before.unknown + p.unknown, skipped: before.skipped + p.skipped });
     const result = await dispatch({
       ledger,
       provider,
       buildMessage: messageBuilder(msgCtx),
       senders: providerConfig.senders.map((s) => ({ id: s.id, weight: s.weight, ratePerSec: s.rate?.perSecond, dailyCap: s.dailyCap })),
       distribution: settings.distribution ?? 'round-robin',
-      ratePerSec: rate,
+      ratePerSec: pace.ratePerSec,
       concurrency,
       limit: opts.limit,
       clock: opts.clock ?? systemClock(deps.now),
@@ -202,7 +223,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy },
       extraCheck,
       graceMs: opts.graceMs,
-      onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, total }) : undefined,
+      onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, total, overall: overall(p) }) : undefined,
       onSuppress: (address, reason) => opts.onNotice?.(`provider reported ${address} as opted out (${reason}); suppressed`),
     });
     const end = deps.now();
@@ -294,7 +315,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       }
     summary.state = state;
     await persistently(() => updateCampaign(deps.store, campaign.id, { state, pauseReason, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
-    return { summary, error };
+    return { summary: told(summary), error };
   } finally {
     clearInterval(heartbeat);
     opts.signal?.removeEventListener('abort', onUserAbort);

@@ -1,12 +1,18 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CHANNELS } from '../channels.js';
+import { checkField } from '../campaigns/spec.js';
 import { InputError, MktError, UsageError } from '../errors.js';
 import { exitCodeFor } from '../output/exit-codes.js';
+import { stateColour } from '../output/colour.js';
+import type { ProgressView } from '../output/progress.js';
 import { renderFields, renderTable } from '../output/table.js';
+import { planText, showText, statusLine, statusText } from './campaign-format.js';
+import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { CliContext } from './context.js';
 import { favourSmallHeap } from './heap.js';
-import { nonNegativeInt, positiveInt } from './options.js';
+import { amount, checkedFlag, choiceFlag, collect, concurrency, graceSeconds, percent, rateFlag, reportLimit, sendLimit, watchInterval } from './options.js';
+import { onInterrupt } from './interrupts.js';
 import type { ActionFactory } from './run.js';
 
 /** Everything campaign commands need, loaded when a campaign command runs (not at start-up). */
@@ -24,20 +30,6 @@ async function core(ctx: CliContext, mode: import('../db/open.js').OpenMode = 'w
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
   return { deps, create, prepare, send, status, report, spec, compliance };
 }
-
-const planText = (p: import('../campaigns/prepare.js').Plan) =>
-  renderFields([
-    ['campaign', p.campaign],
-    ['matched', p.matched],
-    ...Object.entries(p.excluded).map(([k, v]) => [`excluded ${k}`, v] as [string, unknown]),
-    ['recipients', p.recipients],
-    ['added', p.added],
-    ['senders', Object.entries(p.senders).map(([s, n]) => `${s}: ${n}`).join('; ')],
-    ['messages', p.estimate.messages],
-    ...(p.estimate.sms_segments !== undefined ? [['sms segments', p.estimate.sms_segments] as [string, unknown]] : []),
-    ['estimated duration', `${p.estimate.duration_s}s${p.estimate.rate_per_s ? ` at ${p.estimate.rate_per_s}/s` : ''}`],
-    ['plan hash', p.plan_hash],
-  ]);
 
 const summaryText = (s: import('../campaigns/send.js').SendSummary) =>
   renderFields([
@@ -108,14 +100,15 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
   group
     .command('create')
     .description('create a draft campaign (missing flags are asked on a terminal)')
-    .option('--name <slug>', 'campaign name')
-    .option('--channel <channel>', 'email, sms or whatsapp')
+    // flags are checked by the same rules as a campaign file, but a bad flag is a usage error (64)
+    .option('--name <slug>', 'campaign name', specFlag('name'))
+    .option('--channel <channel>', 'email, sms or whatsapp', choiceFlag(CHANNELS))
     .option('--segment <name>', 'segment to send to')
     .option('--provider <name>', 'provider from providers.yaml')
     .option('--template <name>', 'template name (or channel/name)')
-    .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)')
-    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default: the provider\'s rate)')
-    .option('--distribution <mode>', 'round-robin (default) or sticky sender choice')
+    .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)', specFlag('schedule'))
+    .option('--throttle <rate>', 'overall rate, e.g. 50/s (default and ceiling: the provider\'s rate)', rateFlag)
+    .option('--distribution <mode>', 'round-robin (default) or sticky sender choice', choiceFlag(['round-robin', 'sticky'] as const))
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
     .action(
       action<CreateOpts>(async (ctx, _args, opts) => {
@@ -141,10 +134,11 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
       action(async (ctx) => {
         const c = await core(ctx, 'read');
         const rows = c.create.listCampaignViews(c.deps);
+        const paint = stateColour(ctx.outColour);
         ctx.result(rows, (list) =>
           renderTable(
             ['name', 'state', 'channel', 'segment', 'provider', 'template', 'schedule'],
-            list.map((v) => [v.name, v.state, v.channel, v.segment, v.provider, v.template, v.schedule]),
+            list.map((v) => [v.name, paint(v.state), v.channel, v.segment, v.provider, v.template, v.schedule]),
           ),
         );
       }),
@@ -159,7 +153,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
         const c = await core(ctx, 'read');
         const { view } = await import('../campaigns/view.js');
         const v = view(c.create.getCampaign(c.deps, name!));
-        ctx.result(v, (x) => renderFields(Object.entries(x)));
+        ctx.result(v, (x) => showText(x, ctx.outColour));
       }),
     );
 
@@ -167,9 +161,12 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .command('cancel')
     .description('cancel a campaign that has not finished (a running send stops claiming)')
     .argument('<name>')
+    .option(...YES_FLAG)
     .action(
-      action(async (ctx, [name]) => {
+      action<{ yes?: boolean }>(async (ctx, [name], opts) => {
         const c = await core(ctx);
+        const row = c.create.getCampaign(c.deps, name!);
+        await confirmOrRefuse(ctx, opts.yes, `Cancel campaign "${row.name}" (${row.state})? It cannot be sent again.`, 'cancelling a campaign');
         const v = c.create.cancelCampaign(c.deps, name!);
         ctx.result(v, (x) => `cancelled ${x.name}\n`);
       }),
@@ -224,25 +221,16 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .command('status')
     .description('state, ledger counts, senders, errors and timings')
     .argument('<name>')
+    .option('--watch', 'refresh until the campaign is no longer sending (in place on a terminal, a line per refresh otherwise)')
+    .option('--interval <seconds>', 'seconds between refreshes with --watch (1 to 3600)', watchInterval, 2)
     .action(
-      action(async (ctx, [name]) => {
+      action<{ watch?: boolean; interval: number }>(async (ctx, [name], opts) => {
         const c = await core(ctx, 'read');
-        const s = c.status.campaignStatus(c.deps, name!);
+        const read = () => c.status.campaignStatus(c.deps, name!);
+        if (opts.watch) return watchStatus(ctx, read, opts.interval);
+        const s = read();
         for (const w of s.warnings) ctx.warn(w);
-        ctx.result(s, (x) =>
-          renderFields([
-            ['campaign', x.campaign],
-            ['state', x.state + (x.pause_reason ? ` (${x.pause_reason})` : '')],
-            ['recipients', x.recipients],
-            ...Object.entries(x.counts).map(([k, v]) => [k, v] as [string, unknown]),
-            ['by sender', Object.entries(x.by_sender).map(([k, v]) => `${k}: ${v}`).join('; ')],
-            ['rate', x.rate_per_s === null ? '' : `${x.rate_per_s}/s`],
-            ...Object.entries(x.delivery).map(([k, v]) => [`delivery ${k}`, v] as [string, unknown]),
-            ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as [string, unknown]] : []),
-            ...x.errors.map((e) => [`error ${e.code}`, `${e.count} ${e.state} — ${e.sample}`] as [string, unknown]),
-            ...Object.entries(x.timings).map(([k, v]) => [k, v] as [string, unknown]),
-          ]),
-        );
+        ctx.result(s, (x) => statusText(x, ctx.outColour));
       }),
     );
 
@@ -250,13 +238,20 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .command('report')
     .description('one row per recipient: state, sender, provider message id, attempts, error')
     .argument('<name>')
-    .option('--format <format>', 'csv or json', 'csv')
+    .option('--format <format>', 'csv or json', choiceFlag(['csv', 'json'] as const), 'csv')
     .option('--out <file>', 'write to a file instead of stdout')
+    .option('--state <states>', 'only recipients in these states: pending, sending, sent, failed, unknown, skipped (comma-separated or repeated)', collect, [])
+    .option('--limit <n>', 'at most N rows (1 to 1,000,000,000)', reportLimit)
     .action(
-      action<{ format: string; out?: string }>(async (ctx, [name], opts) => {
-        if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json, not "${opts.format}"`);
+      action<{ format: 'csv' | 'json'; out?: string; state: string[]; limit?: number }>(async (ctx, [name], opts) => {
         const c = await core(ctx, 'read');
-        const chunks = c.report.reportChunks(c.deps, name!, opts.format);
+        const filter = { states: c.report.parseStates(opts.state), limit: opts.limit };
+        // a person at a terminal gets the summary, not 27,000 rows scrolling past; --limit or a pipe gets rows
+        if (!opts.out && opts.limit === undefined && ctx.io.stdout.isTTY && !ctx.json) {
+          ctx.io.stdout.write(reportSummary(c.status.campaignStatus(c.deps, name!), filter.states, opts.format, ctx));
+          return;
+        }
+        const chunks = c.report.reportChunks(c.deps, name!, opts.format, filter);
         if (opts.out) {
           await c.report.writeReport(path.resolve(ctx.deps.cwd, opts.out), chunks);
           ctx.info(`wrote ${opts.out}`);
@@ -269,19 +264,15 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .description('send (or resume) a prepared campaign; --due sends every campaign whose schedule has passed')
     .argument('[name]')
     .option('--due', 'send every campaign whose schedule has passed (for scheduled CI jobs)')
-    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s')
-    .option('--concurrency <n>', 'requests in flight at once', positiveInt)
-    .option('--limit <n>', 'send at most N now (a canary batch); the rest stays pending', positiveInt)
+    .option('--throttle <rate>', 'overall rate for this run, e.g. 50/s (never above the provider\'s rate)', rateFlag)
+    .option('--concurrency <n>', 'requests in flight at once (1 to 1024)', concurrency)
+    .option('--limit <n>', 'send at most N now (a canary batch); the rest stays pending', sendLimit)
     .option('--dry-run', 'render every message and plan senders; send nothing, change nothing')
-    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option(...YES_FLAG)
     .option('--retry-failed', 'put failed recipients back in the queue first')
     .option('--retry-unknown', 'put unknown recipients (may have been sent) back in the queue first')
-    .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare', (v) => {
-      const n = Number(v);
-      if (!(n >= 0)) throw new UsageError('--max-drift takes a percentage from 0');
-      return n;
-    })
-    .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C', nonNegativeInt, 30)
+    .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare (0 to 100)', percent)
+    .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C (0 to 3600)', graceSeconds, 30)
     .action(
       action<SendFlags>(async (ctx, [name], opts) => {
         if (opts.due && name) throw new UsageError('give either a campaign name or --due, not both');
@@ -294,15 +285,10 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
           ctx.result({ due: [], campaigns: [] }, () => 'no campaign is due\n');
           return;
         }
-        if (!opts.yes && !opts.dryRun) {
-          if (!ctx.interactive) throw new UsageError('sending needs confirmation: pass --yes (there is no terminal to ask)', { code: 'confirmation_required' });
-          for (const n of names) {
-            const ok = await ctx.prompter.confirm(await confirmText(c, n, opts));
-            if (!ok) throw new UsageError('not sent: you declined', { code: 'declined' });
-          }
-        }
+        for (const n of names) await confirmOrRefuse(ctx, opts.yes || opts.dryRun, await confirmText(c, n, opts), 'sending');
         const results: Array<{ summary?: unknown; error?: MktError; name: string }> = [];
-        const signals = trapSignals(ctx);
+        const screen: Screen = {};
+        const signals = trapSignals(ctx, screen);
         try {
           for (const n of names) {
             if (signals.controller.signal.aborted) break;
@@ -311,7 +297,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
                 const plan = await c.prepare.prepareCampaign(c.deps, n, { exclusions: hooks.exclusions });
                 ctx.info(`prepared ${n}: ${plan.recipients} recipient(s)`);
               }
-              const r = await runSend(ctx, c, n, opts, hooks, signals.controller.signal);
+              const r = await runSend(ctx, c, n, opts, hooks, signals.controller.signal, screen);
               results.push({ name: n, summary: r.summary, error: r.error });
             } catch (e) {
               if (!(e instanceof MktError) || !opts.due) throw e;
@@ -361,10 +347,11 @@ interface SendFlags {
 
 type Core = Awaited<ReturnType<typeof core>>;
 
-function budgetOption(v: string): number {
-  const n = Number(v);
-  if (!(n >= 0) || v.trim() === '') throw new UsageError('--budget takes an amount from 0');
-  return n;
+const budgetOption = amount;
+
+/** A campaign-create flag checked by the campaign file's own rule (src/campaigns/spec.ts). */
+function specFlag(key: 'name' | 'schedule'): (value: string) => string {
+  return checkedFlag((v) => checkField(key, v));
 }
 
 type PreflightReport = import('../compliance/preflight.js').PreflightReport;
@@ -413,31 +400,30 @@ async function confirmText(c: Core, name: string, opts: SendFlags): Promise<stri
   );
 }
 
-/** Ctrl-C / SIGTERM: stop claiming, let in-flight requests finish, exit 75. */
-function trapSignals(ctx: CliContext): { controller: AbortController; release(): void } {
-  const controller = new AbortController();
-  let count = 0;
-  const handler = (sig: NodeJS.Signals) => {
-    count++;
-    if (count === 1) {
-      ctx.info(`\n${sig}: stopping — no new messages; waiting for those in flight…`);
-      controller.abort();
-    } else ctx.info(`${sig}: still waiting for in-flight requests (they may already be accepted)`);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    controller,
-    release: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+/** What is on the terminal now: talk clears the progress bar first so the two never share a line. */
+interface Screen {
+  view?: ProgressView;
 }
 
-async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../compliance/index.js').SendHooks, signal: AbortSignal) {
-  const { plainProgress, barProgress } = await import('../output/progress.js');
-  const view = opts.dryRun ? undefined : ctx.tty && !ctx.json ? await barProgress(process.stderr, ctx.colour) : plainProgress((l) => ctx.info(l.trimEnd()));
+/** Ctrl-C, SIGTERM or the parent's death: stop claiming, let in-flight requests finish, exit 75. */
+function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortController; release(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const release = onInterrupt((why) => {
+    count++;
+    screen.view?.clear();
+    if (count === 1) {
+      ctx.info(`${why}: stopping — no new messages; waiting for those in flight…`);
+      controller.abort();
+    } else ctx.info(`${why}: still waiting for in-flight requests (they may already be accepted)`);
+  });
+  return { controller, release };
+}
+
+async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../compliance/index.js').SendHooks, signal: AbortSignal, screen: Screen) {
+  const { progressView } = await import('../output/progress.js');
+  const view = opts.dryRun ? undefined : progressView(ctx);
+  screen.view = view;
   try {
     return await c.send.sendCampaign(c.deps, name, {
       throttle: opts.throttle,
@@ -450,11 +436,58 @@ async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, 
       graceMs: opts.grace * 1000,
       signal,
       onProgress: view ? (p) => view.update(p) : undefined,
-      onNotice: (m) => ctx.warn(m),
+      onNotice: (m) => {
+        view?.clear();
+        ctx.warn(m);
+      },
       ...hooks,
     });
   } finally {
     view?.stop();
+    screen.view = undefined;
   }
 }
 
+
+/** `status --watch`: until the campaign is no longer sending; Ctrl-C only ends the watching (exit 0). */
+async function watchStatus(ctx: CliContext, read: () => import('../campaigns/status.js').CampaignStatus, intervalS: number): Promise<void> {
+  const { watch } = await import('./watch.js');
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const last = await watch({
+      read,
+      stopped: (s) => s.state !== 'sending',
+      frame: (s) => statusText(s, ctx.outColour),
+      line: (s) => (ctx.json ? JSON.stringify(s) + '\n' : statusLine(s, ctx.now())),
+      tty: Boolean(ctx.io.stdout.isTTY) && !ctx.json,
+      write: (t) => ctx.io.stdout.write(t),
+      intervalMs: intervalS * 1000,
+      signal: controller.signal,
+    });
+    for (const w of last.warnings) ctx.warn(w);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+/** `report` on a terminal without --out or --limit: counts and the commands for the rows. */
+function reportSummary(s: import('../campaigns/status.js').CampaignStatus, states: string[], format: string, ctx: CliContext): string {
+  const paint = stateColour(ctx.outColour);
+  const shown = Object.entries(s.counts).filter(([k]) => states.length === 0 || states.includes(k));
+  const rows = shown.reduce((a, [, n]) => a + n, 0);
+  const flags = `${states.length ? ` --state ${states.join(',')}` : ''}${format === 'json' ? ' --format json' : ''}`;
+  return (
+    renderFields([
+      ['campaign', s.campaign],
+      ['rows', rows],
+      ...shown.map(([k, n]): [string, unknown] => [k, paint(k, String(n), n > 0)]),
+      ...s.errors.filter((e) => states.length === 0 || states.includes(e.state)).slice(0, 5).map((e): [string, unknown] => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
+    ]) +
+    `\nthe full report: mkt campaign report ${s.campaign}${flags} --out report.${format}\n` +
+    `the first rows here: mkt campaign report ${s.campaign}${flags} --limit 20\n`
+  );
+}

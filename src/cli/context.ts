@@ -36,7 +36,10 @@ export class CliContext {
   readonly tty: boolean;
   /** Whether we may ask questions: both ends are a terminal and this is not CI. */
   readonly interactive: boolean;
+  /** Colour for talk on stderr (warnings, the progress bar): only when stderr is a terminal. */
   readonly colour: Colour;
+  /** Colour for results on stdout (states in status, list, show): only when stdout is a terminal. */
+  readonly outColour: Colour;
   private storeHandle?: Store;
 
   constructor(
@@ -51,8 +54,10 @@ export class CliContext {
     this.verbose = Boolean(opts.verbose);
     this.tty = Boolean(io.stderr.isTTY);
     this.interactive = io.stdinIsTTY && Boolean(io.stdout.isTTY) && !io.env.CI;
-    const colourWanted = opts.color !== false && !io.env.NO_COLOR && this.tty;
-    this.colour = makeColour(colourWanted);
+    // NO_COLOR (https://no-color.org): any non-empty value turns colour off, as --no-color does
+    const colourWanted = opts.color !== false && !io.env.NO_COLOR;
+    this.colour = makeColour(colourWanted && this.tty);
+    this.outColour = makeColour(colourWanted && Boolean(io.stdout.isTTY));
   }
 
   get prompter(): Prompter {

@@ -3,7 +3,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import { renderFields, renderTable } from '../output/table.js';
 import type { CliContext } from './context.js';
-import { collect, nonNegativeInt, positiveInt } from './options.js';
+import { collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
+import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 
 interface ImportFlags {
@@ -61,8 +62,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
   group
     .command('list')
     .description('customers in id order')
-    .option('--limit <n>', 'how many', positiveInt, 20)
-    .option('--offset <n>', 'skip this many first', (v) => Number(v), 0)
+    .option('--limit <n>', 'how many (1 to 1,000,000)', listLimit, 20)
+    .option('--offset <n>', 'skip this many first', listOffset, 0)
     .action(
       action<{ limit: number; offset: number }>(async (ctx, _args, opts) => {
         const { listCustomers } = await import('../customers/query.js');
@@ -126,12 +127,18 @@ export function registerCustomers(program: Command, action: ActionFactory): void
   group
     .command('seed')
     .description('add deterministic demo customers (same seed and MKT_NOW: same rows)')
-    .option('--count <n>', 'how many customers', positiveInt, 1000)
-    .option('--seed <s>', 'random seed', nonNegativeInt, 1)
-    .option('--replace', 'delete all customers first')
+    .option('--count <n>', 'how many customers (1 to 10,000,000)', seedCount, 1000)
+    .option('--seed <s>', 'random seed (0 to 4,294,967,295)', seedNumber, 1)
+    .option('--replace', 'delete all customers first (asks, or needs --yes)')
+    .option(...YES_FLAG)
     .action(
-      action<{ count: number; seed: number; replace?: boolean }>(async (ctx, _args, opts) => {
+      action<{ count: number; seed: number; replace?: boolean; yes?: boolean }>(async (ctx, _args, opts) => {
         const { seedCustomers } = await import('../customers/seed.js');
+        if (opts.replace) {
+          const { countCustomers } = await import('../customers/query.js');
+          const n = countCustomers(await ctx.store());
+          if (n > 0) await confirmOrRefuse(ctx, opts.yes, `Delete all ${n} customers before seeding?`, '--replace (deleting every customer)');
+        }
         // The clock advances from MKT_NOW while mkt runs; demo rows must not depend on how long
         // start-up took, so they are dated from MKT_NOW itself when it is set.
         const fixed = ctx.io.env.MKT_NOW ? Date.parse(ctx.io.env.MKT_NOW) : NaN;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { renderFields } from '../output/table.js';
-import { positiveInt } from './options.js';
+import { onInterrupt } from './interrupts.js';
+import { demoCustomers, rateFlag, seedNumber } from './options.js';
 import type { ActionFactory } from './run.js';
 
 export function registerDemo(program: Command, action: ActionFactory): void {
@@ -9,21 +10,24 @@ export function registerDemo(program: Command, action: ActionFactory): void {
     .command('demo')
     .description('the whole lifecycle on demo data: seed, segment, prepare, send through the outbox, status')
     .option('--dir <path>', 'demo workspace folder (default: <workspace>/.mkt/demo; re-created each run)')
-    .option('--customers <n>', 'demo customers to seed', positiveInt, 2000)
-    .option('--seed <n>', 'seed for the demo data', positiveInt, 1)
-    .option('--throttle <rate>', 'send rate', '100/s')
+    .option('--customers <n>', 'demo customers to seed (1 to 1,000,000)', demoCustomers, 2000)
+    .option('--seed <n>', 'seed for the demo data (0 to 4,294,967,295)', seedNumber, 1)
+    .option('--throttle <rate>', 'send rate', rateFlag, '100/s')
     .action(
       action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
-        const [{ runDemo }, { loadSendHooks }, { plainProgress, barProgress }] = await Promise.all([
+        const [{ runDemo }, { loadSendHooks }, { progressView }] = await Promise.all([
           import('../campaigns/demo.js'),
           import('../compliance/index.js'),
           import('../output/progress.js'),
         ]);
-        const view = ctx.tty && !ctx.json ? await barProgress(process.stderr, ctx.colour) : plainProgress((l) => ctx.info(l.trimEnd()), 2000);
+        const view = progressView(ctx, 2000);
         const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        // once, as before: a second Ctrl-C ends the demo at once (the default action)
+        const release = onInterrupt(() => {
+          view.clear();
+          controller.abort();
+          release();
+        });
         let out;
         try {
           out = await runDemo({
@@ -34,14 +38,16 @@ export function registerDemo(program: Command, action: ActionFactory): void {
             now: () => ctx.now().getTime(),
             env: ctx.io.env,
             signal: controller.signal,
-            onStep: (m) => ctx.info(`${ctx.colour.green('›')} ${m}`),
+            onStep: (m) => {
+              view.clear();
+              ctx.info(`${ctx.colour.green('›')} ${m}`);
+            },
             onProgress: (p) => view.update(p),
             hooks: loadSendHooks,
           });
         } finally {
           view.stop();
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          release();
         }
         const r = out.result;
         ctx.result(r, (x) =>

@@ -4,6 +4,7 @@ import { EXIT, exitCodeFor } from '../output/exit-codes.js';
 import { processIo, type Io } from '../output/io.js';
 import { redact } from '../output/redact.js';
 import { registerCommands } from './commands.js';
+import { addExamples } from './examples.js';
 import { inquirerPrompter, noPrompter, type Prompter } from './prompter.js';
 import { makeActionFactory } from './run.js';
 import type { CliContext } from './context.js';
@@ -41,8 +42,11 @@ export function buildProgram(io: Io, deps: Required<MainDeps>, state: { exitCode
       outputError: () => {},
     });
   program.exitOverride();
+  // subcommand help lists mkt's global options too (commands inherit this setting when created)
+  program.configureHelp({ showGlobalOptions: true });
   const action = makeActionFactory(io, deps, state);
   registerCommands(program, action);
+  addExamples(program);
   // exitOverride must be set on every subcommand so that none of them exits the process
   const override = (cmd: Command) => {
     cmd.exitOverride();
@@ -70,6 +74,15 @@ function reportError(io: Io, error: unknown, json: boolean, verbose: boolean): v
   }
 }
 
+/**
+ * `mkt help campaign send` is `mkt campaign send --help` (commander's help command only looks
+ * one level down and would show the group's help).
+ */
+function helpAsFlag(argv: string[]): string[] {
+  const [node = 'node', bin = 'mkt', first, ...rest] = argv;
+  return first === 'help' && rest.length > 1 ? [node, bin, ...rest, '--help'] : argv;
+}
+
 /** Runs the CLI and returns the exit code. Never exits the process itself. */
 export async function main(argv: string[], io: Io = processIo(), deps: MainDeps = {}): Promise<number> {
   const interactive = io.stdinIsTTY && Boolean(io.stdout.isTTY) && !io.env.CI;
@@ -87,7 +100,7 @@ export async function main(argv: string[], io: Io = processIo(), deps: MainDeps 
       program.outputHelp();
       return EXIT.ok;
     }
-    await program.parseAsync(argv);
+    await program.parseAsync(helpAsFlag(argv));
     return state.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../output/exit-codes.js';
 import { renderTable } from '../output/table.js';
-import { collect, positiveInt } from './options.js';
+import { collect, listLimit } from './options.js';
 import type { ActionFactory } from './run.js';
 import type { SegmentIssue } from '../segments/parse.js';
 
@@ -67,7 +67,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
     .command('preview')
     .description('the first matching customers, in id order')
     .argument('<name>', 'segment name')
-    .option('--limit <n>', 'how many', positiveInt, 10)
+    .option('--limit <n>', 'how many (1 to 1,000,000)', listLimit, 10)
     .option('--fields <list>', 'comma-separated fields to show, e.g. email,country,attributes.plan')
     .action(
       action<{ limit: number; fields?: string }>(async (ctx, [name], opts) => {

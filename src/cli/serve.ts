@@ -1,27 +1,29 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { ActionFactory } from './run.js';
+import { port as portFlag } from './options.js';
 
 export function registerServe(program: Command, action: ActionFactory): void {
   program
     .command('serve')
     .description('HTTP endpoints for one-click unsubscribe and provider feedback (SES, Twilio, Meta)')
-    .option('--port <n>', 'port (0 = any free port)', '8025')
+    .option('--port <n>', 'port (0 = any free port)', portFlag, 8025)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .action(
-      action<{ port: string; host: string }>(async (ctx, _args, opts) => {
-        const port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a port number`);
+      action<{ port: number; host: string }>(async (ctx, _args, opts) => {
+        const port = opts.port;
         const [{ loadSettings, tokensFor }, { createFeedbackServer }] = await Promise.all([import('../compliance/index.js'), import('../compliance/serve.js')]);
         const settings = await loadSettings(ctx.workspace, ctx.io.env, { feedback: true });
         const store = await ctx.store();
-        const server = await createFeedbackServer({
+        const feedback = await createFeedbackServer({
           sqlite: store.sqlite,
+          dbFile: store.path,
           settings,
           tokens: tokensFor(settings),
           now: () => ctx.now().getTime(),
           log: (line) => ctx.info(`${ctx.now().toISOString()} ${line}`),
         });
+        const { server } = feedback;
         await new Promise<void>((resolve, reject) => {
           server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${opts.host}:${port}: ${e.code ?? e.message}`, { code: 'listen_failed' })));
           server.listen(port, opts.host, () => resolve());
@@ -46,6 +48,8 @@ export function registerServe(program: Command, action: ActionFactory): void {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
+        // Nothing is answered any more: the last replay of the spool may wait for the lock.
+        await feedback.close();
       }),
     );
 }

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { renderFields, renderTable } from '../output/table.js';
+import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
+import { CHANNELS } from '../channels.js';
+import { choiceFlag } from './options.js';
+
+// --reason is checked by the core (it knows the reasons; loading it here would slow every start)
+const channelFlag = choiceFlag(CHANNELS);
+
 
 const REASONS = 'unsubscribed, bounced, complained, stop_keyword, manual';
 
@@ -11,7 +18,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .command('add')
     .description('suppress an address on a channel')
     .argument('<address>', 'email address or phone number')
-    .option('--channel <channel>', 'email, sms or whatsapp')
+    .option('--channel <channel>', 'email, sms or whatsapp', channelFlag)
     .option('--reason <reason>', REASONS, 'manual')
     .option('--note <text>', 'why, for the record')
     .action(
@@ -28,10 +35,12 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .command('remove')
     .description('lift a suppression (only with the person\'s renewed consent)')
     .argument('<address>')
-    .option('--channel <channel>', 'email, sms or whatsapp')
+    .option('--channel <channel>', 'email, sms or whatsapp', channelFlag)
+    .option(...YES_FLAG)
     .action(
-      action<{ channel?: string }>(async (ctx, [address], opts) => {
+      action<{ channel?: string; yes?: boolean }>(async (ctx, [address], opts) => {
         const { removeSuppression } = await import('../compliance/suppressions.js');
+        await confirmOrRefuse(ctx, opts.yes, `Lift the suppression of ${address}${opts.channel ? ` on ${opts.channel}` : ''}? Only with the person's renewed consent.`, 'lifting a suppression');
         const r = removeSuppression(await ctx.store(), { address: address!, channel: opts.channel });
         ctx.result(r, (x) => (x.removed ? `lifted the suppression of ${x.address} on ${x.channel}\n` : `${x.address} was not suppressed on ${x.channel}\n`));
       }),
@@ -40,7 +49,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
   group
     .command('list')
     .description('suppressed addresses')
-    .option('--channel <channel>', 'only this channel')
+    .option('--channel <channel>', 'only this channel', channelFlag)
     .action(
       action<{ channel?: string }>(async (ctx, _args, opts) => {
         const { listSuppressions } = await import('../compliance/suppressions.js');
@@ -53,9 +62,9 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .command('import')
     .description('suppress every address of a CSV / JSON / JSONL file (all or nothing)')
     .argument('<file>')
-    .option('--channel <channel>', 'channel for rows without a channel column')
+    .option('--channel <channel>', 'channel for rows without a channel column', channelFlag)
     .option('--reason <reason>', `reason for rows without a reason column (${REASONS})`, 'manual')
-    .option('--format <format>', 'csv, json or jsonl (default: from the extension)')
+    .option('--format <format>', 'csv, json or jsonl (default: from the extension)', choiceFlag(['csv', 'json', 'jsonl'] as const))
     .action(
       action<{ channel?: string; reason: string; format?: 'csv' | 'json' | 'jsonl' }>(async (ctx, [file], opts) => {
         const { importSuppressions } = await import('../compliance/suppressions.js');

@@ -7,13 +7,14 @@ import { EXIT } from '../output/exit-codes.js';
 import { renderTable } from '../output/table.js';
 import type { Rendered, TemplateVars } from '../templates/contract.js';
 import type { CliContext } from './context.js';
-import { collect, positiveInt } from './options.js';
+import { choiceFlag, collect, maxSegments } from './options.js';
 import type { ActionFactory } from './run.js';
 
 interface RenderOpts {
   customer?: string;
   data?: string;
   out?: string;
+  text?: boolean;
 }
 
 interface NewOpts {
@@ -72,6 +73,7 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
     .option('--customer <key>', 'customer id, external id, email or phone from the store')
     .option('--data <file>', 'JSON file with the variables (customer fields, attributes, campaign, unsubscribe_url, now)')
     .option('--out <file>', 'write the email HTML (SMS: the text; WhatsApp: both payloads as JSON) to this file')
+    .option('--text', "email: print the plain-text part too")
     .action(action<RenderOpts>(async (ctx, [name], opts) => renderCommand(ctx, name!, opts)));
 
   group
@@ -84,7 +86,7 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
     .option('--preheader <text>', 'email: inbox preview text')
     .option('--text <text>', 'sms: the message (Liquid)')
     .option('--footer <text>', 'sms: opt-out footer appended to every message, e.g. "Reply STOP to opt out"')
-    .option('--max-segments <n>', 'sms: refuse recipients whose message needs more segments (default 3)', positiveInt)
+    .option('--max-segments <n>', 'sms: refuse recipients whose message needs more segments (1 to 10, default 3)', maxSegments)
     .option('--template-name <name>', "whatsapp: the approved template's name at Meta (default: the file name with _)")
     .option('--language <code>', 'whatsapp: language code (default en_US)')
     .option('--category <category>', 'whatsapp: MARKETING | UTILITY | AUTHENTICATION (default MARKETING)')
@@ -125,7 +127,7 @@ async function renderCommand(ctx: CliContext, name: string, opts: RenderOpts): P
     out.close();
   }
   if (rendered.channel === 'email' && rendered.bytes > 102 * 1024) ctx.warn(`the HTML is ${Math.round(rendered.bytes / 1024)} KB; Gmail clips messages over 102 KB`);
-  ctx.result(publicShape(rendered), (r) => humanRender(r, opts.out));
+  ctx.result(publicShape(rendered), (r) => humanRender(r, rendered, opts));
 }
 
 /** The documented JSON keys per channel, exactly. */
@@ -146,11 +148,21 @@ function outFileContent(r: Rendered): string {
   return JSON.stringify({ meta: r.meta, twilio: r.twilio }, null, 2) + '\n';
 }
 
-function humanRender(shape: Record<string, unknown>, out?: string): string {
-  if (shape.channel === 'email') {
-    const where = out ? `written to ${out}` : 'use --out <file> to save it';
-    return `Subject: ${shape.subject}\nHTML: ${shape.bytes} bytes (${where})\n\n${shape.text}\n`;
+/** Email: the headers a person checks (From, Subject, preheader); the HTML goes to --out, the text part only with --text. */
+function humanRender(shape: Record<string, unknown>, r: Rendered, opts: RenderOpts): string {
+  const written = opts.out ? `written to ${opts.out}\n` : '';
+  if (r.channel === 'email') {
+    const head =
+      (opts.out ? `written to ${opts.out} (${r.bytes} bytes of HTML)\n` : `HTML: ${r.bytes} bytes (--out <file> saves it; --text shows the text part)\n`) +
+      `From: ${r.fromName ? `${r.fromName} <the provider's sender>` : "the provider's sender"}\n` +
+      `Subject: ${r.subject}\n` +
+      `Preheader: ${r.preheader ?? ''}\n`;
+    return opts.text ? `${head}\n${r.text}\n` : head;
   }
+  return written + humanOther(shape);
+}
+
+function humanOther(shape: Record<string, unknown>): string {
   if (shape.channel === 'sms') {
     const s = shape as { text: string; encoding: string; characters: number; segments: number };
     return `${s.text}\n\n${s.encoding} · ${s.characters} characters · ${s.segments} segment${s.segments === 1 ? '' : 's'}\n`;

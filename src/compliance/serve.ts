@@ -11,56 +11,47 @@
  *   POST /feedback/meta             Meta WhatsApp webhooks (X-Hub-Signature-256)
  *   GET  /healthz                   200 ok
  *
- * Bodies are capped (256 KiB → 413). Nothing here prints: the caller passes `log`.
+ * Bodies are capped (256 KiB → 413, declared or chunked). Nothing here prints: the caller passes
+ * `log`, and every line is escaped (request text cannot forge a line) and never holds a token.
+ * Every request is answered: a malformed target is 400, a handler's failure 500, and the
+ * process never sees the error. Writes never wait for SQLite's lock (serve-spool.ts): an
+ * opt-out or event is answered 200 once committed or fsync'ed into the spool, else 503.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import type Database from 'better-sqlite3';
-import { CHANNEL_FIELDS } from '../channels.js';
-import { SuppressionWriter } from '../db/compliance-sql.js';
+import { isSqliteError, setBusyTimeout } from '../db/serve-sql.js';
 import { ConfigError, InputError } from '../errors.js';
 import type { WorkspaceSettings } from './config.js';
-import { applyFeedback, parseMeta, parseSes, parseTwilioInbound, parseTwilioStatus, type FeedbackEvent } from './feedback/index.js';
+import { parseMeta, parseSes, parseTwilioInbound, parseTwilioStatus, type FeedbackEvent } from './feedback/index.js';
 import { plausibleSigningCertUrl, snsKeyFromPem, validMetaSignature, validSnsSignature, validTwilioSignature } from './feedback/signatures.js';
+import { decodeSegment, escapeLogLine, HttpError, loggablePath, parseTarget, readBody, send, tokenRef, type Target } from './serve-http.js';
+import { recordApplier, type ServeRecord } from './serve-records.js';
+import { DurableQueue, SpoolUnavailable } from './serve-spool.js';
 import type { UnsubscribeTokens } from './tokens.js';
-
-export const MAX_BODY = 256 * 1024;
 
 export interface ServeDeps {
   sqlite: Database.Database;
+  /** The database file: spooled records are kept beside it. */
+  dbFile: string;
   settings: WorkspaceSettings;
   tokens?: UnsubscribeTokens;
   now: () => number;
   log: (line: string) => void;
+  /** How often spooled records are retried while the database is busy (ms). */
+  retryMs?: number;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export interface FeedbackServer {
+  server: Server;
+  /** After the server stopped listening: a last replay of the spool, waiting up to `waitMs` for the lock. */
+  close(waitMs?: number): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY) return reject(new HttpError(413, 'body too large'));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, 'body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+/** How long providers are asked to wait before retrying a 503. */
+const RETRY_AFTER_S = '30';
 
 function form(body: Buffer): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
@@ -78,52 +69,63 @@ export function isOneClick(body: Buffer, contentType: string | undefined): boole
 const html = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${title}</title></head>` +
   `<body style="font-family:sans-serif;max-width:32em;margin:4em auto;padding:0 1em">${body}</body></html>\n`;
+const HTML = 'text/html; charset=utf-8';
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  res.end(body);
+/** The path of unsubscribe.base_url (e.g. `/mkt/u` behind a proxy prefix), safe inside an HTML attribute. */
+function unsubscribePath(baseUrl: string | undefined): string {
+  const p = baseUrl ? new URL(baseUrl).pathname.replace(/\/+$/, '') : '/u';
+  return p.replace(/[&"'<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export async function createFeedbackServer(deps: ServeDeps): Promise<Server> {
-  const { settings, log } = deps;
+export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackServer> {
+  const { settings } = deps;
+  const log = (line: string) => deps.log(escapeLogLine(line));
   const fb = settings.feedback;
   const snsKey = fb?.ses?.signing_cert ? snsKeyFromPem(await readPinnedCert(settings.dir, fb.ses.signing_cert)) : undefined;
-  const suppressions = new SuppressionWriter(deps.sqlite);
-  const ledgerAddress = deps.sqlite.prepare('SELECT address FROM campaign_recipients WHERE campaign_id = ? AND customer_id = ? LIMIT 1');
+  const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
+  // Never wait synchronously for another process's lock: the spool takes what the store refuses.
+  setBusyTimeout(deps.sqlite, 0);
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.sqlite, log), retryable: isSqliteError, log, retryMs: deps.retryMs });
 
-  const apply = (events: FeedbackEvent[], what: string) => {
-    const s = applyFeedback(deps.sqlite, events, deps.now());
-    log(`${what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted`);
+  /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
+  const keep = async (record: ServeRecord): Promise<void> => {
+    try {
+      if ((await queue.submit(record)) === 'spooled') log(`${record.t === 'feedback' ? record.what : `unsubscribe ${record.ref}`}: spooled (database busy)`);
+    } catch (e) {
+      if (e instanceof SpoolUnavailable) throw new HttpError(503, 'temporarily unavailable, retry later', { 'retry-after': RETRY_AFTER_S });
+      throw e;
+    }
+  };
+  /** What a successful request did, for its one log line (never a token: /u/ paths are logged as a hash). */
+  const outcome = new WeakMap<ServerResponse, string>();
+  const feedback = (res: ServerResponse, events: FeedbackEvent[], what: string) => {
+    outcome.set(res, `${what}: ${events.length} event(s)`);
+    return keep({ t: 'feedback', at: deps.now(), what, events });
   };
 
   const unsubscribe = async (req: IncomingMessage, res: ServerResponse, token: string) => {
-    const subject = deps.tokens?.verify(token);
     if (!deps.tokens) throw new HttpError(404, 'unsubscribe links are not configured (mkt.yaml has no unsubscribe:)');
+    const subject = deps.tokens.verify(token);
     if (!subject) {
-      if (req.method === 'GET') return send(res, 400, html('Invalid link', '<p>This unsubscribe link is not valid.</p>'), 'text/html; charset=utf-8');
+      if (req.method === 'GET') return send(res, 400, html('Invalid link', '<p>This unsubscribe link is not valid.</p>'), HTML);
       throw new HttpError(400, 'invalid unsubscribe token');
     }
     if (req.method === 'GET') {
       // Link scanners fetch GET URLs: this page only offers a button, the POST does the work.
+      // The token only has URL-safe characters (verified above).
       const page = html(
         'Unsubscribe',
         `<h1>Unsubscribe</h1><p>Stop receiving these ${subject.channel === 'email' ? 'emails' : 'messages'}?</p>` +
-          `<form method="post" action="/u/${token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+          `<form method="post" action="${formAction}/${token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
       );
-      return send(res, 200, page, 'text/html; charset=utf-8');
+      return send(res, 200, page, HTML);
     }
     if (req.method !== 'POST') throw new HttpError(405, 'GET or POST');
     const body = await readBody(req);
     if (!isOneClick(body, req.headers['content-type'])) throw new HttpError(400, 'expected the body List-Unsubscribe=One-Click');
-    const fromLedger = ledgerAddress.get(subject.campaignId, subject.customerId) as { address: string } | undefined;
-    const column = CHANNEL_FIELDS[subject.channel].address;
-    const address =
-      fromLedger?.address ?? (deps.sqlite.prepare(`SELECT ${column} AS address FROM customers WHERE id = ?`).get(subject.customerId) as { address: string | null } | undefined)?.address;
-    if (address) {
-      const added = suppressions.add({ channel: subject.channel, address, reason: 'unsubscribed', source: `unsubscribe:c${subject.campaignId}`, note: null }, deps.now());
-      if (added) log(`unsubscribed customer ${subject.customerId} from ${subject.channel} (campaign ${subject.campaignId})`);
-    }
-    send(res, 200, html('Unsubscribed', '<p>You are unsubscribed. You will not receive these messages again.</p>'), 'text/html; charset=utf-8');
+    outcome.set(res, `unsubscribed customer ${subject.customerId} on ${subject.channel} (campaign ${subject.campaignId})`);
+    await keep({ t: 'unsubscribe', at: deps.now(), campaignId: subject.campaignId, customerId: subject.customerId, channel: subject.channel, ref: tokenRef(token) });
+    send(res, 200, html('Unsubscribed', '<p>You are unsubscribed. You will not receive these messages again.</p>'), HTML);
   };
 
   const ses = async (req: IncomingMessage, res: ServerResponse) => {
@@ -135,60 +137,113 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<Server> {
       // Confirming means fetching a URL taken from the request: an operator does it on purpose.
       log(`SNS subscription confirmation for ${m.TopicArn}: open this URL once to confirm: ${String(m.SubscribeURL)}`);
     }
-    apply(parseSes(m), 'ses');
+    await feedback(res, parseSes(m), 'ses');
     send(res, 200, 'ok\n');
   };
 
-  const twilio = async (req: IncomingMessage, res: ServerResponse, kind: 'status' | 'inbound') => {
+  const twilio = async (req: IncomingMessage, res: ServerResponse, target: Target, kind: 'status' | 'inbound') => {
     if (!fb?.twilio) throw new HttpError(404, 'Twilio feedback is not configured (mkt.yaml feedback.twilio)');
     const params = form(await readBody(req));
     const base = fb.twilio.public_url?.replace(/\/+$/, '') ?? `http://${req.headers.host ?? 'localhost'}`;
     const header = req.headers['x-twilio-signature'];
     if (!validTwilioSignature(typeof header === 'string' ? header : undefined, base + req.url, params, fb.twilio.auth_token)) throw new HttpError(403, 'bad X-Twilio-Signature');
     if (kind === 'status') {
-      apply(parseTwilioStatus(params, new URL(req.url!, 'http://x').searchParams.get('d') ?? undefined), 'twilio status');
+      await feedback(res, parseTwilioStatus(params, target.query.get('d') ?? undefined), 'twilio status');
       return send(res, 200, '');
     }
-    apply(parseTwilioInbound(params), 'twilio inbound');
+    await feedback(res, parseTwilioInbound(params), 'twilio inbound');
     send(res, 200, '<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 'text/xml');
   };
 
-  const meta = async (req: IncomingMessage, res: ServerResponse) => {
+  const meta = async (req: IncomingMessage, res: ServerResponse, target: Target) => {
     if (!fb?.meta) throw new HttpError(404, 'Meta feedback is not configured (mkt.yaml feedback.meta)');
     if (req.method === 'GET') {
-      const q = new URL(req.url!, 'http://x').searchParams;
+      const q = target.query;
       if (q.get('hub.mode') === 'subscribe' && q.get('hub.verify_token') === fb.meta.verify_token) return send(res, 200, q.get('hub.challenge') ?? '');
       throw new HttpError(403, 'verify token mismatch');
     }
     const raw = await readBody(req);
     const header = req.headers['x-hub-signature-256'];
     if (!validMetaSignature(typeof header === 'string' ? header : undefined, raw, fb.meta.app_secret)) throw new HttpError(403, 'bad X-Hub-Signature-256');
-    apply(parseMeta(parseJson(raw)), 'meta');
+    await feedback(res, parseMeta(parseJson(raw)), 'meta');
     send(res, 200, 'ok\n');
   };
 
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const route = async () => {
-      const u = /^\/u\/([^/]+)$/.exec(url.pathname);
-      if (u) return unsubscribe(req, res, decodeURIComponent(u[1]!));
-      if (url.pathname === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n');
-      if (url.pathname === '/feedback/meta' && (req.method === 'GET' || req.method === 'POST')) return meta(req, res);
-      if (req.method !== 'POST') throw new HttpError(url.pathname.startsWith('/feedback/') ? 405 : 404, 'not found');
-      if (url.pathname === '/feedback/ses') return ses(req, res);
-      if (url.pathname === '/feedback/twilio/status') return twilio(req, res, 'status');
-      if (url.pathname === '/feedback/twilio/inbound') return twilio(req, res, 'inbound');
-      throw new HttpError(404, 'not found');
-    };
-    route().catch((e: unknown) => {
-      const status = e instanceof HttpError ? e.status : e instanceof InputError ? 400 : 500;
-      const message = e instanceof HttpError || e instanceof InputError ? e.message : 'internal error';
-      if (status >= 500) log(`error on ${req.method} ${url.pathname}: ${(e as Error).message}`);
-      else log(`${status} ${req.method} ${url.pathname}: ${message}`);
-      if (!res.headersSent) send(res, status, message + '\n');
-      else res.end();
-    });
+  const route = async (req: IncomingMessage, res: ServerResponse, target: Target) => {
+    const p = target.path;
+    const u = /^\/u\/([^/]+)$/.exec(p);
+    if (u) return unsubscribe(req, res, decodeSegment(u[1]!));
+    if (p === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n');
+    if (p === '/feedback/meta' && (req.method === 'GET' || req.method === 'POST')) return meta(req, res, target);
+    if (req.method !== 'POST') throw new HttpError(p.startsWith('/feedback/') ? 405 : 404, 'not found');
+    if (p === '/feedback/ses') return ses(req, res);
+    if (p === '/feedback/twilio/status') return twilio(req, res, target, 'status');
+    if (p === '/feedback/twilio/inbound') return twilio(req, res, target, 'inbound');
+    throw new HttpError(404, 'not found');
+  };
+
+  /** Every failure becomes an answer: the client's fault 4xx, ours 500; nothing reaches the process. */
+  const fail = (req: IncomingMessage, res: ServerResponse, e: unknown) => {
+    const status = e instanceof HttpError ? e.status : e instanceof InputError ? 400 : 500;
+    const message = e instanceof HttpError || e instanceof InputError ? e.message : 'internal error';
+    const where = `${req.method} ${loggablePath(parseTargetOrRaw(req.url))}`;
+    log(status >= 500 ? `error ${status} on ${where}: ${(e as Error)?.message ?? String(e)}` : `${status} ${where}: ${message}`);
+    if (res.headersSent) return void res.end();
+    send(res, status, message + '\n', undefined, e instanceof HttpError ? e.headers : {});
+  };
+
+  const server = createServer((req, res) => {
+    // A client that goes away mid-request must not become an unhandled 'error' event.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    try {
+      const target = parseTarget(req.url);
+      // failures are logged by `fail`; every other answer gets its line here (health checks excepted)
+      res.once('finish', () => {
+        if (res.statusCode < 400 && target.path !== '/healthz') log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
+      });
+      route(req, res, target).catch((e: unknown) => {
+        try {
+          fail(req, res, e);
+        } catch {
+          res.destroy();
+        }
+      });
+    } catch (e) {
+      fail(req, res, e);
+    }
   });
+  // Requests node's parser rejects (bad method, header syntax, oversized headers) still get an answer.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  // CONNECT and protocol upgrades are not for this server: answer them instead of dropping the socket.
+  const refuse = (_req: IncomingMessage, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  };
+  server.on('connect', refuse);
+  server.on('upgrade', refuse);
+
+  return {
+    server,
+    close: async (waitMs = 5000) => {
+      setBusyTimeout(deps.sqlite, waitMs);
+      await queue.close();
+    },
+  };
+}
+
+/** The path of a request target for a log line, whatever it is. */
+function parseTargetOrRaw(raw: string | undefined): string {
+  try {
+    return parseTarget(raw).path;
+  } catch {
+    return (raw ?? '').slice(0, 200);
+  }
 }
 
 function parseJson(body: Buffer): Record<string, unknown> {

@@ -1,10 +1,11 @@
 /**
- * The suppression list: addresses never to send to on a channel, in normalised form (the
- * same normalisation customers get at import, so comparisons are exact). Prepare excludes
+ * The suppression list: addresses never to send to on a channel, in canonical form (the one
+ * rule of customers/address.ts that customers get at import, so comparisons are exact and a
+ * suppression written in any spelling of an address matches every other). Prepare excludes
  * them and every claim re-checks them, so an entry added mid-send is honoured at once.
  */
 import { CHANNELS, isChannel, type Channel } from '../channels.js';
-import { normaliseEmail, normalisePhone } from '../customers/normalise.js';
+import { checkAddress } from '../customers/address.js';
 import { formatFromPath, type ImportFormat } from '../customers/import/source.js';
 import { openSource } from '../customers/import/index.js';
 import { malformed } from '../customers/import/text.js';
@@ -17,11 +18,6 @@ export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 export function isReason(v: unknown): v is SuppressionReason {
   return typeof v === 'string' && (SUPPRESSION_REASONS as readonly string[]).includes(v);
-}
-
-/** The stored form of an address on a channel, or undefined when it is not one. */
-export function normaliseAddress(channel: Channel, raw: string): string | undefined {
-  return channel === 'email' ? normaliseEmail(raw) : normalisePhone(raw);
 }
 
 export interface SuppressionView {
@@ -48,9 +44,9 @@ function checkReason(reason: string | undefined): SuppressionReason {
 }
 
 function addressOf(channel: Channel, raw: string): string {
-  const address = normaliseAddress(channel, raw);
-  if (!address) throw new InputError('bad_address', `"${raw}" is not ${channel === 'email' ? 'an email address' : 'a phone number (E.164, e.g. +447911123456)'}`);
-  return address;
+  const checked = checkAddress(channel, raw);
+  if (checked.address) return checked.address;
+  throw new InputError('bad_address', `${JSON.stringify(raw)} is not ${channel === 'email' ? 'an email address' : 'a phone number (E.164, e.g. +447911123456)'}: ${checked.problem}`);
 }
 
 export function addSuppression(
@@ -128,9 +124,10 @@ export async function importSuppressions(
         problems.push(`${where}: reason "${reason}" must be one of ${SUPPRESSION_REASONS.join(', ')}`);
         continue;
       }
-      const address = raw === undefined ? undefined : normaliseAddress(channelText, raw);
+      const checked = raw === undefined ? undefined : checkAddress(channelText, raw);
+      const address = checked?.address;
       if (!address) {
-        problems.push(`${where}: ${raw === undefined ? 'no address' : `"${raw}" is not a valid ${channelText === 'email' ? 'email address' : 'phone number'}`}`);
+        problems.push(`${where}: ${raw === undefined ? 'no address' : `${JSON.stringify(raw)} is not a valid ${channelText === 'email' ? 'email address' : 'phone number'} (${checked?.problem})`}`);
         continue;
       }
       if (problems.length) continue; // keep checking, stop writing

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { customers } from '../db/schema.js';
 import type { Store } from '../db/open.js';
-import { normaliseEmail, normalisePhone } from './normalise.js';
+import { normaliseEmail, normalisePhone } from './address.js';
 import { toRecord, type CustomerRecord } from './record.js';
 
 /**

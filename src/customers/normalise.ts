@@ -8,62 +8,9 @@
  * callers decide whether that is a warning, a reject or an error. Every function is idempotent:
  * normalising a normalised value returns it unchanged.
  */
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-
-/** ≤ 254 characters overall (RFC 5321 path limit), ≤ 64 before the `@`. */
-const MAX_EMAIL = 254;
-const MAX_LOCAL = 64;
-// local part: printable, no spaces, no `@`, no leading/trailing/double dots
-const LOCAL = /^[^\s@."(),:;<>[\\\]]+(?:\.[^\s@."(),:;<>[\\\]]+)*$/u;
-// domain: dot-separated labels of letters/digits/hyphens (Unicode letters for IDNs),
-// no label starting or ending with a hyphen, a top-level label of at least two letters
-const DOMAIN = /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/u;
-
-/**
- * Trims and lower-cases an email address and checks that it is a plausible address
- * (`local@domain.tld`, sane lengths, no spaces). Returns `undefined` when it is not.
- * Lower-casing the local part is technically lossy but what every mail platform does in practice.
- */
-export function normaliseEmail(raw: string): string | undefined {
-  const email = raw.trim().toLowerCase();
-  if (email.length === 0 || email.length > MAX_EMAIL) return undefined;
-  const at = email.lastIndexOf('@');
-  if (at <= 0 || at > MAX_LOCAL) return undefined;
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  return LOCAL.test(local) && DOMAIN.test(domain) ? email : undefined;
-}
-
-/** The ISO 3166 alpha-2 code in upper case when libphonenumber knows the country, else undefined. */
-export function normaliseCountry(raw: string): string | undefined {
-  const code = raw.trim().toUpperCase();
-  return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code) ? code : undefined;
-}
-
-const E164 = /^\+[1-9]\d{1,14}$/;
-
-/**
- * Parses a phone number to E.164 (`+4915112345678`). A number without a `+` or `00` prefix is
- * read as a national number of `country` (ISO alpha-2; ignored when unknown). A `whatsapp:`
- * prefix (Twilio's WhatsApp address form) is stripped first.
- *
- * Accepts numbers that are *possible* for their country (right length), as libphonenumber's
- * README recommends for long-lived deployments: numbering plans change faster than pinned
- * metadata, and dropping a real customer's number is worse than keeping an unusual one.
- * Short codes and anything that is not E.164-shaped are rejected.
- */
-export function normalisePhone(raw: string, country?: string): string | undefined {
-  let text = raw.trim();
-  if (/^whatsapp:/i.test(text)) text = text.slice('whatsapp:'.length).trim();
-  if (text.length === 0 || text.length > 40) return undefined;
-  // `0049…`: the international call prefix used across most of the world
-  if (text.startsWith('00')) text = '+' + text.slice(2);
-  const region = country ? normaliseCountry(country) : undefined;
-  const parsed = parsePhoneNumberFromString(text, region as CountryCode | undefined);
-  if (!parsed || !parsed.isPossible()) return undefined;
-  const e164 = parsed.number;
-  return E164.test(e164) ? e164 : undefined;
-}
+// Email addresses, phone numbers and countries: one canonical rule in address.ts, re-exported
+// so the rest of normalisation reads from one place.
+export { checkAddress, checkEmail, checkPhone, normaliseAddress, normaliseCountry, normaliseEmail, normalisePhone } from './address.js';
 
 const CONSENT_TRUE = new Set(['true', 'yes', 'y', '1']);
 const CONSENT_FALSE = new Set(['false', 'no', 'n', '0', '']);

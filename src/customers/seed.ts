@@ -3,10 +3,11 @@
  * from its own generator, so the same seed, count and clock always give identical rows, and a
  * larger count extends a smaller one instead of reshuffling it.
  */
-import { getExampleNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json';
 import type { Store } from '../db/open.js';
 import { Random, mixSeed } from '../util/prng.js';
+import { phoneLibrary } from './address.js';
 import { CUSTOMER_FIELDS } from './fields.js';
 import { COUNTRIES, EMAIL_DOMAINS, PLANS, SOURCES, type CountryProfile } from './seed-data.js';
 
@@ -46,7 +47,7 @@ const plans = new Map<string, PhonePlan>();
 function phonePlan(country: string): PhonePlan {
   let plan = plans.get(country);
   if (plan) return plan;
-  const example = getExampleNumber(country as CountryCode, examples)!;
+  const example = phoneLibrary().getExampleNumber(country as CountryCode, examples)!;
   const e164 = example.number;
   plan = { prefix: e164, digits: 0 };
   for (const digits of [7, 6, 5, 4, 3]) {
@@ -55,7 +56,7 @@ function phonePlan(country: string): PhonePlan {
     let ok = true;
     for (let k = 0; k < 200 && ok; k++) {
       const candidate = prefix + String(rnd.int(0, 10 ** digits - 1)).padStart(digits, '0');
-      const type = parsePhoneNumberFromString(candidate)?.getType();
+      const type = phoneLibrary().parsePhoneNumberFromString(candidate)?.getType();
       ok = type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE';
     }
     if (ok) {

@@ -45,13 +45,23 @@ export interface ReportRow {
   delivery_status: string | null;
 }
 
-/** Every recipient of a campaign, streamed in ledger order (memory flat in list size). */
-export function* reportRows(sqlite: Database.Database, campaignId: number): Generator<ReportRow> {
+export interface ReportFilter {
+  /** Only recipients in these ledger states (all when empty or absent). */
+  states?: readonly string[];
+  /** At most this many rows (in ledger order). */
+  limit?: number;
+}
+
+/** Every recipient of a campaign (or those the filter keeps), streamed in ledger order (memory flat in list size). */
+export function* reportRows(sqlite: Database.Database, campaignId: number, filter: ReportFilter = {}): Generator<ReportRow> {
+  const states = filter.states?.length ? filter.states : undefined;
   const stmt = sqlite.prepare(
     `SELECT id AS recipient_id, customer_id, address, state, sender, provider_message_id, attempts, error_code, error_message,
-            sent_at, delivery_status FROM campaign_recipients WHERE campaign_id = ? ORDER BY id`,
+            sent_at, delivery_status FROM campaign_recipients WHERE campaign_id = ?
+            ${states ? `AND state IN (${states.map(() => '?').join(', ')})` : ''} ORDER BY id ${filter.limit !== undefined ? 'LIMIT ?' : ''}`,
   );
-  for (const r of stmt.iterate(campaignId) as Iterable<Omit<ReportRow, 'sent_at'> & { sent_at: number | null }>) {
+  const params = [campaignId, ...(states ?? []), ...(filter.limit !== undefined ? [filter.limit] : [])];
+  for (const r of stmt.iterate(...params) as Iterable<Omit<ReportRow, 'sent_at'> & { sent_at: number | null }>) {
     yield { ...r, sent_at: r.sent_at === null ? null : new Date(r.sent_at).toISOString() };
   }
 }

@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ConfigError } from '../errors.js';
 import { makePrivateDirs, onPseudoFileSystem } from '../util/private-file.js';
 import { storageError } from './faults.js';
+import { recheckStoredAddresses } from '../customers/recheck.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -53,6 +54,8 @@ export function openStore(file: string, mode: OpenMode = 'write'): Store {
     sqlite.pragma('busy_timeout = 5000');
     const db = drizzle(sqlite, { schema });
     migrate(db, { migrationsFolder: MIGRATIONS });
+    // once per database: rows stored before the canonical address rule are brought to it
+    recheckStoredAddresses(sqlite, Date.now());
     const handle = sqlite;
     return { db, sqlite: handle, path: file, warnings, close: () => handle.close() };
   } catch (cause) {

@@ -24,3 +24,48 @@ export function makeColour(enabled: boolean): Colour {
     cyan: wrap(36, 39),
   };
 }
+
+type Paint = keyof Colour;
+
+/**
+ * The one table of state colours (campaign and recipient states, delivery statuses): good
+ * outcomes green, lost ones red, ones that need a look yellow, work in progress cyan.
+ */
+const STATE_PAINT: Record<string, Paint> = {
+  sent: 'green',
+  delivered: 'green',
+  read: 'green',
+  completed: 'green',
+  ok: 'green',
+  failed: 'red',
+  bounced: 'red',
+  complained: 'red',
+  unknown: 'yellow',
+  paused: 'yellow',
+  waiting: 'yellow',
+  retrying: 'yellow',
+  sending: 'cyan',
+  prepared: 'cyan',
+  scheduled: 'cyan',
+  pending: 'dim',
+  skipped: 'dim',
+  draft: 'dim',
+  cancelled: 'dim',
+};
+
+/**
+ * Paints `text` (default: the state itself) in the colour of `state`; unknown states and
+ * `when === false` stay plain. With colour off every paint is the identity.
+ */
+export function stateColour(colour: Colour): (state: string, text?: string, when?: boolean) => string {
+  return (state, text = state, when = true) => {
+    const paint = STATE_PAINT[state];
+    return paint && when ? colour[paint](text) : text;
+  };
+}
+
+/** Length as the terminal shows it: ANSI colour codes take no columns. */
+export function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, '').length;
+}

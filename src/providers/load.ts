@@ -14,6 +14,7 @@ import { registerSecret } from '../output/redact.js';
 import { didYouMean } from '../util/suggest.js';
 import { tryParseRate } from '../util/rate.js';
 import { PROVIDER_TYPES, PROVIDER_TYPE_NAMES } from './registry.js';
+import { channelSenderProblem } from './sender-identity.js';
 import type { ProviderTypeSpec } from './spec.js';
 import type { ProviderConfig, SenderConfig } from './types.js';
 
@@ -73,7 +74,7 @@ export interface ProviderSummary {
   source: string;
 }
 
-function envNames(value: unknown, into = new Set<string>()): Set<string> {
+export function envNames(value: unknown, into = new Set<string>()): Set<string> {
   if (typeof value === 'string') for (const m of value.matchAll(ANY_REF)) into.add(m[1]!);
   else if (Array.isArray(value)) value.forEach((v) => envNames(v, into));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => envNames(v, into));
@@ -231,7 +232,17 @@ export function resolveEnv(file: SourceFile, base: Path, value: unknown, here: P
   return value;
 }
 
-export function addZodIssues(file: SourceFile, base: Path, error: z.ZodError): void {
+/** True when the value at `p` (or a value above it) is a string holding an ${ENV} reference. */
+function holdsEnvRef(value: unknown, p: Path): boolean {
+  let v = value;
+  for (const seg of [undefined, ...p]) {
+    if (seg !== undefined) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined;
+    if (typeof v === 'string' && v.includes('${')) return true;
+  }
+  return false;
+}
+
+export function addZodIssues(file: SourceFile, base: Path, error: Pick<z.ZodError, 'issues'>): void {
   for (const issue of error.issues) {
     const p = [...base, ...(issue.path as Path)];
     if (issue.code === 'unrecognized_keys') {
@@ -244,7 +255,7 @@ export function addZodIssues(file: SourceFile, base: Path, error: z.ZodError): v
   }
 }
 
-function toSenders(file: SourceFile, base: Path, raw: unknown[] | undefined, implied: string[]): SenderConfig[] {
+function toSenders(file: SourceFile, base: Path, raw: unknown[] | undefined, implied: string[], check: (id: string) => string | undefined): SenderConfig[] {
   if (!raw || raw.length === 0) {
     if (implied.length > 0) return implied.map((id) => ({ id, weight: 1 }));
     file.add([...base, 'senders'], 'at least one sender is needed', 'invalid', true);
@@ -260,6 +271,9 @@ function toSenders(file: SourceFile, base: Path, raw: unknown[] | undefined, imp
       if (ids.length !== 1) file.add([...base, 'senders', i], `a sender needs exactly one of ${SENDER_KEYS.join(', ')}`);
       sender = { id: o[ids[0] ?? 'id'] ?? '', weight: o.weight, ...(o.rate ? { rate: o.rate } : {}), ...(o.daily_cap ? { dailyCap: o.daily_cap } : {}) };
     }
+    // an unresolved ${ENV} reference (provider list) is checked once it is resolved
+    const problem = sender.id && !sender.id.includes('${') ? check(sender.id) : undefined;
+    if (problem) file.add([...base, 'senders', i], problem);
     if (seen.has(sender.id)) file.add([...base, 'senders', i], `sender "${sender.id}" is listed twice`);
     seen.add(sender.id);
     return sender;
@@ -307,10 +321,16 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     // a missing or literal secret would only cause follow-on schema complaints about the same field
     if (file.problems.length > before) return;
 
-    // Without resolution only the common keys are checked (type-specific values may be references).
-    const schema = wanted ? z.strictObject({ ...baseShape, ...COMPLIANCE_SETTINGS, ...spec.settings }) : z.object(baseShape);
-    const parsed = schema.safeParse(resolved);
-    if (wanted) spec.refine?.(resolved, (p, message) => file.add([...base, ...p], message, 'invalid', true));
+    // The same checks with or without resolution (`provider list` must not pass what `check`
+    // refuses); unresolved, only a value that is an ${ENV} reference is taken on trust.
+    const full = z.strictObject({ ...baseShape, ...COMPLIANCE_SETTINGS, ...spec.settings }).safeParse(resolved);
+    const issues = full.success ? [] : full.error.issues.filter((issue) => wanted || !holdsEnvRef(e, issue.path as Path));
+    spec.refine?.(resolved, (p, message) => file.add([...base, ...p], message, 'invalid', true));
+    if (issues.length > 0) {
+      addZodIssues(file, base, { issues });
+      return;
+    }
+    const parsed = wanted ? full : z.object(baseShape).safeParse(resolved);
     if (!parsed.success) {
       addZodIssues(file, base, parsed.error);
       return;
@@ -319,7 +339,8 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     if (!spec.channels.includes(data.channel)) {
       file.add([...base, 'channel'], `a ${spec.type} provider sends ${spec.channels.join(' or ')}, not ${data.channel}`);
     }
-    const senders = toSenders(file, base, data.senders as unknown[] | undefined, spec.impliedSenders?.(resolved) ?? []);
+    const checkSender = (id: string) => (spec.checkSender ? spec.checkSender(id, data.channel) : channelSenderProblem(data.channel, id));
+    const senders = toSenders(file, base, data.senders as unknown[] | undefined, spec.impliedSenders?.(resolved) ?? [], checkSender);
     const { line, col } = file.lines.linePos((file.doc.getIn(base, true) as { range?: number[] } | undefined)?.range?.[0] ?? 0);
     const source = `${PROVIDERS_FILE}:${line}:${col}`;
     const settings = Object.fromEntries(Object.entries(data).filter(([k]) => !BASE_KEYS.has(k)));

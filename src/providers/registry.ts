@@ -7,6 +7,7 @@ import { metaSettings, META_SECRETS } from './meta-whatsapp/config.js';
 import { moduleSettings, SECRET_OPTION_KEY } from './module/config.js';
 import { outboxSettings } from './outbox/config.js';
 import { sesSettings, SES_SECRETS } from './ses/config.js';
+import { channelSenderProblem, unsafeSenderText } from './sender-identity.js';
 import { topLevel, type ProviderTypeSpec } from './spec.js';
 import { twilioSettings, TWILIO_SECRETS } from './twilio/config.js';
 import type { MetaConfig } from './meta-whatsapp/config.js';
@@ -41,6 +42,8 @@ export const PROVIDER_TYPES: Record<string, ProviderTypeSpec> = {
       if (token === key) issue([], 'give either auth_token, or api_key_sid with api_key_secret');
       else if (key && (entry.api_key_sid === undefined || entry.api_key_secret === undefined)) issue([entry.api_key_sid === undefined ? 'api_key_secret' : 'api_key_sid'], 'api_key_sid and api_key_secret go together');
     },
+    // a messaging service SID sends through the service's own numbers
+    checkSender: (id, channel) => (/^MG[0-9a-fA-F]{32}$/.test(id) ? undefined : channelSenderProblem(channel, id)),
     impliedSenders: (entry) => (typeof entry.messaging_service_sid === 'string' ? [entry.messaging_service_sid] : []),
     create: async (config, ctx) => (await import('./twilio/create.js')).createTwilioProvider(config as TwilioConfig, ctx),
   },
@@ -50,13 +53,7 @@ export const PROVIDER_TYPES: Record<string, ProviderTypeSpec> = {
     summary: 'Meta WhatsApp Cloud API (senders are phone-number ids)',
     settings: metaSettings,
     secretPaths: topLevel(...META_SECRETS),
-    refine(entry, issue) {
-      const senders = Array.isArray(entry.senders) ? entry.senders : [];
-      senders.forEach((s, i) => {
-        const id = typeof s === 'object' && s !== null ? Object.values(s)[0] : s;
-        if (!/^\d+$/.test(String(id))) issue(['senders', i], 'a meta-whatsapp sender is a phone-number id (digits), not a phone number');
-      });
-    },
+    checkSender: (id) => unsafeSenderText(id) ?? (/^\d{1,32}$/.test(id) ? undefined : 'a meta-whatsapp sender is a phone-number id (digits), not a phone number'),
     create: async (config, ctx) => (await import('./meta-whatsapp/create.js')).createMetaProvider(config as MetaConfig, ctx),
   },
   outbox: {

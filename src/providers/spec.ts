@@ -21,6 +21,11 @@ export interface ProviderTypeSpec {
   secretPaths(entry: Record<string, unknown>): Array<Array<string | number>>;
   /** Cross-field rules, run after the schema passed. */
   refine?(entry: Record<string, unknown>, issue: Issue): void;
+  /**
+   * A problem with one sender id, or undefined when it is valid; replaces the channel's rule of
+   * sender-identity.ts (call `channelSenderProblem` to widen it rather than replace it).
+   */
+  checkSender?(id: string, channel: Channel): string | undefined;
   /** Senders implied by settings when `senders` is omitted (Twilio: the messaging service). */
   impliedSenders?(entry: Record<string, unknown>): string[];
   create(config: ProviderConfig, ctx: ProviderContext): Promise<Provider>;

@@ -26,7 +26,13 @@ export type Leaf =
   /** `exists: true` / `missing: false` (present) and the opposite */
   | { kind: 'exists'; field: Field; present: boolean };
 
-export type Node<X> = { kind: 'all'; items: Array<Node<X>> } | { kind: 'any'; items: Array<Node<X>> } | { kind: 'not'; item: Node<X> } | Leaf | X;
+/** `at`: where the combinator is written, so that limits on nesting can name the line. */
+export type Node<X> =
+  | { kind: 'all'; items: Array<Node<X>>; at?: SourcePosition }
+  | { kind: 'any'; items: Array<Node<X>>; at?: SourcePosition }
+  | { kind: 'not'; item: Node<X>; at?: SourcePosition }
+  | Leaf
+  | X;
 
 /** A reference to another segment, as written (`segment: churn-risk`). */
 export interface Ref {

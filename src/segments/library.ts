@@ -5,8 +5,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { SourcePosition } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Cond, Filter } from './ast.js';
+import { checkLimits } from './limits.js';
 import { parseSegmentText, SEGMENT_NAME, type SegmentDefinition, type SegmentIssue } from './parse.js';
 
 export const SEGMENTS_DIR = 'segments';
@@ -89,14 +91,18 @@ export class SegmentLibrary {
     const parsed = await this.definition(name);
     if (!parsed) return undefined;
     const r = await this.resolveNamed(name, []);
-    return { def: parsed.def, filter: r.filter, issues: dedupe(r.issues) };
+    // limits hold for the whole filter with its references inlined, so they are checked here
+    // (per segment as used), not in resolveNamed's cache of the parts
+    const limits = r.filter ? checkLimits(r.filter, parsed.def.whereAt ?? { file: parsed.def.file }) : [];
+    return { def: parsed.def, filter: limits.length ? undefined : r.filter, issues: dedupe([...r.issues, ...limits]) };
   }
 
   /** Resolves a condition that is not (yet) in a file, e.g. in the interactive builder. */
-  async resolveCond(cond: Cond, stack: string[] = []): Promise<{ filter?: Filter; issues: SegmentIssue[] }> {
+  async resolveCond(cond: Cond, stack: string[] = [], at: SourcePosition = { file: '(new segment)' }): Promise<{ filter?: Filter; issues: SegmentIssue[] }> {
     const issues: SegmentIssue[] = [];
     const filter = await this.inline(cond, stack, issues);
-    return { filter, issues: dedupe(issues) };
+    if (filter && issues.length === 0) issues.push(...checkLimits(filter, at));
+    return { filter: issues.length ? undefined : filter, issues: dedupe(issues) };
   }
 
   private async resolveNamed(name: string, stack: string[]): Promise<{ filter?: Filter; issues: SegmentIssue[] }> {
@@ -120,11 +126,11 @@ export class SegmentLibrary {
         // one after the other, so that problems are reported in file order
         const items: Array<Filter | undefined> = [];
         for (const c of cond.items) items.push(await this.inline(c, stack, issues));
-        return items.every((i) => i !== undefined) ? { kind: cond.kind, items: items as Filter[] } : undefined;
+        return items.every((i) => i !== undefined) ? { kind: cond.kind, items: items as Filter[], at: cond.at } : undefined;
       }
       case 'not': {
         const item = await this.inline(cond.item, stack, issues);
-        return item && { kind: 'not', item };
+        return item && { kind: 'not', item, at: cond.at };
       }
       case 'ref': {
         if (stack.includes(cond.name)) {

@@ -7,6 +7,8 @@ import { formatPosition, type SourcePosition } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Cond, Leaf, Ref, ValueType } from './ast.js';
 import { ATTRIBUTE_PREFIX, FIELD_NAMES, resolveField, type Field, type FieldType } from './fields.js';
+import { likePattern } from '../db/segment-sql.js';
+import { MAX_NESTING, nestingMessage, SQLITE_MAX_LIKE_PATTERN_LENGTH } from './limits.js';
 import { DATE_HELP, endOf, parseIsoDate, parseSpan, SPAN_HELP, type ParsedDate } from './values.js';
 
 /** One problem in a definition, where it is. */
@@ -24,6 +26,8 @@ export interface SegmentDefinition {
   file: string;
   description?: string;
   where?: Cond;
+  /** where `where:` is written (limits on the whole filter are reported there) */
+  whereAt?: SourcePosition;
   /** every `segment:` reference written in the file, even where the rest did not parse */
   refs: Ref[];
 }
@@ -48,6 +52,8 @@ export const SEGMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 export class ParseContext {
   readonly issues: SegmentIssue[] = [];
   readonly refs: Ref[] = [];
+  /** how many conditions the parser is inside; bounded so that recursion stays shallow */
+  depth = 0;
   constructor(
     readonly file: string,
     private readonly lines?: LineCounter,
@@ -75,7 +81,7 @@ export function parseSegmentText(name: string, file: string, text: string): { de
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const { line, col } = lines.linePos(e.pos[0]);
-      ctx.issues.push({ file, line, col, message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` });
+      ctx.issues.push({ file, line, col, message: yamlMessage(e.message) });
     }
     return { def, issues: ctx.issues };
   }
@@ -93,6 +99,7 @@ export function parseSegmentText(name: string, file: string, text: string): { de
       else if (!(isScalar(pair.value) && pair.value.value === null)) ctx.fail(pair.value as YamlNode, 'description must be text');
     } else if (key === 'where') {
       sawWhere = true;
+      def.whereAt = ctx.at(pair);
       def.where = parseCondition(pair.value as YamlNode | null, ctx);
     } else {
       ctx.fail(pair, `unknown key "${key}"${didYouMean(String(key), TOP_LEVEL_KEYS)}; a definition has \`description\` and \`where\``);
@@ -100,6 +107,12 @@ export function parseSegmentText(name: string, file: string, text: string): { de
   }
   if (!sawWhere) ctx.issues.push({ file, line: 1, col: 1, message: 'missing `where:` (the filter); use `where: { all: [] }` to match every customer' });
   return { def, issues: ctx.issues };
+}
+
+/** The yaml library's message, without its own position; running out of stack means nesting. */
+function yamlMessage(message: string): string {
+  if (/call stack/i.test(message)) return `YAML: nested too deep to read (conditions nest at most ${MAX_NESTING} levels)`;
+  return `YAML syntax: ${message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
 }
 
 /** Replaces `*alias` nodes by the node they name, so the rest of the parser never sees one. */
@@ -139,15 +152,24 @@ export function parseCondition(node: YamlNode | null, ctx: ParseContext): Cond |
     return ctx.fail(node, 'expected a condition: a mapping such as `country: { in: [DE, AT] }`, `all: [...]`, `any: [...]`, `not: …` or `segment: <name>`');
   }
   if (node.items.length === 0) return ctx.fail(node, 'empty condition; write `all: []` to match every customer');
+  // each enclosing level of conditions holds at least one all/any/not, so this only fires where
+  // the library's nesting check (src/segments/limits.ts, which names the combinator) would
+  // too; it bounds the recursion here, also through YAML aliases
+  if (ctx.depth > MAX_NESTING + 1) return ctx.fail(node, nestingMessage());
+  ctx.depth++;
   const parts: Cond[] = [];
   let ok = true;
-  for (const pair of node.items) {
-    const part = parseEntry(pair, ctx);
-    if (part) parts.push(part);
-    else ok = false;
+  try {
+    for (const pair of node.items) {
+      const part = parseEntry(pair, ctx);
+      if (part) parts.push(part);
+      else ok = false;
+    }
+  } finally {
+    ctx.depth--;
   }
   if (!ok) return undefined;
-  return parts.length === 1 ? parts[0] : { kind: 'all', items: parts };
+  return parts.length === 1 ? parts[0] : { kind: 'all', items: parts, at: ctx.at(node) };
 }
 
 function parseEntry(pair: Pair, ctx: ParseContext): Cond | undefined {
@@ -164,15 +186,15 @@ function parseEntry(pair: Pair, ctx: ParseContext): Cond | undefined {
         if (c) items.push(c);
         else ok = false;
       }
-      return ok ? { kind: key, items } : undefined;
+      return ok ? { kind: key, items, at: ctx.at(pair) } : undefined;
     }
     case 'not': {
       if (isSeq(value)) {
         const inner = parseEntryList(value.items as Array<YamlNode | null>, ctx);
-        return inner && { kind: 'not', item: { kind: 'all', items: inner } };
+        return inner && { kind: 'not', item: { kind: 'all', items: inner, at: ctx.at(value) }, at: ctx.at(pair) };
       }
       const item = parseCondition(value, ctx);
-      return item && { kind: 'not', item };
+      return item && { kind: 'not', item, at: ctx.at(pair) };
     }
     case 'segment': {
       if (!isScalar(value) || typeof value.value !== 'string' || !SEGMENT_NAME.test(value.value)) {
@@ -285,7 +307,12 @@ export function parseOperator(field: Field, op: string, opNode: YamlNode, node: 
     case 'starts_with':
     case 'ends_with': {
       const value = v.scalar('string') as string | undefined;
-      return value === undefined ? undefined : { kind: 'text', field, op, value };
+      if (value === undefined) return undefined;
+      const bytes = Buffer.byteLength(likePattern(op, value));
+      if (bytes > SQLITE_MAX_LIKE_PATTERN_LENGTH) {
+        return ctx.fail(node, `${field.name} ${op}: the value is too long (${bytes} bytes as a pattern; SQLite matches at most ${SQLITE_MAX_LIKE_PATTERN_LENGTH}, SQLITE_MAX_LIKE_PATTERN_LENGTH)`);
+      }
+      return { kind: 'text', field, op, value };
     }
   }
   return ctx.fail(opNode, `operator ${op} does not fit ${describeField(field)}`);

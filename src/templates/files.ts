@@ -2,6 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CHANNELS, isChannel, type Channel } from '../channels.js';
 import { InputError, UsageError } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
 
 /** The file name ending that makes a template of each channel. */
 export const EXTENSIONS: Record<Channel, string[]> = {
@@ -72,7 +73,8 @@ export function resolveTemplate(workspace: string, ref: string, channel?: Channe
   }
   const where = want ? `templates/${want}/` : 'templates/';
   const known = all.filter((t) => !want || t.channel === want).map((t) => `${t.channel}/${t.name}`);
-  throw new InputError('template_not_found', `no template "${ref}" in ${where}`, {
+  const names = all.filter((t) => !want || t.channel === want).map((t) => t.name);
+  throw new InputError('template_not_found', `no template "${ref}" in ${where}${didYouMean(name, names)}`, {
     hint: known.length ? `known templates: ${known.join(', ')}` : 'create one with `mkt template new <channel> <name>`',
   });
 }

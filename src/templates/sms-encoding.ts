@@ -2,8 +2,19 @@
  * SMS encoding and segment counting exactly as carriers count them (provider-facts.md §6):
  * GSM-7 when every character is in the GSM 03.38 basic or extension table, else the whole
  * message is UCS-2. GSM-7: 160 septets single, 153 per part, extension characters cost two.
- * UCS-2: 70 UTF-16 units single, 67 per part. An ESC pair or a surrogate pair is never split
- * across parts, so a part may end one unit short and that can cost an extra segment.
+ * UCS-2: 70 UTF-16 units single, 67 per part. A part never ends inside a user-perceived character
+ * (a grapheme cluster: an emoji with a skin tone, a flag, a ZWJ sequence, a letter with combining
+ * marks), nor inside an ESC pair or a surrogate pair, so a part may end short and that can cost an
+ * extra segment. This is how Twilio packs (its calculator `sms-segments-calculator` is the oracle
+ * of test/unit/templates/sms-segments-oracle.test.ts), with two deliberate differences, both of
+ * which can only count more segments, never fewer:
+ * - clusters come from Intl.Segmenter (the Unicode of Node's ICU), while the calculator uses
+ *   grapheme-splitter 1.0.4 (Unicode 10, 2017), which cuts newer sequences such as ❤️‍🔥 or an
+ *   Indic conjunct (क्ष) in two. A phone shows them as one character, so mkt keeps them whole.
+ * - a cluster larger than a whole part (a letter under dozens of combining marks) cannot be kept
+ *   whole; the calculator then reports a part over 140 octets, which cannot be sent. mkt cuts such
+ *   a cluster between code points, as a carrier must.
+ * CR LF is two clusters here, as in the calculator: two plain characters on the wire.
  */
 
 /** GSM 03.38 basic table (one septet each), without ESC itself. */
@@ -43,12 +54,34 @@ function unitCost(ch: string, encoding: SmsEncoding): number {
   return EXTENSION.has(ch) ? 2 : 1;
 }
 
-/** Packs indivisible characters into parts of `size` units; returns the number of parts. */
-function countParts(chars: string[], encoding: SmsEncoding, size: number): number {
+/** One instance for the process: building a segmenter costs far more than using one. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The cost of each indivisible piece of the text, in order (see the header for what is one). */
+function pieceCosts(chars: string[], text: string, encoding: SmsEncoding, size: number): number[] {
+  const costOf = (s: string): number => {
+    let n = 0;
+    for (const ch of s) n += unitCost(ch, encoding);
+    return n;
+  };
+  // Every GSM-7 character is one code point that no other joins (the table holds no combining
+  // mark, ZWJ or modifier), so only UCS-2 text has clusters longer than one character.
+  if (encoding === 'GSM-7') return chars.map((ch) => unitCost(ch, encoding));
+  const costs: number[] = [];
+  for (const { segment } of graphemes.segment(text)) {
+    const cost = costOf(segment);
+    if (segment === '\r\n') costs.push(1, 1);
+    else if (cost <= size) costs.push(cost);
+    else for (const ch of segment) costs.push(unitCost(ch, encoding)); // too big for any part
+  }
+  return costs;
+}
+
+/** Packs indivisible pieces greedily into parts of `size` units; returns the number of parts. */
+function countParts(costs: number[], size: number): number {
   let parts = 1;
   let used = 0;
-  for (const ch of chars) {
-    const cost = unitCost(ch, encoding);
+  for (const cost of costs) {
     if (used + cost > size) {
       parts += 1;
       used = 0;
@@ -66,7 +99,8 @@ export function smsInfo(text: string): SmsInfo {
   let units = 0;
   for (const ch of chars) units += unitCost(ch, encoding);
   const limit = LIMITS[encoding];
-  const segments = units === 0 ? 0 : units <= limit.single ? 1 : countParts(chars, encoding, limit.part);
+  // Clusters matter only once the text is split, so a single-part message never segments.
+  const segments = units === 0 ? 0 : units <= limit.single ? 1 : countParts(pieceCosts(chars, text, encoding, limit.part), limit.part);
   return { encoding, segments, characters: chars.length, units, nonGsm };
 }
 

@@ -9,13 +9,20 @@ export interface Rate {
 
 const UNITS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400 };
 
-/** Parses `N/unit` (unit s, m, h, d) or a bare number (per second). Returns undefined when malformed. */
+/** No account sends faster; a larger number is a typo (or `1e12` read loosely). */
+export const MAX_RATE_PER_SECOND = 100_000;
+
+/**
+ * Parses `N/unit` (unit s, m, h, d) or a bare number (per second); N is decimal digits with an
+ * optional fraction (at most 9 and 6 digits). Returns undefined when malformed, zero, or above
+ * MAX_RATE_PER_SECOND.
+ */
 export function tryParseRate(text: string): Rate | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|m|min|h|d))?\s*$/.exec(text);
+  const m = /^\s*(\d{1,9}(?:\.\d{1,6})?)\s*(?:\/\s*(s|sec|m|min|h|d))?\s*$/.exec(text);
   if (!m) return undefined;
   const n = Number(m[1]);
   const perSecond = n / UNITS[m[2] ?? 's']!;
-  if (!(perSecond > 0) || !Number.isFinite(perSecond)) return undefined;
+  if (!(perSecond > 0) || perSecond > MAX_RATE_PER_SECOND) return undefined;
   return { perSecond, text: text.trim() };
 }
 

@@ -139,7 +139,12 @@ describe('campaign lifecycle (outbox)', () => {
     ws = smsWorkspace(4);
     create(ws);
     ws.cli(['campaign', 'prepare', 'spring']);
-    expect(ws.cli(['campaign', 'cancel', 'spring']).code).toBe(0);
+    // destructive: without a terminal it needs --yes (usage error 64 naming it), and nothing changes
+    const refused = ws.cli(['campaign', 'cancel', 'spring']);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain('--yes');
+    expect(ws.query<{ state: string }>(`SELECT state FROM campaigns WHERE name = 'spring'`)[0]!.state).toBe('prepared');
+    expect(ws.cli(['campaign', 'cancel', 'spring', '--yes']).code).toBe(0);
     const r = ws.cli(['campaign', 'send', 'spring', '--yes']);
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('cancelled');

@@ -81,6 +81,27 @@ describe('pre-flight: campaign check and prepare', () => {
     expect(JSON.parse(prep.stdout)).toMatchObject({ recipients: 3 });
   }, 120_000);
 
+  it('SMS: an emoji cluster at a part boundary costs a third segment: max_segments refuses 2, the estimate bills 3', () => {
+    ws = complianceWorkspace({ customers: CUSTOMERS, providers: PRICED });
+    // 65 + 4 (👍🏽) + 54 + 1 (LF) + 10 ("Reply STOP") = 134 UTF-16 units: two full parts of 67
+    // only if the emoji were cut between its code points, which Twilio never does
+    const body = `${'ж'.repeat(65)}👍🏽${'ж'.repeat(54)}`;
+    for (const [name, max] of [['two', 2], ['three', 3]] as const) {
+      ws.write(`templates/sms/${name}.txt`, `---\nmax_segments: ${max}\nopt_out_footer: "Reply STOP"\n---\n${body}\n`);
+      create(ws, name, 'sms', 'all-sms', 'outbox-sms', name);
+    }
+    const two = ws.cli(['campaign', 'check', 'two', '--json']);
+    expect(two.code).toBe(65);
+    expect(JSON.parse(two.stdout).errors.map((e: { code: string }) => e.code)).toEqual(['too_many_segments']);
+    const three = ws.cli(['campaign', 'check', 'three', '--json']);
+    expect(three.code, three.stderr).toBe(0);
+    // (0.05 + 0.01 + 0.01) × 3 segments
+    expect(JSON.parse(three.stdout)).toMatchObject({ estimate: { messages: 3, sms_segments: 9, cost: 0.21 } });
+    const prep = ws.cli(['campaign', 'prepare', 'three', '--json']);
+    expect(prep.code, prep.stderr).toBe(0);
+    expect(JSON.parse(prep.stdout)).toMatchObject({ estimate: { sms_segments: 9 } });
+  }, 120_000);
+
   it('WhatsApp MARKETING to +1 numbers is a warning with the count; no price with --budget is a warning', () => {
     ws = complianceWorkspace({ customers: CUSTOMERS, providers: PRICED });
     create(ws, 'wa', 'whatsapp', 'all-wa', 'outbox-wa', 'promo');
@@ -116,7 +137,7 @@ describe('suppress commands', () => {
 
     ws.write('good.jsonl', '{"address":"ben@example.org","channel":"email","reason":"bounced"}\n{"phone":"+14155550124","channel":"whatsapp"}\n');
     expect(JSON.parse(ws.cli(['suppress', 'import', 'good.jsonl', '--json']).stdout)).toEqual({ read: 2, added: 2, already: 0 });
-    expect(JSON.parse(ws.cli(['suppress', 'remove', 'ANA@example.org', '--channel', 'email', '--json']).stdout)).toMatchObject({ removed: true });
+    expect(JSON.parse(ws.cli(['suppress', 'remove', 'ANA@example.org', '--channel', 'email', '--yes', '--json']).stdout)).toMatchObject({ removed: true });
     expect(JSON.parse(ws.cli(['suppress', 'list', '--json']).stdout)).toHaveLength(3);
   }, 120_000);
 });

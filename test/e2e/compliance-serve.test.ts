@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature, snsStringToSign } from '../../src/compliance/feedback/signatures.js';
-import { BIN, cliEnv } from '../support/cli.js';
 import { complianceWorkspace, UNSUBSCRIBE_YAML, type ComplianceWorkspace } from '../support/compliance-workspace.js';
+import { startServe, type ServeProcess } from '../support/serve-process.js';
 
 const CUSTOMERS = `external_id,email,phone,country,email_opt_in,sms_opt_in,whatsapp_opt_in,first_name
 a,ana@example.org,+447911100001,GB,yes,yes,yes,Ana
@@ -17,9 +16,8 @@ const SECRETS = { TW_AUTH: 'twilio-auth-token-for-tests-42', META_SECRET: 'meta-
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 let ws: ComplianceWorkspace;
-let server: ChildProcess;
+let serve: ServeProcess;
 let base = '';
-let serverErr = '';
 let token = '';
 
 const suppressions = () => ws.query<{ channel: string; address: string; reason: string }>('SELECT channel, address, reason FROM suppressions ORDER BY channel, address');
@@ -51,24 +49,12 @@ beforeAll(async () => {
   expect(eml).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   token = /\/u\/([^>]+)>/.exec(header)![1]!;
 
-  server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json'], { cwd: ws.dir, env: cliEnv({ ...ws.env, ...SECRETS }) });
-  let out = '';
-  server.stderr!.on('data', (d) => (serverErr += d));
-  base = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (d) => {
-      out += d;
-      try {
-        resolve(JSON.parse(out).listening);
-      } catch {
-        // not complete yet
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${serverErr}`)));
-  });
+  serve = await startServe(ws.dir, { ...ws.env, ...SECRETS });
+  base = serve.base;
 }, 120_000);
 
-afterAll(() => {
-  server?.kill('SIGTERM');
+afterAll(async () => {
+  await serve?.stop();
   ws?.cleanup();
 });
 
@@ -185,9 +171,23 @@ describe('mkt serve: provider webhooks', () => {
     expect((await post('/feedback/ses', JSON.stringify(envelope('Notification', bounce)))).status).toBe(200);
     expect(suppressions()).toContainEqual({ channel: 'email', address: 'ben@example.org', reason: 'bounced' });
     await new Promise((r) => setTimeout(r, 100)); // let the server's log line arrive
-    expect(serverErr).toContain('open this URL once to confirm: https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc');
-    for (const s of Object.values(SECRETS)) expect(serverErr).not.toContain(s);
+    expect(serve.log()).toContain('open this URL once to confirm: https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc');
+    for (const s of Object.values(SECRETS)) expect(serve.log()).not.toContain(s);
     const stored = ws.query<{ payload: string }>('SELECT payload FROM feedback_events').map((r) => r.payload).join('\n');
     for (const s of Object.values(SECRETS)) expect(stored).not.toContain(s);
+  });
+});
+
+describe('mkt serve: the log', () => {
+  it('has one line per successful unsubscribe and webhook, without the token', async () => {
+    await new Promise((r) => setTimeout(r, 100)); // let the server's log lines arrive
+    const log = serve.log();
+    expect(log).toMatch(/ 200 POST \/u\/#[0-9a-f]{10}: unsubscribed customer \d+ on email \(campaign \d+\)\n/);
+    expect(log).toMatch(/ 200 POST \/feedback\/twilio\/inbound: twilio inbound: 1 event\(s\)\n/);
+    // the GET confirm page is logged too, by its hash
+    expect(log).toMatch(/ 200 GET \/u\/#[0-9a-f]{10}\n/);
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.split('.')[0]!);
+    expect(log).not.toContain('/healthz');
   });
 });

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.js';
-import { BIN, cliEnv } from '../support/cli.js';
 import { complianceWorkspace, type ComplianceWorkspace } from '../support/compliance-workspace.js';
+import { startServe, type ServeProcess } from '../support/serve-process.js';
 
 const SID = 'AC' + '0123456789abcdef'.repeat(2);
 const API_TOKEN = 'twilio-api-token-for-tests-1';
@@ -11,30 +10,17 @@ const HOOK_TOKEN = 'twilio-hook-token-for-tests-1';
 
 let ws: ComplianceWorkspace | undefined;
 let fake: FakeTwilio | undefined;
-let server: ChildProcess | undefined;
+let server: ServeProcess | undefined;
 afterEach(async () => {
-  server?.kill('SIGTERM');
+  await server?.stop();
   await fake?.close();
   ws?.cleanup();
   ws = fake = server = undefined;
 });
 
 async function serve(w: ComplianceWorkspace, env: NodeJS.ProcessEnv): Promise<string> {
-  server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json'], { cwd: w.dir, env: cliEnv({ ...w.env, ...env }) });
-  let out = '';
-  let err = '';
-  server.stderr!.on('data', (d) => (err += d));
-  return new Promise<string>((resolve, reject) => {
-    server!.stdout!.on('data', (d) => {
-      out += d;
-      try {
-        resolve(JSON.parse(out).listening);
-      } catch {
-        // not complete yet
-      }
-    });
-    server!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  server = await startServe(w.dir, { ...w.env, ...env });
+  return server.base;
 }
 
 describe('Twilio round trip: fake Twilio → status callbacks through mkt serve behind a proxy', () => {

@@ -142,6 +142,6 @@ describe('mkt customers seed (built CLI)', () => {
     // the default is 1000 customers of seed 1; seeding again adds nothing
     expect(mkt('customers', 'seed').stdout).toBe('seeded 1000 demo customers (seed 1)\n');
     expect(mkt('customers', 'seed').stdout).toBe('seeded 0 demo customers (seed 1; 1000 already present)\n');
-    expect(mkt('customers', 'seed', '--count', '5', '--replace').stdout).toBe('removed 1400 customers, then seeded 5 demo customers (seed 1)\n');
+    expect(mkt('customers', 'seed', '--count', '5', '--replace', '--yes').stdout).toBe('removed 1400 customers, then seeded 5 demo customers (seed 1)\n');
   });
 });

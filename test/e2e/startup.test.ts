@@ -35,4 +35,14 @@ describe('start-up stays light', () => {
     const heavy = modules.filter((m) => HEAVY.some((h) => m.includes(h)));
     expect(heavy).toEqual([]);
   });
+
+  it('libphonenumber-js loads on the first phone number parsed, not for an email address', () => {
+    const email = loadedBy(['suppress', 'add', 'Bob@Bücher.example', '--channel', 'email']);
+    expect(email.code).toBe(0);
+    expect(email.modules.filter((m) => m.includes('/node_modules/libphonenumber-js/'))).toEqual([]);
+    // the positive control: the trace sees the lazy (CommonJS) load
+    const phone = loadedBy(['suppress', 'add', '+4915123456789', '--channel', 'sms']);
+    expect(phone.code).toBe(0);
+    expect(phone.modules.some((m) => m.includes('/node_modules/libphonenumber-js/'))).toBe(true);
+  });
 });

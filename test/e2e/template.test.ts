@@ -72,6 +72,19 @@ describe('mkt template render', () => {
     expect(v.text).toContain('Unsubscribe [');
   });
 
+  it('email with --out: one "written to" line, From, Subject, Preheader; the text part only with --text', () => {
+    const out = path.join(ws.dir, 'human.html');
+    const r = run(['template', 'render', 'spring-sale', '--customer', '1', '--out', out]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(new RegExp(`^written to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ bytes of HTML\\)$`));
+    expect(lines.slice(1).map((l) => l.split(':')[0])).toEqual(['From', 'Subject', 'Preheader']);
+    const withText = run(['template', 'render', 'spring-sale', '--customer', '1', '--out', out, '--text']);
+    expect(withText.stdout.startsWith(r.stdout)).toBe(true);
+    expect(withText.stdout).toContain('Unsubscribe [');
+  });
+
   it('sms and whatsapp: exact JSON keys', () => {
     const sms = JSON.parse(run(['template', 'render', 'sms/flash-sale', '--customer', '2', '--json']).stdout) as Record<string, unknown>;
     expect(Object.keys(sms)).toEqual(['channel', 'text', 'encoding', 'segments', 'characters']);

@@ -82,6 +82,8 @@ export interface RequestLog {
   method: string;
   path: string;
   op: 'send' | 'read' | 'other';
+  /** Date.now() when the request arrived (before its body was read): for pacing checks. */
+  at: number;
 }
 
 export interface FakeServer<R> {
@@ -160,6 +162,7 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
 
   const server = http.createServer(async (req, res) => {
     // control calls (another process driving the fake) are not API traffic
+    const arrivedAt = Date.now();
     const counted = !(req.url ?? '').startsWith('/__fake/');
     if (counted) {
       inFlight++;
@@ -183,7 +186,7 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
 
     const route = vendor.route(call);
     const op = isReply(route) ? 'other' : route.op;
-    state.requests.push({ method: call.method, path: call.path, op });
+    state.requests.push({ method: call.method, path: call.path, op, at: arrivedAt });
     if (isReply(route)) return send(res, route);
     const denied = vendor.authorize(call);
     if (denied) return send(res, denied);

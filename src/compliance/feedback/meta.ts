@@ -3,7 +3,7 @@
  * read / failed with `errors[]`, our delivery ref echoed in `biz_opaque_callback_data`) and
  * inbound `messages[]` (a text that is exactly a STOP or START keyword).
  */
-import { normalisePhone } from '../../customers/normalise.js';
+import { normalisePhone } from '../../customers/address.js';
 import { badPayload, parseDeliveryRef, timeOf, type DeliveryStatus, type FeedbackEvent } from './event.js';
 import { keywordOf } from './keywords.js';
 

@@ -6,7 +6,7 @@
  * Permanent bounce → suppress `bounced`; complaint → suppress `complained`; transient or
  * undetermined bounce → ledger only (`deferred`), no suppression; delivery → `delivered`.
  */
-import { normaliseEmail } from '../../customers/normalise.js';
+import { normaliseEmail } from '../../customers/address.js';
 import { badPayload, parseDeliveryRef, timeOf, type FeedbackEvent } from './event.js';
 
 type Obj = Record<string, unknown>;

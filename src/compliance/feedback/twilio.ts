@@ -4,7 +4,7 @@
  * carrying STOP-family or START-family keywords.
  */
 import type { Channel } from '../../channels.js';
-import { normalisePhone } from '../../customers/normalise.js';
+import { normalisePhone } from '../../customers/address.js';
 import { badPayload, parseDeliveryRef, type DeliveryStatus, type FeedbackEvent } from './event.js';
 import { keywordOf } from './keywords.js';
 

@@ -4,10 +4,9 @@
  */
 import { resolveColumn, type ColumnMap, type ColumnTarget, type CustomerField } from '../fields.js';
 import {
+  checkAddress,
   normaliseCountry,
-  normaliseEmail,
   normaliseLocale,
-  normalisePhone,
   normaliseTimeZone,
   parseConsent,
   parseCount,
@@ -151,9 +150,9 @@ export function normaliseValues(raw: Map<CustomerField, unknown>, attributes: Re
         input[field] = v;
         break;
       case 'email': {
-        const e = normaliseEmail(v);
-        if (e) input.email = e;
-        else dropped.push(`invalid email ${show(v)}`);
+        const e = checkAddress('email', v);
+        if (e.address) input.email = e.address;
+        else dropped.push(`invalid email ${show(v)} (${e.problem})`);
         break;
       }
       case 'phone':
@@ -201,9 +200,12 @@ export function normaliseValues(raw: Map<CustomerField, unknown>, attributes: Re
   const phoneRaw = text(raw.get('phone'));
   if (phoneRaw !== undefined) {
     const country = input.country ?? options.defaultCountry;
-    const p = normalisePhone(phoneRaw, country);
-    if (p) input.phone = p;
-    else dropped.push(`invalid phone ${show(phoneRaw)}${!phoneRaw.trim().startsWith('+') && !country ? ' (no country to read it in: add a country column or --default-country)' : ''}`);
+    const p = checkAddress('phone', phoneRaw, { country });
+    if (p.address) input.phone = p.address;
+    else {
+      const noCountry = !/^\s*(\+|00|whatsapp:)/i.test(phoneRaw) && !country;
+      dropped.push(`invalid phone ${show(phoneRaw)} (${noCountry ? 'no country to read it in: add a country column or --default-country' : p.problem})`);
+    }
   }
 
   if (input.external_id === undefined && input.email === undefined && input.phone === undefined) {

@@ -86,7 +86,7 @@ describe('row normalisation', () => {
 
   it('an invalid identity is dropped with a warning when another identity remains, else the row is rejected', () => {
     expect(csv(['email', 'phone'], ['nope', '+4915123456789'])).toMatchObject({ ok: true, input: { phone: '+4915123456789' }, warnings: [expect.stringContaining('invalid email "nope"')] });
-    expect(csv(['email', 'phone'], ['nope', '123'], 'DE')).toEqual({ ok: false, reason: 'no usable identity: invalid email "nope", invalid phone "123"' });
+    expect(csv(['email', 'phone'], ['nope', '123'], 'DE')).toEqual({ ok: false, reason: 'no usable identity: invalid email "nope" (not an email address), invalid phone "123" (not a phone number)' });
     expect(csv(['first_name'], ['Ann'])).toEqual({ ok: false, reason: 'no usable identity (external_id, email or phone)' });
   });
 

@@ -192,12 +192,12 @@ describe('identity and upsert', () => {
       rejected: 2,
       rejects: [
         { line: 3, reason: 'no usable identity (external_id, email or phone)' },
-        { line: 4, reason: 'no usable identity: invalid phone "12"' },
+        { line: 4, reason: 'no usable identity: invalid phone "12" (not a phone number)' },
       ],
     });
     expect(rows()[0]).toMatchObject({ external_id: 'k1', phone: '+4915123456789', first_name: 'Ann, A.' });
     expect(readFileSync(rejects, 'utf8')).toBe(
-      'line,reason,Kundennr,Handy,Name\n3,"no usable identity (external_id, email or phone)",,,Nobody\n4,"no usable identity: invalid phone ""12""",,12,Shorty\n',
+      'line,reason,Kundennr,Handy,Name\n3,"no usable identity (external_id, email or phone)",,,Nobody\n4,"no usable identity: invalid phone ""12"" (not a phone number)",,12,Shorty\n',
     );
   });
 

@@ -79,7 +79,7 @@ const numberLeaf = fc.constantFrom(...NUMBER_FIELDS).chain((f) =>
   fc.oneof(
     op1(f, ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'], number),
     sortedPair(number, (a, b) => a - b).map((p) => ({ [f]: { between: p } })),
-    op1(f, ['in', 'not_in'], fc.array(number, { minLength: 1, maxLength: 3 })),
+    op1(f, ['in', 'not_in'], fc.array(number, { minLength: 1, maxLength: 12 })),
     presence(f),
   ),
 );
@@ -87,7 +87,7 @@ const stringLeaf = fc.constantFrom(...STRING_FIELDS).chain((f) =>
   fc.oneof(
     op1(f, ['eq', 'ne'], text),
     text.map((v) => ({ [f]: v })),
-    op1(f, ['in', 'not_in'], fc.array(text, { minLength: 1, maxLength: 3 })),
+    op1(f, ['in', 'not_in'], fc.array(text, { minLength: 1, maxLength: 12 })),
     op1(f, ['contains', 'starts_with', 'ends_with'], needle),
     presence(f),
   ),
@@ -122,6 +122,8 @@ function condition(withRef: boolean) {
       fc.array(tie('cond'), { maxLength: 3 }).map((items) => ({ all: items })),
       fc.array(tie('cond'), { maxLength: 3 }).map((items) => ({ any: items })),
       tie('cond').map((c) => ({ not: c })),
+      // longer than the emitter's flat chain: compiled as a balanced tree of halves
+      fc.tuple(fc.constantFrom('all', 'any'), fc.array(fc.oneof(leaf, tie('cond')), { minLength: 9, maxLength: 24 })).map(([k, items]) => ({ [k]: items })),
     ),
   })).cond;
 }

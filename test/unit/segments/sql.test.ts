@@ -31,6 +31,16 @@ const INJECTIONS = [
   'Robert"); DROP TABLE customers;--',
 ];
 
+/** The values of a bound `in` list (one JSON array), or none. */
+function jsonList(p: string): unknown[] {
+  try {
+    const v: unknown = JSON.parse(p);
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
+
 function tableNames(store: ReturnType<typeof memoryStore>): string[] {
   return (store.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
 }
@@ -55,8 +65,8 @@ describe('no user text becomes SQL text (injection corpus)', () => {
         expect(r?.issues).toEqual([]);
         const sql = filterToSql(r!.filter!, NOW);
         expect(sql.text).not.toContain(evil.length > 2 ? evil : '\u0000');
-        // the value travels as a parameter (LIKE patterns carry it escaped)
-        expect(sql.params.some((p) => typeof p === 'string' && p.replace(/\\([\\%_])/g, '$1').includes(evil))).toBe(true);
+        // the value travels as a parameter (LIKE patterns carry it escaped, `in` lists as one JSON array)
+        expect(sql.params.some((p) => typeof p === 'string' && (p.replace(/\\([\\%_])/g, '$1').includes(evil) || jsonList(p).includes(evil)))).toBe(true);
         const n = (store.sqlite.prepare(`SELECT count(*) AS n FROM customers c WHERE ${sql.text}`).get(...sql.params) as { n: number }).n;
         // `x OR NOT x` holds for every customer: nothing leaked into the structure of the query
         expect(n).toBe(3);

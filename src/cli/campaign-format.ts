@@ -1,0 +1,68 @@
+/** Human text for campaign results (the --json shapes are the core's values, unchanged). */
+import { stateColour, type Colour } from '../output/colour.js';
+import { renderFields } from '../output/table.js';
+import type { Plan } from '../campaigns/prepare.js';
+import type { CampaignStatus } from '../campaigns/status.js';
+import type { CampaignView } from '../campaigns/view.js';
+
+type Field = [string, unknown];
+
+const planFields = (p: Plan, prefix = ''): Field[] => [
+  [`${prefix}matched`, p.matched],
+  ...Object.entries(p.excluded).map(([k, v]): Field => [`${prefix}excluded ${k}`, v]),
+  [`${prefix}recipients`, p.recipients],
+  [`${prefix}added`, p.added],
+  [`${prefix}senders`, Object.entries(p.senders).map(([s, n]) => `${s}: ${n}`).join('; ')],
+  [`${prefix}messages`, p.estimate.messages],
+  ...(p.estimate.sms_segments !== undefined ? [[`${prefix}sms segments`, p.estimate.sms_segments] as Field] : []),
+  [`${prefix}estimated duration`, `${p.estimate.duration_s}s${p.estimate.rate_per_s ? ` at ${p.estimate.rate_per_s}/s` : ''}`],
+  [`${prefix}plan hash`, p.plan_hash],
+];
+
+export const planText = (p: Plan) => renderFields([['campaign', p.campaign], ...planFields(p)]);
+
+/** `campaign show`: the settings, the timeline and the last plan, one readable field a line. */
+export function showText(v: CampaignView, colour: Colour): string {
+  const paint = stateColour(colour);
+  const plan = v.plan as Plan | null;
+  const fields: Field[] = [
+    ['campaign', v.name],
+    ['state', paint(v.state) + (v.pause_reason ? ` (${v.pause_reason})` : '')],
+    ['channel', v.channel],
+    ['segment', v.segment],
+    ['provider', v.provider],
+    ['template', v.template],
+    ['schedule', v.schedule ?? 'none (send it by name)'],
+    ['throttle', v.throttle ?? "the provider's rate"],
+    ['distribution', v.distribution],
+    ['created', v.created_at],
+    ['prepared', v.prepared_at ?? 'not yet'],
+    ...(v.started_at ? [['started', v.started_at] as Field] : []),
+    ...(v.completed_at ? [['completed', v.completed_at] as Field] : []),
+    ...(plan ? planFields(plan, 'plan: ') : [['plan', `none yet (run \`mkt campaign prepare ${v.name}\`)`] as Field]),
+  ];
+  return renderFields(fields);
+}
+
+/** `campaign status`: state, ledger counts (coloured by state), senders, delivery, errors, timings. */
+export function statusText(x: CampaignStatus, colour: Colour): string {
+  const paint = stateColour(colour);
+  return renderFields([
+    ['campaign', x.campaign],
+    ['state', paint(x.state) + (x.pause_reason ? ` (${x.pause_reason})` : '')],
+    ['recipients', x.recipients],
+    ...Object.entries(x.counts).map(([k, v]): Field => [k, paint(k, String(v), v > 0)]),
+    ['by sender', Object.entries(x.by_sender).map(([k, v]) => `${k}: ${v}`).join('; ')],
+    ['rate', x.rate_per_s === null ? '' : `${x.rate_per_s}/s`],
+    ...Object.entries(x.delivery).map(([k, v]): Field => [`delivery ${k}`, paint(k, String(v))]),
+    ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as Field] : []),
+    ...x.errors.map((e): Field => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
+    ...Object.entries(x.timings).map(([k, v]): Field => [k, v]),
+  ]);
+}
+
+/** One line of `status --watch` without a terminal (CI logs): the numbers that move. */
+export function statusLine(x: CampaignStatus, at: Date): string {
+  const c = x.counts;
+  return `${at.toISOString()} ${x.campaign} ${x.state} sent ${c.sent}/${x.recipients} failed ${c.failed} unknown ${c.unknown} pending ${c.pending} rate ${x.rate_per_s ?? 0}/s\n`;
+}

@@ -1,0 +1,249 @@
+/**
+ * What `mkt serve` must never lose (opt-outs, provider events) reaches the disk before the
+ * request is answered, without the event loop ever waiting for SQLite's lock:
+ *
+ * - nothing spooled yet: the record is applied at once on a connection that does not wait for
+ *   locks (busy timeout 0). Committed → done.
+ * - the store refused (busy, locked, full …) or records are already spooled (order matters: a
+ *   STOP then a START): the record is appended to a spool file and fsync'ed; requests arriving
+ *   together share one write and one fsync. Durable → done.
+ * - neither worked: SpoolUnavailable, which the server answers 503 + Retry-After.
+ *
+ * Spooled records are replayed into the store in order, in one transaction, as soon as it
+ * accepts writes again, then the spool is emptied. A crash between that commit and the
+ * truncation replays them once more at the next start: suppressions are idempotent; the
+ * feedback log may then hold an event twice.
+ *
+ * Each process spools into its own file (`<db>-serve-spool.<pid>.jsonl`, 0600), so two servers
+ * on one database never truncate each other's records; a new server adopts the files of
+ * processes that are gone.
+ */
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+/** The spool could not take the record either (disk full, unwritable, too much backlog). */
+export class SpoolUnavailable extends Error {}
+
+export interface DurableQueueOptions<R> {
+  /** The database file the records belong to; spool files sit beside it. */
+  dbFile: string;
+  /** Applies records in order, synchronously, all or nothing. Throws when the store refuses. */
+  apply(records: R[]): void;
+  /** Errors after which the records are kept and retried (the store refused); anything else is a bug and propagates. */
+  retryable(e: unknown): boolean;
+  log(line: string): void;
+  retryMs?: number;
+}
+
+/** More than this many records waiting for the store is a store that is not coming back soon. */
+const MAX_BACKLOG = 100_000;
+const SPOOL_RE = /-serve-spool\.(\d+)\.jsonl$/;
+
+export function spoolFile(dbFile: string, pid = process.pid): string {
+  return `${dbFile}-serve-spool.${pid}.jsonl`;
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false; // a file with our pid was left by an earlier process
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class DurableQueue<R> {
+  private pending: R[] = []; // durable in a spool file, not yet in the store
+  private buffered: Array<{ record: R; done: (e?: Error) => void }> = [];
+  private writing = 0; // records taken from `buffered` whose write has not finished
+  private flushQueued = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private size = 0;
+  private adopted: string[] = [];
+  private lastProblem = '';
+  private readonly file: string;
+
+  private constructor(
+    private readonly opts: DurableQueueOptions<R>,
+    private fh: FileHandle | undefined,
+  ) {
+    this.file = spoolFile(opts.dbFile);
+  }
+
+  /** Opens this process's spool, adopts the records of servers that are gone and replays them. */
+  static async open<R>(opts: DurableQueueOptions<R>): Promise<DurableQueue<R>> {
+    const dir = path.dirname(path.resolve(opts.dbFile));
+    const base = path.basename(opts.dbFile);
+    const queue = new DurableQueue<R>(opts, undefined);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const name of readdirSync(dir)) {
+      const m = SPOOL_RE.exec(name);
+      if (!m || !name.startsWith(`${base}-serve-spool.`) || alive(Number(m[1]))) continue;
+      const full = path.join(dir, name);
+      let read: { records: R[]; valid: number };
+      try {
+        read = queue.readSpool(full);
+      } catch (e) {
+        opts.log(`cannot read the spool ${full} (${(e as NodeJS.ErrnoException).code ?? 'error'}): its records are not replayed until it can be read`);
+        continue;
+      }
+      const { records, valid } = read;
+      queue.pending.push(...records);
+      if (full === path.resolve(queue.file)) queue.size = valid; // left by an earlier process with our pid: we append to it
+      else queue.adopted.push(full);
+    }
+    try {
+      queue.fh = await open(queue.file, 'a', 0o600);
+      await queue.fh.chmod(0o600);
+      await queue.fh.truncate(queue.size); // drops a torn last line
+    } catch (e) {
+      opts.log(`cannot create the spool ${queue.file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): requests that find the database busy get 503`);
+    }
+    if (queue.pending.length) opts.log(`${queue.pending.length} spooled record(s) from an earlier server to replay`);
+    await queue.drain();
+    return queue;
+  }
+
+  /** Records durable in a spool but not yet in the store. */
+  get backlog(): number {
+    return this.pending.length + this.buffered.length + this.writing;
+  }
+
+  /** Resolves once the record is committed or fsync'ed into the spool; rejects with SpoolUnavailable when neither worked. */
+  async submit(record: R): Promise<'committed' | 'spooled'> {
+    if (this.backlog === 0) {
+      try {
+        this.opts.apply([record]);
+        this.lastProblem = '';
+        return 'committed';
+      } catch (e) {
+        if (!this.opts.retryable(e)) throw e;
+        this.problem(e);
+      }
+    }
+    if (this.backlog >= MAX_BACKLOG) throw new SpoolUnavailable(`${this.backlog} records already wait for the database`);
+    await new Promise<void>((resolve, reject) => {
+      this.buffered.push({ record, done: (e) => (e ? reject(e) : resolve()) });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        void this.serial(() => this.flush());
+      }
+    });
+    return 'spooled';
+  }
+
+  /** Stops retrying on a timer and makes a last attempt (the caller may let it wait for the lock now). */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.serial(async () => {});
+    await this.drain(false);
+    if (this.pending.length) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}; the next \`mkt serve\` replays them`);
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => undefined);
+    if (!this.pending.length) this.unlink(this.file);
+  }
+
+  /** Runs spool file operations one after the other: appends never interleave with a truncation. */
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(f);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    const batch = this.buffered.splice(0);
+    this.writing = batch.length;
+    const text = batch.map((b) => JSON.stringify(b.record) + '\n').join('');
+    let failure: Error | undefined;
+    try {
+      if (!this.fh) throw new Error('no spool file');
+      await this.fh.write(text);
+      await this.fh.datasync();
+      this.size += Buffer.byteLength(text);
+    } catch (e) {
+      failure = new SpoolUnavailable(`cannot write the spool ${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      this.opts.log(failure.message);
+      // A torn append would glue the next record to half of this one: cut it off, or give up the spool.
+      await this.fh?.truncate(this.size).catch(() => {
+        this.fh = undefined;
+      });
+    }
+    this.writing = 0;
+    if (!failure) this.pending.push(...batch.map((b) => b.record));
+    for (const b of batch) b.done(failure);
+    if (!failure) this.retryLater();
+  }
+
+  /** Replays the spooled records into the store; on refusal tries again later. */
+  private drain(retry = true): Promise<void> {
+    return this.serial(async () => {
+      if (!this.pending.length) return;
+      try {
+        this.opts.apply(this.pending);
+      } catch (e) {
+        this.problem(e);
+        if (retry) this.retryLater();
+        return;
+      }
+      this.opts.log(`replayed ${this.pending.length} spooled record(s) into the database`);
+      this.pending = [];
+      this.lastProblem = '';
+      for (const f of this.adopted.splice(0)) this.unlink(f);
+      try {
+        await this.fh?.truncate(0);
+        await this.fh?.datasync();
+        this.size = 0;
+      } catch (e) {
+        this.opts.log(`cannot empty the spool ${this.file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): its records are replayed again at the next start`);
+      }
+    });
+  }
+
+  private retryLater(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.drain();
+    }, this.opts.retryMs ?? 250);
+  }
+
+  /** Logs why the store refused, once per reason (not once per retry). */
+  private problem(e: unknown): void {
+    const why = `${(e as { code?: string }).code ?? 'error'}: ${(e as Error).message}`;
+    if (why === this.lastProblem) return;
+    this.lastProblem = why;
+    this.opts.log(`database refused the write (${why}); spooling to ${this.file} and retrying`);
+  }
+
+  /** The records of a spool file, and the bytes up to its last complete line. */
+  private readSpool(file: string): { records: R[]; valid: number } {
+    const text = readFileSync(file);
+    const valid = text.lastIndexOf(0x0a) + 1;
+    const records: R[] = [];
+    for (const line of text.subarray(0, valid).toString('utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        records.push(JSON.parse(line) as R);
+      } catch {
+        this.opts.log(`skipped an unreadable line in ${file}`);
+      }
+    }
+    // only the last append of a crashed process can be torn, and it was never acknowledged
+    if (valid < text.length) this.opts.log(`skipped a torn last line in ${file}`);
+    return { records, valid };
+  }
+
+  private unlink(file: string): void {
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The canonical form of a contact address: the ONE rule that import, `suppress add/import`,
+ * feedback matching, `mkt serve`, lookups and the stored-row re-check all go through, so that
+ * two spellings of one mailbox or number can never be two rows, and a suppression written in one
+ * form always excludes every other form.
+ *
+ *   email   trimmed, NFC, lower-cased, domain in IDNA ASCII (A-label, `xn--…`): `Bob@Bücher.example`,
+ *           `bob@bu\u0308cher.example` and `bob@xn--bcher-kva.example` are one address;
+ *   phone   E.164 of a number libphonenumber's *max* metadata calls valid for its region.
+ *
+ * Control characters (C0, DEL, C1), format characters (bidi controls, zero-width characters,
+ * soft hyphen, BOM) and line separators are refused outright: they are invisible in a table, and
+ * in a header they forge lines. Pure; never throws.
+ */
+import { createRequire } from 'node:module';
+import { domainToASCII } from 'node:url';
+import type * as PhoneLib from 'libphonenumber-js/max';
+import type { Channel } from '../channels.js';
+
+export type AddressCheck = { address: string; problem?: undefined } | { address?: undefined; problem: string };
+
+export interface AddressOptions {
+  /** ISO alpha-2 region for a phone number written without `+` / `00`. */
+  country?: string;
+}
+
+let phoneLib: typeof PhoneLib | undefined;
+
+/**
+ * libphonenumber-js with its max metadata (~100 ms and several MB to load): required on first
+ * use, so commands that never parse a number (`customers count`, an email suppression) never
+ * pay for it. The CommonJS build is used because it loads synchronously; everything in mkt
+ * that needs the library takes it from here, so only one copy is ever loaded.
+ */
+export function phoneLibrary(): typeof PhoneLib {
+  phoneLib ??= createRequire(import.meta.url)('libphonenumber-js/max') as typeof PhoneLib;
+  return phoneLib;
+}
+
+// C0, DEL, C1 (Cc); bidi controls, zero-width characters, BOM, soft hyphen (Cf); U+2028/2029
+const FORBIDDEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** `contains U+000D, a control character` when `text` holds a character no address may hold. */
+export function forbiddenCharacter(text: string): string | undefined {
+  const m = FORBIDDEN.exec(text);
+  if (!m) return undefined;
+  const kind = /\p{Cc}/u.test(m[0]) ? 'a control character' : 'an invisible formatting character (bidi control / zero-width)';
+  return `contains ${codePoint(m[0])}, ${kind}`;
+}
+
+/** ≤ 254 octets overall (RFC 5321 path limit), ≤ 64 before the `@`. */
+const MAX_EMAIL = 254;
+const MAX_LOCAL = 64;
+// local part: printable, no spaces, no `@`, no leading/trailing/double dots
+const LOCAL = /^[^\s@."(),:;<>[\\\]]+(?:\.[^\s@."(),:;<>[\\\]]+)*$/u;
+// before IDNA: dot-separated labels of letters, marks, digits and hyphens (no `%`, which the
+// WHATWG host parser would percent-decode into a different domain)
+const UNICODE_DOMAIN = /^[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)+$/u;
+// after IDNA: LDH labels ≤ 63, no hyphen at either end, a top-level label of letters or an A-label
+const ASCII_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+const NOT_EMAIL = 'not an email address';
+
+/** The canonical email address, or the reason there is none. */
+export function checkEmail(raw: string): AddressCheck {
+  const text = raw.trim();
+  const bad = forbiddenCharacter(text);
+  if (bad) return { problem: bad };
+  // NFC twice: lower-casing can (rarely) leave a string that is no longer composed
+  const email = text.normalize('NFC').toLowerCase().normalize('NFC');
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return { problem: NOT_EMAIL };
+  const local = email.slice(0, at);
+  const unicodeDomain = email.slice(at + 1);
+  if (!LOCAL.test(local) || Buffer.byteLength(local) > MAX_LOCAL || !UNICODE_DOMAIN.test(unicodeDomain)) return { problem: NOT_EMAIL };
+  // UTS #46 (what browsers and SES use): U-labels become A-labels, full-width forms fold
+  const domain = domainToASCII(unicodeDomain);
+  if (!domain || domain.length > 253 || !ASCII_DOMAIN.test(domain)) return { problem: `${NOT_EMAIL} (the domain is not a valid internationalised name)` };
+  const address = `${local}@${domain}`;
+  return Buffer.byteLength(address) > MAX_EMAIL ? { problem: `${NOT_EMAIL} (longer than ${MAX_EMAIL} bytes)` } : { address };
+}
+
+/**
+ * The stored shape of a number: `+`, a non-zero digit, then 6 to 14 more digits. The lower
+ * bound is the one prepare's SQL shape check applies (src/db/audience-sql.ts); keeping them
+ * equal means nothing stored here is later called `invalid_address` (a test holds them together).
+ */
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** The ISO 3166 alpha-2 code in upper case when libphonenumber knows the country, else undefined. */
+export function normaliseCountry(raw: string): string | undefined {
+  const code = raw.trim().toUpperCase();
+  return /^[A-Z]{2}$/.test(code) && phoneLibrary().isSupportedCountry(code) ? code : undefined;
+}
+
+/**
+ * The canonical (E.164) phone number, or the reason there is none. A number without `+` / `00`
+ * is read as a national number of `country`. A `whatsapp:` prefix (Twilio's form) is stripped.
+ *
+ * Only numbers the max metadata calls *valid* (an assigned range of the region) are accepted:
+ * a merely *possible* one (right length, e.g. `12345` in DE → `+4912345`) may reach a stranger
+ * or nobody. Extensions are refused: an SMS cannot dial one.
+ */
+export function checkPhone(raw: string, country?: string): AddressCheck {
+  let text = raw.trim();
+  const bad = forbiddenCharacter(text);
+  if (bad) return { problem: bad };
+  if (/^whatsapp:/i.test(text)) text = text.slice('whatsapp:'.length).trim();
+  if (text.length === 0 || text.length > 40) return { problem: 'not a phone number' };
+  // `0049…`: the international call prefix used across most of the world
+  if (text.startsWith('00')) text = '+' + text.slice(2);
+  const lib = phoneLibrary();
+  const region = country ? normaliseCountry(country) : undefined;
+  const parsed = lib.parsePhoneNumberFromString(text, region as PhoneLib.CountryCode | undefined);
+  if (!parsed) return { problem: 'not a phone number' };
+  if (parsed.ext) return { problem: `has an extension (${parsed.ext}), which a message cannot dial` };
+  if (!parsed.isValid()) {
+    return { problem: parsed.isPossible() ? `possible but not a valid number${parsed.country ? ` for ${parsed.country}` : ''} (no such range is assigned)` : 'not a phone number' };
+  }
+  return E164.test(parsed.number) ? { address: parsed.number } : { problem: 'not a phone number' };
+}
+
+/** THE canonical form of an address on a channel (email, or a number for SMS / WhatsApp). */
+export function checkAddress(channel: Channel | 'phone', raw: string, opts: AddressOptions = {}): AddressCheck {
+  return channel === 'email' ? checkEmail(raw) : checkPhone(raw, opts.country);
+}
+
+/** checkAddress without the reason: the stored form, or undefined. */
+export function normaliseAddress(channel: Channel | 'phone', raw: string, opts: AddressOptions = {}): string | undefined {
+  return checkAddress(channel, raw, opts).address;
+}
+
+export const normaliseEmail = (raw: string): string | undefined => checkEmail(raw).address;
+export const normalisePhone = (raw: string, country?: string): string | undefined => checkPhone(raw, country).address;

@@ -1,0 +1,117 @@
+/**
+ * The spool of `mkt serve` with a real database and a second connection holding the write lock:
+ * what it refuses is spooled, replayed once the lock is gone, survives a server that stops while
+ * the lock is still held, and is 503 + Retry-After when even the spool cannot take it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WorkspaceSettings } from '../../../src/compliance/config.js';
+import { createFeedbackServer } from '../../../src/compliance/serve.js';
+import { recordApplier, type ServeRecord } from '../../../src/compliance/serve-records.js';
+import { DurableQueue, spoolFile } from '../../../src/compliance/serve-spool.js';
+import { UnsubscribeTokens } from '../../../src/compliance/tokens.js';
+import { isSqliteError, setBusyTimeout } from '../../../src/db/serve-sql.js';
+import { openStore, type Store } from '../../../src/db/open.js';
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function fixture() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-spool-'));
+  dirs.push(dir);
+  const db = path.join(dir, '.mkt', 'mkt.db');
+  const store = openStore(db);
+  stores.push(store);
+  setBusyTimeout(store.sqlite, 0);
+  const other = new Database(db);
+  const lock = () => other.exec('BEGIN IMMEDIATE');
+  const unlock = () => other.exec('COMMIT');
+  const lines: string[] = [];
+  const open = () => DurableQueue.open<ServeRecord>({ dbFile: db, apply: recordApplier(store.sqlite, (l) => lines.push(l)), retryable: isSqliteError, log: (l) => lines.push(l), retryMs: 20 });
+  const suppressed = () => (store.sqlite.prepare('SELECT address FROM suppressions ORDER BY address').all() as Array<{ address: string }>).map((r) => r.address);
+  return { dir, db, store, other, lock, unlock, open, lines, suppressed };
+}
+
+const bounce = (address: string): ServeRecord => ({
+  t: 'feedback',
+  at: 1,
+  what: 'test',
+  events: [{ source: 'ses', kind: 'bounce', payload: '{}', suppress: [{ channel: 'email', address, reason: 'bounced' }] }],
+});
+
+const until = async (f: () => boolean) => {
+  for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
+};
+
+describe('serve spool', () => {
+  it('commits at once when it can; spools what a locked store refuses and replays it in order once the lock is gone', async () => {
+    const f = fixture();
+    const q = await f.open();
+    expect(await q.submit(bounce('a@example.org'))).toBe('committed');
+    f.lock();
+    expect(await Promise.all([q.submit(bounce('b@example.org')), q.submit(bounce('c@example.org'))])).toEqual(['spooled', 'spooled']);
+    f.unlock();
+    // while records wait, a new one queues behind them even though the store would take it
+    expect(await q.submit(bounce('d@example.org'))).toBe('spooled');
+    await until(() => q.backlog === 0 && readFileSync(spoolFile(f.db), 'utf8') === '');
+    expect(f.suppressed()).toEqual(['a@example.org', 'b@example.org', 'c@example.org', 'd@example.org']);
+    expect(readFileSync(spoolFile(f.db), 'utf8')).toBe('');
+    await q.close();
+    expect(existsSync(spoolFile(f.db))).toBe(false);
+    f.other.close();
+  });
+
+  it('keeps what a server stopping under the lock could not replay, and the next server replays it; spools of dead servers are adopted', async () => {
+    const f = fixture();
+    const q1 = await f.open();
+    f.lock();
+    await q1.submit(bounce('a@example.org'));
+    await q1.close();
+    expect(readFileSync(spoolFile(f.db), 'utf8').trimEnd().split('\n')).toHaveLength(1);
+    // a server that died (its pid is gone) left a spool with a torn last append
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(spoolFile(f.db, dead), JSON.stringify(bounce('b@example.org')) + '\n{"t":"feedb');
+    f.unlock();
+    const q2 = await f.open();
+    expect(f.suppressed()).toEqual(['a@example.org', 'b@example.org']);
+    expect(existsSync(spoolFile(f.db, dead))).toBe(false);
+    expect(f.lines.join('\n')).toContain('torn last line');
+    await q2.close();
+    f.other.close();
+  });
+
+  it('answers 503 with Retry-After when neither the store nor the spool takes an opt-out, and 200 again once the store does', async () => {
+    const f = fixture();
+    f.store.sqlite.prepare("INSERT INTO customers (email, email_opt_in, created_at, updated_at) VALUES ('ana@example.org', 1, 0, 0)").run();
+    mkdirSync(spoolFile(f.db)); // the spool cannot be created
+    const settings: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, dir: f.dir };
+    const tokens = new UnsubscribeTokens({ keyId: 'k1', secret: 'spool-test-secret-0123456789' });
+    const serve = await createFeedbackServer({ sqlite: f.store.sqlite, dbFile: f.db, settings, tokens, now: () => 5, log: () => undefined });
+    await new Promise<void>((r) => serve.server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(serve.server.address() as AddressInfo).port}/u/${tokens.sign({ campaignId: 1, customerId: 1, channel: 'email' })}`;
+    const post = () => fetch(url, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    try {
+      f.lock();
+      const busy = await post();
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await fetch(url.replace(/\/u\/.*/, '/healthz'))).status).toBe(200);
+      f.unlock();
+      expect((await post()).status).toBe(200);
+      expect(f.suppressed()).toEqual(['ana@example.org']);
+    } finally {
+      await new Promise((r) => serve.server.close(r));
+      await serve.close(0);
+      f.other.close();
+    }
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The one canonical form of an address (src/customers/address.ts): every spelling of a mailbox
+ * is one address, invisible and control characters are refused, and a phone number is stored
+ * only when the max metadata calls it valid.
+ */
+import { domainToUnicode } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkEmail, checkPhone, normaliseEmail, normalisePhone } from '../../../src/customers/address.js';
+
+describe('email: one address, whatever its spelling', () => {
+  it.each([
+    'bob@bücher.example',
+    'bob@xn--bcher-kva.example',
+    'BOB@BÜCHER.EXAMPLE',
+    'bob@bu\u0308cher.example', // decomposed ü
+    ' Bob@XN--BCHER-KVA.example ',
+    'bob@ｂücher.example', // full-width b folds (UTS #46)
+  ])('%j is bob@xn--bcher-kva.example', (raw) => expect(normaliseEmail(raw)).toBe('bob@xn--bcher-kva.example'));
+
+  it('composes the local part too', () => {
+    expect(normaliseEmail('jo\u0308rg@x.example')).toBe(normaliseEmail('jörg@x.example'));
+    expect(normaliseEmail('jörg@x.example')).toBe('j\u00f6rg@x.example');
+  });
+
+  it.each([
+    ['ana\u0001@example.com', 'U+0001'],
+    ['ana\u007f@example.com', 'U+007F'],
+    ['ana\u0085@example.com', 'U+0085'],
+    ['ana@exa\u0000mple.com', 'U+0000'],
+    ['ana\r\nbcc@example.com', 'U+000D'],
+    ['ana\u202e@example.com', 'U+202E'],
+    ['ana@\u2066example.com', 'U+2066'],
+    ['a\u200bna@example.com', 'U+200B'],
+    ['a\u200dna@example.com', 'U+200D'],
+    ['a\ufeffna@example.com', 'U+FEFF'],
+    ['a\u2028na@example.com', 'U+2028'],
+  ])('%j is refused, naming %s', (raw, cp) => {
+    const r = checkEmail(raw);
+    expect(r.address).toBeUndefined();
+    expect(r.problem).toContain(cp);
+  });
+
+  it.each(['a@ex%41mple.com', 'a@xn--zz.com', 'a@bücher', 'a@b\u00fccher.exa mple'])('%j is not an address', (raw) => expect(normaliseEmail(raw)).toBeUndefined());
+
+  const label = fc.stringMatching(/^[a-zäöüßéèçñøåæœ]{1,10}$/);
+  // ß upper-cases to SS, which is another domain under IDNA2008: it is not a form of the same one
+  const upper = (s: string) => [...s].map((c) => (c === 'ß' ? c : c.toUpperCase())).join('');
+  const formsOf = (local: string, labels: string[]) => {
+    const unicode = `${local}@${labels.join('.')}.example`;
+    const canonical = normaliseEmail(unicode);
+    return { unicode, canonical };
+  };
+
+  it('every form of an address has one canonical form, which is idempotent, ASCII in the domain and free of controls (property)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-zäöüéñ0-9._+-]{1,12}$/), fc.array(label, { minLength: 1, maxLength: 3 }), (local, labels) => {
+        const { unicode, canonical } = formsOf(local, labels);
+        fc.pre(canonical !== undefined);
+        const [l, d] = [canonical!.slice(0, canonical!.lastIndexOf('@')), canonical!.slice(canonical!.lastIndexOf('@') + 1)];
+        expect(d).toMatch(/^[a-z0-9.-]+$/);
+        expect(normaliseEmail(canonical!)).toBe(canonical);
+        for (const form of [upper(unicode), unicode.normalize('NFD'), `${l}@${domainToUnicode(d)}`, `${upper(l).normalize('NFD')}@${d.toUpperCase()}`, `\t${unicode} `]) {
+          expect(normaliseEmail(form)).toBe(canonical);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('whatever the input, a result never holds a control or formatting character (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('a', 'b@x.example', '@bücher.example'), (junk, tail) => {
+        const r = normaliseEmail(junk + tail);
+        if (r !== undefined) {
+          expect(r).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
+          expect(normaliseEmail(r)).toBe(r);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('phone: valid for its region, or not stored', () => {
+  it.each([
+    ['12345', 'DE', 'possible but not a valid number for DE'],
+    ['+4912345', undefined, 'possible but not a valid number'],
+    ['+1 212 555 0100 x123', undefined, 'extension'],
+    ['+44 20 7183 8750;ext=12', undefined, 'extension'],
+    ['+4915123456789\u0000', undefined, 'U+0000'],
+    ['+49151\u200b23456789', undefined, 'U+200B'],
+  ])('%j in %s is refused: %s', (raw, country, problem) => {
+    const r = checkPhone(raw, country);
+    expect(r.address).toBeUndefined();
+    expect(r.problem).toContain(problem);
+  });
+
+  it('a valid number is E.164 whatever its spelling', () => {
+    for (const raw of ['+49 151 23456789', '0049 151 23456789', 'whatsapp:+4915123456789', '(0151) 234 567 89']) expect(normalisePhone(raw, 'DE')).toBe('+4915123456789');
+  });
+});
