@@ -24,7 +24,7 @@ async function core(ctx: CliContext, mode: import('../db/open.js').OpenMode = 'w
     import('../campaigns/status.js'),
     import('../campaigns/report.js'),
     import('../campaigns/spec.js'),
-    import('../compliance/index.js'),
+    import('../campaigns/compliance-hooks.js'),
   ]);
   const store = await ctx.store(mode);
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
@@ -354,11 +354,11 @@ function specFlag(key: 'name' | 'schedule'): (value: string) => string {
   return checkedFlag((v) => checkField(key, v));
 }
 
-type PreflightReport = import('../compliance/preflight.js').PreflightReport;
+type PreflightReport = import('../campaigns/check.js').PreflightReport;
 
 /** Runs the pre-flight checks; warnings go to stderr at once. */
-async function preflight(ctx: CliContext, c: Core, name: string, hooks: import('../compliance/index.js').SendHooks, budget?: number): Promise<PreflightReport> {
-  const { checkCampaign } = await import('../compliance/preflight.js');
+async function preflight(ctx: CliContext, c: Core, name: string, hooks: import('../campaigns/compliance-hooks.js').SendHooks, budget?: number): Promise<PreflightReport> {
+  const { checkCampaign } = await import('../campaigns/check.js');
   const report = await checkCampaign(c.deps, name, { budget, unsubscribe: hooks.unsubscribe });
   for (const w of report.warnings) ctx.warn(`${w.code}: ${w.message}`);
   return report;
@@ -420,7 +420,7 @@ function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortContro
   return { controller, release };
 }
 
-async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../compliance/index.js').SendHooks, signal: AbortSignal, screen: Screen) {
+async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../campaigns/compliance-hooks.js').SendHooks, signal: AbortSignal, screen: Screen) {
   const { progressView } = await import('../output/progress.js');
   const view = opts.dryRun ? undefined : progressView(ctx);
   screen.view = view;

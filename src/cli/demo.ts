@@ -17,7 +17,7 @@ export function registerDemo(program: Command, action: ActionFactory): void {
       action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
         const [{ runDemo }, { loadSendHooks }, { progressView }] = await Promise.all([
           import('../campaigns/demo.js'),
-          import('../compliance/index.js'),
+          import('../campaigns/compliance-hooks.js'),
           import('../output/progress.js'),
         ]);
         const view = progressView(ctx, 2000);

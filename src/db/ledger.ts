@@ -9,8 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
-import type { CustomerRow } from '../customers/record.js';
-import { CUSTOMER_ROW_COLUMNS } from './customer-columns.js';
+import { CUSTOMER_ROW_COLUMNS, type CustomerRow } from './customer-columns.js';
 
 export type LedgerState = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped';
 export const LEDGER_STATES: LedgerState[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'];
