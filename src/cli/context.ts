@@ -77,8 +77,18 @@ export class CliContext {
       const { openStore } = await import('../db/open.js');
       this.storeHandle = openStore(this.dbPath, mode);
       for (const w of this.storeHandle.warnings) this.warn(w);
+      if (mode === 'write') await this.replaySpools(this.storeHandle);
     }
     return this.storeHandle;
+  }
+
+  /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
+  private async replaySpools(store: Store): Promise<void> {
+    const { hasSpools } = await import('../compliance/serve-spool.js');
+    if (!hasSpools(this.dbPath)) return;
+    const { replayServeSpools } = await import('../compliance/serve-replay.js');
+    const n = replayServeSpools(store, this.dbPath, (line) => this.debug(line));
+    if (n > 0) this.info(`applied ${n} opt-out(s) and event(s) that mkt serve had spooled while the database was busy`);
   }
 
   close(): void {
