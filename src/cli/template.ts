@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CHANNELS, isChannel, type Channel } from '../channels.js';
@@ -123,10 +123,16 @@ async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): 
   let source: TemplateVars;
   if ('customer' in o.vars) {
     const { requireCustomer } = await import('../customers/find.js');
-    source = requireCustomer(await ctx.store(), o.vars.customer);
+    source = requireCustomer(await ctx.store('read'), o.vars.customer);
   } else source = readJsonVars(o.vars.data, o.vars.shown);
   const rendered = renderOnce(compiled, previewVars(source, ctx.now().toISOString()));
-  if (o.out) writeFileSync(o.out, outFileContent(rendered));
+  if (o.out) {
+    // private like every file mkt writes from customer data; a missing folder is exit 73
+    const { PrivateFileWriter } = await import('../util/private-file.js');
+    const out = new PrivateFileWriter(o.out);
+    out.write(outFileContent(rendered));
+    out.close();
+  }
   const clipped = clipWarning(rendered);
   if (clipped) ctx.warn(clipped);
   ctx.result(publicShape(rendered), (r) => humanRender(r, rendered, flags));

@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 64,
   input: 65,
   unavailable: 69,
+  cantcreate: 73,
+  ioerr: 74,
   resumable: 75,
   config: 78,
 } as const;
@@ -15,6 +17,8 @@ const byCategory: Record<ErrorCategory, number> = {
   usage: EXIT.usage,
   input: EXIT.input,
   unavailable: EXIT.unavailable,
+  cantcreate: EXIT.cantcreate,
+  ioerr: EXIT.ioerr,
   resumable: EXIT.resumable,
   config: EXIT.config,
   internal: EXIT.internal,
@@ -35,12 +39,16 @@ export function exitCodeForOutcome(outcome: Outcome): number {
   return outcome === 'ok' ? EXIT.ok : byCategory[outcome];
 }
 
-/** Which error decides the exit when several happened: internal, then unavailable (69), resumable (75), config, bad input or use. */
-const severity: Record<ErrorCategory, number> = { internal: 5, unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1 };
+/** Which error decides the exit when several happened: storage (74, 73), internal, then unavailable (69), resumable (75), config, bad input or use. */
+const severity: Record<ErrorCategory, number> = { ioerr: 6, cantcreate: 6, internal: 5, unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1 };
 
-/** The error whose exit code wins over the others (the first of equals); undefined when there is none. */
-export function worstExit<E extends MktError>(errors: readonly E[]): E | undefined {
+/**
+ * The error whose exit code wins over the others (the first of equals); undefined when there
+ * is none. Errors `outranks` picks (a storage fault: no CI run may pass it as 75) beat all others.
+ */
+export function worstExit<E extends MktError>(errors: readonly E[], outranks: (e: E) => boolean = () => false): E | undefined {
+  const rank = (e: E) => (outranks(e) ? 7 : severity[e.category]);
   let worst: E | undefined;
-  for (const e of errors) if (!worst || severity[e.category] > severity[worst.category]) worst = e;
+  for (const e of errors) if (!worst || rank(e) > rank(worst)) worst = e;
   return worst;
 }

@@ -61,7 +61,7 @@ export function registerCheck(group: Command, action: ActionFactory): void {
     .action(
       action<{ budget?: number }>(async (ctx, [name], flags) => {
         const o = parsePreflightOptions(name!, flags);
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const report = await preflight(ctx, c, o.name, hooks, o.budget);
         ctx.result(report, preflightText);

@@ -1,7 +1,11 @@
+import type { OpenMode } from '../../db/open.js';
 import type { CliContext } from '../context.js';
 
-/** Everything campaign commands need, loaded when a campaign command runs (not at start-up). */
-export async function core(ctx: CliContext) {
+/**
+ * Everything campaign commands need, loaded when a campaign command runs (not at start-up). A
+ * command that only reads asks for `read` (a missing database is then an error, never created).
+ */
+export async function core(ctx: CliContext, mode: OpenMode = 'write') {
   const [create, prepare, send, status, report, spec, compliance] = await Promise.all([
     import('../../campaigns/create.js'),
     import('../../campaigns/prepare.js'),
@@ -11,7 +15,7 @@ export async function core(ctx: CliContext) {
     import('../../campaigns/spec.js'),
     import('../../campaigns/compliance-hooks.js'),
   ]);
-  const store = await ctx.store();
+  const store = await ctx.store(mode);
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
   return { deps, create, prepare, send, status, report, spec, compliance };
 }

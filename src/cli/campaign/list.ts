@@ -10,7 +10,7 @@ export function registerList(group: Command, action: ActionFactory): void {
     .description('all campaigns')
     .action(
       action(async (ctx) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const rows = c.create.listCampaignViews(c.deps);
         const paint = stateColour(ctx.outColour);
         ctx.result(rows, (list) =>

@@ -36,7 +36,7 @@ export function registerPrepare(group: Command, action: ActionFactory): void {
     .argument('<name>')
     .action(
       action(async (ctx, [name]) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const d = await c.prepare.recountCampaign(c.deps, name!, { exclusions: hooks.exclusions });
         ctx.result(d, (x) => renderFields(Object.entries(x)));

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { CampaignStatus } from '../../campaigns/status.js';
 import { stateColour } from '../../output/colour.js';
@@ -69,7 +70,7 @@ export function registerReport(group: Command, action: ActionFactory): void {
     .action(
       action<ReportFlags>(async (ctx, [name], flags) => {
         const o = parseReportOptions(name!, flags);
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const filter = { states: c.report.parseStates(o.states), limit: o.limit };
         // a person at a terminal gets the summary, not 27,000 rows scrolling past; --limit or a pipe gets rows
         if (!o.rowsAsked && ctx.io.stdout.isTTY && !ctx.json) {
@@ -78,12 +79,7 @@ export function registerReport(group: Command, action: ActionFactory): void {
         }
         const chunks = c.report.reportChunks(c.deps, o.name, o.format, filter);
         if (o.out) {
-          const { createWriteStream } = await import('node:fs');
-          const { once } = await import('node:events').then((m) => m.EventEmitter);
-          const out = createWriteStream(o.out, { mode: 0o600 });
-          for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
-          out.end();
-          await once(out, 'finish');
+          await c.report.writeReport(path.resolve(ctx.deps.cwd, o.out), chunks);
           ctx.info(`wrote ${o.out}`);
         } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),

@@ -135,9 +135,11 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
     { due: names, campaigns: runs.map((r) => ({ campaign: r.campaign, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
     (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : x.summary!.stop}\n`).join(''),
   );
-  // the worst outcome decides the exit code; the others are named on stderr
+  // the worst outcome decides the exit code; the others are named on stderr. A storage fault
+  // (corrupt, read-only, disk full) outranks everything: no CI run may pass it as 75
   const errors = runs.flatMap((r) => (r.error ? [r.error] : []));
-  const worst = worstExit(errors);
+  const { isStorageFault } = await import('../../db/faults.js');
+  const worst = worstExit(errors, isStorageFault);
   if (worst) {
     for (const e of errors) if (e !== worst) ctx.warn(`${e.code}: ${e.message} (exit ${exitCodeFor(e)})`);
     throw worst;

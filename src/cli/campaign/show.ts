@@ -10,7 +10,7 @@ export function registerShow(group: Command, action: ActionFactory): void {
     .argument('<name>')
     .action(
       action(async (ctx, [name]) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const { view } = await import('../../campaigns/view.js');
         const v = view(c.create.getCampaign(c.deps, name!));
         ctx.result(v, (x) => showText(x, ctx.outColour));

@@ -52,7 +52,7 @@ export function registerStatus(group: Command, action: ActionFactory): void {
     .action(
       action<{ watch?: boolean; interval: number }>(async (ctx, [name], flags) => {
         const o = parseStatusOptions(name!, flags);
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const read = () => c.status.campaignStatus(c.deps, o.name);
         if (o.watchMs !== undefined) return watchStatus(ctx, read, o.watchMs);
         const s = read();

@@ -1,7 +1,7 @@
 /** The one exit table: several errors (a `send --due` run) exit with the worst; an outcome is a category of the same table. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, InputError, MktError, ResumableStop, UnavailableError, UsageError, type ErrorCategory } from '../../../src/errors.js';
+import { CantCreateError, ConfigError, InputError, MktError, ResumableStop, StorageIoError, UnavailableError, UsageError, type ErrorCategory } from '../../../src/errors.js';
 import { exitCodeFor, exitCodeForOutcome, worstExit } from '../../../src/output/exit-codes.js';
 
 const make: Record<ErrorCategory, () => MktError> = {
@@ -11,6 +11,8 @@ const make: Record<ErrorCategory, () => MktError> = {
   resumable: () => new ResumableStop('r', 'r'),
   config: () => new ConfigError('c', 'c'),
   internal: () => new MktError('internal', 'x', 'x'),
+  ioerr: () => new StorageIoError('disk_full', 'd'),
+  cantcreate: () => new CantCreateError('no_folder', 'f'),
 };
 
 describe('worstExit', () => {
@@ -20,16 +22,17 @@ describe('worstExit', () => {
     ['unavailable (69) over resumable (75)', ['resumable', 'unavailable', 'resumable'], 'unavailable'],
     ['resumable over config', ['config', 'resumable'], 'resumable'],
     ['config over bad input', ['input', 'config', 'usage'], 'config'],
-    ['internal over everything', ['unavailable', 'internal', 'resumable'], 'internal'],
+    ['internal over the send outcomes', ['unavailable', 'internal', 'resumable'], 'internal'],
+    ['a storage error (74) over internal', ['internal', 'ioerr'], 'ioerr'],
   ] as Array<[string, ErrorCategory[], ErrorCategory | undefined]>)('%s', (_, categories, want) => {
     expect(worstExit(categories.map((c) => make[c]()))?.category).toBe(want);
   });
 
   it('is one of the errors, the first of equals, and none of the others outranks it', () => {
-    const order: ErrorCategory[] = ['usage', 'input', 'config', 'resumable', 'unavailable', 'internal'];
-    const rank = (c: ErrorCategory) => Math.max(order.indexOf(c), 1);
+    const order: ErrorCategory[] = ['usage', 'input', 'config', 'resumable', 'unavailable', 'internal', 'ioerr'];
+    const rank = (c: ErrorCategory) => (c === 'cantcreate' ? order.indexOf('ioerr') : Math.max(order.indexOf(c), 1));
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...order), { minLength: 1, maxLength: 8 }), (categories) => {
+      fc.property(fc.array(fc.constantFrom(...order, 'cantcreate' as const), { minLength: 1, maxLength: 8 }), (categories) => {
         const errors = categories.map((c) => make[c]());
         const worst = worstExit(errors)!;
         expect(errors).toContain(worst);
@@ -37,6 +40,13 @@ describe('worstExit', () => {
         for (const e of errors) expect(rank(e.category)).toBeLessThanOrEqual(rank(worst.category));
       }),
     );
+  });
+
+  it('errors the caller marks outrank every category', () => {
+    const marked = new ResumableStop('database_corrupt', 'c', { details: { storage: true } });
+    const errors = [make.internal(), marked, make.ioerr()];
+    expect(worstExit(errors, (e) => e.details?.storage === true)).toBe(marked);
+    expect(worstExit(errors)?.category).toBe('ioerr');
   });
 });
 
