@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { InputError } from '../errors.js';
 import { renderFields, renderTable } from '../output/table.js';
 import type { CliContext } from './context.js';
 import { collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
@@ -52,9 +51,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .argument('<key>', 'id, external id, email or phone')
     .action(
       action(async (ctx, [key]) => {
-        const { findCustomer } = await import('../customers/find.js');
-        const found = findCustomer(await ctx.store('read'), key!);
-        if (!found) throw new InputError('customer_not_found', `no customer matches "${key}"`, { hint: 'try `mkt customers list`' });
+        const { requireCustomer } = await import('../customers/find.js');
+        const found = requireCustomer(await ctx.store('read'), key!);
         ctx.result(found, (c) => renderFields(Object.entries(c)));
       }),
     );
