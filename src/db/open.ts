@@ -19,7 +19,7 @@ export interface Store {
 }
 
 // src/db/open.ts and dist/db/open.js both sit two levels below the package root.
-const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+export const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 /**
  * Opens (creating if needed) the SQLite store and brings its schema up to date.
