@@ -1,5 +1,8 @@
 import path from 'node:path';
 import type { Store } from '../db/open.js';
+import type { Repositories } from '../db/repositories.js';
+import { describeTarget, parseDbTarget, type DbTarget } from '../db/target.js';
+import { ConfigError } from '../errors.js';
 import { makeColour, type Colour } from '../output/colour.js';
 import type { Io } from '../output/io.js';
 import { redact } from '../output/redact.js';
@@ -27,6 +30,9 @@ export interface ContextDeps {
  */
 export class CliContext {
   readonly workspace: string;
+  /** The store --db / MKT_DB names: an SQLite file (the default) or a postgres:// URL. */
+  readonly dbTarget: DbTarget;
+  /** The SQLite file; for a PostgreSQL target its redacted URL (never a password). */
   readonly dbPath: string;
   readonly json: boolean;
   readonly verbose: boolean;
@@ -39,6 +45,7 @@ export class CliContext {
   /** Colour for results on stdout (states in status, list, show): only when stdout is a terminal. */
   readonly outColour: Colour;
   private storeHandle?: Store;
+  private repositoriesHandle?: Promise<Repositories>;
 
   constructor(
     readonly io: Io,
@@ -47,7 +54,8 @@ export class CliContext {
   ) {
     this.workspace = opts.workspace ? path.resolve(deps.cwd, opts.workspace) : findWorkspace(deps.cwd);
     const envDb = io.env.MKT_DB;
-    this.dbPath = opts.db ? path.resolve(deps.cwd, opts.db) : envDb ? path.resolve(deps.cwd, envDb) : defaultDbPath(this.workspace);
+    this.dbTarget = parseDbTarget(opts.db || envDb || defaultDbPath(this.workspace), deps.cwd);
+    this.dbPath = this.dbTarget.kind === 'sqlite' ? this.dbTarget.path : describeTarget(this.dbTarget);
     this.json = Boolean(opts.json);
     this.verbose = Boolean(opts.verbose);
     this.tty = Boolean(io.stderr.isTTY);
@@ -68,6 +76,11 @@ export class CliContext {
 
   /** The store, opened on first use (commands that do not need it never open it). */
   async store(): Promise<Store> {
+    if (this.dbTarget.kind === 'postgres') {
+      throw new ConfigError('store_unsupported', `this command does not run on a PostgreSQL store yet (${this.dbPath})`, {
+        hint: 'the PostgreSQL store is a preview: db migrate and customers count run on it; use an SQLite file (--db path) for the rest',
+      });
+    }
     if (!this.storeHandle) {
       const { openStore } = await import('../db/open.js');
       this.storeHandle = openStore(this.dbPath);
@@ -75,9 +88,22 @@ export class CliContext {
     return this.storeHandle;
   }
 
-  close(): void {
+  /** The store of either kind (SQLite or PostgreSQL) through its repositories, opened on first use. */
+  repositories(): Promise<Repositories> {
+    if (!this.repositoriesHandle) {
+      this.repositoriesHandle = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget));
+      // a failed open is reported by the caller's await, not again here
+      this.repositoriesHandle.catch(() => {});
+    }
+    return this.repositoriesHandle;
+  }
+
+  async close(): Promise<void> {
     this.storeHandle?.close();
     this.storeHandle = undefined;
+    const repos = this.repositoriesHandle;
+    this.repositoriesHandle = undefined;
+    if (repos) await repos.then((r) => r.close(), () => {});
   }
 
   /** Prints a command's result: the value as one JSON document with --json, else the human text. */
