@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { Store } from '../db/open.js';
+import type { OpenMode, Store } from '../db/open.js';
 import type { Repositories } from '../db/repositories.js';
 import { describeTarget, parseDbTarget, type DbTarget } from '../db/target.js';
 import { ConfigError } from '../errors.js';
@@ -45,14 +46,14 @@ export class CliContext {
   /** Colour for results on stdout (states in status, list, show): only when stdout is a terminal. */
   readonly outColour: Colour;
   private storeHandle?: Store;
-  private repositoriesHandle?: Promise<Repositories>;
+  private pgRepositories?: Promise<Repositories>;
 
   constructor(
     readonly io: Io,
     opts: GlobalOptions,
     readonly deps: ContextDeps,
   ) {
-    this.workspace = opts.workspace ? path.resolve(deps.cwd, opts.workspace) : findWorkspace(deps.cwd);
+    this.workspace = opts.workspace ? existingFolder(path.resolve(deps.cwd, opts.workspace)) : findWorkspace(deps.cwd);
     const envDb = io.env.MKT_DB;
     this.dbTarget = parseDbTarget(opts.db || envDb || defaultDbPath(this.workspace), deps.cwd);
     this.dbPath = this.dbTarget.kind === 'sqlite' ? this.dbTarget.path : describeTarget(this.dbTarget);
@@ -74,8 +75,12 @@ export class CliContext {
     return this.deps.now();
   }
 
-  /** The store, opened on first use (commands that do not need it never open it). */
-  async store(): Promise<Store> {
+  /**
+   * The SQLite store, opened on first use (commands that do not need it never open it). A command
+   * that only reads asks for `read`: then a missing database is an error (78), never created.
+   * Commands not yet ported to the repositories refuse a PostgreSQL target (78).
+   */
+  async store(mode: OpenMode = 'write'): Promise<Store> {
     if (this.dbTarget.kind === 'postgres') {
       throw new ConfigError('store_unsupported', `this command does not run on a PostgreSQL store yet (${this.dbPath})`, {
         hint: 'the PostgreSQL store is a preview: db migrate and customers count run on it; use an SQLite file (--db path) for the rest',
@@ -83,26 +88,45 @@ export class CliContext {
     }
     if (!this.storeHandle) {
       const { openStore } = await import('../db/open.js');
-      this.storeHandle = openStore(this.dbPath);
+      this.storeHandle = openStore(this.dbPath, mode);
+      for (const w of this.storeHandle.warnings) this.warn(w);
+      if (mode === 'write') await this.replaySpools(this.storeHandle);
     }
     return this.storeHandle;
   }
 
-  /** The store of either kind (SQLite or PostgreSQL) through its repositories, opened on first use. */
-  repositories(): Promise<Repositories> {
-    if (!this.repositoriesHandle) {
-      this.repositoriesHandle = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget));
-      // a failed open is reported by the caller's await, not again here
-      this.repositoriesHandle.catch(() => {});
+  /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
+  private async replaySpools(store: Store): Promise<void> {
+    const { hasSpools } = await import('../compliance/serve-spool.js');
+    if (!hasSpools(this.dbPath)) return;
+    const { replayServeSpools } = await import('../compliance/serve-replay.js');
+    const n = replayServeSpools(store, this.dbPath, (line) => this.debug(line));
+    if (n > 0) this.info(`applied ${n} opt-out(s) and event(s) that mkt serve had spooled while the database was busy`);
+  }
+
+  /**
+   * The store of either kind (SQLite or PostgreSQL) through its repositories, opened on first
+   * use; on SQLite the same handle as `store(mode)`, with its read/write rules.
+   */
+  async repositories(mode: OpenMode = 'write'): Promise<Repositories> {
+    if (this.dbTarget.kind === 'sqlite') {
+      const { migrationsRecorded, sqliteRepositories } = await import('../db/sqlite-repositories.js');
+      const before = this.storeHandle ? undefined : migrationsRecorded(this.dbTarget.path);
+      return sqliteRepositories(await this.store(mode), before);
     }
-    return this.repositoriesHandle;
+    if (!this.pgRepositories) {
+      this.pgRepositories = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget));
+      // a failed open is reported by the caller's await, not again here
+      this.pgRepositories.catch(() => {});
+    }
+    return this.pgRepositories;
   }
 
   async close(): Promise<void> {
     this.storeHandle?.close();
     this.storeHandle = undefined;
-    const repos = this.repositoriesHandle;
-    this.repositoriesHandle = undefined;
+    const repos = this.pgRepositories;
+    this.pgRepositories = undefined;
     if (repos) await repos.then((r) => r.close(), () => {});
   }
 
@@ -124,4 +148,16 @@ export class CliContext {
   debug(message: string): void {
     if (this.verbose) this.info(this.colour.dim(message));
   }
+}
+
+/** `-w` must name a folder that exists: a typo must not become a fresh, empty workspace. */
+function existingFolder(dir: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new ConfigError('no_workspace', `no workspace folder at ${dir}`, { hint: 'check -w / --workspace (the folder must exist)' });
+  return dir;
 }

@@ -17,7 +17,7 @@ import { SuppressionRepository } from './suppressions.js';
 
 /** Opens (creating and migrating) the SQLite store at `file` as repositories. */
 export function openSqliteRepositories(file: string): Repositories {
-  const before = file !== ':memory:' && existsSync(file) ? migrationCount(file) : 0;
+  const before = migrationsRecorded(file);
   return sqliteRepositories(openStore(file), before);
 }
 
@@ -60,13 +60,20 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
   };
 }
 
-/** Migrations recorded in an existing file, without creating or changing anything. */
-function migrationCount(file: string): number {
-  const db = new Database(file, { fileMustExist: true });
+/**
+ * Migrations recorded in the file (0 when there is none yet), without creating or changing
+ * anything. A file that is not a database counts 0 here: opening it reports the problem.
+ */
+export function migrationsRecorded(file: string): number {
+  if (file === ':memory:' || !existsSync(file)) return 0;
+  let db: Database.Database | undefined;
   try {
+    db = new Database(file, { fileMustExist: true });
     const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
     return table ? (db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n : 0;
+  } catch {
+    return 0;
   } finally {
-    db.close();
+    db?.close();
   }
 }
