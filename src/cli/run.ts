@@ -21,7 +21,7 @@ export function makeActionFactory(io: Io, deps: ContextDeps, state: { exitCode: 
         const code = await handler(ctx, args, opts);
         state.exitCode = code ?? 0;
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     };
 }
