@@ -25,7 +25,7 @@ export function makeActionFactory(io: Io, deps: ContextDeps, state: { exitCode: 
         const outcome = await handler(ctx, args, opts);
         state.exitCode = exitCodeForOutcome(outcome ?? 'ok');
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     };
 }
