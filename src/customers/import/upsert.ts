@@ -38,25 +38,18 @@ export interface Duplicate {
   by: string;
 }
 
-const keysOf = (r: { external_id?: string | null; email?: string | null; phone?: string | null }): string[] => {
-  const keys: string[] = [];
-  if (r.external_id) keys.push(IDENTITY_KEY.ext + r.external_id);
-  if (r.email) keys.push(IDENTITY_KEY.email + r.email);
-  if (r.phone) keys.push(IDENTITY_KEY.phone + r.phone);
-  return keys;
-};
-
 export class CustomerWriter {
   readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly book = new LineBook();
   private readonly repo: CustomerImportRepository;
   /**
    * Identities of the current batch that a stored customer had when the batch began, and those
-   * this batch has written since. A row with none of either cannot match anyone, so it is
-   * inserted without a lookup (a fresh import never looks up). Undefined: look every row up.
+   * this batch has written since, each with whether an owner of it has no external id (see
+   * `needsLookup`). A row none of whose identities can match is inserted without a lookup (a
+   * fresh import never looks up). Undefined: look every row up.
    */
-  private known?: Set<string>;
-  private readonly written = new Set<string>();
+  private known?: Map<string, boolean>;
+  private readonly written = new Map<string, boolean>();
 
   /** Call inside an open transaction; `dispose()` before it ends. */
   constructor(
@@ -84,13 +77,47 @@ export class CustomerWriter {
     this.written.clear();
   }
 
+  /**
+   * Whether `find` could match anything: the row's external id is known, or its email / phone
+   * is, with an owner that could be this row's customer. Under the lookup's rule an owner
+   * matches by address only when the two external ids do not contradict; an owner whose
+   * external id equals the row's would have made that external id known, so with a new
+   * external id only an owner without one can match.
+   */
+  private needsLookup(input: CustomerInput): boolean {
+    const ext = input.external_id;
+    if (ext && this.seen(IDENTITY_KEY.ext + ext) !== undefined) return true;
+    return (input.email !== undefined && this.mayOwn(IDENTITY_KEY.email + input.email, ext)) || (input.phone !== undefined && this.mayOwn(IDENTITY_KEY.phone + input.phone, ext));
+  }
+
+  /** Whether a customer with this email / phone key could be the customer of a row with `ext`. */
+  private mayOwn(key: string, ext: string | undefined): boolean {
+    const open = this.seen(key);
+    return open === true || (open === false && !ext);
+  }
+
+  /** undefined: no customer has the identity; else whether one of its owners has no external id. */
+  private seen(key: string): boolean | undefined {
+    const stored = this.known!.get(key);
+    const wrote = this.written.get(key);
+    return stored === undefined ? wrote : stored || wrote === true;
+  }
+
   private find(input: CustomerInput): (StoredCustomer & { via: number }) | undefined {
-    if (this.known && !keysOf(input).some((k) => this.known!.has(k) || this.written.has(k))) return undefined;
+    if (this.known && !this.needsLookup(input)) return undefined;
     return this.repo.find({ ext: input.external_id ?? null, email: input.email ?? null, phone: input.phone ?? null });
   }
 
-  private wrote(row: Parameters<typeof keysOf>[0]): void {
-    if (this.known) for (const k of keysOf(row)) this.written.add(k);
+  private wrote(row: { external_id?: string | null; email?: string | null; phone?: string | null }): void {
+    if (!this.known) return;
+    const open = !row.external_id;
+    if (row.external_id) this.written.set(IDENTITY_KEY.ext + row.external_id, true);
+    if (row.email) this.note(IDENTITY_KEY.email + row.email, open);
+    if (row.phone) this.note(IDENTITY_KEY.phone + row.phone, open);
+  }
+
+  private note(key: string, open: boolean): void {
+    if (open || !this.written.has(key)) this.written.set(key, open);
   }
 
   private write(row: StoredCustomer): void {
