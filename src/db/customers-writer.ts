@@ -92,6 +92,21 @@ export class CustomerImportRepository {
     return found;
   }
 
+  /** Calls `each` with every stored customer's identity values, keyed with `IDENTITY_KEY`. */
+  forEachIdentity(each: (key: string) => void): void {
+    const rows = this.sqlite.prepare('SELECT external_id, email, phone FROM customers').raw() as Database.Statement<[], [string | null, string | null, string | null]>;
+    for (const [ext, email, phone] of rows.iterate()) {
+      if (ext) each(IDENTITY_KEY.ext + ext);
+      if (email) each(IDENTITY_KEY.email + email);
+      if (phone) each(IDENTITY_KEY.phone + phone);
+    }
+  }
+
+  /** How many customers are stored. */
+  count(): number {
+    return (this.sqlite.prepare('SELECT count(*) AS n FROM customers').get() as { n: number }).n;
+  }
+
   /** Inserts a customer; returns its id. */
   insert(values: CustomerValues): number {
     return Number(this.insertStmt.run(values).lastInsertRowid);

@@ -6,6 +6,7 @@
 import { CUSTOMER_DATA_COLUMNS, CUSTOMER_INPUT_COLUMNS, type StoredCustomer } from '../../db/customer-columns.js';
 import { CustomerImportRepository, IDENTITY_KEY, type CustomerValues } from '../../db/customers-writer.js';
 import type { Store } from '../../db/open.js';
+import { BloomFilter } from '../../util/bloom.js';
 import type { CustomerInput } from './row.js';
 
 export type Outcome = 'inserted' | 'updated' | 'unchanged';
@@ -38,6 +39,10 @@ export interface Duplicate {
   by: string;
 }
 
+/** What a new customer stores for a column the row does not give: consent no, created now, else NULL. */
+const NOW = Symbol('now');
+const INSERT_DEFAULTS: ReadonlyArray<null | 0 | typeof NOW> = CUSTOMER_INPUT_COLUMNS.map((c) => (c === 'created_at' ? NOW : c.endsWith('_opt_in') ? 0 : null));
+
 export class CustomerWriter {
   readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly book = new LineBook();
@@ -50,6 +55,14 @@ export class CustomerWriter {
    */
   private known?: Map<string, boolean>;
   private readonly written = new Map<string, boolean>();
+  /**
+   * Every identity any customer has had during this import: those stored when it began and
+   * those it wrote. Only values it may hold are asked of the store, so a file of new customers
+   * costs no index probes beyond the inserts' own. Fixed size (10 bits per identity expected):
+   * memory stays flat however long the file.
+   */
+  private readonly everSeen: BloomFilter;
+
 
   /** Call inside an open transaction; `dispose()` before it ends. */
   constructor(
@@ -57,6 +70,9 @@ export class CustomerWriter {
     private readonly now: number,
   ) {
     this.repo = new CustomerImportRepository(store);
+    // stored customers plus a million rows, three identities each
+    this.everSeen = new BloomFilter(30 * (this.repo.count() + 1_000_000));
+    this.repo.forEachIdentity((key) => this.everSeen.add(key));
   }
 
   dispose(): void {
@@ -68,10 +84,11 @@ export class CustomerWriter {
     const ext: string[] = [];
     const email: string[] = [];
     const phone: string[] = [];
+    const seen = this.everSeen;
     for (const i of inputs) {
-      if (i.external_id) ext.push(i.external_id);
-      if (i.email) email.push(i.email);
-      if (i.phone) phone.push(i.phone);
+      if (i.external_id && seen.mayHave(IDENTITY_KEY.ext + i.external_id)) ext.push(i.external_id);
+      if (i.email && seen.mayHave(IDENTITY_KEY.email + i.email)) email.push(i.email);
+      if (i.phone && seen.mayHave(IDENTITY_KEY.phone + i.phone)) phone.push(i.phone);
     }
     this.known = this.repo.existingIdentities(ext, email, phone);
     this.written.clear();
@@ -109,14 +126,14 @@ export class CustomerWriter {
   }
 
   private wrote(row: { external_id?: string | null; email?: string | null; phone?: string | null }): void {
-    if (!this.known) return;
     const open = !row.external_id;
-    if (row.external_id) this.written.set(IDENTITY_KEY.ext + row.external_id, true);
+    if (row.external_id) this.note(IDENTITY_KEY.ext + row.external_id, true);
     if (row.email) this.note(IDENTITY_KEY.email + row.email, open);
     if (row.phone) this.note(IDENTITY_KEY.phone + row.phone, open);
   }
 
   private note(key: string, open: boolean): void {
+    this.everSeen.add(key);
     if (open || !this.written.has(key)) this.written.set(key, open);
   }
 
@@ -129,12 +146,13 @@ export class CustomerWriter {
   apply(input: CustomerInput, line: number): Duplicate | undefined {
     const found = this.find(input);
     if (!found) {
-      const values: CustomerValues = [];
-      for (const c of CUSTOMER_INPUT_COLUMNS) {
-        const v = input[c];
-        values.push(v !== undefined ? v : c === 'created_at' ? this.now : c.endsWith('_opt_in') ? 0 : null);
+      const values: CustomerValues = new Array(INSERT_DEFAULTS.length + 2);
+      for (let i = 0; i < INSERT_DEFAULTS.length; i++) {
+        const v = input[CUSTOMER_INPUT_COLUMNS[i]!];
+        values[i] = v !== undefined ? v : INSERT_DEFAULTS[i] === NOW ? this.now : INSERT_DEFAULTS[i];
       }
-      values.push(JSON.stringify(input.attributes), this.now);
+      values[INSERT_DEFAULTS.length] = JSON.stringify(input.attributes);
+      values[INSERT_DEFAULTS.length + 1] = this.now;
       const id = this.repo.insert(values);
       this.wrote(input);
       this.counts.inserted++;
