@@ -253,11 +253,11 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
         const chunks = c.report.reportChunks(c.deps, name!, opts.format, filter);
         if (opts.out) {
           const { createWriteStream } = await import('node:fs');
-          const { once } = await import('node:events').then((m) => m.EventEmitter);
+          const { EventEmitter } = await import('node:events');
           const out = createWriteStream(opts.out, { mode: 0o600 });
-          for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
+          for (const chunk of chunks) if (!out.write(chunk)) await EventEmitter.once(out, 'drain');
           out.end();
-          await once(out, 'finish');
+          await EventEmitter.once(out, 'finish');
           ctx.info(`wrote ${opts.out}`);
         } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),

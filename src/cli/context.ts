@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Store } from '../db/open.js';
 import { makeColour, type Colour } from '../output/colour.js';
 import type { Io } from '../output/io.js';
-import { redact } from '../output/redact.js';
+import { redact } from '../util/redact.js';
 import { defaultDbPath, findWorkspace } from '../workspace/locate.js';
 import type { Prompter } from './prompter.js';
 

@@ -95,7 +95,7 @@ export class RowMapper {
   normalise(row: RawRow): RowOutcome {
     const raw = new Map<CustomerField, unknown>();
     // no prototype: a column named `__proto__` is just an attribute name
-    const attributes: Record<string, unknown> = Object.create(null);
+    const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     if (row.cells) {
       const targets = this.csvTargets!;
       // fewer cells than columns: the trailing ones are empty (some exporters drop them);

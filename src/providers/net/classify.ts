@@ -6,7 +6,7 @@
  * resend). Once the connection was open, a reset, a timeout or a 5xx is `ambiguous`: the provider
  * may have accepted the message, and resending could deliver it twice.
  */
-import { redact } from '../../output/redact.js';
+import { redact } from '../../util/redact.js';
 import { ProviderError, type ProviderErrorKind } from '../contract.js';
 
 /** Failures that happen before a connection exists: the request provably never reached the provider. */
