@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { acquireLease, campaignStateOf, dueCampaigns, releaseLease, renewLease, updateCampaign, type CampaignRow } from '../db/campaigns.js';
+import { faultError, faultOfCode } from '../db/faults.js';
 import { Ledger, pendingWithCustomers, type LedgerState } from '../db/ledger.js';
 import { dispatch, systemClock, type Clock, type DispatchResult, type Progress } from '../dispatch/dispatcher.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../dispatch/retry-policy.js';
@@ -287,13 +288,21 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
           pauseReason = `waiting: ${result.reason}`;
           error = new ResumableStop('waiting', `${result.reason}`, { hint: 'run again then (`mkt campaign send --due` picks it up)' });
           break;
-        case 'database':
+        case 'database': {
           state = 'paused';
+          const fault = faultOfCode(result.code);
+          if (fault && fault !== 'locked') {
+            // disk full, corrupt, read-only: not resumable by waiting; the reason says which
+            pauseReason = `${result.code}: ${result.reason}`;
+            error = faultError(fault, deps.store.path, result.reason ?? '');
+            break;
+          }
           pauseReason = `interrupted: ${result.reason}`;
           error = new ResumableStop(result.code ?? 'database_locked', `stopped: ${result.reason}`, {
             hint: 'another process held the database too long; run the send again once it is free (nothing was sent twice)',
           });
           break;
+        }
         case 'paused':
           state = 'paused';
           pauseReason = `${result.code}: ${result.reason}`;

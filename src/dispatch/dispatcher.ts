@@ -7,6 +7,7 @@
  * most `concurrency` sends are in flight. No process-local state matters for correctness:
  * the ledger alone says who was sent what, so a crash at any point is safe to resume.
  */
+import { storageFaultCode } from '../db/faults.js';
 import type { ClaimedRow, Ledger, Outcome } from '../db/ledger.js';
 import type { OutgoingMessage, Provider } from '../providers/contract.js';
 import { AdaptiveRate } from './adaptive-rate.js';
@@ -378,10 +379,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   return result;
 }
 
-function databaseCode(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'database_locked' : 'database_error';
-}
+/** The stop code of a ledger write that failed: database_locked, disk_full, database_corrupt, … */
+const databaseCode = storageFaultCode;
 
 /** The real clock; `now` may be shifted (MKT_NOW) but must advance. */
 export function systemClock(now: () => number = Date.now): Clock {
