@@ -1,5 +1,5 @@
 /**
- * Classification shared by every HTTP provider (provider-facts.md §8): what a network failure or a
+ * Classification shared by every HTTP provider (docs/provider-facts.md §8): what a network failure or a
  * bare HTTP status means when the vendor's own code does not say more.
  *
  * The rule that matters: only a failure that proves the request never left is `transient` (safe to

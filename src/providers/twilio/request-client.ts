@@ -1,5 +1,5 @@
 /**
- * twilio-node has no base-URL option, so mkt passes its own RequestClient (provider-facts.md §3):
+ * twilio-node has no base-URL option, so mkt passes its own RequestClient (docs/provider-facts.md §3):
  * it rewrites https://*.twilio.com to `base_url` (a local fake), keeps autoRetry off, uses agents
  * sized to the provider's concurrency that remember whether a socket connected, and carries the
  * Retry-After header of a 429 into the exception (RestException drops headers).

@@ -1,5 +1,5 @@
 /**
- * Each provider's error-classification table, case by case (provider-facts.md §1, §3–§5, §8).
+ * Each provider's error-classification table, case by case (docs/provider-facts.md §1, §3–§5, §8).
  * The wire-level behaviour (real SDKs against the fakes) is covered by contract.test.ts.
  */
 import { describe, expect, it } from 'vitest';
