@@ -52,10 +52,10 @@ describe('private files', () => {
     chmodSync(target, 0o644);
     const link = path.join(dir, 'link.csv');
     symlinkSync(target, link);
-    for (const write of [() => writeSync(link, 'evil'), () => writePrivateFile(link, 'evil')]) {
+    for (const write of [() => writeSync(link, 'evil'), () => writePrivateFile(link, 'evil')] as Array<() => void | Promise<void>>) {
       let error: unknown;
       try {
-        write();
+        await write();
       } catch (e) {
         error = e;
       }
