@@ -134,7 +134,7 @@ export class RowMapper {
     const raw = this.raw;
     raw.clear();
     // no prototype: a column named `__proto__` is just an attribute name
-    const attributes: Record<string, unknown> = Object.create(null);
+    const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     if (row.cells) {
       const targets = this.csvTargets!;
       const fields = this.csvFields!;

@@ -216,7 +216,7 @@ function merge(current: StoredCustomer, input: CustomerInput): StoredCustomer {
   const keys = Object.keys(input.attributes);
   if (keys.length > 0) {
     // no prototype: a `__proto__` key from a file is stored like any other
-    const attrs: Record<string, unknown> = Object.create(null);
+    const attrs: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     let parsedOk = false;
     try {
       const parsed: unknown = JSON.parse(current.attributes);
