@@ -6,7 +6,7 @@ import { describeTarget, parseDbTarget, type DbTarget } from '../db/target.js';
 import { ConfigError } from '../errors.js';
 import { makeColour, type Colour } from '../output/colour.js';
 import type { Io } from '../output/io.js';
-import { redact } from '../output/redact.js';
+import { redact } from '../util/redact.js';
 import { defaultDbPath, findWorkspace } from '../workspace/locate.js';
 import type { Prompter } from './prompter.js';
 

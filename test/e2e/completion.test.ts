@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { noPrompter } from '../../src/cli/prompter.js';
-import { bufferIo } from '../../src/output/io.js';
+import { bufferIo } from '../support/buffer-io.mjs';
 import { BIN, cliEnv, runCli, tempWorkspace } from '../support/cli.js';
 
 let shim: string;

@@ -79,7 +79,7 @@ export function registerReport(group: Command, action: ActionFactory): void {
         }
         const chunks = c.report.reportChunks(c.deps, o.name, o.format, filter);
         if (o.out) {
-          await c.report.writeReport(path.resolve(ctx.deps.cwd, o.out), chunks);
+          c.report.writeReport(path.resolve(ctx.deps.cwd, o.out), chunks);
           ctx.info(`wrote ${o.out}`);
         } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),
