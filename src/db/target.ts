@@ -5,7 +5,7 @@
  * only form of the target that goes into a message.
  */
 import path from 'node:path';
-import { registerSecret } from '../output/redact.js';
+import { registerSecret } from '../util/redact.js';
 
 export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 

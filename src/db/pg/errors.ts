@@ -4,7 +4,7 @@
  * is not kept as a `cause`: its fields (and a stack through pg's internals) would be printed by
  * --verbose and could carry the configuration.
  */
-import { redact } from '../../output/redact.js';
+import { redact } from '../../util/redact.js';
 import { redactUrl, urlPassword } from '../target.js';
 
 export function driverMessage(error: unknown, url: string): string {
