@@ -39,8 +39,12 @@ export function exitCodeForOutcome(outcome: Outcome): number {
   return outcome === 'ok' ? EXIT.ok : byCategory[outcome];
 }
 
-/** Which error decides the exit when several happened: storage (74, 73), internal, then unavailable (69), resumable (75), config, bad input or use. */
-const severity: Record<ErrorCategory, number> = { ioerr: 6, cantcreate: 6, internal: 5, unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1 };
+/**
+ * Which error decides the exit when several happened: storage (74, 73), internal, unavailable
+ * (69), config (78), bad input or use (65, 64), and only then resumable (75). A scheduled run
+ * treats 75 as success, so any campaign that failed for real must outrank one that only stopped.
+ */
+const severity: Record<ErrorCategory, number> = { ioerr: 6, cantcreate: 6, internal: 5, unavailable: 4, config: 3, input: 2, usage: 2, resumable: 1 };
 
 /**
  * The error whose exit code wins over the others (the first of equals); undefined when there

@@ -20,7 +20,8 @@ describe('worstExit', () => {
     ['none', [], undefined],
     ['one', ['input'], 'input'],
     ['unavailable (69) over resumable (75)', ['resumable', 'unavailable', 'resumable'], 'unavailable'],
-    ['resumable over config', ['config', 'resumable'], 'resumable'],
+    ['config (78) over resumable (75): CI treats 75 as success', ['resumable', 'config', 'resumable'], 'config'],
+    ['bad input (65) over resumable (75)', ['resumable', 'input'], 'input'],
     ['config over bad input', ['input', 'config', 'usage'], 'config'],
     ['internal over the send outcomes', ['unavailable', 'internal', 'resumable'], 'internal'],
     ['a storage error (74) over internal', ['internal', 'ioerr'], 'ioerr'],
@@ -29,8 +30,8 @@ describe('worstExit', () => {
   });
 
   it('is one of the errors, the first of equals, and none of the others outranks it', () => {
-    const order: ErrorCategory[] = ['usage', 'input', 'config', 'resumable', 'unavailable', 'internal', 'ioerr'];
-    const rank = (c: ErrorCategory) => (c === 'cantcreate' ? order.indexOf('ioerr') : Math.max(order.indexOf(c), 1));
+    const order: ErrorCategory[] = ['resumable', 'usage', 'input', 'config', 'unavailable', 'internal', 'ioerr'];
+    const rank = (c: ErrorCategory) => (c === 'cantcreate' ? order.indexOf('ioerr') : c === 'usage' ? order.indexOf('input') : order.indexOf(c));
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...order, 'cantcreate' as const), { minLength: 1, maxLength: 8 }), (categories) => {
         const errors = categories.map((c) => make[c]());
