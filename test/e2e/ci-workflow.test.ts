@@ -6,7 +6,8 @@
  * ./node_modules/.bin/mkt: exit 0 and 75 pass the job, 69 fails it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -26,6 +27,7 @@ interface Step {
 }
 const job = workflow.jobs.send as { env: Record<string, string>; steps: Step[] };
 const sendStep = job.steps.find((s) => s.id === 'send')!;
+const backupStep = job.steps.find((s) => s.name === 'Back up the ledger')!;
 
 let ws: SmsWorkspace | undefined;
 let fake: FakeTwilio | undefined;
@@ -146,5 +148,26 @@ describe('examples/github-actions/scheduled-send.yml', { timeout: 120_000 }, () 
     expect(r.code, r.stdout + r.stderr).toBe(69);
     expect(r.stdout).toContain('::error::mkt campaign send exited 69');
     expect(fake.receipts).toHaveLength(0);
+  });
+
+  it('the backup step writes an integrity-checked 0600 copy with mkt db backup and keeps the newest 48', async () => {
+    const w = dueWorkspace(3);
+    expect((await runSendStep(w)).code).toBe(0);
+    const dir = path.join(w.dir, 'backups');
+    mkdirSync(dir, { mode: 0o700 });
+    for (let i = 0; i < 50; i++) writeFileSync(path.join(dir, `mkt-2020${String(i).padStart(4, '0')}.db`), '');
+    const r = await runStep(backupStep, w.dir, { ...w.env, MKT_DB: w.db, MKT_BACKUP_DIR: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const kept = readdirSync(dir).filter((f) => f.startsWith('mkt-')).sort();
+    expect(kept).toHaveLength(48);
+    const fresh = kept.find((f) => !f.startsWith('mkt-2020'))!;
+    expect(statSync(path.join(dir, fresh)).mode & 0o777).toBe(0o600);
+    const copy = new Database(path.join(dir, fresh), { readonly: true });
+    try {
+      expect(copy.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+      expect(copy.prepare("SELECT count(*) FROM campaign_recipients WHERE state = 'sent'").pluck().get()).toBe(3);
+    } finally {
+      copy.close();
+    }
   });
 });
