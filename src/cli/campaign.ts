@@ -384,14 +384,14 @@ const preflightText = (r: PreflightReport) =>
     ...r.warnings.map((w) => [`warning ${w.code}`, w.message] as [string, unknown]),
   ]);
 
-async function estimateSegments(deps: Core['deps'], row: import('../db/campaigns.js').CampaignRow): Promise<number | undefined> {
+async function estimateSegments(deps: Core['deps'], row: import('../db/campaigns.js').Campaign): Promise<number | undefined> {
   const { sampleSmsSegments } = await import('../campaigns/estimate.js');
   return sampleSmsSegments(deps, row);
 }
 
 async function confirmText(c: Core, name: string, opts: SendFlags): Promise<string> {
   const row = c.create.getCampaign(c.deps, name);
-  const plan = row.plan ? (JSON.parse(row.plan) as import('../campaigns/prepare.js').Plan) : undefined;
+  const plan = row.plan ?? undefined;
   const senders = plan ? Object.keys(plan.senders).join(', ') : '?';
   return (
     `Send "${name}" (${row.channel}) to ${plan?.estimate.messages ?? '?'} recipient(s) through ${row.provider} ` +

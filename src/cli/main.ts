@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MktError, ResumableStop, UsageError } from '../errors.js';
+import { isBusy } from '../db/busy.js';
 import { EXIT, exitCodeFor } from '../output/exit-codes.js';
 import { processIo, type Io } from '../output/io.js';
 import { redact } from '../output/redact.js';
@@ -62,8 +63,7 @@ export function buildProgram(io: Io, deps: Required<MainDeps>, state: { exitCode
  * (the statement rolled back), so this is a resumable stop, not a bug.
  */
 function databaseLocked(error: unknown): ResumableStop | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') return undefined;
+  if (!isBusy(error)) return undefined;
   return new ResumableStop('database_locked', 'the database is locked by another process; nothing was changed', {
     hint: 'wait for the other mkt process (or tool) to finish, then run the command again',
   });
