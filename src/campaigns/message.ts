@@ -7,6 +7,7 @@ import type { Channel } from '../channels.js';
 import { toRecord } from '../customers/record.js';
 import type { ClaimedRow } from '../db/ledger.js';
 import type { MessageRef, OutgoingMessage } from '../providers/contract.js';
+import { formatDeliveryRef } from '../providers/delivery-ref.js';
 import type { CompiledTemplate, Rendered, TemplateVars } from '../templates/contract.js';
 
 export interface UnsubscribeLinks {
@@ -23,10 +24,6 @@ export interface MessageContext {
   template: CompiledTemplate;
   unsubscribe?: UnsubscribeLinker;
   now: () => number;
-}
-
-export function deliveryRef(campaignId: number, recipientId: number, attempt: number): string {
-  return `c${campaignId}_r${recipientId}_a${attempt}`;
 }
 
 export function templateVars(ctx: MessageContext, row: Pick<ClaimedRow, 'customer'>): { vars: TemplateVars; links?: UnsubscribeLinks } {
@@ -80,7 +77,7 @@ export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => Outgoi
       campaignId: ctx.campaign.id,
       recipientId: row.id,
       attempt: row.attempts,
-      deliveryRef: deliveryRef(ctx.campaign.id, row.id, row.attempts),
+      deliveryRef: formatDeliveryRef(ctx.campaign.id, row.id, row.attempts),
     };
     return toOutgoing(rendered, row.address, ref, links);
   };

@@ -10,94 +10,97 @@
  *   schedule: 2026-12-01T09:00:00Z   # optional
  *   throttle: 50/s                   # optional; default: the provider's rate
  *   distribution: round-robin        # or sticky
+ *
+ * The shape is a zod schema; a file is read with the workspace toolkit, so every problem is
+ * reported at its file:line:col.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isChannel, type Channel } from '../channels.js';
+import { z } from 'zod';
+import { CHANNELS, isChannel } from '../channels.js';
 import { InputError, UsageError } from '../errors.js';
 import { tryParseRate } from '../util/rate.js';
+import { formatIssue } from '../workspace/issue.js';
+import { YamlFile } from '../workspace/yaml-file.js';
+import { addZodIssues } from '../workspace/zod-issues.js';
 
 export const CAMPAIGN_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-export interface CampaignSpec {
-  name: string;
-  channel: Channel;
-  segment: string;
-  provider: string;
-  template: string;
-  schedule?: string;
-  throttle?: string;
-  distribution?: 'round-robin' | 'sticky';
-}
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const DISTRIBUTIONS = ['round-robin', 'sticky'] as const;
 
-const KEYS = ['name', 'channel', 'segment', 'provider', 'template', 'schedule', 'throttle', 'distribution'] as const;
+/** A string field of the spec: `ok` decides, `problem` says why not (one message per field). */
+function field<T extends string = string>(key: string, ok: (v: string) => boolean, problem: (v: string) => string) {
+  return z.string({ error: `${key} must be a string` }).refine(ok, { error: (issue) => problem(String(issue.input)) }) as unknown as z.ZodType<T, string>;
+}
+const named = (key: string) => field(key, (v) => v.trim() !== '', () => `${key} must not be empty`);
+
+/** Each field on its own: flags are checked one at a time as they are parsed. */
+const FIELDS = {
+  name: field('name', (v) => CAMPAIGN_NAME.test(v), (v) => `name "${v}" must be a slug: lower-case letters, digits, - and _ (at most 64)`),
+  channel: field<(typeof CHANNELS)[number]>('channel', isChannel, (v) => `channel "${v}" must be email, sms or whatsapp`),
+  segment: named('segment'),
+  provider: named('provider'),
+  template: named('template'),
+  schedule: field('schedule', (v) => ISO_WITH_ZONE.test(v) && !Number.isNaN(Date.parse(v)), (v) => `schedule "${v}" must be an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z`),
+  throttle: field('throttle', (v) => tryParseRate(v) !== undefined, (v) => `throttle "${v}" is not a rate (e.g. 50/s, 600/m)`),
+  distribution: field<(typeof DISTRIBUTIONS)[number]>('distribution', (v) => (DISTRIBUTIONS as readonly string[]).includes(v), (v) => `distribution "${v}" must be round-robin or sticky`),
+};
+type Key = keyof typeof FIELDS;
+const KEYS = Object.keys(FIELDS) as Key[];
+const REQUIRED = ['name', 'channel', 'segment', 'provider', 'template'] as const;
+
+/** A complete campaign spec. */
+export const campaignSpecSchema = z.strictObject({
+  name: FIELDS.name,
+  channel: FIELDS.channel,
+  segment: FIELDS.segment,
+  provider: FIELDS.provider,
+  template: FIELDS.template,
+  schedule: FIELDS.schedule.optional(),
+  throttle: FIELDS.throttle.optional(),
+  distribution: FIELDS.distribution.optional(),
+});
+export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
+
+/** What a campaign file may hold: every key optional, and an empty value counts as absent. */
+const fileSchema = z.strictObject(Object.fromEntries(KEYS.map((k) => [k, FIELDS[k].nullish()])));
 
 /** Checks one field's value; returns a problem or undefined. */
-export function checkField(key: (typeof KEYS)[number], value: unknown): string | undefined {
+export function checkField(key: Key, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') return `${key} must be a string`;
-  switch (key) {
-    case 'name':
-      return CAMPAIGN_NAME.test(value) ? undefined : `name "${value}" must be a slug: lower-case letters, digits, - and _ (at most 64)`;
-    case 'channel':
-      return isChannel(value) ? undefined : `channel "${value}" must be email, sms or whatsapp`;
-    case 'schedule':
-      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))
-        ? undefined
-        : `schedule "${value}" must be an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z`;
-    case 'throttle':
-      return tryParseRate(value) ? undefined : `throttle "${value}" is not a rate (e.g. 50/s, 600/m)`;
-    case 'distribution':
-      return value === 'round-robin' || value === 'sticky' ? undefined : `distribution "${value}" must be round-robin or sticky`;
-    default:
-      return value.trim() === '' ? `${key} must not be empty` : undefined;
-  }
+  const r = FIELDS[key].safeParse(value);
+  return r.success ? undefined : r.error.issues[0]!.message;
 }
 
 /** Validates a spec from flags; every problem is reported at once. */
-export function validateSpec(input: Partial<Record<(typeof KEYS)[number], unknown>>): CampaignSpec {
+export function validateSpec(input: Partial<Record<Key, unknown>>): CampaignSpec {
   const problems = KEYS.map((k) => checkField(k, input[k])).filter((p): p is string => Boolean(p));
-  for (const k of ['name', 'channel', 'segment', 'provider', 'template'] as const) if (!input[k]) problems.push(`missing ${k}`);
+  for (const k of REQUIRED) if (!input[k]) problems.push(`missing ${k}`);
   if (problems.length) throw new InputError('bad_campaign', problems.join('; '));
-  return input as CampaignSpec;
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as CampaignSpec;
 }
 
 /** Reads `campaigns/<name>.yaml`, with file:line:col for every problem. */
 export async function readSpecFile(file: string): Promise<CampaignSpec> {
-  const { parseDocument, LineCounter } = await import('yaml');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
     throw new UsageError(`cannot read ${file}: ${(cause as Error).message}`, { code: 'file_unreadable' });
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined) => {
-    const p = lc.linePos(offset ?? 0);
-    return `${file}:${p.line}:${p.col}`;
-  };
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new InputError('bad_yaml', `${at(e.pos[0])}: ${e.message.split('\n')[0]}`);
-  }
-  const root = doc.contents as { items?: Array<{ key: { value: unknown; range?: number[] }; value: { value?: unknown; range?: number[] } | null }>; range?: number[] } | null;
-  if (!root || !Array.isArray(root.items)) throw new InputError('bad_campaign', `${at(0)}: expected a mapping of campaign settings`);
-  const problems: string[] = [];
-  const spec: Record<string, unknown> = {};
-  for (const item of root.items) {
-    const key = String(item.key.value);
-    if (!(KEYS as readonly string[]).includes(key)) {
-      problems.push(`${at(item.key.range?.[0])}: unknown key "${key}" (known: ${KEYS.join(', ')})`);
-      continue;
-    }
-    const value = item.value?.value;
-    const problem = checkField(key as (typeof KEYS)[number], value instanceof Date ? value.toISOString() : value);
-    if (problem) problems.push(`${at(item.value?.range?.[0] ?? item.key.range?.[0])}: ${problem}`);
-    spec[key] = value;
-  }
+  const source = new YamlFile(file, text, { syntaxMessage: (m) => m.split('\n')[0]! });
+  if (!source.readable) throw new InputError('bad_yaml', formatIssue(source.issues[0]!));
+  const data = source.data();
+  const start = source.position(0);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new InputError('bad_campaign', formatIssue({ ...start, message: 'expected a mapping of campaign settings' }));
+  const checked = fileSchema.safeParse(data);
+  if (!checked.success) addZodIssues(source, [], checked.error, (issue) => (issue.code === 'unrecognized_keys' ? `unknown key "${issue.keys[0]}" (known: ${KEYS.join(', ')})` : undefined));
+  // in the order they are written, as people read the file
+  const problems = source.issues.sort((a, b) => a.line! - b.line! || a.col! - b.col!).map((i) => ({ ...i, path: undefined }));
+  const spec: Record<string, unknown> = { ...data };
   spec.name ??= path.basename(file).replace(/\.ya?ml$/, '');
-  for (const k of ['channel', 'segment', 'provider', 'template'] as const) if (spec[k] === undefined) problems.push(`${at(0)}: missing ${k}`);
-  if (problems.length) throw new InputError('bad_campaign', problems.join('\n'));
+  for (const k of REQUIRED) if (spec[k] === undefined) problems.push({ ...start, path: undefined, message: `missing ${k}` });
+  if (problems.length) throw new InputError('bad_campaign', problems.map(formatIssue).join('\n'));
   return validateSpec(spec);
 }

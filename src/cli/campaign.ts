@@ -11,6 +11,7 @@ import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { CliContext } from './context.js';
 import { favourSmallHeap } from './heap.js';
 import { amount, checkedFlag, choiceFlag, collect, concurrency, graceSeconds, percent, rateFlag, reportLimit, sendLimit, watchInterval } from './options.js';
+import { onInterrupt } from './interrupts.js';
 import type { ActionFactory } from './run.js';
 
 /** Everything campaign commands need, loaded when a campaign command runs (not at start-up). */
@@ -22,7 +23,7 @@ async function core(ctx: CliContext) {
     import('../campaigns/status.js'),
     import('../campaigns/report.js'),
     import('../campaigns/spec.js'),
-    import('../compliance/index.js'),
+    import('../campaigns/compliance-hooks.js'),
   ]);
   const store = await ctx.store();
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
@@ -354,11 +355,11 @@ function specFlag(key: 'name' | 'schedule'): (value: string) => string {
   return checkedFlag((v) => checkField(key, v));
 }
 
-type PreflightReport = import('../compliance/preflight.js').PreflightReport;
+type PreflightReport = import('../campaigns/check.js').PreflightReport;
 
 /** Runs the pre-flight checks; warnings go to stderr at once. */
-async function preflight(ctx: CliContext, c: Core, name: string, hooks: import('../compliance/index.js').SendHooks, budget?: number): Promise<PreflightReport> {
-  const { checkCampaign } = await import('../compliance/preflight.js');
+async function preflight(ctx: CliContext, c: Core, name: string, hooks: import('../campaigns/compliance-hooks.js').SendHooks, budget?: number): Promise<PreflightReport> {
+  const { checkCampaign } = await import('../campaigns/check.js');
   const report = await checkCampaign(c.deps, name, { budget, unsubscribe: hooks.unsubscribe });
   for (const w of report.warnings) ctx.warn(`${w.code}: ${w.message}`);
   return report;
@@ -405,30 +406,22 @@ interface Screen {
   view?: ProgressView;
 }
 
-/** Ctrl-C / SIGTERM: stop claiming, let in-flight requests finish, exit 75. */
+/** Ctrl-C, SIGTERM or the parent's death: stop claiming, let in-flight requests finish, exit 75. */
 function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortController; release(): void } {
   const controller = new AbortController();
   let count = 0;
-  const handler = (sig: NodeJS.Signals) => {
+  const release = onInterrupt((why) => {
     count++;
     screen.view?.clear();
     if (count === 1) {
-      ctx.info(`${sig}: stopping — no new messages; waiting for those in flight…`);
+      ctx.info(`${why}: stopping — no new messages; waiting for those in flight…`);
       controller.abort();
-    } else ctx.info(`${sig}: still waiting for in-flight requests (they may already be accepted)`);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    controller,
-    release: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+    } else ctx.info(`${why}: still waiting for in-flight requests (they may already be accepted)`);
+  });
+  return { controller, release };
 }
 
-async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../compliance/index.js').SendHooks, signal: AbortSignal, screen: Screen) {
+async function runSend(ctx: CliContext, c: Core, name: string, opts: SendFlags, hooks: import('../campaigns/compliance-hooks.js').SendHooks, signal: AbortSignal, screen: Screen) {
   const { progressView } = await import('../output/progress.js');
   const view = opts.dryRun ? undefined : progressView(ctx);
   screen.view = view;

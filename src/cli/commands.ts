@@ -9,6 +9,10 @@ import { registerTemplate } from './template.js';
 import { registerSuppress } from './suppress.js';
 import { registerServe } from './serve.js';
 import { registerFeedback } from './feedback.js';
+import { registerInit } from './init.js';
+import { registerDoctor } from './doctor.js';
+import { registerDb } from './db.js';
+import { registerCompletion } from './completion.js';
 
 /**
  * Every command group. A group module only imports what its commands need to be described;
@@ -25,4 +29,8 @@ export function registerCommands(program: Command, action: ActionFactory): void 
   registerSuppress(program, action);
   registerServe(program, action);
   registerFeedback(program, action);
+  registerInit(program, action);
+  registerDoctor(program, action);
+  registerDb(program, action);
+  registerCompletion(program, action);
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { renderFields } from '../output/table.js';
+import { onInterrupt } from './interrupts.js';
 import { demoCustomers, rateFlag, seedNumber } from './options.js';
 import type { ActionFactory } from './run.js';
 
@@ -16,17 +17,17 @@ export function registerDemo(program: Command, action: ActionFactory): void {
       action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
         const [{ runDemo }, { loadSendHooks }, { progressView }] = await Promise.all([
           import('../campaigns/demo.js'),
-          import('../compliance/index.js'),
+          import('../campaigns/compliance-hooks.js'),
           import('../output/progress.js'),
         ]);
         const view = progressView(ctx, 2000);
         const controller = new AbortController();
-        const stop = () => {
+        // once, as before: a second Ctrl-C ends the demo at once (the default action)
+        const release = onInterrupt(() => {
           view.clear();
           controller.abort();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+          release();
+        });
         let out;
         try {
           out = await runDemo({
@@ -46,8 +47,7 @@ export function registerDemo(program: Command, action: ActionFactory): void {
           });
         } finally {
           view.stop();
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          release();
         }
         const r = out.result;
         ctx.result(r, (x) =>

@@ -7,6 +7,11 @@ import type { Command } from 'commander';
  */
 export const EXAMPLES: Record<string, string[]> = {
   '': ['mkt demo', 'mkt campaign send spring --yes', 'mkt help campaign send'],
+  init: ['mkt init', 'mkt init my-shop && cd my-shop'],
+  doctor: ['mkt doctor', 'mkt doctor --json'],
+  db: ['mkt db backup backups/mkt-$(date +%F).db'],
+  'db backup': ['mkt db backup backups/mkt.db', 'mkt db backup backups/mkt.db --force   # replace an older backup'],
+  completion: ['source <(mkt completion bash)', 'mkt completion zsh > "${fpath[1]}/_mkt"', 'mkt completion fish > ~/.config/fish/completions/mkt.fish'],
   customers: ['mkt customers import customers.csv', 'mkt customers seed --count 5000', 'mkt customers list --limit 5'],
   'customers count': ['mkt customers count', 'mkt customers count --json'],
   'customers show': ['mkt customers show 42', 'mkt customers show ana@example.org --json'],

@@ -12,11 +12,15 @@ export function registerServe(program: Command, action: ActionFactory): void {
     .action(
       action<{ port: number; host: string }>(async (ctx, _args, opts) => {
         const port = opts.port;
-        const [{ loadSettings, tokensFor }, { createFeedbackServer }] = await Promise.all([import('../compliance/index.js'), import('../compliance/serve.js')]);
+        const [{ loadSettings, tokensFor }, { createFeedbackServer }, { serveRepository }] = await Promise.all([
+          import('../compliance/index.js'),
+          import('../compliance/serve.js'),
+          import('../db/serve-sql.js'),
+        ]);
         const settings = await loadSettings(ctx.workspace, ctx.io.env, { feedback: true });
         const store = await ctx.store();
         const feedback = await createFeedbackServer({
-          sqlite: store.sqlite,
+          store: serveRepository(store),
           dbFile: store.path,
           settings,
           tokens: tokensFor(settings),

@@ -6,21 +6,21 @@
 import type { Channel } from '../channels.js';
 import { recentMessageCounter } from '../db/compliance-sql.js';
 import type { ClaimCandidate, ClaimVerdict } from '../db/ledger.js';
-import type Database from 'better-sqlite3';
+import type { Store } from '../db/open.js';
 import type { WorkspaceSettings } from './config.js';
 import { nextOpening } from './quiet-hours.js';
 import { recipientZone } from './timezones.js';
 
 export function claimRules(
   settings: WorkspaceSettings,
-  sqlite: Database.Database,
+  store: Store,
   campaign: { id: number; channel: Channel },
   now: () => number,
 ): ((row: ClaimCandidate) => ClaimVerdict) | undefined {
   const window = settings.quietHours[campaign.channel];
   const cap = settings.frequencyCap[campaign.channel];
   if (!window && !cap) return undefined;
-  const count = cap ? recentMessageCounter(sqlite, campaign.id, campaign.channel) : undefined;
+  const count = cap ? recentMessageCounter(store, campaign.id, campaign.channel) : undefined;
   return (row) => {
     const t = now();
     if (window) {

@@ -3,16 +3,16 @@
  * hours, frequency caps, delivery policy, feedback endpoints). Optional; validated like
  * providers.yaml, every problem as `mkt.yaml:line:col`, secrets only as `${ENV_VAR}`.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CHANNELS, type Channel } from '../channels.js';
-import { ConfigError } from '../errors.js';
-import { addZodIssues, fromBigInts, parseSourceText, resolveEnv, throwProblems } from '../providers/load.js';
+import { parseConfig, readConfigText, throwIssues, type ConfigKind } from '../workspace/config-file.js';
+import { resolveEnv, secretPaths } from '../workspace/secrets.js';
+import { addZodIssues } from '../workspace/zod-issues.js';
 import { parseWindow, type DailyWindow } from './quiet-hours.js';
 
 export const SETTINGS_FILE = 'mkt.yaml';
-const KIND = { invalidCode: 'settings_invalid', readme: 'Compliance' };
+const KIND: ConfigKind = { file: SETTINGS_FILE, invalidCode: 'settings_invalid', readme: 'Compliance', unreadableCode: 'settings_unreadable' };
 
 /** `7d`, `24h`, `90m` → milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -131,35 +131,28 @@ export function loadSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Lo
 }
 
 async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: LoadOptions): Promise<WorkspaceSettings> {
-  const full = path.join(workspace, SETTINGS_FILE);
   const empty: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, dir: workspace };
-  let text: string;
-  try {
-    text = await readFile(full, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return empty;
-    throw new ConfigError('settings_unreadable', `cannot read ${full}: ${(e as Error).message}`);
-  }
-  const file = parseSourceText(SETTINGS_FILE, text, KIND);
-  const root = fromBigInts(file.doc.toJS()) as unknown;
+  const text = await readConfigText(workspace, KIND);
+  if (text === undefined) return empty;
+  const file = parseConfig(text, KIND);
+  const root = file.data();
   if (root === null || root === undefined) return empty;
   if (typeof root !== 'object' || Array.isArray(root)) {
     file.add([], 'expected a mapping (unsubscribe:, quiet_hours:, frequency_cap: …)');
-    throwProblems(file, KIND);
+    throwIssues(file, KIND);
   }
   const r = root as Record<string, unknown>;
   // Secrets are `${ENV}` references only; the feedback section's are resolved only when asked.
-  const unsubscribeSecrets = new Set<string>([JSON.stringify(['secret'])]);
   const prev = (r.unsubscribe as { previous_secrets?: unknown[] } | undefined)?.previous_secrets;
-  if (Array.isArray(prev)) prev.forEach((_, i) => unsubscribeSecrets.add(JSON.stringify(['previous_secrets', i, 'secret'])));
-  const feedbackSecrets = new Set([['twilio', 'auth_token'], ['meta', 'app_secret'], ['meta', 'verify_token']].map((p) => JSON.stringify(p)));
+  const unsubscribeSecrets = secretPaths([['secret'], ...(Array.isArray(prev) ? prev.map((_, i) => ['previous_secrets', i, 'secret']) : [])]);
+  const feedbackSecrets = secretPaths([['twilio', 'auth_token'], ['meta', 'app_secret'], ['meta', 'verify_token']]);
   const resolved: Record<string, unknown> = { ...r };
   if (r.unsubscribe !== undefined) resolved.unsubscribe = resolveEnv(file, ['unsubscribe'], r.unsubscribe, [], unsubscribeSecrets, env);
   if (r.feedback !== undefined) resolved.feedback = resolveEnv(file, ['feedback'], r.feedback, [], feedbackSecrets, opts.feedback ? env : undefined);
-  throwProblems(file, KIND);
+  throwIssues(file, KIND);
   const parsed = settingsSchema.safeParse(resolved);
   if (!parsed.success) addZodIssues(file, [], parsed.error);
-  throwProblems(file, KIND);
+  throwIssues(file, KIND);
   const s = parsed.data!;
   const ids = new Set<string>();
   for (const [i, k] of [s.unsubscribe?.key_id, ...(s.unsubscribe?.previous_secrets ?? []).map((p) => p.key_id)].entries()) {
@@ -167,7 +160,7 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
     if (ids.has(k)) file.add(i === 0 ? ['unsubscribe', 'key_id'] : ['unsubscribe', 'previous_secrets', i - 1, 'key_id'], `key id "${k}" is used twice: every key needs its own id`);
     ids.add(k);
   }
-  throwProblems(file, KIND);
+  throwIssues(file, KIND);
   for (const ch of CHANNELS) if (s.quiet_hours?.[ch] === undefined) delete s.quiet_hours?.[ch];
   const u = s.unsubscribe;
   return {

@@ -3,11 +3,9 @@
  * once or spooled and applied later (serve-spool.ts) with the same outcome. A record carries the
  * time of the request, so a late replay still dates the suppression when the recipient asked.
  */
-import type Database from 'better-sqlite3';
 import type { Channel } from '../channels.js';
 import { normaliseAddress } from '../customers/address.js';
-import { SuppressionWriter } from '../db/compliance-sql.js';
-import { inTransaction, UnsubscribeAddresses } from '../db/serve-sql.js';
+import type { ServeRepository } from '../db/serve-sql.js';
 import { applyFeedback, type FeedbackEvent } from './feedback/index.js';
 
 export type ServeRecord =
@@ -15,15 +13,14 @@ export type ServeRecord =
   | { t: 'feedback'; at: number; what: string; events: FeedbackEvent[] };
 
 /** Applies records in order in one transaction; logs what each did once it is committed. */
-export function recordApplier(sqlite: Database.Database, log: (line: string) => void): (records: ServeRecord[]) => void {
-  const suppressions = new SuppressionWriter(sqlite);
-  const addresses = new UnsubscribeAddresses(sqlite);
+export function recordApplier(store: ServeRepository, log: (line: string) => void): (records: ServeRecord[]) => void {
+  const { suppressions } = store;
   const applyOne = (r: ServeRecord): string | undefined => {
     if (r.t === 'feedback') {
-      const s = applyFeedback(sqlite, r.events, r.at);
+      const s = applyFeedback(store.feedback, r.events, r.at);
       return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted`;
     }
-    const found = addresses.find(r);
+    const found = store.unsubscribeAddress(r);
     if (!found) return `unsubscribe ${r.ref}: customer ${r.customerId} has no ${r.channel} address`;
     // a ledger row frozen before the canonical rule may hold another spelling: suppress the canonical one
     const address = normaliseAddress(r.channel, found) ?? found;
@@ -31,7 +28,7 @@ export function recordApplier(sqlite: Database.Database, log: (line: string) => 
     return added ? `unsubscribed customer ${r.customerId} from ${r.channel} (campaign ${r.campaignId}, token ${r.ref})` : undefined;
   };
   return (records) => {
-    const lines = inTransaction(sqlite, () => records.map(applyOne));
+    const lines = store.inTransaction(() => records.map(applyOne));
     for (const line of lines) if (line) log(line);
   };
 }

@@ -21,8 +21,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import type Database from 'better-sqlite3';
-import { isSqliteError, setBusyTimeout } from '../db/serve-sql.js';
+import { isSqliteError, type ServeRepository } from '../db/serve-sql.js';
 import { ConfigError, InputError } from '../errors.js';
 import type { WorkspaceSettings } from './config.js';
 import { parseMeta, parseSes, parseTwilioInbound, parseTwilioStatus, type FeedbackEvent } from './feedback/index.js';
@@ -33,7 +32,8 @@ import { DurableQueue, SpoolUnavailable } from './serve-spool.js';
 import type { UnsubscribeTokens } from './tokens.js';
 
 export interface ServeDeps {
-  sqlite: Database.Database;
+  /** The store, through the one repository serve writes with. */
+  store: ServeRepository;
   /** The database file: spooled records are kept beside it. */
   dbFile: string;
   settings: WorkspaceSettings;
@@ -84,8 +84,8 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const snsKey = fb?.ses?.signing_cert ? snsKeyFromPem(await readPinnedCert(settings.dir, fb.ses.signing_cert)) : undefined;
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
-  setBusyTimeout(deps.sqlite, 0);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.sqlite, log), retryable: isSqliteError, log, retryMs: deps.retryMs });
+  deps.store.setBusyTimeout(0);
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log), retryable: isSqliteError, log, retryMs: deps.retryMs });
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {
@@ -231,7 +231,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   return {
     server,
     close: async (waitMs = 5000) => {
-      setBusyTimeout(deps.sqlite, waitMs);
+      deps.store.setBusyTimeout(waitMs);
       await queue.close();
     },
   };

@@ -9,8 +9,9 @@ import { checkAddress } from '../customers/address.js';
 import { formatFromPath, type ImportFormat } from '../customers/import/source.js';
 import { openSource } from '../customers/import/index.js';
 import { malformed } from '../customers/import/text.js';
-import { getSuppression, listSuppressionRows, SuppressionWriter, type SuppressionRow } from '../db/compliance-sql.js';
 import type { Store } from '../db/open.js';
+import { suppressionRepository, type SuppressionRow } from '../db/suppressions.js';
+import { inWriteTransaction } from '../db/transaction.js';
 import { InputError, UsageError } from '../errors.js';
 
 export const SUPPRESSION_REASONS = ['unsubscribed', 'bounced', 'complained', 'stop_keyword', 'manual'] as const;
@@ -57,18 +58,21 @@ export function addSuppression(
   const channel = checkChannel(input.channel);
   const reason = checkReason(input.reason);
   const address = addressOf(channel, input.address);
-  const added = new SuppressionWriter(store.sqlite).add({ channel, address, reason, source: input.source ?? 'cli', note: input.note ?? null }, now);
-  return { added, suppression: view(getSuppression(store.sqlite, channel, address)!) };
+  const suppressions = suppressionRepository(store);
+  const added = suppressions.add({ channel, address, reason, source: input.source ?? 'cli', note: input.note ?? null }, now);
+  return { added, suppression: view(suppressions.get(channel, address)!) };
 }
 
 export function removeSuppression(store: Store, input: { address: string; channel?: string }): { removed: boolean; channel: Channel; address: string } {
   const channel = checkChannel(input.channel);
   const address = addressOf(channel, input.address);
-  return { removed: new SuppressionWriter(store.sqlite).lift(channel, address), channel, address };
+  return { removed: suppressionRepository(store).lift(channel, address), channel, address };
 }
 
 export function listSuppressions(store: Store, channel?: string): SuppressionView[] {
-  return listSuppressionRows(store.sqlite, channel === undefined ? undefined : checkChannel(channel)).map(view);
+  return suppressionRepository(store)
+    .list(channel === undefined ? undefined : checkChannel(channel))
+    .map(view);
 }
 
 export interface SuppressionImport {
@@ -97,10 +101,8 @@ export async function importSuppressions(
   }
   const result: SuppressionImport = { read: 0, added: 0, already: 0 };
   const problems: string[] = [];
-  const { sqlite } = store;
-  sqlite.exec('BEGIN IMMEDIATE');
-  try {
-    const writer = new SuppressionWriter(sqlite);
+  await inWriteTransaction(store, async () => {
+    const writer = suppressionRepository(store);
     for await (const row of source.rows) {
       result.read++;
       const get = (name: string): string | undefined => {
@@ -141,10 +143,6 @@ export async function importSuppressions(
         details: { problems: problems.slice(0, 100) },
       });
     }
-    sqlite.exec('COMMIT');
-  } catch (error) {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    throw error;
-  }
+  });
   return result;
 }

@@ -2,25 +2,11 @@
  * The customer fields an import can fill, the column names that map to them, and how a file's
  * columns are resolved to fields (`--map` first, then known names, else `attributes`).
  */
+import { CUSTOMER_INPUT_COLUMNS } from '../db/customer-columns.js';
 import { UsageError } from '../errors.js';
 
-export const CUSTOMER_FIELDS = [
-  'external_id',
-  'email',
-  'phone',
-  'first_name',
-  'last_name',
-  'country',
-  'timezone',
-  'locale',
-  'lifetime_value',
-  'order_count',
-  'last_order_at',
-  'created_at',
-  'email_opt_in',
-  'sms_opt_in',
-  'whatsapp_opt_in',
-] as const;
+/** The customer fields an import can fill: the table's input columns (src/db/customer-columns.ts). */
+export const CUSTOMER_FIELDS = CUSTOMER_INPUT_COLUMNS;
 
 export type CustomerField = (typeof CUSTOMER_FIELDS)[number];
 

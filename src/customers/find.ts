@@ -3,8 +3,7 @@
  * phone number loads libphonenumber's metadata (~100 ms), which `customers count` and `list` do
  * not need.
  */
-import { eq } from 'drizzle-orm';
-import { customers } from '../db/schema.js';
+import { customerRowBy } from '../db/customers.js';
 import type { Store } from '../db/open.js';
 import { normaliseEmail, normalisePhone } from './address.js';
 import { toRecord, type CustomerRecord } from './record.js';
@@ -15,15 +14,15 @@ import { toRecord, type CustomerRecord } from './record.js';
  */
 export function findCustomer(store: Store, key: string): CustomerRecord | undefined {
   const k = key.trim();
-  const tries = [];
-  if (/^\d+$/.test(k)) tries.push(eq(customers.id, Number(k)));
+  const tries: Array<[by: 'id' | 'externalId' | 'email' | 'phone', value: string | number]> = [];
+  if (/^\d+$/.test(k)) tries.push(['id', Number(k)]);
   const email = k.includes('@') ? normaliseEmail(k) : undefined;
-  if (email) tries.push(eq(customers.email, email));
+  if (email) tries.push(['email', email]);
   const phone = /^(whatsapp:)?\+?[\d\s().-]{6,}$/.test(k) ? normalisePhone(k) : undefined;
-  if (phone) tries.push(eq(customers.phone, phone));
-  tries.push(eq(customers.externalId, k));
-  for (const where of tries) {
-    const row = store.db.select().from(customers).where(where).get();
+  if (phone) tries.push(['phone', phone]);
+  tries.push(['externalId', k]);
+  for (const [by, value] of tries) {
+    const row = customerRowBy(store, by, value);
     if (row) return toRecord(row);
   }
   return undefined;

@@ -11,9 +11,8 @@
  *
  * Runs inside one transaction with the version bump, so it happens exactly once.
  */
-import type Database from 'better-sqlite3';
 import { isChannel } from '../channels.js';
-import { ADDRESS_RULE_VERSION, addressRows, addressRuleVersion, setAddressRuleVersion } from '../db/address-recheck-sql.js';
+import { recheckOnce, type RecheckConnection } from '../db/address-recheck-sql.js';
 import { normaliseAddress } from './address.js';
 
 export interface RecheckResult {
@@ -22,12 +21,9 @@ export interface RecheckResult {
   skipped: number;
 }
 
-export function recheckStoredAddresses(sqlite: Database.Database, now: number): RecheckResult | undefined {
-  if (addressRuleVersion(sqlite) >= ADDRESS_RULE_VERSION) return undefined;
-  const result: RecheckResult = { updated: 0, cleared: 0, skipped: 0 };
-  sqlite.transaction(() => {
-    if (addressRuleVersion(sqlite) >= ADDRESS_RULE_VERSION) return; // another process did it meanwhile
-    const rows = addressRows(sqlite);
+export function recheckStoredAddresses(connection: RecheckConnection, now: number): RecheckResult | undefined {
+  return recheckOnce(connection, (rows) => {
+    const result: RecheckResult = { updated: 0, cleared: 0, skipped: 0 };
     const fix = (list: Iterable<{ id: number; v: string }>, kind: 'email' | 'phone', set: (id: number, v: string | null) => void) => {
       for (const r of list) {
         const canonical = normaliseAddress(kind, r.v) ?? null;
@@ -53,7 +49,6 @@ export function recheckStoredAddresses(sqlite: Database.Database, now: number): 
         result.skipped++;
       }
     }
-    setAddressRuleVersion(sqlite, ADDRESS_RULE_VERSION);
-  }).immediate();
-  return result;
+    return result;
+  });
 }

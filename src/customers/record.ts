@@ -1,4 +1,6 @@
-import type { customers } from '../db/schema.js';
+import type { CustomerRow } from '../db/customer-columns.js';
+
+export type { CustomerRow } from '../db/customer-columns.js';
 
 /**
  * A customer as the outside world sees it: snake_case field names (the same names segments
@@ -24,8 +26,6 @@ export interface CustomerRecord {
   whatsapp_opt_in: boolean;
   attributes: Record<string, unknown>;
 }
-
-export type CustomerRow = typeof customers.$inferSelect;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 

@@ -5,10 +5,10 @@
  */
 import type { CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json';
+import { insertSeedCustomers } from '../db/customers-writer.js';
 import type { Store } from '../db/open.js';
 import { Random, mixSeed } from '../util/prng.js';
 import { phoneLibrary } from './address.js';
-import { CUSTOMER_FIELDS } from './fields.js';
 import { COUNTRIES, EMAIL_DOMAINS, PLANS, SOURCES, type CountryProfile } from './seed-data.js';
 
 export interface SeedOptions {
@@ -93,7 +93,7 @@ function ascii(name: string): string {
 
 const countryWeights = COUNTRIES.map((c) => [c, c.weight] as const);
 
-/** One demo customer as the values of the insert statement, in `COLUMNS` order. */
+/** One demo customer as the values of the insert statement, in `WRITE_COLUMNS` order (src/db/customers-writer.ts). */
 function customer(i: number, seed: number, now: number): unknown[] {
   const r = Random.of(mixSeed(seed, i));
   const c: CountryProfile = r.weighted(countryWeights);
@@ -136,9 +136,6 @@ function customer(i: number, seed: number, now: number): unknown[] {
   ];
 }
 
-/** Insert order: the import's fields (see `customer()`), then attributes and updated_at. */
-const COLUMNS = [...CUSTOMER_FIELDS, 'attributes', 'updated_at'];
-
 /**
  * Adds `count` demo customers (external ids `seed-<seed>-<i>`) in one transaction. Customers
  * that already exist from an earlier run with the same seed are skipped, so seeding twice is
@@ -147,14 +144,9 @@ const COLUMNS = [...CUSTOMER_FIELDS, 'attributes', 'updated_at'];
 export function seedCustomers(store: Store, options: SeedOptions): SeedResult {
   const { count, seed } = options;
   const now = options.now.getTime();
-  const { sqlite } = store;
-  // DO NOTHING on the unique external_id: a re-run with the same seed adds only what is missing
-  const insert = sqlite.prepare(`INSERT INTO customers (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
-  const run = sqlite.transaction(() => {
-    const deleted = options.replace ? sqlite.prepare('DELETE FROM customers').run().changes : 0;
-    let inserted = 0;
-    for (let i = 1; i <= count; i++) inserted += insert.run(customer(i, seed, now)).changes;
-    return { seed, count, inserted, skipped: count - inserted, deleted };
-  });
-  return run.immediate();
+  function* rows(): Generator<unknown[]> {
+    for (let i = 1; i <= count; i++) yield customer(i, seed, now);
+  }
+  const { inserted, deleted } = insertSeedCustomers(store, rows(), options.replace ?? false);
+  return { seed, count, inserted, skipped: count - inserted, deleted };
 }

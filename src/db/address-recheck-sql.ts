@@ -9,8 +9,28 @@ import type Database from 'better-sqlite3';
 /** Bump when the canonical rule changes in a way stored rows must follow. */
 export const ADDRESS_RULE_VERSION = 1;
 
-export const addressRuleVersion = (sqlite: Database.Database): number => sqlite.pragma('user_version', { simple: true }) as number;
-export const setAddressRuleVersion = (sqlite: Database.Database, v: number): void => void sqlite.pragma(`user_version = ${Math.trunc(v)}`);
+const addressRuleVersion = (sqlite: Database.Database): number => sqlite.pragma('user_version', { simple: true }) as number;
+const setAddressRuleVersion = (sqlite: Database.Database, v: number): void => void sqlite.pragma(`user_version = ${Math.trunc(v)}`);
+
+/** The raw connection openStore passes to the re-check before the Store exists. */
+export type RecheckConnection = Database.Database;
+
+/**
+ * Runs `body` once per database: unless the stored rule version is current, in one IMMEDIATE
+ * transaction that also bumps the version (checked again inside, in case another process did
+ * it meanwhile). Returns the body's result, or undefined when there was nothing to do.
+ */
+export function recheckOnce<T>(sqlite: RecheckConnection, body: (rows: AddressRows) => T): T | undefined {
+  if (addressRuleVersion(sqlite) >= ADDRESS_RULE_VERSION) return undefined;
+  return sqlite
+    .transaction(() => {
+      if (addressRuleVersion(sqlite) >= ADDRESS_RULE_VERSION) return undefined;
+      const result = body(addressRows(sqlite));
+      setAddressRuleVersion(sqlite, ADDRESS_RULE_VERSION);
+      return result;
+    })
+    .immediate();
+}
 
 // An ASCII, lower-cased email (what import always stored) is already canonical unless it holds
 // an A-label that may be malformed; anything else (non-ASCII, controls) needs the JS rule.
@@ -31,7 +51,7 @@ export interface AddressRows {
   skipRecipient(id: number, now: number): void;
 }
 
-export function addressRows(sqlite: Database.Database): AddressRows {
+function addressRows(sqlite: Database.Database): AddressRows {
   const setEmail = sqlite.prepare('UPDATE customers SET email = ? WHERE id = ?');
   const setPhone = sqlite.prepare('UPDATE customers SET phone = ? WHERE id = ?');
   const moveSup = sqlite.prepare('UPDATE OR IGNORE suppressions SET address = ? WHERE id = ?');

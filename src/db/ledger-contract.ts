@@ -9,7 +9,7 @@
  * a crash leaves at most the in-flight rows in `sending`, which the next run turns into
  * `unknown` instead of sending them again.
  */
-import type { CustomerRow } from '../customers/record.js';
+import type { CustomerRow } from './customer-columns.js';
 
 export type LedgerState = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped';
 export const LEDGER_STATES: LedgerState[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'];

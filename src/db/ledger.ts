@@ -6,8 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
-import type { CustomerRow } from '../customers/record.js';
-import { CUSTOMER_ROW_COLUMNS } from './customer-columns.js';
+import { CUSTOMER_ROW_COLUMNS, type CustomerRow } from './customer-columns.js';
 import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
 import { LEDGER_STATES } from './ledger-contract.js';
 import type { Store } from './open.js';

@@ -15,9 +15,8 @@
  *   JSON strings, a boolean test only true/false (json_type), so "10" never equals 10.
  * - Dates are integer epoch ms; `within` is `>= now − span`, `older_than` is `< now − span`.
  */
-import type { Filter, Leaf } from '../segments/ast.js';
-import { isColumnName, type Field } from '../segments/fields.js';
 import { CUSTOMER_ROW_COLUMNS } from './customer-columns.js';
+import { isColumnName, type Field, type Filter, type Leaf } from './filter.js';
 import type { SqlFragment } from './sql-fragment.js';
 
 const OPS = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;

@@ -1,34 +1,57 @@
 /**
- * The SQL `mkt serve` runs itself: how long its connection may wait for a lock, and which
- * address an unsubscribe token's subject stands for. Everything else it writes goes through
- * the suppression and feedback writers of compliance-sql.ts.
+ * The store as `mkt serve` sees it (src/compliance/serve*.ts): one repository that holds the
+ * connection, so the server never touches SQL. It sets how long the connection may wait for a
+ * lock, finds which address an unsubscribe token's subject stands for, runs a batch of records
+ * in one transaction, and writes through the suppression and feedback repositories.
  */
 import Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
+import { FeedbackRepository } from './feedback.js';
+import type { Store } from './open.js';
+import type { SuppressionRepository } from './suppressions.js';
 
-/**
- * Sets how long a statement waits for another process's lock before SQLITE_BUSY. better-sqlite3
- * waits synchronously, so a server that must stay responsive uses 0 and retries later itself.
- */
-export function setBusyTimeout(sqlite: Database.Database, ms: number): void {
-  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`);
+export class ServeRepository {
+  readonly feedback: FeedbackRepository;
+  readonly suppressions: SuppressionRepository;
+  private readonly addresses: UnsubscribeAddresses;
+
+  constructor(private readonly sqlite: Database.Database) {
+    this.feedback = new FeedbackRepository(sqlite);
+    this.suppressions = this.feedback.suppressions;
+    this.addresses = new UnsubscribeAddresses(sqlite);
+  }
+
+  /**
+   * Sets how long a statement waits for another process's lock before SQLITE_BUSY. better-sqlite3
+   * waits synchronously, so a server that must stay responsive uses 0 and retries later itself.
+   */
+  setBusyTimeout(ms: number): void {
+    this.sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`);
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  inTransaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)();
+  }
+
+  /** See UnsubscribeAddresses.find. */
+  unsubscribeAddress(s: { campaignId: number; customerId: number; channel: Channel }): string | undefined {
+    return this.addresses.find(s);
+  }
 }
+
+export const serveRepository = (store: Store): ServeRepository => new ServeRepository(store.sqlite);
 
 /** Any failure SQLite itself reported (busy, locked, full, I/O, …), as opposed to a bug in mkt. */
 export function isSqliteError(e: unknown): boolean {
   return e instanceof Database.SqliteError;
 }
 
-/** Runs `fn` in one transaction (nested calls become savepoints). */
-export function inTransaction<T>(sqlite: Database.Database, fn: () => T): T {
-  return sqlite.transaction(fn)();
-}
-
 /**
  * The address an unsubscribe link stands for: the one the campaign sent to (its ledger row),
  * else the customer's current address on that channel.
  */
-export class UnsubscribeAddresses {
+class UnsubscribeAddresses {
   private readonly ledger: Database.Statement;
   private readonly customer: Record<'email' | 'phone', Database.Statement>;
 

@@ -2,22 +2,100 @@
  * Last line of defence against leaking secrets: every resolved secret value is registered
  * here, and everything mkt prints passes through `redact`. Code must still never put a
  * secret in a message; this only catches mistakes (e.g. an SDK echoing a header).
+ *
+ * A secret rarely leaks verbatim: a URL parser lower-cases it inside a hostname (ENOTFOUND
+ * messages), a client percent-encodes it into a query or form body, an auth header carries it
+ * base64-encoded. So each secret is registered with the forms those steps produce (see
+ * `secretForms`), matched without regard to case, and every stretch of text that any form
+ * covers is replaced, overlaps merged, so no fragment of one form survives next to another.
  */
 const secrets = new Set<string>();
+/** Every form of every secret, rebuilt when a secret is added. */
+let forms: string[] = [];
+/** One pass over the text that says whether any form occurs (the common case is: none). */
+let anyForm: RegExp | undefined;
+
+/** Shorter forms would redact ordinary words; real secrets are long. */
+const MIN_LENGTH = 6;
 
 export function registerSecret(value: string | undefined): void {
-  // Very short values would redact ordinary words; real secrets are long.
-  if (value && value.length >= 6) secrets.add(value);
+  if (!value || value.length < MIN_LENGTH || secrets.has(value)) return;
+  secrets.add(value);
+  const all = new Map<string, string>();
+  // ASCII forms that differ only in case are one form to a case-blind match; other scripts'
+  // case mappings can change length (İ → i̇), so those forms are kept as they are
+  for (const s of secrets) for (const f of secretForms(s)) all.set(/^[\x00-\x7f]*$/.test(f) ? f.toLowerCase() : f, f);
+  // longest first, so the quick check prefers the widest match at a position
+  forms = [...all.values()].sort((a, b) => b.length - a.length);
+  anyForm = new RegExp(forms.map(escapeRegExp).join('|'), 'i');
+}
+
+/**
+ * The forms a secret takes on its way into a message: as is, lower- and upper-cased (case is
+ * also ignored when matching, this covers characters whose case mapping changes their encoding),
+ * percent-encoded as encodeURIComponent and as HTML forms do (space as +), and base64, standard
+ * and url-safe, at each of the three alignments it can have inside a longer base64 text (an
+ * `Authorization: Basic` header encodes `user:secret`): only the characters that depend on
+ * the secret's bytes alone, so a match anywhere in a base64 blob is found.
+ */
+export function secretForms(secret: string): string[] {
+  const out = new Set<string>();
+  for (const s of new Set([secret, secret.toLowerCase(), secret.toUpperCase()])) {
+    out.add(s);
+    const uri = tryEncode(s);
+    if (uri) out.add(uri);
+    out.add(new URLSearchParams([['', s]]).toString().slice(1));
+  }
+  const bytes = Buffer.from(secret, 'utf8');
+  for (let pad = 0; pad < 3; pad++) {
+    const b64 = Buffer.concat([Buffer.alloc(pad), bytes]).toString('base64');
+    // base64 character i holds bits [6i, 6i+6): keep those entirely inside the secret's bits
+    const core = b64.slice(Math.ceil((8 * pad) / 6), Math.floor((8 * (pad + bytes.length)) / 6));
+    out.add(core);
+    out.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...out].filter((f) => f.length >= MIN_LENGTH);
 }
 
 export function redact(text: string): string {
-  if (secrets.size === 0) return text;
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('***');
-  return out;
+  if (!anyForm || !anyForm.test(text)) return text;
+  // Rare path (something leaked): find every occurrence of every form, overlapping ones too.
+  const spans: Array<[number, number]> = [];
+  for (const f of forms) {
+    const re = new RegExp(escapeRegExp(f), 'gi');
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      spans.push([m.index, m.index + m[0].length]);
+      re.lastIndex = m.index + 1;
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < spans.length; ) {
+    const start = spans[i]![0];
+    let end = spans[i]![1];
+    for (i++; i < spans.length && spans[i]![0] <= end; i++) end = Math.max(end, spans[i]![1]);
+    out += text.slice(at, start) + '***';
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+function tryEncode(s: string): string | undefined {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return undefined; // a lone surrogate cannot be percent-encoded, so it never is
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** For tests only. */
 export function clearSecrets(): void {
   secrets.clear();
+  forms = [];
+  anyForm = undefined;
 }

@@ -1,30 +1,29 @@
 /**
  * providers.yaml: parse, check secrets are `${ENV_VAR}` references, resolve them, validate each
  * entry against its type's schema, and report every problem as `providers.yaml:line:col` with
- * the YAML path. Values of secret fields never appear in a message.
+ * the YAML path. Values of secret fields never appear in a message. Positions, the alias guard,
+ * `${ENV}` references and zod issues come from src/workspace/; this file knows the shape.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { CHANNELS } from '../channels.js';
-import { COMPLIANCE_SETTINGS } from '../compliance/provider-settings.js';
+import { COMPLIANCE_SETTINGS } from './compliance-settings.js';
 import { ConfigError, InputError } from '../errors.js';
-import { registerSecret } from '../output/redact.js';
 import { didYouMean } from '../util/suggest.js';
 import { tryParseRate } from '../util/rate.js';
-import { PROVIDER_TYPES, PROVIDER_TYPE_NAMES } from './registry.js';
+import { parseConfig, readConfigText, throwIssues, type ConfigKind } from '../workspace/config-file.js';
+import type { YamlPath } from '../workspace/issue.js';
+import { envNames, maskSecrets, resolveEnv, secretPaths } from '../workspace/secrets.js';
+import type { YamlFile } from '../workspace/yaml-file.js';
+import { addZodIssues, type ZodWording } from '../workspace/zod-issues.js';
+import { providerType, PROVIDER_TYPE_NAMES } from './registry.js';
 import { channelSenderProblem } from './sender-identity.js';
 import type { ProviderTypeSpec } from './spec.js';
 import type { ProviderConfig, SenderConfig } from './types.js';
 
 export const PROVIDERS_FILE = 'providers.yaml';
+const KIND: ConfigKind = { file: PROVIDERS_FILE, invalidCode: 'providers_invalid', readme: 'Providers', unreadableCode: 'providers_unreadable' };
 
-type Path = Array<string | number>;
-
-/** A whole-value environment reference: the only form a secret may take. */
-const SECRET_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
-const ANY_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+type Path = YamlPath;
 
 const rateSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const rate = tryParseRate(String(v));
@@ -74,120 +73,13 @@ export interface ProviderSummary {
   source: string;
 }
 
-function envNames(value: unknown, into = new Set<string>()): Set<string> {
-  if (typeof value === 'string') for (const m of value.matchAll(ANY_REF)) into.add(m[1]!);
-  else if (Array.isArray(value)) value.forEach((v) => envNames(v, into));
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => envNames(v, into));
-  return into;
-}
-
-interface Problem {
-  at: string;
-  path: string;
-  message: string;
-  code: 'invalid' | 'env_missing' | 'literal_secret';
-}
-
-export class SourceFile {
-  readonly problems: Problem[] = [];
-  constructor(
-    readonly display: string,
-    readonly doc: Document,
-    readonly lines: LineCounter,
-  ) {}
-
-  /** `providers.yaml:line:col` of the deepest node along `p` (the key itself with `atKey`). */
-  where(p: Path, atKey = false): string {
-    let node: unknown = this.doc.contents;
-    let offset = (node as { range?: number[] } | null)?.range?.[0] ?? 0;
-    for (const seg of p) {
-      if (isMap(node)) {
-        const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg));
-        if (!pair) break;
-        const key = pair.key as { range?: number[] };
-        const value = pair.value as { range?: number[] } | null;
-        offset = (atKey && seg === p[p.length - 1] ? key.range?.[0] : (value?.range?.[0] ?? key.range?.[0])) ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
-        node = node.items[seg];
-        offset = (node as { range?: number[] }).range?.[0] ?? offset;
-      } else break;
-    }
-    const { line, col } = this.lines.linePos(offset);
-    return `${this.display}:${line}:${col}`;
+async function readSource(workspace: string): Promise<{ file: YamlFile; entries: unknown[] }> {
+  const text = await readConfigText(workspace, KIND);
+  if (text === undefined) {
+    throw new ConfigError('providers_missing', `no ${PROVIDERS_FILE} in ${workspace}`, { hint: 'create one (see README "Providers"), or pass --workspace' });
   }
-
-  add(p: Path, message: string, code: Problem['code'] = 'invalid', atKey = false): void {
-    this.problems.push({ at: this.where(p, atKey), path: formatPath(p), message, code });
-  }
-}
-
-export function formatPath(p: Path): string {
-  return p.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
-}
-
-/** Throws every collected problem as one ConfigError (78); `kind` names the file's code and README section. */
-export function throwProblems(file: SourceFile, kind: { invalidCode: string; readme: string } = { invalidCode: 'providers_invalid', readme: 'Providers' }): void {
-  const ps = file.problems;
-  if (ps.length === 0) return;
-  const line = (p: Problem) => `${p.at}: ${p.path ? p.path + ': ' : ''}${p.message}`;
-  const single = ps.length === 1 ? ps[0]! : undefined;
-  const same = ps.every((p) => p.code === ps[0]!.code) ? ps[0]!.code : 'invalid';
-  const code = same === 'invalid' ? kind.invalidCode : same;
-  const message = single ? line(single) : `${file.display} has ${ps.length} problems:\n` + ps.map((p) => '  ' + line(p)).join('\n');
-  const hint =
-    code === 'env_missing'
-      ? 'set the environment variable before running mkt'
-      : code === 'literal_secret'
-        ? `put the secret in an environment variable and write \`\${NAME}\` in ${file.display}`
-        : `see README "${kind.readme}" for the shape of ${file.display}`;
-  throw new ConfigError(code, message, { hint, details: { problems: ps } });
-}
-
-/** Parses YAML text into a SourceFile (positions kept); syntax errors are thrown at once as `file:line:col`. */
-export function parseSourceText(display: string, text: string, kind?: Parameters<typeof throwProblems>[1]): SourceFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
-  const file = new SourceFile(display, doc, lines);
-  for (const err of doc.errors) {
-    const { line, col } = lines.linePos(err.pos[0]);
-    file.problems.push({ at: `${display}:${line}:${col}`, path: '', message: `YAML: ${err.message.split('\n')[0]}`, code: 'invalid' });
-  }
-  if (doc.errors.length === 0) {
-    // toJS refuses alias bombs (billion laughs) by throwing: report that here, at the first alias
-    try {
-      doc.toJS();
-    } catch (e) {
-      let at = `${display}:1:1`;
-      visit(doc, { Alias: (_k, a) => ((at = `${display}:${lines.linePos(a.range?.[0] ?? 0).line}:${lines.linePos(a.range?.[0] ?? 0).col}`), visit.BREAK) });
-      file.problems.push({ at, path: '', message: `YAML: ${(e as Error).message} (too many alias expansions)`, code: 'invalid' });
-    }
-  }
-  throwProblems(file, kind);
-  return file;
-}
-
-/** Big integers (phone-number ids) keep every digit: they become strings, small ones numbers. */
-export function fromBigInts(value: unknown): unknown {
-  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
-  if (Array.isArray(value)) return value.map(fromBigInts);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromBigInts(v)]));
-  return value;
-}
-
-async function readSource(workspace: string): Promise<{ file: SourceFile; entries: unknown[] }> {
-  const full = path.join(workspace, PROVIDERS_FILE);
-  let text: string;
-  try {
-    text = await readFile(full, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ConfigError('providers_missing', `no ${PROVIDERS_FILE} in ${workspace}`, { hint: 'create one (see README "Providers"), or pass --workspace' });
-    }
-    throw new ConfigError('providers_unreadable', `cannot read ${full}: ${(e as Error).message}`);
-  }
-  const file = parseSourceText(PROVIDERS_FILE, text);
-  const root = fromBigInts(file.doc.toJS()) as unknown;
+  const file = parseConfig(text, KIND);
+  const root = file.data();
   if (root === null || root === undefined) return { file, entries: [] };
   if (typeof root !== 'object' || Array.isArray(root)) file.add([], 'expected a mapping with a `providers:` list');
   else {
@@ -196,41 +88,13 @@ async function readSource(workspace: string): Promise<{ file: SourceFile; entrie
     if (r.providers === undefined || r.providers === null) return { file, entries: [] };
     if (!Array.isArray(r.providers)) file.add(['providers'], 'expected a list of providers');
   }
-  throwProblems(file);
+  throwIssues(file, KIND);
   return { file, entries: ((root as Record<string, unknown>).providers as unknown[]) ?? [] };
 }
 
-/** Replaces `${VAR}` in every string; secret fields must be exactly one reference. */
-export function resolveEnv(file: SourceFile, base: Path, value: unknown, here: Path, secrets: Set<string>, env: NodeJS.ProcessEnv | undefined): unknown {
-  const key = JSON.stringify(here);
-  if (typeof value === 'string') {
-    const secret = secrets.has(key);
-    if (secret && !SECRET_REF.test(value)) {
-      file.add([...base, ...here], 'a secret must be an ${ENV_VAR} reference, not a literal value', 'literal_secret');
-      return undefined;
-    }
-    if (!env) return value;
-    const out = value.replace(ANY_REF, (_m, name: string) => {
-      const v = env[name];
-      if (v === undefined || v === '') {
-        file.add([...base, ...here], `environment variable ${name} is not set`, 'env_missing');
-        return '';
-      }
-      return v;
-    });
-    if (secret) registerSecret(out);
-    return out;
-  }
-  if (secrets.has(key) && value !== undefined && value !== null) {
-    file.add([...base, ...here], 'a secret must be an ${ENV_VAR} reference, not a literal value', 'literal_secret');
-    return undefined;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => resolveEnv(file, base, v, [...here, i], secrets, env));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnv(file, base, v, [...here, k], secrets, env)]));
-  }
-  return value;
-}
+/** zod's "invalid union" says nothing useful about a sender: name the shapes a sender takes. */
+const senderWording: ZodWording = (issue, p) =>
+  issue.code === 'invalid_union' && p[p.length - 2] === 'senders' ? 'a sender is an address / number / id, or a mapping like { address: …, weight: 2, rate: 5/s, daily_cap: 1000 }' : undefined;
 
 /** True when the value at `p` (or a value above it) is a string holding an ${ENV} reference. */
 function holdsEnvRef(value: unknown, p: Path): boolean {
@@ -242,20 +106,7 @@ function holdsEnvRef(value: unknown, p: Path): boolean {
   return false;
 }
 
-export function addZodIssues(file: SourceFile, base: Path, error: Pick<z.ZodError, 'issues'>): void {
-  for (const issue of error.issues) {
-    const p = [...base, ...(issue.path as Path)];
-    if (issue.code === 'unrecognized_keys') {
-      for (const k of issue.keys) file.add([...p, k], `unknown key "${k}"`, 'invalid', true);
-    } else if (issue.code === 'invalid_union' && p[p.length - 2] === 'senders') {
-      file.add(p, 'a sender is an address / number / id, or a mapping like { address: …, weight: 2, rate: 5/s, daily_cap: 1000 }');
-    } else {
-      file.add(p, issue.message.replace(/^Invalid input: /, ''));
-    }
-  }
-}
-
-function toSenders(file: SourceFile, base: Path, raw: unknown[] | undefined, implied: string[], check: (id: string) => string | undefined): SenderConfig[] {
+function toSenders(file: YamlFile, base: Path, raw: unknown[] | undefined, implied: string[], check: (id: string) => string | undefined): SenderConfig[] {
   if (!raw || raw.length === 0) {
     if (implied.length > 0) return implied.map((id) => ({ id, weight: 1 }));
     file.add([...base, 'senders'], 'at least one sender is needed', 'invalid', true);
@@ -308,18 +159,18 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
       if (first !== undefined) file.add([...base, 'name'], `provider name "${e.name}" is already used by providers[${first}]`);
       else names.set(e.name, i);
     }
-    const spec: ProviderTypeSpec | undefined = typeof e.type === 'string' ? PROVIDER_TYPES[e.type] : undefined;
+    const spec: ProviderTypeSpec | undefined = typeof e.type === 'string' ? providerType(e.type) : undefined;
     if (!spec) {
       if (e.type === undefined) file.add(base, 'missing key "type"');
       else file.add([...base, 'type'], `unknown provider type "${String(e.type)}"${didYouMean(String(e.type), PROVIDER_TYPE_NAMES)}; known: ${PROVIDER_TYPE_NAMES.join(', ')}`);
       return;
     }
     const wanted = opts.resolve === 'all' || (typeof opts.resolve === 'object' && opts.resolve.only === e.name);
-    const secretKeys = new Set(spec.secretPaths(e).map((p) => JSON.stringify(p)));
-    const before = file.problems.length;
+    const secretKeys = secretPaths(spec.secretPaths(e));
+    const before = file.issues.length;
     const resolved = resolveEnv(file, base, e, [], secretKeys, wanted ? (opts.env ?? {}) : undefined) as Record<string, unknown>;
     // a missing or literal secret would only cause follow-on schema complaints about the same field
-    if (file.problems.length > before) return;
+    if (file.issues.length > before) return;
 
     // The same checks with or without resolution (`provider list` must not pass what `check`
     // refuses); unresolved, only a value that is an ${ENV} reference is taken on trust.
@@ -327,12 +178,12 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     const issues = full.success ? [] : full.error.issues.filter((issue) => wanted || !holdsEnvRef(e, issue.path as Path));
     spec.refine?.(resolved, (p, message) => file.add([...base, ...p], message, 'invalid', true));
     if (issues.length > 0) {
-      addZodIssues(file, base, { issues });
+      addZodIssues(file, base, { issues }, senderWording);
       return;
     }
     const parsed = wanted ? full : z.object(baseShape).safeParse(resolved);
     if (!parsed.success) {
-      addZodIssues(file, base, parsed.error);
+      addZodIssues(file, base, parsed.error, senderWording);
       return;
     }
     const data = parsed.data as Record<string, unknown> & z.infer<z.ZodObject<typeof baseShape>>;
@@ -341,7 +192,7 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
     }
     const checkSender = (id: string) => (spec.checkSender ? spec.checkSender(id, data.channel) : channelSenderProblem(data.channel, id));
     const senders = toSenders(file, base, data.senders as unknown[] | undefined, spec.impliedSenders?.(resolved) ?? [], checkSender);
-    const { line, col } = file.lines.linePos((file.doc.getIn(base, true) as { range?: number[] } | undefined)?.range?.[0] ?? 0);
+    const { line, col } = file.pos(base);
     const source = `${PROVIDERS_FILE}:${line}:${col}`;
     const settings = Object.fromEntries(Object.entries(data).filter(([k]) => !BASE_KEYS.has(k)));
     const masked = Object.fromEntries(
@@ -373,15 +224,8 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
       });
     }
   });
-  throwProblems(file);
+  throwIssues(file, KIND);
   return { configs, summaries };
-}
-
-function maskSecrets(value: unknown, here: Path, secrets: Set<string>): unknown {
-  if (secrets.has(JSON.stringify(here))) return '***';
-  if (Array.isArray(value)) return value.map((v, i) => maskSecrets(v, [...here, i], secrets));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, [...here, k], secrets)]));
-  return value;
 }
 
 /** Every provider, validated, secrets resolved (registered for redaction). Throws ConfigError (78). */

@@ -5,7 +5,7 @@
 import { InputError, UnavailableError, UsageError } from '../errors.js';
 import { ProviderError, type CheckResult, type MessageRef, type OutgoingMessage, type Provider } from './contract.js';
 import { getProviderConfig, listProviders } from './load.js';
-import { PROVIDER_TYPES } from './registry.js';
+import { createProvider } from './registry.js';
 import type { ProviderConfig } from './types.js';
 
 export interface OperationContext {
@@ -26,7 +26,7 @@ export function providerFailure(err: ProviderError, what: string): InputError | 
 }
 
 async function withProvider<T>(config: ProviderConfig, ctx: OperationContext, fn: (p: Provider) => Promise<T>): Promise<T> {
-  const provider = await PROVIDER_TYPES[config.type]!.create(config, ctx);
+  const provider = await createProvider(config, ctx);
   try {
     return await fn(provider);
   } finally {

@@ -41,8 +41,10 @@ export interface ModuleContext extends ProviderContext {
 }
 
 /**
- * A provider factory. Built-ins live in src/providers/<type>/; a user module exports one as its
- * default export (`export default { type: 'my-gateway', create }`) or a named `create` function.
+ * A provider factory: the one contract every provider type implements. Built-ins are the specs
+ * in src/providers/<type>/spec.ts (which add settings, secrets and rules to it); a user module
+ * exports one as its default export (`export default { type: 'my-gateway', create }`) or a named
+ * `create` function.
  */
 export interface ProviderFactory<S extends Record<string, unknown> = Record<string, unknown>> {
   type?: string;

@@ -7,32 +7,9 @@
  * number comparison on the stored value; only `within`/`older_than` depend on "now".
  */
 import type { SourcePosition } from '../errors.js';
-import type { Field } from './fields.js';
+import type { Filter, Node } from '../db/filter.js';
 
-/** What a leaf compares: number (also dates, as epoch ms), exact string, boolean. */
-export type ValueType = 'number' | 'string' | 'boolean';
-
-export type CmpOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte';
-export type TextOp = 'contains' | 'starts_with' | 'ends_with';
-
-export type Leaf =
-  | { kind: 'cmp'; field: Field; type: ValueType; op: CmpOp; value: number | string | boolean }
-  /** `in` / `not_in` (negate) over numbers or strings */
-  | { kind: 'in'; field: Field; type: 'number' | 'string'; values: Array<number | string>; negate: boolean }
-  /** case-insensitive (ASCII letters) substring tests on strings */
-  | { kind: 'text'; field: Field; op: TextOp; value: string }
-  /** date within `spanMs` before now (at or after now − span); negate = older_than (before now − span) */
-  | { kind: 'within'; field: Field; spanMs: number; negate: boolean }
-  /** `exists: true` / `missing: false` (present) and the opposite */
-  | { kind: 'exists'; field: Field; present: boolean };
-
-/** `at`: where the combinator is written, so that limits on nesting can name the line. */
-export type Node<X> =
-  | { kind: 'all'; items: Array<Node<X>>; at?: SourcePosition }
-  | { kind: 'any'; items: Array<Node<X>>; at?: SourcePosition }
-  | { kind: 'not'; item: Node<X>; at?: SourcePosition }
-  | Leaf
-  | X;
+export type { CmpOp, Filter, Leaf, Node, TextOp, ValueType } from '../db/filter.js';
 
 /** A reference to another segment, as written (`segment: churn-risk`). */
 export interface Ref {
@@ -43,8 +20,5 @@ export interface Ref {
 
 /** A condition as parsed from one file. */
 export type Cond = Node<Ref>;
-
-/** A condition with every segment reference replaced by that segment's filter. */
-export type Filter = Node<never>;
 
 export const TRUE_FILTER: Filter = { kind: 'all', items: [] };

@@ -5,10 +5,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Store } from '../db/open.js';
-import { breakdownSql, countSql, filterToSql, previewSql } from '../db/segment-sql.js';
+import { breakdownMatching, countMatching, previewMatching } from '../db/segment-queries.js';
+import { filterToSql } from '../db/segment-sql.js';
 import type { SqlFragment } from '../db/sql-fragment.js';
 import { InputError, UsageError } from '../errors.js';
-import { toRecord, type CustomerRecord, type CustomerRow } from '../customers/record.js';
+import { toRecord, type CustomerRecord } from '../customers/record.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Cond, Filter } from './ast.js';
 import { FIELD_NAMES, resolveField, type Field } from './fields.js';
@@ -87,8 +88,7 @@ function elapsed(started: number): number {
 
 /** How many customers match a compiled filter. */
 export function countWhere(store: Store, where: SqlFragment): number {
-  const q = countSql(where);
-  return (store.sqlite.prepare(q.text).get(...q.params) as { n: number }).n;
+  return countMatching(store, where);
 }
 
 /** Counts a condition that is not saved yet (the builder's live count). */
@@ -102,8 +102,7 @@ export async function countCond(store: Store, library: SegmentLibrary, cond: Con
 export const NONE_KEY = '(none)';
 
 function breakdown(store: Store, where: SqlFragment, by: Field): Record<string, number> {
-  const q = breakdownSql(where, by);
-  const rows = store.sqlite.prepare(q.text).all(...q.params) as Array<{ k: unknown; n: number }>;
+  const rows = breakdownMatching(store, where, by);
   const out: Record<string, number> = {};
   for (const { k, n } of rows) {
     const key = k === null ? NONE_KEY : by.kind === 'column' && by.type === 'boolean' ? String(k === 1) : String(k);
@@ -154,8 +153,7 @@ export async function previewSegment(
 ): Promise<SegmentPreview> {
   const picks = opts.fields?.map((f) => ({ name: f.trim(), field: fieldOption(f, '--fields') }));
   const where = await compileSegment(workspace, name, now);
-  const q = previewSql(where, opts.limit);
-  const rows = (store.sqlite.prepare(q.text).all(...q.params) as CustomerRow[]).map(toRecord);
+  const rows = previewMatching(store, where, opts.limit).map(toRecord);
   if (!picks) return { segment: name, customers: rows };
   return {
     segment: name,

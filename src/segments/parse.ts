@@ -2,8 +2,10 @@
  * YAML → typed segment conditions, collecting every problem with its `file:line:col` instead
  * of stopping at the first, so that `segment validate` can report them all in one run.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode, type Pair, Scalar } from 'yaml';
-import { formatPosition, type SourcePosition } from '../errors.js';
+import { isMap, isScalar, isSeq, visit, type Document, type Node as YamlNode, type Pair, Scalar } from 'yaml';
+import type { SourcePosition } from '../errors.js';
+import type { Issue } from '../workspace/issue.js';
+import { YamlFile } from '../workspace/yaml-file.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Cond, Leaf, Ref, ValueType } from './ast.js';
 import { ATTRIBUTE_PREFIX, FIELD_NAMES, resolveField, type Field, type FieldType } from './fields.js';
@@ -11,14 +13,10 @@ import { likePattern } from '../db/segment-sql.js';
 import { MAX_NESTING, nestingMessage, SQLITE_MAX_LIKE_PATTERN_LENGTH } from './limits.js';
 import { DATE_HELP, endOf, parseIsoDate, parseSpan, SPAN_HELP, type ParsedDate } from './values.js';
 
-/** One problem in a definition, where it is. */
-export interface SegmentIssue extends SourcePosition {
-  message: string;
-}
+/** One problem in a definition, where it is: the workspace's one Issue shape. */
+export type SegmentIssue = Issue;
 
-export function formatIssue(issue: SegmentIssue): string {
-  return `${formatPosition(issue)}: ${issue.message}`;
-}
+export { formatIssue } from '../workspace/issue.js';
 
 export interface SegmentDefinition {
   name: string;
@@ -56,14 +54,12 @@ export class ParseContext {
   depth = 0;
   constructor(
     readonly file: string,
-    private readonly lines?: LineCounter,
+    /** the parsed text; without it (rules from flags) problems have no position */
+    private readonly source?: YamlFile,
   ) {}
 
   at(node: YamlNode | Pair | null | undefined): SourcePosition {
-    const range = node && 'range' in node ? node.range : node && 'key' in node ? (node.key as YamlNode | null)?.range : undefined;
-    if (!range || !this.lines) return { file: this.file };
-    const { line, col } = this.lines.linePos(range[0]);
-    return { file: this.file, line, col };
+    return this.source ? this.source.at(node) : { file: this.file };
   }
 
   fail(node: YamlNode | Pair | null | undefined, message: string): undefined {
@@ -74,18 +70,14 @@ export class ParseContext {
 
 /** Parses one definition file's text. Never throws; problems are in `issues`. */
 export function parseSegmentText(name: string, file: string, text: string): { def: SegmentDefinition; issues: SegmentIssue[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const ctx = new ParseContext(file, lines);
+  const source = new YamlFile(file, text, { syntaxMessage: yamlMessage });
+  const ctx = new ParseContext(file, source);
   const def: SegmentDefinition = { name, file, refs: ctx.refs };
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const { line, col } = lines.linePos(e.pos[0]);
-      ctx.issues.push({ file, line, col, message: yamlMessage(e.message) });
-    }
-    return { def, issues: ctx.issues };
-  }
-  if (!inlineAliases(doc, ctx)) return { def, issues: ctx.issues };
+  // syntax errors and alias bombs: nothing below may look at the document
+  ctx.issues.push(...source.issues);
+  if (!source.readable) return { def, issues: ctx.issues };
+  const doc = source.doc;
+  inlineAliases(doc, ctx);
   const root = doc.contents;
   if (!isMap(root)) {
     ctx.fail(root, 'a segment definition is a mapping with `where:` (and optionally `description:`)');
@@ -115,18 +107,11 @@ function yamlMessage(message: string): string {
   return `YAML syntax: ${message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
 }
 
-/** Replaces `*alias` nodes by the node they name, so the rest of the parser never sees one. */
-function inlineAliases(doc: Document, ctx: ParseContext): boolean {
-  // An alias bomb (billion laughs) expands exponentially; yaml's toJS counts expansions and
-  // throws early, so ask it first instead of inlining (and walking) the whole expansion.
-  try {
-    doc.toJS();
-  } catch (e) {
-    let first: YamlNode | undefined;
-    visit(doc, { Alias: (_k, a) => ((first = a), visit.BREAK) });
-    ctx.fail(first, `YAML: ${(e as Error).message} (too many alias expansions)`);
-    return false;
-  }
+/**
+ * Replaces `*alias` nodes by the node they name, so the rest of the parser never sees one. The
+ * document passed YamlFile's alias guard, so the expansion is bounded.
+ */
+function inlineAliases(doc: Document, ctx: ParseContext): void {
   visit(doc, {
     Alias(_key, alias, path) {
       const target = alias.resolve(doc);
@@ -137,7 +122,6 @@ function inlineAliases(doc: Document, ctx: ParseContext): boolean {
       return target;
     },
   });
-  return true;
 }
 
 function keyOf(pair: Pair): string {

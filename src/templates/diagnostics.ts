@@ -1,12 +1,8 @@
-import { InputError, formatPosition } from '../errors.js';
+import { InputError } from '../errors.js';
+import { formatIssue, type Issue } from '../workspace/issue.js';
 
-/** One problem found in a template file; line and col are 1-based positions in that file. */
-export interface Diagnostic {
-  file: string;
-  line?: number;
-  col?: number;
-  message: string;
-}
+/** One problem found in a template file (the workspace's one Issue shape); line and col are 1-based positions in that file. */
+export type Diagnostic = Issue;
 
 /**
  * Collects every problem of a load or validation run, so `template validate` can report them
@@ -37,6 +33,4 @@ function at(file: string, message: string, line?: number, col?: number): Diagnos
   return { file, ...(line === undefined ? {} : { line }), ...(col === undefined ? {} : { col }), message };
 }
 
-export function formatDiagnostic(d: Diagnostic): string {
-  return `${formatPosition(d)}: ${d.message}`;
-}
+export const formatDiagnostic: (d: Diagnostic) => string = formatIssue;

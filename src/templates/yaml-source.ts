@@ -1,4 +1,4 @@
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { YamlFile } from '../workspace/yaml-file.js';
 import type { Diagnostics } from './diagnostics.js';
 
 /** A parsed YAML text that can say where (file line:col) any of its values sits. */
@@ -10,33 +10,13 @@ export interface YamlSource {
 
 /**
  * Parses YAML that starts at `firstLine` of `file` (front matter starts at line 2), reporting
- * syntax errors as file:line:col. Returns undefined when the YAML is unreadable.
+ * syntax errors and alias bombs as file:line:col. Returns undefined when the YAML is unreadable.
  */
 export function parseYamlSource(text: string, file: string, diags: Diagnostics, firstLine = 1): YamlSource | undefined {
-  const counter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  const offset = firstLine - 1;
-  const position = (index: number) => {
-    const p = counter.linePos(index);
-    return { line: p.line + offset, col: p.col };
-  };
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const p = position(e.pos[0]);
-      diags.error(file, `YAML: ${e.message.split('\n')[0]}`, p.line, p.col);
-    }
-    return undefined;
-  }
-  return {
-    data: doc.toJS(),
-    pos(path) {
-      for (let n = path.length; n >= 0; n--) {
-        const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-        if (isNode(node) && node.range) return position(node.range[0]);
-      }
-      return { line: firstLine, col: 1 };
-    },
-  };
+  const source = new YamlFile(file, text, { firstLine });
+  diags.errors.push(...source.issues);
+  if (!source.readable) return undefined;
+  return { data: source.data(), pos: (path) => source.pos(path) };
 }
 
 export interface FrontMatterSplit {

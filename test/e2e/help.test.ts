@@ -10,6 +10,8 @@ function allPaths(): string[][] {
   const out: string[][] = [];
   const walk = (cmd: Command, path: string[]) => {
     for (const sub of cmd.commands) {
+      // hidden plumbing (`__complete`) has no help page of its own
+      if ((sub as unknown as { _hidden?: boolean })._hidden) continue;
       out.push([...path, sub.name()]);
       walk(sub, [...path, sub.name()]);
     }

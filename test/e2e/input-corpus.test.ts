@@ -75,13 +75,14 @@ const CASES: Case[] = [
   providers('providers/deep-nesting.yaml'),
   settings('mkt/alias-bomb.yaml'),
   settings('mkt/duplicate-keys.yaml'),
-  campaignFile('campaigns/alias-bomb.yaml'),
+  campaignFile('campaigns/alias-bomb.yaml', /campaigns\/bad\.yaml:2:8: YAML: .*too many alias expansions/),
   campaignFile('campaigns/duplicate-keys.yaml'),
   template('templates/broken-tags.mjml', /templates\/email\/bad\.mjml:7: MJML/),
   template('templates/unclosed-if.mjml', /templates\/email\/bad\.mjml:\d+/),
   template('templates/include-passwd.mjml', /templates\/email\/bad\.mjml:\d+/),
   template('templates/unclosed-output.txt', /templates\/sms\/bad\.txt:1/),
   template('templates/include-traversal.txt', /templates\/sms\/bad\.txt:1/),
+  template('templates/alias-bomb.txt', /templates\/sms\/bad\.txt:3:8: YAML: .*too many alias expansions/),
 ];
 
 let base: SmsWorkspace;

@@ -29,8 +29,15 @@ const CANARY = {
   C_FB_TW: 'canary-feedback-twilio-6c5b4a39',
   C_FB_META_APP: 'canary-feedback-meta-app-7d6e5f40',
   C_FB_META_VERIFY: 'canary-feedback-meta-verify-8e7f6051',
+  // mixed case: it also builds a provider's hostname, which a URL parser lower-cases
+  C_HOST_TOKEN: 'CanaryHostToken7Q2W9E4R',
 };
-const needles = Object.values(CANARY).flatMap((c) => [c, Buffer.from(c).toString('base64').replace(/=+$/, '')]);
+// every canary as is and in the forms it takes on the way out: case, URL-encoding, base64
+const needles = Object.values(CANARY).flatMap((c) => [
+  ...new Set([c, c.toLowerCase(), c.toUpperCase(), encodeURIComponent(c)]),
+  Buffer.from(c).toString('base64').replace(/=+$/, ''),
+  Buffer.from(c).toString('base64url'),
+]);
 
 let ws: ReturnType<typeof tempWorkspace>;
 let ses: FakeSes;
@@ -91,6 +98,13 @@ beforeAll(async () => {
     module: ${path.join(ROOT, 'examples/providers/webhook-gateway.js')}
     options: { url: "${gateway.url}", api_token: "\${C_GW_TOKEN}" }
     senders: [ "+14155550101" ]
+  - name: tw-host
+    type: twilio
+    channel: sms
+    account_sid: ${TWILIO_SID}
+    auth_token: \${C_HOST_TOKEN}
+    base_url: http://\${C_HOST_TOKEN}.invalid:9
+    senders: [ "+14155550102" ]
 `,
   );
   writeFileSync(
@@ -135,6 +149,9 @@ feedback:
   await mkt('provider', 'check', 'ses', '--verbose');
   await mkt('provider', 'test', 'ses', '--to', 'ana@example.org', '--template', 'spring-sale', '--verbose');
   ses.clearFaults();
+  // the secret ends up lower-cased in a hostname: getaddrinfo ENOTFOUND <secret>.invalid
+  await mkt('provider', 'test', 'tw-host', '--to', '+4915020000000', '--template', 'flash-sale', '--verbose');
+  await mkt('provider', 'test', 'tw-host', '--to', '+4915020000000', '--template', 'flash-sale', '--json');
   await mkt('campaign', 'status', 'mail', '--json');
   await mkt('campaign', 'status', 'text', '--verbose');
   await mkt('campaign', 'report', 'mail', '--format', 'csv', '--out', 'report.csv');
@@ -158,6 +175,16 @@ describe('secret canaries', () => {
     expect(existsSync(path.join(ws.dir, 'report.csv'))).toBe(true);
     expect(existsSync(path.join(ws.dir, 'report.json'))).toBe(true);
     expect(outputs.filter((o) => o.r.code !== 0).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a secret inside a hostname: the DNS error is printed, with the hostname redacted', () => {
+    const runs = outputs.filter((o) => o.args.slice(0, 3).join(' ') === 'provider test tw-host');
+    expect(runs).toHaveLength(2);
+    for (const { r } of runs) {
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/ENOTFOUND|EAI_AGAIN/);
+      expect(r.stderr).toContain('***.invalid');
+    }
   });
 
   it('never appear in stdout or stderr of any command', () => {

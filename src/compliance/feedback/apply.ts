@@ -4,8 +4,7 @@
  * without ever downgrading a later report, an `unknown` row that the provider reports on is
  * proven `sent`, and opt-outs / opt-ins change the suppression list.
  */
-import type Database from 'better-sqlite3';
-import { FeedbackWriter, SuppressionWriter } from '../../db/compliance-sql.js';
+import type { FeedbackRepository } from '../../db/feedback.js';
 import { DELIVERY_RANK, type DeliveryStatus, type FeedbackEvent } from './event.js';
 
 export interface FeedbackSummary {
@@ -31,12 +30,10 @@ export function addSummary(into: FeedbackSummary, s: FeedbackSummary): void {
 /** Only opt-outs that came from the recipient's own keyword are lifted by their START: never a bounce or an operator's entry. */
 const LIFTABLE = 'stop_keyword';
 
-export function applyFeedback(sqlite: Database.Database, events: FeedbackEvent[], now: number): FeedbackSummary {
+export function applyFeedback(ledger: FeedbackRepository, events: FeedbackEvent[], now: number): FeedbackSummary {
   const summary = emptySummary();
-  const ledger = new FeedbackWriter(sqlite);
-  const suppressions = new SuppressionWriter(sqlite);
-  const liftable = sqlite.prepare('SELECT reason FROM suppressions WHERE channel = ? AND address = ?');
-  sqlite.transaction(() => {
+  const { suppressions } = ledger;
+  ledger.transaction(() => {
     for (const e of events) {
       summary.events++;
       ledger.log(e.source, e.kind, e.providerMessageId, e.address, e.payload, now);
@@ -58,10 +55,9 @@ export function applyFeedback(sqlite: Database.Database, events: FeedbackEvent[]
       }
       for (const s of e.suppress ?? []) if (suppressions.add({ ...s, source: `feedback:${e.source}`, note: e.code ?? null }, now)) summary.suppressed++;
       for (const l of e.lift ?? []) {
-        const cur = liftable.get(l.channel, l.address) as { reason: string } | undefined;
-        if (cur?.reason === LIFTABLE && suppressions.lift(l.channel, l.address)) summary.lifted++;
+        if (ledger.suppressedFor(l.channel, l.address) === LIFTABLE && suppressions.lift(l.channel, l.address)) summary.lifted++;
       }
     }
-  })();
+  });
   return summary;
 }

@@ -4,6 +4,7 @@
  */
 import type { Channel } from '../../channels.js';
 import { InputError } from '../../errors.js';
+import type { DeliveryRef } from '../../providers/delivery-ref.js';
 
 export const FEEDBACK_SOURCES = ['ses', 'twilio', 'meta'] as const;
 export type FeedbackSource = (typeof FEEDBACK_SOURCES)[number];
@@ -20,7 +21,7 @@ export interface FeedbackEvent {
   kind: string;
   providerMessageId?: string;
   /** The delivery ref mkt sent (`c<campaign>_r<recipient>_a<attempt>`), when the provider echoed it. */
-  ref?: { campaignId: number; recipientId: number; attempt: number };
+  ref?: DeliveryRef;
   status?: DeliveryStatus;
   /** When the provider says it happened (ms). */
   at?: number;
@@ -30,12 +31,6 @@ export interface FeedbackEvent {
   lift?: Array<{ channel: Channel; address: string }>;
   /** The raw payload this event came from, as stored in feedback_events (never holds secrets). */
   payload: string;
-}
-
-export function parseDeliveryRef(text: unknown): FeedbackEvent['ref'] {
-  if (typeof text !== 'string') return undefined;
-  const m = /^c(\d+)_r(\d+)_a(\d+)$/.exec(text.trim());
-  return m ? { campaignId: Number(m[1]), recipientId: Number(m[2]), attempt: Number(m[3]) } : undefined;
 }
 
 export function isSource(v: unknown): v is FeedbackSource {

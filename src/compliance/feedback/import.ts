@@ -12,6 +12,7 @@
  */
 import { formatFromPath } from '../../customers/import/source.js';
 import { openSource } from '../../customers/import/index.js';
+import { feedbackRepository } from '../../db/feedback.js';
 import type { Store } from '../../db/open.js';
 import { InputError, UsageError } from '../../errors.js';
 import { applyFeedback, type FeedbackSummary } from './apply.js';
@@ -53,7 +54,7 @@ export async function importFeedback(store: Store, opts: { file: string; source?
       details: { problems: problems.slice(0, 100) },
     });
   }
-  return { read, ...applyFeedback(store.sqlite, events, opts.now) };
+  return { read, ...applyFeedback(feedbackRepository(store), events, opts.now) };
 }
 
 function refFromUrl(url: string): string | undefined {

@@ -4,7 +4,8 @@
  * inbound `messages[]` (a text that is exactly a STOP or START keyword).
  */
 import { normalisePhone } from '../../customers/address.js';
-import { badPayload, parseDeliveryRef, timeOf, type DeliveryStatus, type FeedbackEvent } from './event.js';
+import { badPayload, timeOf, type DeliveryStatus, type FeedbackEvent } from './event.js';
+import { parseDeliveryRef } from '../../providers/delivery-ref.js';
 import { keywordOf } from './keywords.js';
 
 type Obj = Record<string, unknown>;

@@ -7,7 +7,8 @@
  * undetermined bounce → ledger only (`deferred`), no suppression; delivery → `delivered`.
  */
 import { normaliseEmail } from '../../customers/address.js';
-import { badPayload, parseDeliveryRef, timeOf, type FeedbackEvent } from './event.js';
+import { badPayload, timeOf, type FeedbackEvent } from './event.js';
+import { parseDeliveryRef } from '../../providers/delivery-ref.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);

@@ -5,7 +5,8 @@
  */
 import type { Channel } from '../../channels.js';
 import { normalisePhone } from '../../customers/address.js';
-import { badPayload, parseDeliveryRef, type DeliveryStatus, type FeedbackEvent } from './event.js';
+import { badPayload, type DeliveryStatus, type FeedbackEvent } from './event.js';
+import { parseDeliveryRef } from '../../providers/delivery-ref.js';
 import { keywordOf } from './keywords.js';
 
 type Params = Record<string, unknown>;

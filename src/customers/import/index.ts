@@ -5,13 +5,14 @@
  */
 import { UsageError } from '../../errors.js';
 import type { Store } from '../../db/open.js';
+import { inWriteTransaction } from '../../db/transaction.js';
 import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
 import { openCsv } from './csv.js';
 import { openJsonArray, openJsonLines } from './json.js';
 import { RejectsFile } from './rejects.js';
-import { RowMapper } from './row.js';
-import { formatFromPath, type ImportFormat, type Source } from './source.js';
+import { RowMapper, type RowOutcome } from './row.js';
+import { formatFromPath, type ImportFormat, type RawRow, type Source } from './source.js';
 import { malformed } from './text.js';
 import { CustomerWriter } from './upsert.js';
 
@@ -54,6 +55,8 @@ export interface ImportResult {
 }
 
 const SAMPLE = 100;
+/** Rows normalised ahead of writing (a few hundred KB at most). */
+const BATCH = 500;
 
 /** Opens an import file of any supported format as rows with their line numbers. */
 export async function openSource(file: string, format: ImportFormat, delimiter?: string): Promise<Source> {
@@ -94,31 +97,47 @@ export async function importCustomers(store: Store, options: ImportOptions): Pro
     if (result.warning_samples.length < SAMPLE) result.warning_samples.push({ line, reason });
   };
 
-  const { sqlite } = store;
-  // IMMEDIATE: take the write lock now, so a concurrent writer fails fast instead of mid-import
-  sqlite.exec('BEGIN IMMEDIATE');
+  // Rows are normalised ahead in batches, so that which of their identities exist is asked in
+  // three queries per batch instead of one lookup per row; they are then applied in file order,
+  // so warnings, rejects and --strict failures come exactly as row by row.
+  const batch: Array<{ row: RawRow; outcome: RowOutcome }> = [];
   try {
-    const writer = new CustomerWriter(sqlite, options.now.getTime());
-    for await (const row of source.rows) {
-      result.read++;
-      const outcome = mapper.normalise(row);
-      if (!outcome.ok) {
-        if (options.strict) throw failStrict(row.line, `rejected: ${outcome.reason}`);
-        result.rejected++;
-        if (result.rejects.length < SAMPLE) result.rejects.push({ line: row.line, reason: outcome.reason });
-        rejectsFile?.add(row.line, outcome.reason, row.cells, row.object);
-        continue;
-      }
-      for (const w of outcome.warnings) warn(row.line, w);
-      const dup = writer.apply(outcome.input, row.line);
-      if (dup) warn(row.line, `same customer as line ${dup.line} (${dup.by}): line ${row.line} wins`);
-    }
-    writer.dispose();
-    Object.assign(result, writer.counts);
-    sqlite.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-  } catch (error) {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    throw error;
+    await inWriteTransaction(
+      store,
+      async () => {
+        const writer = new CustomerWriter(store, options.now.getTime());
+        const flush = () => {
+          writer.prefetch(batch.flatMap((b) => (b.outcome.ok ? [b.outcome.input] : [])));
+          for (const { row, outcome } of batch) {
+            if (!outcome.ok) {
+              if (options.strict) throw failStrict(row.line, `rejected: ${outcome.reason}`);
+              result.rejected++;
+              if (result.rejects.length < SAMPLE) result.rejects.push({ line: row.line, reason: outcome.reason });
+              rejectsFile?.add(row.line, outcome.reason, row.cells, row.object);
+              continue;
+            }
+            for (const w of outcome.warnings) warn(row.line, w);
+            const dup = writer.apply(outcome.input, row.line);
+            if (dup) warn(row.line, `same customer as line ${dup.line} (${dup.by}): line ${row.line} wins`);
+          }
+          batch.length = 0;
+        };
+        try {
+          for await (const row of source.rows) {
+            result.read++;
+            batch.push({ row, outcome: mapper.normalise(row) });
+            if (batch.length >= BATCH) flush();
+          }
+        } catch (error) {
+          flush(); // a --strict failure on an earlier line is reported before a later structural error
+          throw error;
+        }
+        flush();
+        writer.dispose();
+        Object.assign(result, writer.counts);
+      },
+      !options.dryRun,
+    );
   } finally {
     rejectsFile?.close();
   }

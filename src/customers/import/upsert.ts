@@ -1,38 +1,14 @@
 /**
- * Identity resolution and writing, inside the import's one transaction. Raw better-sqlite3
- * prepared statements: this runs once per row, a million times for a big file.
+ * Identity resolution and merging, inside the import's one transaction: which customer a row
+ * is, what it changes, and how it counts when several lines of one file touch one customer.
+ * The SQL is src/db/customers-writer.ts.
  */
-import type Database from 'better-sqlite3';
-import { CUSTOMER_FIELDS } from '../fields.js';
+import { CUSTOMER_DATA_COLUMNS, CUSTOMER_INPUT_COLUMNS, type StoredCustomer } from '../../db/customer-columns.js';
+import { CustomerImportRepository, IDENTITY_KEY, type CustomerValues } from '../../db/customers-writer.js';
+import type { Store } from '../../db/open.js';
 import type { CustomerInput } from './row.js';
 
 export type Outcome = 'inserted' | 'updated' | 'unchanged';
-
-/** A customer row as SQLite returns it (snake_case columns). */
-interface Row {
-  id: number;
-  external_id: string | null;
-  email: string | null;
-  phone: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  country: string | null;
-  timezone: string | null;
-  locale: string | null;
-  lifetime_value: number | null;
-  order_count: number | null;
-  last_order_at: number | null;
-  created_at: number;
-  email_opt_in: number;
-  sms_opt_in: number;
-  whatsapp_opt_in: number;
-  attributes: string;
-  updated_at: number;
-}
-
-/** Columns an import compares and writes (all but id and updated_at). */
-const DATA_COLUMNS = [...CUSTOMER_FIELDS, 'attributes'] as const;
-const INPUT_COLUMNS = CUSTOMER_FIELDS;
 
 const CODE: Record<Outcome, number> = { inserted: 1, updated: 2, unchanged: 3 };
 const OUTCOME: Outcome[] = ['inserted', 'inserted', 'updated', 'unchanged'];
@@ -62,63 +38,78 @@ export interface Duplicate {
   by: string;
 }
 
+const keysOf = (r: { external_id?: string | null; email?: string | null; phone?: string | null }): string[] => {
+  const keys: string[] = [];
+  if (r.external_id) keys.push(IDENTITY_KEY.ext + r.external_id);
+  if (r.email) keys.push(IDENTITY_KEY.email + r.email);
+  if (r.phone) keys.push(IDENTITY_KEY.phone + r.phone);
+  return keys;
+};
+
 export class CustomerWriter {
   readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly book = new LineBook();
-  private readonly byIdentity: Database.Statement<[{ ext: string | null; email: string | null; phone: string | null }], Row & { via: number }>;
-  private readonly insert: Database.Statement;
-  private readonly update: Database.Statement;
-  private readonly saveBefore: Database.Statement<[number]>;
-  private readonly loadBefore: Database.Statement<[number], Row>;
+  private readonly repo: CustomerImportRepository;
+  /**
+   * Identities of the current batch that a stored customer had when the batch began, and those
+   * this batch has written since. A row with none of either cannot match anyone, so it is
+   * inserted without a lookup (a fresh import never looks up). Undefined: look every row up.
+   */
+  private known?: Set<string>;
+  private readonly written = new Set<string>();
 
   /** Call inside an open transaction; `dispose()` before it ends. */
   constructor(
-    private readonly sqlite: Database.Database,
+    store: Store,
     private readonly now: number,
   ) {
-    // One statement for the whole precedence (external id, else email, else phone): a third of
-    // the round trips of three lookups, and this runs for every row. A customer found by email
-    // or phone is the same one only if its external id does not contradict the row's
-    // (customers with different external ids may share an address). NULL parameters match
-    // nothing, so absent identities cost an index probe at most. SQLite runs UNION ALL branches
-    // in order and LIMIT 1 stops at the first row, so a match by external id skips the others.
-    const sameOwner = '(@ext IS NULL OR external_id IS NULL OR external_id = @ext)';
-    this.byIdentity = sqlite.prepare(
-      `SELECT * FROM (
-         SELECT 1 AS via, * FROM customers WHERE external_id = @ext
-         UNION ALL SELECT * FROM (SELECT 2 AS via, * FROM customers WHERE email = @email AND ${sameOwner} ORDER BY id LIMIT 1)
-         UNION ALL SELECT * FROM (SELECT 3 AS via, * FROM customers WHERE phone = @phone AND ${sameOwner} ORDER BY id LIMIT 1)
-       ) LIMIT 1`,
-    );
-    const cols = [...DATA_COLUMNS, 'updated_at'];
-    this.insert = sqlite.prepare(`INSERT INTO customers (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`);
-    this.update = sqlite.prepare(`UPDATE customers SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`);
-    // Rows as they were before this import changed them, for when a later line of the same file
-    // brings a customer back to its original state (then it counts, and stays, unchanged).
-    sqlite.exec('CREATE TEMP TABLE IF NOT EXISTS mkt_import_before AS SELECT * FROM main.customers WHERE 0');
-    sqlite.exec('CREATE INDEX IF NOT EXISTS temp.mkt_import_before_id ON mkt_import_before (id)');
-    this.saveBefore = sqlite.prepare('INSERT INTO temp.mkt_import_before SELECT * FROM main.customers WHERE id = ?');
-    this.loadBefore = sqlite.prepare('SELECT * FROM temp.mkt_import_before WHERE id = ?');
+    this.repo = new CustomerImportRepository(store);
   }
 
   dispose(): void {
-    this.sqlite.exec('DROP TABLE IF EXISTS temp.mkt_import_before');
+    this.repo.dispose();
   }
 
-  private find(input: CustomerInput): (Row & { via: number }) | undefined {
-    return this.byIdentity.get({ ext: input.external_id ?? null, email: input.email ?? null, phone: input.phone ?? null });
+  /** Resolves which of the next rows' identities exist, in three queries; then `apply` them in order. */
+  prefetch(inputs: CustomerInput[]): void {
+    const ext: string[] = [];
+    const email: string[] = [];
+    const phone: string[] = [];
+    for (const i of inputs) {
+      if (i.external_id) ext.push(i.external_id);
+      if (i.email) email.push(i.email);
+      if (i.phone) phone.push(i.phone);
+    }
+    this.known = this.repo.existingIdentities(ext, email, phone);
+    this.written.clear();
+  }
+
+  private find(input: CustomerInput): (StoredCustomer & { via: number }) | undefined {
+    if (this.known && !keysOf(input).some((k) => this.known!.has(k) || this.written.has(k))) return undefined;
+    return this.repo.find({ ext: input.external_id ?? null, email: input.email ?? null, phone: input.phone ?? null });
+  }
+
+  private wrote(row: Parameters<typeof keysOf>[0]): void {
+    if (this.known) for (const k of keysOf(row)) this.written.add(k);
+  }
+
+  private write(row: StoredCustomer): void {
+    this.repo.update(row.id, valuesOf(row));
+    this.wrote(row);
   }
 
   /** Inserts or updates the customer of one row; returns the earlier line when this file already touched it. */
   apply(input: CustomerInput, line: number): Duplicate | undefined {
     const found = this.find(input);
     if (!found) {
-      const row: Record<string, unknown> = { updated_at: this.now };
-      for (const c of INPUT_COLUMNS) row[c] = input[c] ?? null;
-      row.created_at = input.created_at ?? this.now;
-      for (const c of ['email_opt_in', 'sms_opt_in', 'whatsapp_opt_in'] as const) row[c] = input[c] ?? 0;
-      row.attributes = JSON.stringify(input.attributes);
-      const id = Number(this.insert.run(row).lastInsertRowid);
+      const values: CustomerValues = [];
+      for (const c of CUSTOMER_INPUT_COLUMNS) {
+        const v = input[c];
+        values.push(v !== undefined ? v : c === 'created_at' ? this.now : c.endsWith('_opt_in') ? 0 : null);
+      }
+      values.push(JSON.stringify(input.attributes), this.now);
+      const id = this.repo.insert(values);
+      this.wrote(input);
       this.counts.inserted++;
       this.book.set(id, line, 'inserted');
       return undefined;
@@ -132,8 +123,8 @@ export class CustomerWriter {
         this.counts.unchanged++;
         this.book.set(current.id, line, 'unchanged');
       } else {
-        this.saveBefore.run(current.id);
-        this.update.run({ ...merged, updated_at: this.now });
+        this.repo.saveOriginal(current.id);
+        this.write({ ...merged, updated_at: this.now });
         this.counts.updated++;
         this.book.set(current.id, line, 'updated');
       }
@@ -144,14 +135,14 @@ export class CustomerWriter {
     // once, by the net effect of the whole file on it.
     let outcome: Outcome = 'inserted';
     if (earlier.outcome === 'inserted') {
-      if (!sameData(current, merged)) this.update.run({ ...merged, updated_at: this.now });
+      if (!sameData(current, merged)) this.write({ ...merged, updated_at: this.now });
     } else {
-      const original = earlier.outcome === 'updated' ? this.loadBefore.get(current.id)! : current;
+      const original = earlier.outcome === 'updated' ? this.repo.original(current.id)! : current;
       outcome = sameData(original, merged) ? 'unchanged' : 'updated';
       const next = { ...merged, updated_at: outcome === 'unchanged' ? original.updated_at : this.now };
       if (!sameData(current, next) || current.updated_at !== next.updated_at) {
-        if (earlier.outcome === 'unchanged') this.saveBefore.run(current.id);
-        this.update.run(next);
+        if (earlier.outcome === 'unchanged') this.repo.saveOriginal(current.id);
+        this.write(next);
       }
       this.counts[earlier.outcome]--;
       this.counts[outcome]++;
@@ -162,10 +153,18 @@ export class CustomerWriter {
   }
 }
 
-function merge(current: Row, input: CustomerInput): Row {
-  const next: Row = { ...current };
+/** A stored row's values in the repository's write order (data columns, then updated_at). */
+function valuesOf(row: StoredCustomer): CustomerValues {
+  const values: CustomerValues = [];
+  for (const c of CUSTOMER_DATA_COLUMNS) values.push(row[c]);
+  values.push(row.updated_at);
+  return values;
+}
+
+function merge(current: StoredCustomer, input: CustomerInput): StoredCustomer {
+  const next: StoredCustomer = { ...current };
   const target = next as unknown as Record<string, unknown>;
-  for (const c of INPUT_COLUMNS) {
+  for (const c of CUSTOMER_INPUT_COLUMNS) {
     const v = input[c];
     if (v !== undefined) target[c] = v;
   }
@@ -173,19 +172,28 @@ function merge(current: Row, input: CustomerInput): Row {
   if (keys.length > 0) {
     // no prototype: a `__proto__` key from a file is stored like any other
     const attrs: Record<string, unknown> = Object.create(null);
+    let parsedOk = false;
     try {
       const parsed: unknown = JSON.parse(current.attributes);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(attrs, parsed);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        Object.assign(attrs, parsed);
+        parsedOk = true;
+      }
     } catch {
       // unreadable stored attributes are replaced by the file's
     }
+    // Every value the file gives is already stored as the same scalar: the stored text (written
+    // by JSON.stringify, so a parse and re-serialise would give it back) stays as it is.
+    if (parsedOk && keys.every((k) => isScalar(input.attributes[k]) && Object.prototype.hasOwnProperty.call(attrs, k) && attrs[k] === input.attributes[k])) return next;
     for (const k of keys) attrs[k] = input.attributes[k];
     next.attributes = JSON.stringify(attrs);
   }
   return next;
 }
 
-function sameData(a: Row, b: Row): boolean {
-  for (const c of DATA_COLUMNS) if (a[c] !== b[c]) return false;
+const isScalar = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+function sameData(a: StoredCustomer, b: StoredCustomer): boolean {
+  for (const c of CUSTOMER_DATA_COLUMNS) if (a[c] !== b[c]) return false;
   return true;
 }

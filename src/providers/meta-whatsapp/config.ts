@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProviderConfig } from '../types.js';
+import type { ConfigOf, SettingsOf } from '../spec.js';
 
 /** providers.yaml keys of `type: meta-whatsapp` (WhatsApp Cloud API). Senders are phone-number ids. */
 export const metaSettings = {
@@ -12,12 +12,5 @@ export const metaSettings = {
 
 export const META_SECRETS = ['access_token'];
 
-export interface MetaSettings extends Record<string, unknown> {
-  access_token: string;
-  api_version: string;
-  base_url: string;
-  connection_timeout_ms: number;
-  timeout_ms: number;
-}
-
-export type MetaConfig = ProviderConfig<MetaSettings>;
+export type MetaSettings = SettingsOf<typeof metaSettings>;
+export type MetaConfig = ConfigOf<typeof metaSettings>;

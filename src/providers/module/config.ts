@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProviderConfig } from '../types.js';
+import type { ConfigOf, SettingsOf } from '../spec.js';
 
 /** providers.yaml keys of `type: module`: a user-written provider. */
 export const moduleSettings = {
@@ -12,10 +12,6 @@ export const moduleSettings = {
 /** Option keys treated as secrets: they must be written as `${ENV_VAR}` references. */
 export const SECRET_OPTION_KEY = /(token|secret|password|passwd|api_?key|private_?key|credentials?)$/i;
 
-export interface ModuleSettings extends Record<string, unknown> {
-  /** Absolute path, resolved against the workspace. */
-  module: string;
-  options: Record<string, unknown>;
-}
-
-export type ModuleConfig = ProviderConfig<ModuleSettings>;
+/** `module` is resolved against the workspace before `create` runs. */
+export type ModuleSettings = SettingsOf<typeof moduleSettings>;
+export type ModuleConfig = ConfigOf<typeof moduleSettings>;

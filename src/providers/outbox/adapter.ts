@@ -46,7 +46,7 @@ export class OutboxProvider implements Provider {
     let dir = this.dirs.get(campaign);
     if (!dir) {
       const full = path.join(this.root, safeName(campaign));
-      dir = mkdir(full, { recursive: true }).then(() => full);
+      dir = mkdir(full, { recursive: true, mode: 0o700 }).then(() => full);
       this.dirs.set(campaign, dir);
     }
     return dir;
@@ -99,7 +99,7 @@ export class OutboxProvider implements Provider {
   }
 
   async check(): Promise<CheckResult> {
-    await mkdir(this.root, { recursive: true });
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
     return { ok: true, details: { dir: this.root } };
   }
 

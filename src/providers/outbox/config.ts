@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProviderConfig } from '../types.js';
+import type { ConfigOf, SettingsOf } from '../spec.js';
 
 /** providers.yaml keys of `type: outbox`: writes messages to files instead of sending. */
 export const outboxSettings = {
@@ -11,10 +11,5 @@ export const outboxSettings = {
   reject_recipients: z.array(z.string()).default([]),
 };
 
-export interface OutboxSettings extends Record<string, unknown> {
-  dir: string;
-  latency_ms: number;
-  reject_recipients: string[];
-}
-
-export type OutboxConfig = ProviderConfig<OutboxSettings>;
+export type OutboxSettings = SettingsOf<typeof outboxSettings>;
+export type OutboxConfig = ConfigOf<typeof outboxSettings>;

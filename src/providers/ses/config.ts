@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProviderConfig } from '../types.js';
+import type { ConfigOf, SettingsOf } from '../spec.js';
 
 /** providers.yaml keys of `type: ses` (Amazon SES v2). */
 export const sesSettings = {
@@ -17,15 +17,5 @@ export const sesSettings = {
 
 export const SES_SECRETS = ['access_key_id', 'secret_access_key', 'session_token'];
 
-export interface SesSettings extends Record<string, unknown> {
-  region: string;
-  endpoint?: string;
-  access_key_id?: string;
-  secret_access_key?: string;
-  session_token?: string;
-  configuration_set?: string;
-  connection_timeout_ms: number;
-  request_timeout_ms: number;
-}
-
-export type SesConfig = ProviderConfig<SesSettings>;
+export type SesSettings = SettingsOf<typeof sesSettings>;
+export type SesConfig = ConfigOf<typeof sesSettings>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProviderConfig } from '../types.js';
+import type { ConfigOf, SettingsOf } from '../spec.js';
 
 /** providers.yaml keys of `type: twilio` (channel sms or whatsapp). */
 export const twilioSettings = {
@@ -18,15 +18,5 @@ export const twilioSettings = {
 
 export const TWILIO_SECRETS = ['auth_token', 'api_key_secret'];
 
-export interface TwilioSettings extends Record<string, unknown> {
-  account_sid: string;
-  auth_token?: string;
-  api_key_sid?: string;
-  api_key_secret?: string;
-  messaging_service_sid?: string;
-  status_callback?: string;
-  base_url?: string;
-  timeout_ms: number;
-}
-
-export type TwilioConfig = ProviderConfig<TwilioSettings>;
+export type TwilioSettings = SettingsOf<typeof twilioSettings>;
+export type TwilioConfig = ConfigOf<typeof twilioSettings>;

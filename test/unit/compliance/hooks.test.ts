@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSendHooks, tokensFor } from '../../../src/compliance/index.js';
+import { loadSendHooks } from '../../../src/campaigns/compliance-hooks.js';
+import { tokensFor } from '../../../src/compliance/index.js';
 import { loadSettings } from '../../../src/compliance/config.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-hooks-'));

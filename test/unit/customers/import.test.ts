@@ -222,3 +222,22 @@ describe('hostile column names', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('identities resolved in batches', () => {
+  // Rows are written in batches of 500 whose identities are looked up together: a row must
+  // still find the customer an earlier line created in the same batch, in an earlier batch,
+  // or in the store before the import, and an updated address must be found under its new value.
+  it('matches earlier lines within a batch, across batches and in the store exactly as line by line', async () => {
+    await run(file('before.csv', 'external_id,email\nold,old@example.com\n'));
+    const lines = ['external_id,email,phone,country'];
+    for (let i = 1; i <= 700; i++) lines.push(`c${i},e${i}@example.com,,`);
+    for (let i = 1; i <= 500; i++) lines.push(`,e${i}@example.com,,`); // by email: 1-300 from batch 1 into batch 2, the rest in batch 3
+    lines.push(',old@example.com,,'); // a customer stored before the import
+    lines.push('c2,moved@example.com,,', ',moved@example.com,,'); // an address changed by this import, in the same batch
+    const r = await run(file('batches.csv', lines.join('\n') + '\n'));
+    expect(r).toMatchObject({ read: 1203, inserted: 700, updated: 0, unchanged: 1, rejected: 0 });
+    expect(r.warnings).toBe(502);
+    expect(r.warning_samples[0]).toEqual({ line: 702, reason: 'same customer as line 2 (email "e1@example.com"): line 702 wins' });
+    expect(rows()).toHaveLength(701);
+  });
+});

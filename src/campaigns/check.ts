@@ -1,6 +1,8 @@
 /**
  * Pre-flight (`mkt campaign check`, also run by `campaign prepare`): everything that would
- * hurt the sender, in one report. Errors refuse (exit 65), warnings are told.
+ * hurt the sender, in one report. Errors refuse (exit 65), warnings are told. The campaign
+ * side runs it; the rules it applies come from src/compliance (a library that never imports
+ * campaigns).
  *
  * - email: no `{{ unsubscribe_url }}` in the template, or no `unsubscribe:` in mkt.yaml
  * - sms: no opt-out text where the provider sets `require_opt_out: true`; messages over
@@ -9,20 +11,20 @@
  * - sender identities missing
  * - estimated cost over `--budget`, with `price:` set on the provider
  */
-import type { CampaignDeps } from '../campaigns/deps.js';
-import { getCampaign } from '../campaigns/create.js';
-import { templateVars, type UnsubscribeLinker } from '../campaigns/message.js';
-import { splitTemplateRef } from '../campaigns/references.js';
 import type { Channel } from '../channels.js';
+import { loadSettings } from '../compliance/config.js';
+import { keywordOf, STOP_KEYWORDS } from '../compliance/feedback/keywords.js';
 import { audienceSample } from '../db/compliance-sql.js';
+import { InputError } from '../errors.js';
+import { priceSchema, unitPrice } from '../providers/compliance-settings.js';
 import { listProviders } from '../providers/load.js';
 import { compileSegment } from '../segments/index.js';
 import { RenderError, type CompiledTemplate } from '../templates/contract.js';
 import { loadTemplate } from '../templates/index.js';
-import { loadSettings } from './config.js';
-import { keywordOf, STOP_KEYWORDS } from './feedback/keywords.js';
-import { priceSchema, unitPrice } from './provider-settings.js';
-import { InputError } from '../errors.js';
+import { getCampaign } from './create.js';
+import type { CampaignDeps } from './deps.js';
+import { templateVars, type UnsubscribeLinker } from './message.js';
+import { splitTemplateRef } from './references.js';
 
 export interface PreflightIssue {
   code: string;
@@ -51,7 +53,7 @@ export async function checkCampaign(
   opts: { budget?: number; unsubscribe?: UnsubscribeLinker } = {},
 ): Promise<PreflightReport> {
   const campaign = getCampaign(deps, name);
-  const channel = campaign.channel as Channel;
+  const channel = campaign.channel;
   const errors: PreflightIssue[] = [];
   const warnings: PreflightIssue[] = [];
   const settings = await loadSettings(deps.workspace, deps.env);
@@ -87,7 +89,7 @@ export async function checkCampaign(
   let plusOne = 0;
   let cost = 0;
   let priced = price !== undefined;
-  const rows = audienceSample(deps.store.sqlite, { campaignId: campaign.id, channel, prepared, where });
+  const rows = audienceSample(deps.store, { campaignId: campaign.id, channel, prepared, where });
   for (const row of rows) {
     recipients++;
     if (channel === 'whatsapp' && row.address.startsWith('+1')) plusOne++;

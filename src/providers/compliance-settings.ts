@@ -5,7 +5,8 @@
  *   price: 0.0001                  # per email / WhatsApp message, or per SMS segment
  *   price: { default: 0.0079, "+1": 0.0083, "+44": 0.04 }   # SMS: per segment by number prefix
  *
- * They stay in `ProviderConfig.settings` (snake_case) for the pre-flight check to read.
+ * They stay in `ProviderConfig.settings` (snake_case) for the pre-flight check to read
+ * (src/campaigns/check.ts).
  */
 import { z } from 'zod';
 

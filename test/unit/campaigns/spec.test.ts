@@ -1,0 +1,67 @@
+/**
+ * Campaign files (`campaign create --file`): the zod schema and the workspace toolkit report
+ * every problem at its file:line:col, in the order written, and refuse alias bombs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readSpecFile, validateSpec } from '../../../src/campaigns/spec.js';
+import { InputError } from '../../../src/errors.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-spec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function problem(name: string, text: string): Promise<InputError> {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  const e = await readSpecFile(file).then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(InputError);
+  return e as InputError;
+}
+
+describe('campaign files', () => {
+  it('reads a spec; the name defaults to the file name', async () => {
+    const file = path.join(dir, 'spring.yaml');
+    writeFileSync(file, 'channel: sms\nsegment: all\nprovider: p\ntemplate: t\nthrottle: 5/s\n');
+    expect(await readSpecFile(file)).toEqual({ name: 'spring', channel: 'sms', segment: 'all', provider: 'p', template: 't', throttle: '5/s' });
+  });
+
+  it('every problem, in the order written, then what is missing', async () => {
+    const e = await problem('bad.yaml', 'throttle: fast\nname: Bad Name\nextra: 1\nchannel: fax\nprovider: 3\n');
+    expect(e.code).toBe('bad_campaign');
+    const f = path.join(dir, 'bad.yaml');
+    expect(e.message.split('\n')).toEqual([
+      `${f}:1:11: throttle "fast" is not a rate (e.g. 50/s, 600/m)`,
+      `${f}:2:7: name "Bad Name" must be a slug: lower-case letters, digits, - and _ (at most 64)`,
+      `${f}:3:1: unknown key "extra" (known: name, channel, segment, provider, template, schedule, throttle, distribution)`,
+      `${f}:4:10: channel "fax" must be email, sms or whatsapp`,
+      `${f}:5:11: provider must be a string`,
+      `${f}:1:1: missing segment`,
+      `${f}:1:1: missing template`,
+    ]);
+  });
+
+  it('a list where a name belongs is reported at the list, not as missing', async () => {
+    const e = await problem('list.yaml', 'channel: sms\nsegment: all\nprovider: p\ntemplate: [a, b]\n');
+    expect(e.message).toBe(`${path.join(dir, 'list.yaml')}:4:11: template must be a string`);
+  });
+
+  it('an alias bomb is refused at the first alias as a YAML problem', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]', 'template: [*d, *d, *d, *d, *d, *d, *d, *d, *d]', ''].join('\n');
+    const e = await problem('bomb.yaml', bomb);
+    expect(e.code).toBe('bad_yaml');
+    expect(e.message).toMatch(new RegExp(`^${path.join(dir, 'bomb.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:8: YAML: .*too many alias expansions`));
+  });
+
+  it('a syntax error names its position (bad_yaml)', async () => {
+    const e = await problem('dup.yaml', 'name: a\nname: b\n');
+    expect([e.code, e.message]).toEqual(['bad_yaml', `${path.join(dir, 'dup.yaml')}:2:1: Map keys must be unique`]);
+  });
+
+  it('flags: field problems first, then missing ones, joined by "; "', () => {
+    expect(() => validateSpec({ name: 'A', channel: 'x', schedule: 3 })).toThrow(
+      'name "A" must be a slug: lower-case letters, digits, - and _ (at most 64); channel "x" must be email, sms or whatsapp; schedule must be a string; missing segment; missing provider; missing template',
+    );
+  });
+});
