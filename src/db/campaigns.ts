@@ -69,10 +69,13 @@ export function pauseText(p: PauseReason | null): string | null {
   return p.code === null ? p.message : `${p.code}: ${p.message}`;
 }
 
-/** The inverse of pauseText: a leading token without spaces before `: ` is the code. */
+/**
+ * The inverse of pauseText: a leading token without spaces, up to the first `: `, is the code
+ * (codes may hold a colon themselves: `fatal:AccountSuspended`).
+ */
 export function parsePause(text: string | null): PauseReason | null {
   if (text === null) return null;
-  const m = /^([^\s:]+): ([\s\S]*)$/.exec(text);
+  const m = /^(\S+?): ([\s\S]*)$/.exec(text);
   return m ? { code: m[1]!, message: m[2]! } : { code: null, message: text };
 }
 
