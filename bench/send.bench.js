@@ -16,7 +16,7 @@ import { createCampaign } from '../dist/campaigns/create.js';
 import { prepareCampaign } from '../dist/campaigns/prepare.js';
 import { sendCampaign } from '../dist/campaigns/send.js';
 import { favourSmallHeap } from '../dist/cli/heap.js';
-import { loadSendHooks } from '../dist/compliance/index.js';
+import { loadSendHooks } from '../dist/campaigns/compliance-hooks.js';
 import { toRecord } from '../dist/customers/record.js';
 import { customers } from '../dist/db/schema.js';
 import { loadTemplate } from '../dist/templates/index.js';
