@@ -3,7 +3,7 @@
  * (src/output/exit-codes.ts). Each carries a stable machine code, a human message, an
  * optional hint and JSON-safe details. Messages must never contain secrets.
  */
-export type ErrorCategory = 'usage' | 'input' | 'unavailable' | 'resumable' | 'config' | 'internal';
+export type ErrorCategory = 'usage' | 'input' | 'unavailable' | 'cantcreate' | 'ioerr' | 'resumable' | 'config' | 'internal';
 
 export interface ErrorOptions {
   hint?: string;
@@ -54,6 +54,20 @@ export class InputError extends MktError {
 export class UnavailableError extends MktError {
   constructor(code: string, message: string, options: ErrorOptions = {}) {
     super('unavailable', code, message, options);
+  }
+}
+
+/** An output file cannot be created: its folder is missing, it is a symlink, no permission. Exit 73. */
+export class CantCreateError extends MktError {
+  constructor(code: string, message: string, options: ErrorOptions = {}) {
+    super('cantcreate', code, message, options);
+  }
+}
+
+/** Reading or writing storage failed: the disk is full, the file too large, an I/O error. Exit 74. */
+export class StorageIoError extends MktError {
+  constructor(code: string, message: string, options: ErrorOptions = {}) {
+    super('ioerr', code, message, options);
   }
 }
 

@@ -19,6 +19,12 @@ export interface RunContext {
   campaign: string;
   /** Set when the lease stopped the run (a cancel noticed at a heartbeat, or a take-over). */
   stopCause?: 'cancelled' | 'lease_lost';
+  /**
+   * The typed error of a storage fault that waiting cannot fix (disk full, corrupt, read-only),
+   * by the stop code the dispatcher reported; undefined for a lock or an unknown code.
+   * Injected (db/faults.ts reads the corrupt file's integrity check), so this stays pure.
+   */
+  storageFault?: (code: string | undefined, reason: string) => MktError | undefined;
 }
 
 type Result = Pick<DispatchResult, 'stop' | 'code' | 'reason' | 'abandonedInFlight'>;
@@ -63,7 +69,10 @@ export function endOfRun(result: Result, counts: Pick<Record<LedgerState, number
         pause: paused('waiting', `${result.reason}`),
         error: new ResumableStop('waiting', `${result.reason}`, { hint: 'run again then (`mkt campaign send --due` picks it up)' }),
       };
-    case 'database':
+    case 'database': {
+      const fault = ctx.storageFault?.(result.code, result.reason ?? '');
+      // disk full, corrupt, read-only: not resumable by waiting; the pause reason says which
+      if (fault) return { state: 'paused', pause: paused(result.code, `${result.reason}`), error: fault };
       return {
         state: 'paused',
         pause: paused('interrupted', `${result.reason}`),
@@ -71,6 +80,7 @@ export function endOfRun(result: Result, counts: Pick<Record<LedgerState, number
           hint: 'another process held the database too long; run the send again once it is free (nothing was sent twice)',
         }),
       };
+    }
     case 'paused':
       return {
         state: 'paused',

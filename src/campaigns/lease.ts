@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { acquireLease, campaignStateOf, releaseLease, renewLease } from '../db/campaigns.js';
-import { whenFree } from '../db/busy.js';
+import { whenFree } from '../db/faults.js';
 import type { Store } from '../db/open.js';
 import { ResumableStop } from '../errors.js';
 

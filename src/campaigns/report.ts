@@ -1,6 +1,7 @@
 import { reportRows, type ReportFilter, type ReportRow } from '../db/ledger-report.js';
 import { LEDGER_STATES } from '../db/ledger.js';
 import { UsageError } from '../errors.js';
+import { PrivateFileWriter } from '../util/private-file.js';
 import { didYouMean } from '../util/suggest.js';
 
 export type { ReportFilter };
@@ -47,6 +48,21 @@ export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, f
     first = false;
   }
   yield first ? ']\n' : '\n]\n';
+}
+
+/**
+ * Writes the report to `file` as a private file (0600, no symlink followed, an existing looser
+ * file tightened): it lists every recipient's address. A missing folder is exit 73, a full disk 74.
+ */
+export function writeReport(file: string, chunks: Iterable<string>): void {
+  const out = new PrivateFileWriter(file);
+  try {
+    for (const chunk of chunks) out.write(chunk);
+  } catch (e) {
+    out.abandon();
+    throw e;
+  }
+  out.close();
 }
 
 /** `--state failed,unknown` (repeatable): ledger states, checked, each named once. */

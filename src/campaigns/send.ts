@@ -5,7 +5,7 @@
  * seen through its interface only (db/ledger-contract.ts).
  */
 import { updateCampaign, type Campaign } from '../db/campaigns.js';
-import { whenFree } from '../db/busy.js';
+import { faultError, faultOfCode, whenFree } from '../db/faults.js';
 import { openLedger } from '../db/ledger.js';
 import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from '../dispatch/retry-policy.js';
@@ -123,7 +123,14 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     });
     const end = deps.now();
     const counts = ledger.counts();
-    const outcome = endOfRun(result, counts, { campaign: name, stopCause: lease.stopCause });
+    const outcome = endOfRun(result, counts, {
+      campaign: name,
+      stopCause: lease.stopCause,
+      storageFault: (code, reason) => {
+        const fault = faultOfCode(code);
+        return fault && fault !== 'locked' ? faultError(fault, deps.store.path, reason) : undefined;
+      },
+    });
     const { state, pause } = outcome;
     await whenFree(() => updateCampaign(deps.store, campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
     return { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };

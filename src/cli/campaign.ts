@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { CHANNELS } from '../channels.js';
 import { checkField } from '../campaigns/spec.js';
@@ -15,7 +16,7 @@ import { onInterrupt } from './interrupts.js';
 import type { ActionFactory } from './run.js';
 
 /** Everything campaign commands need, loaded when a campaign command runs (not at start-up). */
-async function core(ctx: CliContext) {
+async function core(ctx: CliContext, mode: import('../db/open.js').OpenMode = 'write') {
   const [create, prepare, send, status, report, spec, compliance] = await Promise.all([
     import('../campaigns/create.js'),
     import('../campaigns/prepare.js'),
@@ -25,7 +26,7 @@ async function core(ctx: CliContext) {
     import('../campaigns/spec.js'),
     import('../campaigns/compliance-hooks.js'),
   ]);
-  const store = await ctx.store();
+  const store = await ctx.store(mode);
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
   return { deps, create, prepare, send, status, report, spec, compliance };
 }
@@ -131,7 +132,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .description('all campaigns')
     .action(
       action(async (ctx) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const rows = c.create.listCampaignViews(c.deps);
         const paint = stateColour(ctx.outColour);
         ctx.result(rows, (list) =>
@@ -149,7 +150,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .argument('<name>')
     .action(
       action(async (ctx, [name]) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const { view } = await import('../campaigns/view.js');
         const v = view(c.create.getCampaign(c.deps, name!));
         ctx.result(v, (x) => showText(x, ctx.outColour));
@@ -178,7 +179,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .option('--budget <amount>', 'refuse when the estimated cost is over this', budgetOption)
     .action(
       action<{ budget?: number }>(async (ctx, [name], opts) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const report = await preflight(ctx, c, name!, hooks, opts.budget);
         ctx.result(report, preflightText);
@@ -209,7 +210,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .argument('<name>')
     .action(
       action(async (ctx, [name]) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const d = await c.prepare.recountCampaign(c.deps, name!, { exclusions: hooks.exclusions });
         ctx.result(d, (x) => renderFields(Object.entries(x)));
@@ -224,7 +225,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .option('--interval <seconds>', 'seconds between refreshes with --watch (1 to 3600)', watchInterval, 2)
     .action(
       action<{ watch?: boolean; interval: number }>(async (ctx, [name], opts) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const read = () => c.status.campaignStatus(c.deps, name!);
         if (opts.watch) return watchStatus(ctx, read, opts.interval);
         const s = read();
@@ -243,7 +244,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
     .option('--limit <n>', 'at most N rows (1 to 1,000,000,000)', reportLimit)
     .action(
       action<{ format: 'csv' | 'json'; out?: string; state: string[]; limit?: number }>(async (ctx, [name], opts) => {
-        const c = await core(ctx);
+        const c = await core(ctx, 'read');
         const filter = { states: c.report.parseStates(opts.state), limit: opts.limit };
         // a person at a terminal gets the summary, not 27,000 rows scrolling past; --limit or a pipe gets rows
         if (!opts.out && opts.limit === undefined && ctx.io.stdout.isTTY && !ctx.json) {
@@ -252,12 +253,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
         }
         const chunks = c.report.reportChunks(c.deps, name!, opts.format, filter);
         if (opts.out) {
-          const { createWriteStream } = await import('node:fs');
-          const { once } = await import('node:events').then((m) => m.EventEmitter);
-          const out = createWriteStream(opts.out, { mode: 0o600 });
-          for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
-          out.end();
-          await once(out, 'finish');
+          await c.report.writeReport(path.resolve(ctx.deps.cwd, opts.out), chunks);
           ctx.info(`wrote ${opts.out}`);
         } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),
@@ -323,7 +319,10 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
         );
         // the worst outcome decides the exit code: fatal (69) over resumable (75) over the rest
         const errors = results.map((r) => r.error).filter((e): e is MktError => Boolean(e));
-        const rank = (e: MktError) => ({ unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1, internal: 5 })[e.category];
+        // a storage fault (corrupt, read-only, disk full) outranks everything: no CI run may pass it as 75
+        const { isStorageFault } = await import('../db/faults.js');
+        const ranks: Record<MktError['category'], number> = { ioerr: 6, cantcreate: 6, internal: 5, unavailable: 4, resumable: 3, config: 2, input: 1, usage: 1 };
+        const rank = (e: MktError) => (isStorageFault(e) ? 7 : ranks[e.category]);
         const worst = errors.sort((a, b) => rank(b) - rank(a))[0];
         if (worst) {
           for (const e of errors) if (e !== worst) ctx.warn(`${e.code}: ${e.message} (exit ${exitCodeFor(e)})`);

@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { Store } from '../db/open.js';
+import type { OpenMode, Store } from '../db/open.js';
+import { ConfigError } from '../errors.js';
 import { makeColour, type Colour } from '../output/colour.js';
 import type { Io } from '../output/io.js';
 import { redact } from '../output/redact.js';
@@ -45,7 +47,7 @@ export class CliContext {
     opts: GlobalOptions,
     readonly deps: ContextDeps,
   ) {
-    this.workspace = opts.workspace ? path.resolve(deps.cwd, opts.workspace) : findWorkspace(deps.cwd);
+    this.workspace = opts.workspace ? existingFolder(path.resolve(deps.cwd, opts.workspace)) : findWorkspace(deps.cwd);
     const envDb = io.env.MKT_DB;
     this.dbPath = opts.db ? path.resolve(deps.cwd, opts.db) : envDb ? path.resolve(deps.cwd, envDb) : defaultDbPath(this.workspace);
     this.json = Boolean(opts.json);
@@ -66,13 +68,27 @@ export class CliContext {
     return this.deps.now();
   }
 
-  /** The store, opened on first use (commands that do not need it never open it). */
-  async store(): Promise<Store> {
+  /**
+   * The store, opened on first use (commands that do not need it never open it). A command that
+   * only reads asks for `read`: then a missing database is an error (78), never created.
+   */
+  async store(mode: OpenMode = 'write'): Promise<Store> {
     if (!this.storeHandle) {
       const { openStore } = await import('../db/open.js');
-      this.storeHandle = openStore(this.dbPath);
+      this.storeHandle = openStore(this.dbPath, mode);
+      for (const w of this.storeHandle.warnings) this.warn(w);
+      if (mode === 'write') await this.replaySpools(this.storeHandle);
     }
     return this.storeHandle;
+  }
+
+  /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
+  private async replaySpools(store: Store): Promise<void> {
+    const { hasSpools } = await import('../compliance/serve-spool.js');
+    if (!hasSpools(this.dbPath)) return;
+    const { replayServeSpools } = await import('../compliance/serve-replay.js');
+    const n = replayServeSpools(store, this.dbPath, (line) => this.debug(line));
+    if (n > 0) this.info(`applied ${n} opt-out(s) and event(s) that mkt serve had spooled while the database was busy`);
   }
 
   close(): void {
@@ -98,4 +114,16 @@ export class CliContext {
   debug(message: string): void {
     if (this.verbose) this.info(this.colour.dim(message));
   }
+}
+
+/** `-w` must name a folder that exists: a typo must not become a fresh, empty workspace. */
+function existingFolder(dir: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new ConfigError('no_workspace', `no workspace folder at ${dir}`, { hint: 'check -w / --workspace (the folder must exist)' });
+  return dir;
 }

@@ -41,7 +41,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action(async (ctx) => {
         const { countCustomers } = await import('../customers/query.js');
-        const n = countCustomers(await ctx.store());
+        const n = countCustomers(await ctx.store('read'));
         ctx.result({ count: n }, (r) => `${r.count}\n`);
       }),
     );
@@ -53,7 +53,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action(async (ctx, [key]) => {
         const { findCustomer } = await import('../customers/find.js');
-        const found = findCustomer(await ctx.store(), key!);
+        const found = findCustomer(await ctx.store('read'), key!);
         if (!found) throw new InputError('customer_not_found', `no customer matches "${key}"`, { hint: 'try `mkt customers list`' });
         ctx.result(found, (c) => renderFields(Object.entries(c)));
       }),
@@ -67,7 +67,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action<{ limit: number; offset: number }>(async (ctx, _args, opts) => {
         const { listCustomers } = await import('../customers/query.js');
-        const rows = listCustomers(await ctx.store(), opts.limit, opts.offset);
+        const rows = listCustomers(await ctx.store('read'), opts.limit, opts.offset);
         ctx.result(rows, (list) =>
           renderTable(
             ['id', 'email', 'phone', 'name', 'country', 'ltv', 'consent'],

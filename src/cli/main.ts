@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { MktError, ResumableStop, UsageError } from '../errors.js';
-import { isBusy } from '../db/busy.js';
+import { MktError, UsageError } from '../errors.js';
 import { EXIT, exitCodeFor } from '../output/exit-codes.js';
 import { processIo, type Io } from '../output/io.js';
 import { redact } from '../output/redact.js';
@@ -58,17 +57,6 @@ export function buildProgram(io: Io, deps: Required<MainDeps>, state: { exitCode
   return program;
 }
 
-/**
- * Another process held the SQLite write lock longer than busy_timeout: nothing was changed
- * (the statement rolled back), so this is a resumable stop, not a bug.
- */
-function databaseLocked(error: unknown): ResumableStop | undefined {
-  if (!isBusy(error)) return undefined;
-  return new ResumableStop('database_locked', 'the database is locked by another process; nothing was changed', {
-    hint: 'wait for the other mkt process (or tool) to finish, then run the command again',
-  });
-}
-
 /** Prints an error in the common format: JSON on stderr with --json, else one readable line (+ hint). */
 function reportError(io: Io, error: unknown, json: boolean, verbose: boolean): void {
   const known = error instanceof MktError;
@@ -121,7 +109,9 @@ export async function main(argv: string[], io: Io = processIo(), deps: MainDeps 
       reportError(io, new UsageError(message, { code: 'usage', hint: 'run with --help for usage' }), json, verbose);
       return EXIT.usage;
     }
-    const typed = databaseLocked(error) ?? error;
+    // a raw storage failure (locked, corrupt, disk full, read-only) gets its typed error here
+    const { storageError } = await import('../db/faults.js');
+    const typed = storageError(error, state.ctx?.dbPath ?? '') ?? error;
     reportError(io, typed, json, verbose);
     return exitCodeFor(typed);
   }

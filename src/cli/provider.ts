@@ -84,7 +84,7 @@ export function registerProvider(program: Command, action: ActionFactory): void 
               let customer = DEMO_CUSTOMER;
               if (opts.customer) {
                 const { findCustomer } = await import('../customers/find.js');
-                const found = findCustomer(await ctx.store(), opts.customer);
+                const found = findCustomer(await ctx.store('read'), opts.customer);
                 if (!found) throw new InputError('customer_not_found', `no customer matches "${opts.customer}"`, { hint: 'try `mkt customers list`' });
                 customer = found;
               }

@@ -72,7 +72,7 @@ export async function buildSegment(ctx: CliContext, preset: { name?: string; des
   const description = preset.description ?? ((await p.input('Description (optional)', { default: '' })).trim() || undefined);
   const library = workspaceSegments(ctx.workspace);
   const others = (await library.names()).filter((n) => n !== name);
-  const store = await ctx.store();
+  const store = await ctx.store('read');
   const entries: RuleEntry[] = [];
   const conds: Cond[] = [];
   for (;;) {

@@ -21,7 +21,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
         const { formatIssue } = await import('../segments/parse.js');
         const list = await listSegments(ctx.workspace);
         const rows: Array<{ name: string; description?: string; file: string; count?: number | null; error?: string }> = [];
-        const store = opts.count ? await ctx.store() : undefined;
+        const store = opts.count ? await ctx.store('read') : undefined;
         for (const s of list) {
           if (!store) {
             rows.push(s);
@@ -54,7 +54,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
     .action(
       action<{ by?: string }>(async (ctx, [name], opts) => {
         const { countSegment } = await import('../segments/index.js');
-        const result = await countSegment(await ctx.store(), ctx.workspace, name!, ctx.now(), { by: opts.by });
+        const result = await countSegment(await ctx.store('read'), ctx.workspace, name!, ctx.now(), { by: opts.by });
         ctx.result(result, (r) => {
           const head = `${r.count} customers in ${r.segment} (${r.ms} ms)\n`;
           if (!r.by) return head;
@@ -73,7 +73,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
       action<{ limit: number; fields?: string }>(async (ctx, [name], opts) => {
         const { previewSegment } = await import('../segments/index.js');
         const fields = opts.fields?.split(',').filter((f) => f.trim() !== '');
-        const result = await previewSegment(await ctx.store(), ctx.workspace, name!, ctx.now(), { limit: opts.limit, fields });
+        const result = await previewSegment(await ctx.store('read'), ctx.workspace, name!, ctx.now(), { limit: opts.limit, fields });
         const columns = ['id', ...(fields?.map((f) => f.trim()) ?? DEFAULT_PREVIEW_FIELDS)];
         ctx.result(result, (r) =>
           r.customers.length === 0
@@ -130,7 +130,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
           const built = await buildSegment(ctx, { name, description: opts.description, force: Boolean(opts.force) });
           created = await createSegment(ctx.workspace, built.name, { description: built.description, entries: built.entries, force: true });
         }
-        const { count } = await countSegment(await ctx.store(), ctx.workspace, created.segment, ctx.now());
+        const { count } = await countSegment(await ctx.store('read'), ctx.workspace, created.segment, ctx.now());
         ctx.result({ ...created, count }, (r) => `wrote ${r.file} (${r.count} customers match now)\n`);
       }),
     );

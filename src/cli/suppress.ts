@@ -53,7 +53,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .action(
       action<{ channel?: string }>(async (ctx, _args, opts) => {
         const { listSuppressions } = await import('../compliance/suppressions.js');
-        const rows = listSuppressions(await ctx.store(), opts.channel);
+        const rows = listSuppressions(await ctx.store('read'), opts.channel);
         ctx.result(rows, (list) => renderTable(['channel', 'address', 'reason', 'source', 'since'], list.map((r) => [r.channel, r.address, r.reason, r.source, r.created_at])));
       }),
     );

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CHANNELS, isChannel, type Channel } from '../channels.js';
@@ -105,7 +105,7 @@ async function renderCommand(ctx: CliContext, name: string, opts: RenderOpts): P
   let vars: TemplateVars;
   if (opts.customer) {
     const { findCustomer } = await import('../customers/find.js');
-    const customer = findCustomer(await ctx.store(), opts.customer);
+    const customer = findCustomer(await ctx.store('read'), opts.customer);
     if (!customer) throw new InputError('customer_not_found', `no customer matches "${opts.customer}"`, { hint: 'try `mkt customers list`' });
     vars = { ...extras, ...customer };
   } else {
@@ -119,7 +119,13 @@ async function renderCommand(ctx: CliContext, name: string, opts: RenderOpts): P
     if (error instanceof RenderError) throw new InputError(error.code, error.message);
     throw error;
   }
-  if (opts.out) writeFileSync(path.resolve(ctx.deps.cwd, opts.out), outFileContent(rendered));
+  if (opts.out) {
+    // private like every file mkt writes from customer data; a missing folder is exit 73
+    const { PrivateFileWriter } = await import('../util/private-file.js');
+    const out = new PrivateFileWriter(path.resolve(ctx.deps.cwd, opts.out));
+    out.write(outFileContent(rendered));
+    out.close();
+  }
   if (rendered.channel === 'email' && rendered.bytes > 102 * 1024) ctx.warn(`the HTML is ${Math.round(rendered.bytes / 1024)} KB; Gmail clips messages over 102 KB`);
   ctx.result(publicShape(rendered), (r) => humanRender(r, rendered, opts));
 }

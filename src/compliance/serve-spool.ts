@@ -40,6 +40,16 @@ export interface DurableQueueOptions<R> {
 const MAX_BACKLOG = 100_000;
 const SPOOL_RE = /-serve-spool\.(\d+)\.jsonl$/;
 
+/** Whether any serve spool sits beside the database (cheap: one readdir; no spool module state). */
+export function hasSpools(dbFile: string): boolean {
+  const base = `${path.basename(dbFile)}-serve-spool.`;
+  try {
+    return readdirSync(path.dirname(path.resolve(dbFile))).some((n) => n.startsWith(base) && SPOOL_RE.test(n));
+  } catch {
+    return false;
+  }
+}
+
 export function spoolFile(dbFile: string, pid = process.pid): string {
   return `${dbFile}-serve-spool.${pid}.jsonl`;
 }
@@ -79,18 +89,7 @@ export class DurableQueue<R> {
     const base = path.basename(opts.dbFile);
     const queue = new DurableQueue<R>(opts, undefined);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const name of readdirSync(dir)) {
-      const m = SPOOL_RE.exec(name);
-      if (!m || !name.startsWith(`${base}-serve-spool.`) || alive(Number(m[1]))) continue;
-      const full = path.join(dir, name);
-      let read: { records: R[]; valid: number };
-      try {
-        read = queue.readSpool(full);
-      } catch (e) {
-        opts.log(`cannot read the spool ${full} (${(e as NodeJS.ErrnoException).code ?? 'error'}): its records are not replayed until it can be read`);
-        continue;
-      }
-      const { records, valid } = read;
+    for (const { full, records, valid } of queue.orphans(dir, base)) {
       queue.pending.push(...records);
       if (full === path.resolve(queue.file)) queue.size = valid; // left by an earlier process with our pid: we append to it
       else queue.adopted.push(full);
@@ -105,6 +104,51 @@ export class DurableQueue<R> {
     if (queue.pending.length) opts.log(`${queue.pending.length} spooled record(s) from an earlier server to replay`);
     await queue.drain();
     return queue;
+  }
+
+  /**
+   * Replays the spools of servers that are gone into the store, then removes them: commands that
+   * write (prepare, send) call it at open, so an opt-out spooled by a server that stopped while
+   * the database was locked is in the suppressions before anyone is sent anything. Returns how
+   * many records it applied; a store that still refuses leaves the files for the next chance.
+   */
+  static replayOrphans<R>(opts: Omit<DurableQueueOptions<R>, 'retryMs'>): number {
+    const dir = path.dirname(path.resolve(opts.dbFile));
+    const base = path.basename(opts.dbFile);
+    let files: ReturnType<DurableQueue<R>['orphans']>;
+    const probe = new DurableQueue<R>(opts, undefined);
+    try {
+      files = probe.orphans(dir, base);
+    } catch {
+      return 0; // no folder yet: nothing was ever spooled
+    }
+    if (files.length === 0) return 0;
+    const records = files.flatMap((f) => f.records);
+    try {
+      opts.apply(records);
+    } catch (e) {
+      if (!opts.retryable(e)) throw e;
+      opts.log(`${records.length} spooled record(s) wait for the database (${(e as { code?: string }).code ?? 'busy'})`);
+      return 0;
+    }
+    for (const f of files) probe.unlink(f.full);
+    return records.length;
+  }
+
+  /** The readable spools beside the database whose process is gone (or is an earlier one with our pid). */
+  private orphans(dir: string, base: string): Array<{ full: string; records: R[]; valid: number }> {
+    const out: Array<{ full: string; records: R[]; valid: number }> = [];
+    for (const name of readdirSync(dir)) {
+      const m = SPOOL_RE.exec(name);
+      if (!m || !name.startsWith(`${base}-serve-spool.`) || alive(Number(m[1]))) continue;
+      const full = path.join(dir, name);
+      try {
+        out.push({ full, ...this.readSpool(full) });
+      } catch (e) {
+        this.opts.log(`cannot read the spool ${full} (${(e as NodeJS.ErrnoException).code ?? 'error'}): its records are not replayed until it can be read`);
+      }
+    }
+    return out;
   }
 
   /** Records durable in a spool but not yet in the store. */

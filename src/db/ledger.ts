@@ -15,7 +15,7 @@ export { LEDGER_STATES } from './ledger-contract.js';
 export type { ClaimCandidate, ClaimedRow, ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
 
 /** The ledger of one campaign in this store (its channel decides the consent column; its provider the daily usage). */
-export function openLedger(store: Store, campaign: { id: number; channel: Channel; provider: string }): SqliteLedger {
+export function openLedger(store: Store, campaign: { id: number; channel: Channel; provider: string }): Ledger {
   return new SqliteLedger(store.sqlite, campaign.id, campaign.channel, campaign.provider);
 }
 

@@ -7,7 +7,7 @@
  * most `concurrency` sends are in flight. No process-local state matters for correctness:
  * the ledger alone says who was sent what, so a crash at any point is safe to resume.
  */
-import { isBusy } from '../db/busy.js';
+import { storageFaultCode } from '../db/faults.js';
 import type { ClaimedRow, ClaimOptions, Ledger } from '../db/ledger-contract.js';
 import type { OutgoingMessage, Provider } from '../providers/contract.js';
 import { AdaptiveRate } from './adaptive-rate.js';
@@ -283,6 +283,5 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   return result;
 }
 
-function databaseCode(error: unknown): string {
-  return isBusy(error) ? 'database_locked' : 'database_error';
-}
+/** The stop code of a ledger write that failed: database_locked, disk_full, database_corrupt, … */
+const databaseCode = storageFaultCode;

@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 64,
   input: 65,
   unavailable: 69,
+  cantcreate: 73,
+  ioerr: 74,
   resumable: 75,
   config: 78,
 } as const;
@@ -15,6 +17,8 @@ const byCategory: Record<ErrorCategory, number> = {
   usage: EXIT.usage,
   input: EXIT.input,
   unavailable: EXIT.unavailable,
+  cantcreate: EXIT.cantcreate,
+  ioerr: EXIT.ioerr,
   resumable: EXIT.resumable,
   config: EXIT.config,
   internal: EXIT.internal,

@@ -60,7 +60,8 @@ describe('mkt customers import (built CLI)', () => {
 
   it('--dry-run reports and writes nothing', () => {
     file('good.csv', GOOD);
-    mkt('customers', 'count');
+    file('empty.csv', 'external_id\n');
+    mkt('customers', 'import', 'empty.csv'); // creates the (empty) store
     const before = snapshot();
     const r = mkt('customers', 'import', 'good.csv', '--dry-run', '--json');
     expect(r.code).toBe(0);
@@ -94,7 +95,8 @@ describe('mkt customers import (built CLI)', () => {
     });
 
     it('an unreadable file', () => {
-      mkt('customers', 'count');
+      file('empty.csv', 'external_id\n');
+    mkt('customers', 'import', 'empty.csv'); // creates the (empty) store
       const before = snapshot();
       const r = mkt('customers', 'import', 'missing.csv');
       expect(r.code).toBe(65);

@@ -1,14 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, cliEnv } from '../support/cli.js';
 
 // libphonenumber-js: its metadata costs ~100 ms to load; only import, lookups and seeding need it
 const HEAVY = ['/node_modules/mjml', '/node_modules/@aws-sdk/', '/node_modules/twilio/', '/node_modules/@inquirer/', '/node_modules/liquidjs/', '/node_modules/libphonenumber-js/'];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// read commands never create the store: a write command makes the empty one `count` reads
+beforeAll(() => {
+  writeFileSync(path.join(dir, 'empty.csv'), 'external_id\n');
+  spawnSync(process.execPath, [BIN, 'customers', 'import', 'empty.csv'], { env: cliEnv({ MKT_DB: path.join(dir, 'mkt.db') }), cwd: dir });
+});
 
 function loadedBy(args: string[]): { code: number; modules: string[] } {
   const trace = path.join(dir, `trace-${args.join('_').replace(/\W/g, '')}.txt`);

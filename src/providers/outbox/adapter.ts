@@ -4,10 +4,10 @@
  * SMS / WhatsApp → one JSON line per message in `messages.jsonl`, appended through a stream.
  * Files go to `<workspace>/<dir>/<campaign>/`. No fsync per message: the dispatcher pushes
  * thousands per second through here; a write has reached the OS when `send` resolves.
+ * Messages hold customer data: files are private (0600 in 0700 folders, src/util/private-file.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import type { WriteStream } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel } from '../../channels.js';
@@ -15,6 +15,7 @@ import { ProviderError, type CheckResult, type EmailMessage, type OutgoingMessag
 import { formatMailbox, fromMailbox, parseMailbox } from '../email-address.js';
 import type { ProviderContext } from '../types.js';
 import type { OutboxConfig } from './config.js';
+import { makePrivateDirs, privateWriteStream, writePrivateFile } from '../../util/private-file.js';
 import { buildEml } from './mime.js';
 
 /** File-system-safe name for a campaign or delivery ref. */
@@ -46,7 +47,10 @@ export class OutboxProvider implements Provider {
     let dir = this.dirs.get(campaign);
     if (!dir) {
       const full = path.join(this.root, safeName(campaign));
-      dir = mkdir(full, { recursive: true, mode: 0o700 }).then(() => full);
+      dir = Promise.resolve().then(() => {
+        makePrivateDirs(full);
+        return full;
+      });
       this.dirs.set(campaign, dir);
     }
     return dir;
@@ -85,13 +89,13 @@ export class OutboxProvider implements Provider {
       headers: [...m.headers, { name: 'X-Mkt-Delivery', value: m.ref.deliveryRef }],
       boundary: `=_mkt_${randomBytes(12).toString('hex')}`,
     });
-    await writeFile(path.join(dir, `${safeName(m.ref.deliveryRef || id)}.eml`), eml);
+    await writePrivateFile(path.join(dir, `${safeName(m.ref.deliveryRef || id)}.eml`), eml);
   }
 
   private appendLine(dir: string, record: Record<string, unknown>): Promise<void> {
     let stream = this.streams.get(dir);
     if (!stream) {
-      stream = createWriteStream(path.join(dir, 'messages.jsonl'), { flags: 'a' });
+      stream = privateWriteStream(path.join(dir, 'messages.jsonl'), { append: true });
       this.streams.set(dir, stream);
     }
     const s = stream;
@@ -99,7 +103,7 @@ export class OutboxProvider implements Provider {
   }
 
   async check(): Promise<CheckResult> {
-    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    makePrivateDirs(this.root);
     return { ok: true, details: { dir: this.root } };
   }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { endOfRun, type RunContext } from '../../../src/campaigns/end-of-run.js';
 import { pauseText } from '../../../src/db/campaigns.js';
 import type { DispatchResult } from '../../../src/dispatch/dispatcher.js';
+import { StorageIoError } from '../../../src/errors.js';
 import { exitCodeFor } from '../../../src/output/exit-codes.js';
 
 type Row = [
@@ -35,6 +36,18 @@ describe('endOfRun', () => {
     expect(end.error?.code).toBe(expected.code);
     expect(end.error ? exitCodeFor(end.error) : undefined).toBe(expected.exit);
     expect(end.stop).toBe(expected.stop);
+  });
+
+  it('a storage fault that waiting cannot fix keeps its code in the pause reason and its own typed error', () => {
+    const diskFull = new StorageIoError('disk_full', 'the disk is full');
+    const storageFault = (code: string | undefined) => (code === 'disk_full' ? diskFull : undefined);
+    const full = endOfRun({ stop: 'database', code: 'disk_full', reason: 'cannot write the ledger: database or disk is full', abandonedInFlight: 0 }, { pending: 3, sending: 0 }, { campaign: 'spring', storageFault });
+    expect(pauseText(full.pause)).toBe('disk_full: cannot write the ledger: database or disk is full');
+    expect(full.error).toBe(diskFull);
+    expect(exitCodeFor(full.error)).toBe(74);
+    const locked = endOfRun({ stop: 'database', code: 'database_locked', reason: 'locked', abandonedInFlight: 0 }, { pending: 3, sending: 0 }, { campaign: 'spring', storageFault });
+    expect(pauseText(locked.pause)).toBe('interrupted: locked');
+    expect(exitCodeFor(locked.error)).toBe(75);
   });
 
   it('names the unanswered requests after the grace period', () => {

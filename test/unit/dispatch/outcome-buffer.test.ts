@@ -1,7 +1,7 @@
 /** The outcome buffer never loses an outcome the ledger refused; it writes it at the next flush. */
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../../src/db/ledger-contract.js';
-import { isBusy } from '../../../src/db/busy.js';
+import { isBusy } from '../../../src/db/faults.js';
 import { OutcomeBuffer } from '../../../src/dispatch/outcome-buffer.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
