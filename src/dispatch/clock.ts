@@ -1,7 +1,7 @@
 /** Time as the send loop sees it: injected, so tests run on a virtual clock (test/support/virtual-clock.ts). */
 export interface Clock {
   /** Wall time in ms (ledger timestamps, retry times, daily caps). */
-  now(): number;
+  readonly now: () => number;
   /** Resolves after `ms`, or as soon as `cancel` aborts (the timer is then cleared). */
   sleep(ms: number, cancel?: AbortSignal): Promise<void>;
 }

@@ -67,10 +67,10 @@ export interface DispatchOptions {
   /** How long in-flight sends may take to finish after an interrupt. */
   graceMs?: number;
   breaker?: ErrorRateBreaker;
-  onProgress?(p: Progress): void;
+  onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
   /** Called with each provider-reported opt-out before it is suppressed (for logs). */
-  onSuppress?(address: string, reason: string): void;
+  onSuppress?: (address: string, reason: string) => void;
 }
 
 export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteLedger, type Ledger } from '../../../src/db/ledger.js';
+import { SqliteLedger } from '../../../src/db/ledger.js';
 import { openStore } from '../../../src/db/open.js';
 
 let dir: string;
