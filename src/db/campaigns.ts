@@ -7,10 +7,10 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
-import { CAMPAIGN_STATES, campaigns } from './schema.js';
+import type { CampaignState } from './campaign-states.js';
+import { campaigns } from './schema.js';
 
-export { CAMPAIGN_STATES };
-export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+export { CAMPAIGN_STATES, type CampaignState } from './campaign-states.js';
 type CampaignRecord = typeof campaigns.$inferSelect;
 
 /** Per-campaign options kept as JSON (`settings`). */

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { CHANNELS } from '../channels.js';
+import { CAMPAIGN_STATES } from './campaign-states.js';
 
 export const customers = sqliteTable(
   'customers',
@@ -50,9 +51,6 @@ export const suppressions = sqliteTable(
   },
   (t) => [uniqueIndex('suppressions_channel_address_uq').on(t.channel, t.address)],
 );
-
-/** A campaign's life: draft → prepared → sending → paused ⇄ sending → completed; cancelled from any unfinished state. */
-export const CAMPAIGN_STATES = ['draft', 'prepared', 'sending', 'paused', 'completed', 'cancelled'] as const;
 
 export const campaigns = sqliteTable(
   'campaigns',
