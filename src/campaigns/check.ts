@@ -53,7 +53,7 @@ export async function checkCampaign(
   opts: { budget?: number; unsubscribe?: UnsubscribeLinker } = {},
 ): Promise<PreflightReport> {
   const campaign = getCampaign(deps, name);
-  const channel = campaign.channel as Channel;
+  const channel = campaign.channel;
   const errors: PreflightIssue[] = [];
   const warnings: PreflightIssue[] = [];
   const settings = await loadSettings(deps.workspace, deps.env);

@@ -3,11 +3,10 @@
  * for (unsubscribe links, claim-time quiet hours and frequency caps, prepare-time exclusions,
  * the delivery policy). Compliance provides the rules; this side knows what a send needs.
  */
-import type { Channel } from '../channels.js';
 import { claimRules, frequencyCapRule, loadSettings, tokensFor } from '../compliance/index.js';
-import type { SendOptions } from './send.js';
+import type { SendComplianceHooks } from './send-options.js';
 
-export type SendHooks = Pick<SendOptions, 'unsubscribe' | 'claimCheck' | 'exclusions' | 'policy'>;
+export type SendHooks = SendComplianceHooks;
 
 /** The hooks for this workspace. Without mkt.yaml: none (no unsubscribe links, no caps). */
 export async function loadSendHooks(workspace: string, env: NodeJS.ProcessEnv): Promise<SendHooks> {
@@ -20,12 +19,12 @@ export async function loadSendHooks(workspace: string, env: NodeJS.ProcessEnv): 
   }
   if (settings.delivery.ambiguous) hooks.policy = { ambiguous: settings.delivery.ambiguous };
   if (Object.keys(settings.quietHours).length || Object.keys(settings.frequencyCap).length) {
-    hooks.claimCheck = (deps, campaign) => claimRules(settings, deps.store, { id: campaign.id, channel: campaign.channel as Channel }, deps.now);
+    hooks.claimCheck = (deps, campaign) => claimRules(settings, deps.store, { id: campaign.id, channel: campaign.channel }, deps.now);
   }
   if (Object.keys(settings.frequencyCap).length) {
     hooks.exclusions = (deps, campaign) => {
-      const cap = settings.frequencyCap[campaign.channel as Channel];
-      return cap ? [frequencyCapRule(campaign.id, campaign.channel as Channel, deps.now() - cap.perMs, cap.max)] : [];
+      const cap = settings.frequencyCap[campaign.channel];
+      return cap ? [frequencyCapRule(campaign.id, campaign.channel, deps.now() - cap.perMs, cap.max)] : [];
     };
   }
   return hooks;

@@ -1,4 +1,4 @@
-import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type CampaignRow } from '../db/campaigns.js';
+import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type Campaign } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CampaignDeps } from './deps.js';
@@ -29,7 +29,7 @@ export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Pr
   return view(row);
 }
 
-export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): CampaignRow {
+export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Campaign {
   const row = findCampaign(deps.store, name);
   if (!row) {
     const known = allCampaigns(deps.store).map((c) => c.name);
@@ -44,12 +44,15 @@ export function listCampaignViews(deps: Pick<CampaignDeps, 'store'>): CampaignVi
   return allCampaigns(deps.store).map(view);
 }
 
+/** The pause reason of a cancelled campaign (shown as `cancelled by the operator`). */
+export const CANCELLED = { code: null, message: 'cancelled by the operator' };
+
 /** Cancels a campaign that has not finished. A running send notices at its next heartbeat and stops claiming. */
 export function cancelCampaign(deps: CampaignDeps, name: string): CampaignView {
   const row = getCampaign(deps, name);
   if (row.state === 'completed' || row.state === 'cancelled') {
     throw new InputError('campaign_finished', `campaign "${name}" is already ${row.state}`);
   }
-  updateCampaign(deps.store, row.id, { state: 'cancelled', pauseReason: 'cancelled by the operator' }, deps.now());
+  updateCampaign(deps.store, row.id, { state: 'cancelled', pause: CANCELLED }, deps.now());
   return view(getCampaign(deps, name));
 }

@@ -1,17 +1,16 @@
-import type { Channel } from '../channels.js';
-import type { CampaignRow } from '../db/campaigns.js';
-import { pendingWithCustomers } from '../db/ledger.js';
+import type { Campaign } from '../db/campaigns.js';
+import { openLedger } from '../db/ledger.js';
 import type { CampaignDeps } from './deps.js';
 import { templateVars } from './message.js';
 import { loadCampaignTemplate } from './references.js';
 
 /** Average SMS segments per message, rendered for the first `sample` recipients of the list. */
-export async function sampleSmsSegments(deps: CampaignDeps, row: CampaignRow, sample = 200): Promise<number | undefined> {
+export async function sampleSmsSegments(deps: CampaignDeps, row: Campaign, sample = 200): Promise<number | undefined> {
   const template = await loadCampaignTemplate(deps.workspace, row);
-  const ctx = { campaign: { name: row.name, id: row.id, channel: row.channel as Channel }, template, now: deps.now };
+  const ctx = { campaign: { name: row.name, id: row.id, channel: row.channel }, template, now: deps.now };
   let n = 0;
   let segments = 0;
-  for (const r of pendingWithCustomers(deps.store.sqlite, row.id)) {
+  for (const r of openLedger(deps.store, row).pending()) {
     try {
       const out = template.render(templateVars(ctx, r).vars);
       if (out.channel === 'sms') segments += out.segments;

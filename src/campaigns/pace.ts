@@ -1,14 +1,22 @@
 import { DEFAULT_CONCURRENCY } from '../providers/types.js';
-import { tryParseRate } from '../util/rate.js';
+import { tryParseRate, type Rate } from '../util/rate.js';
+
+/**
+ * A rate already parsed (the send path parses `--throttle` once where it starts, providers.yaml
+ * rates at load), or as stored text (a campaign's `throttle`, a provider summary).
+ */
+export type RateInput = Rate | string | null | undefined;
+
+const rateOf = (r: RateInput): Rate | undefined => (typeof r === 'string' ? tryParseRate(r) : (r ?? undefined));
 
 export interface PaceInput {
   /** --throttle for this run, else the campaign's throttle. */
-  throttle?: string | null;
+  throttle?: RateInput;
   /** Where the throttle came from, for the warning: `--throttle` or the campaign's `throttle:`. */
   throttleSource?: string;
   providerName?: string;
-  providerRate?: string;
-  senderRates: Array<string | undefined>;
+  providerRate?: RateInput;
+  senderRates: RateInput[];
 }
 
 export interface Pace {
@@ -27,9 +35,9 @@ const show = (perSecond: number) => `${Math.round(perSecond * 100) / 100}/s`;
  * get suspended), so the pace is min(throttle, provider rate, sum of sender rates).
  */
 export function paceOf(p: PaceInput): Pace {
-  const throttle = tryParseRate(p.throttle ?? '');
-  const provider = tryParseRate(p.providerRate ?? '');
-  const perSender = p.senderRates.map((r) => tryParseRate(r ?? '')?.perSecond);
+  const throttle = rateOf(p.throttle);
+  const provider = rateOf(p.providerRate);
+  const perSender = p.senderRates.map((r) => rateOf(r)?.perSecond);
   const senderSum = perSender.length > 0 && perSender.every((r) => r !== undefined) ? perSender.reduce((a, b) => a + b, 0) : undefined;
   const limits = [provider?.perSecond, senderSum].filter((r): r is number => r !== undefined);
   const ceiling = limits.length > 0 ? Math.min(...limits) : undefined;

@@ -4,8 +4,8 @@
  * INSERT … SELECT; the whole replacement is one transaction, so a failure leaves the old list.
  */
 import { createHash } from 'node:crypto';
-import { audienceCounts, audienceDrift, classifyAudience, dropAudience, freezeAudience, frozenList, refreshAudience, type ExclusionRule } from '../db/audience-sql.js';
-import { updateCampaign, type CampaignRow } from '../db/campaigns.js';
+import { frozenListOf, measureDrift, prepareAudience, type ExclusionRule } from '../db/audience-sql.js';
+import { updateCampaign, type Campaign, type CampaignPlan } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { compileSegment } from '../segments/index.js';
@@ -13,33 +13,22 @@ import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
 import { effectiveRate, estimateSeconds } from './pace.js';
-import type { Channel } from '../channels.js';
 
-export interface Plan {
-  campaign: string;
-  matched: number;
-  excluded: Record<string, number>;
-  recipients: number;
-  /** Recipients added by this prepare (all of them, or the newcomers with --refresh). */
-  added: number;
-  senders: Record<string, number>;
-  estimate: { messages: number; sms_segments?: number; duration_s: number; rate_per_s: number | null };
-  plan_hash: string;
-  prepared_at: string;
-}
+/** What a prepare planned; stored with the campaign (db/campaigns.ts owns the shape). */
+export type Plan = CampaignPlan;
 
 /** Extra exclusions contributed by compliance rules (frequency caps); empty by default. */
-export type ExclusionSource = (deps: CampaignDeps, campaign: CampaignRow) => Promise<ExclusionRule[]> | ExclusionRule[];
+export type ExclusionSource = (deps: CampaignDeps, campaign: Campaign) => Promise<ExclusionRule[]> | ExclusionRule[];
 
 export interface PrepareOptions {
   refresh?: boolean;
   exclusions?: ExclusionSource;
   /** Average SMS segments per message, when the caller can estimate it (templates). */
-  estimateSmsSegments?: (campaign: CampaignRow) => Promise<number | undefined>;
+  estimateSmsSegments?: (campaign: Campaign) => Promise<number | undefined>;
 }
 
-function specOf(row: CampaignRow) {
-  return { name: row.name, channel: row.channel as Channel, segment: row.segment, provider: row.provider, template: row.template };
+function specOf(row: Campaign) {
+  return { name: row.name, channel: row.channel, segment: row.segment, provider: row.provider, template: row.template };
 }
 
 export async function prepareCampaign(deps: CampaignDeps, name: string, opts: PrepareOptions = {}): Promise<Plan> {
@@ -55,29 +44,15 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const now = deps.now();
   const where = await compileSegment(deps.workspace, campaign.segment, new Date(now));
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const { sqlite } = deps.store;
-
-  let counts!: ReturnType<typeof audienceCounts>;
-  let added = 0;
-  // IMMEDIATE: take the write lock first, so a concurrent writer makes this wait (busy_timeout)
-  // instead of failing the read-to-write lock upgrade halfway.
-  sqlite.transaction(() => {
-    classifyAudience(sqlite, campaign.channel as Channel, where, exclusions);
-    counts = audienceCounts(sqlite);
-    added = started ? refreshAudience(sqlite, campaign.id, now) : freezeAudience(sqlite, campaign.id, now);
-  }).immediate();
-  dropAudience(sqlite);
-
-  const recipients = (sqlite.prepare('SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ?').get(campaign.id) as { n: number }).n;
+  const prepared = prepareAudience(deps.store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now });
+  const { counts, added, recipients } = prepared;
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
-  for (const r of frozenList(sqlite, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
+  for (const r of frozenListOf(deps.store, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
 
   const rate = effectiveRate({ throttle: campaign.throttle, providerRate: provider.rate, senderRates: provider.senders.map((s) => s.rate) });
   const segs = campaign.channel === 'sms' && opts.estimateSmsSegments ? await opts.estimateSmsSegments(campaign) : undefined;
-  const pending = started
-    ? (sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending'`).get(campaign.id) as { n: number }).n
-    : recipients;
+  const pending = prepared.pending ?? recipients;
   const plan: Plan = {
     campaign: campaign.name,
     matched: counts.matched,
@@ -98,10 +73,10 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
     deps.store,
     campaign.id,
     {
-      plan: JSON.stringify(plan),
+      plan,
       planHash: plan.plan_hash,
       preparedAt: now,
-      ...(started ? (campaign.state === 'completed' && added > 0 ? { state: 'paused', pauseReason: 'new recipients added by prepare --refresh' } : {}) : { state: 'prepared' }),
+      ...(started ? (campaign.state === 'completed' && added > 0 ? { state: 'paused' as const, pause: { code: null, message: 'new recipients added by prepare --refresh' } } : {}) : { state: 'prepared' }),
     },
     now,
   );
@@ -123,13 +98,7 @@ export async function recountCampaign(deps: CampaignDeps, name: string, opts: Pi
   const campaign = getCampaign(deps, name);
   const where = await compileSegment(deps.workspace, campaign.segment, new Date(deps.now()));
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const { sqlite } = deps.store;
-  let d!: ReturnType<typeof audienceDrift>;
-  sqlite.transaction(() => {
-    classifyAudience(sqlite, campaign.channel as Channel, where, exclusions);
-    d = audienceDrift(sqlite, campaign.id);
-  }).immediate();
-  dropAudience(sqlite);
+  const d = measureDrift(deps.store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions });
   const drift = d.frozen === 0 ? (d.now === 0 ? 0 : 100) : ((d.joined + d.left) / d.frozen) * 100;
   return { campaign: campaign.name, ...d, drift_percent: Math.round(drift * 100) / 100 };
 }

@@ -8,7 +8,7 @@ import { listProviders } from '../providers/load.js';
 import { listSegments } from '../segments/index.js';
 import { listTemplates, loadTemplate } from '../templates/index.js';
 import type { CompiledTemplate } from '../templates/contract.js';
-import type { CampaignRow } from '../db/campaigns.js';
+import type { Campaign } from '../db/campaigns.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CampaignSpec } from './spec.js';
 
@@ -47,6 +47,6 @@ export async function checkReferences(workspace: string, spec: CampaignSpec): Pr
 }
 
 /** Compiles a campaign's template once, for its channel, with the campaign's name and id. */
-export function loadCampaignTemplate(workspace: string, campaign: Pick<CampaignRow, 'template' | 'channel' | 'name' | 'id'>): Promise<CompiledTemplate> {
-  return loadTemplate(workspace, splitTemplateRef(campaign.template).name, { channel: campaign.channel as Channel, campaign: { name: campaign.name, id: campaign.id } });
+export function loadCampaignTemplate(workspace: string, campaign: Pick<Campaign, 'template' | 'channel' | 'name' | 'id'>): Promise<CompiledTemplate> {
+  return loadTemplate(workspace, splitTemplateRef(campaign.template).name, { channel: campaign.channel, campaign: { name: campaign.name, id: campaign.id } });
 }

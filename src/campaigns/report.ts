@@ -38,12 +38,12 @@ export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, f
   const c = getCampaign(deps, name);
   if (format === 'csv') {
     yield REPORT_COLUMNS.join(',') + '\n';
-    for (const row of reportRows(deps.store.sqlite, c.id, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
+    for (const row of reportRows(deps.store, c.id, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
     return;
   }
   yield '[';
   let first = true;
-  for (const row of reportRows(deps.store.sqlite, c.id, filter)) {
+  for (const row of reportRows(deps.store, c.id, filter)) {
     yield (first ? '\n' : ',\n') + JSON.stringify(row);
     first = false;
   }

@@ -1,6 +1,6 @@
-import { Ledger, type LedgerState } from '../db/ledger.js';
+import { pauseText } from '../db/campaigns.js';
+import { openLedger, type LedgerState } from '../db/ledger.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
-import type { Channel } from '../channels.js';
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
@@ -30,10 +30,10 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string): CampaignStatus {
   const c = getCampaign(deps, name);
-  const { sqlite } = deps.store;
-  const counts = new Ledger(sqlite, c.id, c.channel as Channel, c.provider).counts();
-  const times = sendTimes(sqlite, c.id);
-  const delivery = deliveryCounts(sqlite, c.id);
+  const { store } = deps;
+  const counts = openLedger(store, c).counts();
+  const times = sendTimes(store, c.id);
+  const delivery = deliveryCounts(store, c.id);
   const rates = deliveryRates(delivery, counts.sent);
   const span = times.first !== null && times.last !== null ? (times.last - times.first) / 1000 : 0;
   return {
@@ -43,13 +43,13 @@ export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string):
     provider: c.provider,
     recipients: Object.values(counts).reduce((a, b) => a + b, 0),
     counts,
-    by_sender: countsBySender(sqlite, c.id),
-    errors: errorGroups(sqlite, c.id),
+    by_sender: countsBySender(store, c.id),
+    errors: errorGroups(store, c.id),
     delivery,
     delivery_rates: rates,
     warnings: reputationWarnings(rates),
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
-    pause_reason: c.pauseReason,
+    pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
     timings: {
       created_at: iso(c.createdAt)!,

@@ -1,4 +1,4 @@
-import type { CampaignRow } from '../db/campaigns.js';
+import { pauseText, type Campaign } from '../db/campaigns.js';
 
 /** A campaign as commands show it (--json shape). */
 export interface CampaignView {
@@ -22,15 +22,7 @@ export interface CampaignView {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function campaignSettings(row: CampaignRow): { distribution?: 'round-robin' | 'sticky'; [k: string]: unknown } {
-  try {
-    return JSON.parse(row.settings) as Record<string, never>;
-  } catch {
-    return {};
-  }
-}
-
-export function view(row: CampaignRow): CampaignView {
+export function view(row: Campaign): CampaignView {
   return {
     name: row.name,
     id: row.id,
@@ -41,9 +33,9 @@ export function view(row: CampaignRow): CampaignView {
     template: row.template,
     schedule: iso(row.scheduleAt),
     throttle: row.throttle,
-    distribution: campaignSettings(row).distribution ?? 'round-robin',
-    pause_reason: row.pauseReason,
-    plan: row.plan ? (JSON.parse(row.plan) as unknown) : null,
+    distribution: row.settings.distribution ?? 'round-robin',
+    pause_reason: pauseText(row.pause),
+    plan: row.plan,
     created_at: iso(row.createdAt)!,
     prepared_at: iso(row.preparedAt),
     started_at: iso(row.startedAt),

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
+import type { Store } from './open.js';
 import type { SqlFragment } from './sql-fragment.js';
 
 export type AudienceStatus = 'ok' | 'invalid_address' | 'no_consent' | 'suppressed' | (string & {});
@@ -128,4 +129,56 @@ export function* frozenList(sqlite: Database.Database, campaignId: number): Gene
 
 export function dropAudience(sqlite: Database.Database): void {
   sqlite.exec('DROP TABLE IF EXISTS mkt_audience');
+}
+
+/** What one prepare changed: the audience counts, the rows it added, and the list's size after. */
+export interface PreparedAudience {
+  counts: AudienceCounts;
+  added: number;
+  recipients: number;
+  /** Rows still pending (asked for with `countPending`: a refresh of a started campaign). */
+  pending?: number;
+}
+
+/**
+ * The prepare unit of work: classify the live audience and freeze it into the list (or, with
+ * `refresh`, add only newcomers), in one IMMEDIATE transaction — the write lock is taken first,
+ * so a concurrent writer makes this wait (busy_timeout) instead of failing the read-to-write
+ * upgrade halfway — then drop the temp table and count the list.
+ */
+export function prepareAudience(
+  store: Store,
+  c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[]; refresh: boolean; now: number },
+): PreparedAudience {
+  const { sqlite } = store;
+  let counts!: AudienceCounts;
+  let added = 0;
+  sqlite.transaction(() => {
+    classifyAudience(sqlite, c.channel, c.where, c.exclusions);
+    counts = audienceCounts(sqlite);
+    added = c.refresh ? refreshAudience(sqlite, c.campaignId, c.now) : freezeAudience(sqlite, c.campaignId, c.now);
+  }).immediate();
+  dropAudience(sqlite);
+  const recipients = (sqlite.prepare('SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ?').get(c.campaignId) as { n: number }).n;
+  const pending = c.refresh
+    ? (sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending'`).get(c.campaignId) as { n: number }).n
+    : undefined;
+  return { counts, added, recipients, ...(pending !== undefined ? { pending } : {}) };
+}
+
+/** The recount unit of work: classify the live audience and compare it with the frozen list, changing nothing. */
+export function measureDrift(store: Store, c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[] }): ReturnType<typeof audienceDrift> {
+  const { sqlite } = store;
+  let d!: ReturnType<typeof audienceDrift>;
+  sqlite.transaction(() => {
+    classifyAudience(sqlite, c.channel, c.where, c.exclusions);
+    d = audienceDrift(sqlite, c.campaignId);
+  }).immediate();
+  dropAudience(sqlite);
+  return d;
+}
+
+/** The frozen list of a campaign in this store, streamed in a stable order. */
+export function frozenListOf(store: Store, campaignId: number): Generator<{ customer_id: number; address: string }> {
+  return frozenList(store.sqlite, campaignId);
 }

@@ -1,14 +1,56 @@
 /**
- * Campaign rows: create, read, state changes and the send lease. Not a hot path, so the
- * drizzle builder is used except where a compare-and-swap needs exact SQL.
+ * Campaign rows: create, read, state changes and the send lease. Rows come out as a typed
+ * `Campaign`: channel and state are enum columns, and the JSON settings, the stored plan and
+ * the pause reason are decoded here once, so no caller parses or splits a column again.
+ * Not a hot path, so the drizzle builder is used except where a compare-and-swap needs exact SQL.
  */
 import { and, asc, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
+import type { CampaignState } from './campaign-states.js';
 import { campaigns } from './schema.js';
 
-export type CampaignState = 'draft' | 'prepared' | 'sending' | 'paused' | 'completed' | 'cancelled';
-export type CampaignRow = typeof campaigns.$inferSelect;
+export { CAMPAIGN_STATES, type CampaignState } from './campaign-states.js';
+type CampaignRecord = typeof campaigns.$inferSelect;
+
+/** Per-campaign options kept as JSON (`settings`). */
+export interface CampaignSettings {
+  distribution?: 'round-robin' | 'sticky';
+  [key: string]: unknown;
+}
+
+/** What the last prepare planned (stored as JSON in `plan`; `campaign show` prints it). */
+export interface CampaignPlan {
+  campaign: string;
+  matched: number;
+  excluded: Record<string, number>;
+  recipients: number;
+  /** Recipients added by this prepare (all of them, or the newcomers with --refresh). */
+  added: number;
+  senders: Record<string, number>;
+  estimate: { messages: number; sms_segments?: number; duration_s: number; rate_per_s: number | null };
+  plan_hash: string;
+  prepared_at: string;
+}
+
+/**
+ * Why a campaign is paused (or was cancelled). `code` is machine-readable (`interrupted`,
+ * `daily_cap`, a provider's error code …) and decides whether `send --due` may resume it;
+ * a reason written without one (`cancelled by the operator`) has code null.
+ */
+export interface PauseReason {
+  code: string | null;
+  message: string;
+}
+
+export type Campaign = Omit<CampaignRecord, 'settings' | 'plan' | 'pauseReason'> & {
+  settings: CampaignSettings;
+  plan: CampaignPlan | null;
+  pause: PauseReason | null;
+};
+
+/** The fields a state change may set. */
+export type CampaignPatch = Partial<Pick<Campaign, 'state' | 'pause' | 'plan' | 'planHash' | 'preparedAt' | 'startedAt' | 'completedAt'>>;
 
 export interface NewCampaign {
   name: string;
@@ -18,11 +60,56 @@ export interface NewCampaign {
   template: string;
   scheduleAt?: number | null;
   throttle?: string | null;
-  settings?: Record<string, unknown>;
+  settings?: CampaignSettings;
 }
 
-export function insertCampaign(store: Store, c: NewCampaign, now: number): CampaignRow {
-  return store.db
+/** As stored and shown (`pause_reason` in --json): `code: message`, or the message alone. */
+export function pauseText(p: PauseReason | null): string | null {
+  if (!p) return null;
+  return p.code === null ? p.message : `${p.code}: ${p.message}`;
+}
+
+/**
+ * The inverse of pauseText: a leading token without spaces, up to the first `: `, is the code
+ * (codes may hold a colon themselves: `fatal:AccountSuspended`).
+ */
+export function parsePause(text: string | null): PauseReason | null {
+  if (text === null) return null;
+  const m = /^(\S+?): ([\s\S]*)$/.exec(text);
+  return m ? { code: m[1]!, message: m[2]! } : { code: null, message: text };
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function decode(r: CampaignRecord): Campaign {
+  const { settings, plan, pauseReason, ...rest } = r;
+  const s = parseJson<unknown>(settings, {});
+  return {
+    ...rest,
+    settings: s !== null && typeof s === 'object' && !Array.isArray(s) ? (s as CampaignSettings) : {},
+    plan: parseJson<CampaignPlan | null>(plan, null),
+    pause: parsePause(pauseReason),
+  };
+}
+
+function encode(p: CampaignPatch): Partial<CampaignRecord> {
+  const { pause, plan, ...rest } = p;
+  return {
+    ...rest,
+    ...(pause !== undefined ? { pauseReason: pauseText(pause) } : {}),
+    ...(plan !== undefined ? { plan: plan === null ? null : JSON.stringify(plan) } : {}),
+  };
+}
+
+export function insertCampaign(store: Store, c: NewCampaign, now: number): Campaign {
+  const row = store.db
     .insert(campaigns)
     .values({
       name: c.name,
@@ -39,21 +126,23 @@ export function insertCampaign(store: Store, c: NewCampaign, now: number): Campa
     })
     .returning()
     .get();
+  return decode(row);
 }
 
-export function findCampaign(store: Store, name: string): CampaignRow | undefined {
-  return store.db.select().from(campaigns).where(eq(campaigns.name, name)).get();
+export function findCampaign(store: Store, name: string): Campaign | undefined {
+  const row = store.db.select().from(campaigns).where(eq(campaigns.name, name)).get();
+  return row ? decode(row) : undefined;
 }
 
-export function allCampaigns(store: Store): CampaignRow[] {
-  return store.db.select().from(campaigns).orderBy(asc(campaigns.id)).all();
+export function allCampaigns(store: Store): Campaign[] {
+  return store.db.select().from(campaigns).orderBy(asc(campaigns.id)).all().map(decode);
 }
 
 /**
  * Candidates for `send --due`: campaigns whose schedule has passed, and paused campaigns
  * (scheduled or not) — the caller decides which pauses may be resumed unattended.
  */
-export function dueCampaigns(store: Store, now: number): CampaignRow[] {
+export function dueCampaigns(store: Store, now: number): Campaign[] {
   return store.db
     .select()
     .from(campaigns)
@@ -64,13 +153,14 @@ export function dueCampaigns(store: Store, now: number): CampaignRow[] {
       ),
     )
     .orderBy(asc(campaigns.scheduleAt), asc(campaigns.id))
-    .all();
+    .all()
+    .map(decode);
 }
 
-export function updateCampaign(store: Store, id: number, patch: Partial<Omit<CampaignRow, 'id' | 'createdAt'>>, now: number): void {
+export function updateCampaign(store: Store, id: number, patch: CampaignPatch, now: number): void {
   store.db
     .update(campaigns)
-    .set({ ...patch, updatedAt: now })
+    .set({ ...encode(patch), updatedAt: now })
     .where(eq(campaigns.id, id))
     .run();
 }

@@ -115,3 +115,24 @@ export function storageError(error: unknown, file: string): MktError | undefined
 export function isStorageFault(error: MktError): boolean {
   return error.details?.storage === true && error.code !== FAULT_CODES.locked;
 }
+
+/**
+ * Another process holds the lock (SQLITE_BUSY / SQLITE_LOCKED once busy_timeout has passed):
+ * the statement rolled back and nothing changed. The one test for it; a PostgreSQL store will
+ * add its lock-timeout codes to storageFault.
+ */
+export function isBusy(error: unknown): boolean {
+  return storageFault(error) === 'locked';
+}
+
+/** A small write, retried a few times while another process holds the lock (then thrown). */
+export async function whenFree<T>(write: () => T, tries = 4, waitMs = 500): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return write();
+    } catch (e) {
+      if (i >= tries || !isBusy(e)) throw e;
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}

@@ -1,16 +1,19 @@
-/** Read-only aggregate and streaming queries over a campaign's ledger (status and reports). */
-import type Database from 'better-sqlite3';
+/**
+ * The reports repository: read-only aggregate and streaming queries over a campaign's ledger
+ * (`campaign status`, `campaign report`). Nothing here writes.
+ */
+import type { Store } from './open.js';
 
-export function countsBySender(sqlite: Database.Database, campaignId: number): Record<string, number> {
-  const rows = sqlite
+export function countsBySender(store: Store, campaignId: number): Record<string, number> {
+  const rows = store.sqlite
     .prepare(`SELECT sender, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'sent' AND sender IS NOT NULL GROUP BY sender ORDER BY sender`)
     .all(campaignId) as Array<{ sender: string; n: number }>;
   return Object.fromEntries(rows.map((r) => [r.sender, r.n]));
 }
 
 /** Errors grouped by code, most frequent first, each with one sample message. */
-export function errorGroups(sqlite: Database.Database, campaignId: number, limit = 20): Array<{ code: string; state: string; count: number; sample: string }> {
-  return sqlite
+export function errorGroups(store: Store, campaignId: number, limit = 20): Array<{ code: string; state: string; count: number; sample: string }> {
+  return store.sqlite
     .prepare(
       `SELECT error_code AS code, state, count(*) AS count, min(error_message) AS sample FROM campaign_recipients
        WHERE campaign_id = ? AND error_code IS NOT NULL GROUP BY error_code, state ORDER BY count DESC, code LIMIT ?`,
@@ -18,14 +21,14 @@ export function errorGroups(sqlite: Database.Database, campaignId: number, limit
     .all(campaignId, limit) as Array<{ code: string; state: string; count: number; sample: string }>;
 }
 
-export function sendTimes(sqlite: Database.Database, campaignId: number): { first: number | null; last: number | null; sent: number } {
-  return sqlite
+export function sendTimes(store: Store, campaignId: number): { first: number | null; last: number | null; sent: number } {
+  return store.sqlite
     .prepare(`SELECT min(sent_at) AS first, max(sent_at) AS last, count(sent_at) AS sent FROM campaign_recipients WHERE campaign_id = ? AND state = 'sent'`)
     .get(campaignId) as { first: number | null; last: number | null; sent: number };
 }
 
-export function deliveryCounts(sqlite: Database.Database, campaignId: number): Record<string, number> {
-  const rows = sqlite
+export function deliveryCounts(store: Store, campaignId: number): Record<string, number> {
+  const rows = store.sqlite
     .prepare(`SELECT delivery_status AS s, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND delivery_status IS NOT NULL GROUP BY delivery_status`)
     .all(campaignId) as Array<{ s: string; n: number }>;
   return Object.fromEntries(rows.map((r) => [r.s, r.n]));
@@ -53,9 +56,9 @@ export interface ReportFilter {
 }
 
 /** Every recipient of a campaign (or those the filter keeps), streamed in ledger order (memory flat in list size). */
-export function* reportRows(sqlite: Database.Database, campaignId: number, filter: ReportFilter = {}): Generator<ReportRow> {
+export function* reportRows(store: Store, campaignId: number, filter: ReportFilter = {}): Generator<ReportRow> {
   const states = filter.states?.length ? filter.states : undefined;
-  const stmt = sqlite.prepare(
+  const stmt = store.sqlite.prepare(
     `SELECT id AS recipient_id, customer_id, address, state, sender, provider_message_id, attempts, error_code, error_message,
             sent_at, delivery_status FROM campaign_recipients WHERE campaign_id = ?
             ${states ? `AND state IN (${states.map(() => '?').join(', ')})` : ''} ORDER BY id ${filter.limit !== undefined ? 'LIMIT ?' : ''}`,

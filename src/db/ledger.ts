@@ -1,56 +1,25 @@
 /**
- * All SQL of the send ledger (campaign_recipients). Statements are prepared once per
- * Ledger: on the per-recipient path the drizzle builder costs tens of µs a call.
- *
- * States: pending → sending → sent | failed | unknown | pending (retry later); pending → skipped.
- * A claim (pending → sending, attempt counted, sender chosen) is committed before the provider
- * is called, so a crash leaves at most the in-flight rows in `sending`, which the next run
- * turns into `unknown` instead of sending them again.
+ * The SQLite send ledger (campaign_recipients): `SqliteLedger` implements the dialect-free
+ * `Ledger` contract (db/ledger-contract.ts) that the dispatcher and send loop depend on.
+ * Statements are prepared once per ledger: on the per-recipient path the drizzle builder costs
+ * tens of µs a call.
  */
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import { CUSTOMER_ROW_COLUMNS, type CustomerRow } from './customer-columns.js';
+import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
+import { LEDGER_STATES } from './ledger-contract.js';
+import type { Store } from './open.js';
 
-export type LedgerState = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped';
-export const LEDGER_STATES: LedgerState[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'];
+export { LEDGER_STATES } from './ledger-contract.js';
+export type { ClaimCandidate, ClaimedRow, ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
 
-export interface ClaimedRow {
-  id: number;
-  address: string;
-  attempts: number;
-  sender: string;
-  customer: CustomerRow;
+/** The ledger of one campaign in this store (its channel decides the consent column; its provider the daily usage). */
+export function openLedger(store: Store, campaign: { id: number; channel: Channel; provider: string }): Ledger {
+  return new SqliteLedger(store.sqlite, campaign.id, campaign.channel, campaign.provider);
 }
 
-export type Outcome =
-  | { id: number; state: 'sent'; providerMessageId: string }
-  | { id: number; state: 'failed' | 'unknown' | 'skipped'; code: string; message: string }
-  | { id: number; state: 'pending'; code: string; message: string; nextAttemptAt: number; refundAttempt?: boolean };
-
-/** Why a pending row was not claimed: it is skipped with this reason instead. */
-export type SkipReason = 'suppressed' | 'no_consent' | 'customer_missing' | (string & {});
-
-export interface ClaimOptions {
-  /** Picks a sender for an address; undefined means "none available now": stop claiming. */
-  pickSender: (address: string) => string | undefined;
-  /**
-   * Extra eligibility rule at claim time: a skip reason (frequency caps), `{ defer: ms }` to
-   * leave the row pending until then (quiet hours), or undefined to claim it.
-   */
-  extraCheck?: (row: ClaimCandidate) => ClaimVerdict;
-}
-
-/** What a claim-time rule sees of a due row. */
-export interface ClaimCandidate {
-  customerId: number;
-  address: string;
-  timezone: string | null;
-  country: string | null;
-}
-
-export type ClaimVerdict = SkipReason | { defer: number } | undefined;
-
-export class Ledger {
+export class SqliteLedger implements Ledger {
   private readonly candidates: Database.Statement;
   private readonly toSending: Database.Statement;
   private readonly toSkipped: Database.Statement;
@@ -127,10 +96,11 @@ export class Ledger {
 
   /**
    * Claims up to `limit` due rows in one transaction. Rows whose address became suppressed or
-   * whose customer withdrew consent since prepare are skipped here, never sent.
+   * whose customer withdrew consent since prepare are skipped here, never sent. Due pending rows
+   * come in index order (campaign_id, state, next_attempt_at, rowid): O(k) however long the list.
    */
-  claim(limit: number, now: number, opts: ClaimOptions): { claimed: ClaimedRow[]; skipped: number; deferred: number } {
-    const claimed: ClaimedRow[] = [];
+  claim(limit: number, now: number, opts: ClaimOptions): ClaimResult {
+    const claimed: ClaimResult['claimed'] = [];
     let skipped = 0;
     let deferred = 0;
     const day = new Date(now).toISOString().slice(0, 10);
@@ -240,6 +210,11 @@ export class Ledger {
     ).n;
   }
 
+  /** Pending rows with their customers, streamed read-only in ledger order (dry runs, estimates). */
+  pending(): Iterable<PendingRecipient> {
+    return pendingWithCustomers(this.sqlite, this.campaignId);
+  }
+
   /** Records an opt-out that a provider reported (e.g. Twilio 21610) so no campaign sends there again. */
   suppress(address: string, reason: string, source: string, now: number): void {
     this.sqlite
@@ -262,7 +237,7 @@ function skipMessage(reason: SkipReason): string {
 }
 
 /** Pending rows with their customers, streamed read-only (dry runs render every one of them). */
-export function* pendingWithCustomers(sqlite: Database.Database, campaignId: number): Generator<{ id: number; address: string; customer: CustomerRow }> {
+function* pendingWithCustomers(sqlite: Database.Database, campaignId: number): Generator<PendingRecipient> {
   const stmt = sqlite.prepare(`
     SELECT r.id AS rid, r.address AS address, ${CUSTOMER_ROW_COLUMNS}
     FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id

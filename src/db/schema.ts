@@ -5,6 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { CHANNELS } from '../channels.js';
+import { CAMPAIGN_STATES } from './campaign-states.js';
 
 export const customers = sqliteTable(
   'customers',
@@ -55,12 +57,12 @@ export const campaigns = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     name: text('name').notNull(),
-    channel: text('channel').notNull(),
+    // enum columns are TEXT in SQLite (no migration); drizzle types them, the code checks on write
+    channel: text('channel', { enum: CHANNELS }).notNull(),
     segment: text('segment').notNull(),
     provider: text('provider').notNull(),
     template: text('template').notNull(),
-    // draft | prepared | sending | paused | completed | cancelled
-    state: text('state').notNull().default('draft'),
+    state: text('state', { enum: CAMPAIGN_STATES }).notNull().default('draft'),
     scheduleAt: integer('schedule_at'),
     throttle: text('throttle'),
     settings: text('settings').notNull().default('{}'), // JSON: further per-campaign options

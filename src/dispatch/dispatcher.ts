@@ -8,47 +8,23 @@
  * the ledger alone says who was sent what, so a crash at any point is safe to resume.
  */
 import { storageFaultCode } from '../db/faults.js';
-import type { ClaimedRow, Ledger, Outcome } from '../db/ledger.js';
+import type { ClaimedRow, ClaimOptions, Ledger } from '../db/ledger-contract.js';
 import type { OutgoingMessage, Provider } from '../providers/contract.js';
 import { AdaptiveRate } from './adaptive-rate.js';
 import { ErrorRateBreaker } from './breaker.js';
+import type { Clock } from './clock.js';
+import { OutcomeBuffer } from './outcome-buffer.js';
+import type { Progress } from './progress.js';
+import { ProgressMeter } from './progress-meter.js';
 import { decide, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { SenderPool, type Distribution, type PoolSenderConfig } from './sender-pool.js';
+import { StopLatch, type StopKind } from './stop.js';
 import { TokenBucket } from './token-bucket.js';
-import type { ClaimOptions } from '../db/ledger.js';
+import { Waker } from './waker.js';
 
-export interface Clock {
-  /** Wall time in ms (ledger timestamps, retry times, daily caps). */
-  readonly now: () => number;
-  /** Resolves after `ms`, or as soon as `cancel` aborts (the timer is then cleared). */
-  sleep(ms: number, cancel?: AbortSignal): Promise<void>;
-}
-
-export interface Progress {
-  sent: number;
-  failed: number;
-  unknown: number;
-  skipped: number;
-  retrying: number;
-  inFlight: number;
-  /** Rows still to send (pending, due or not). */
-  remaining: number;
-  /** Messages accepted per second over the last few seconds. */
-  rate: number;
-  /** The pace currently allowed (after throttling backoff); undefined when unlimited. */
-  allowedRate?: number;
-  bySender: Record<string, number>;
-  elapsedMs: number;
-}
-
-export type StopKind =
-  | 'completed' // nothing left to send
-  | 'limit' // --limit reached; the rest stays pending
-  | 'interrupted' // Ctrl-C / SIGTERM
-  | 'paused' // content / fatal error or the error-rate breaker
-  | 'daily_cap' // every sender reached its daily cap, or the provider's daily quota
-  | 'waiting' // rows wait for a later time (retry backoff too long, quiet hours)
-  | 'database'; // the ledger could not be written (locked by another process for too long, I/O error)
+export { systemClock, type Clock } from './clock.js';
+export type { Progress } from './progress.js';
+export type { StopKind } from './stop.js';
 
 export interface DispatchResult {
   stop: StopKind;
@@ -91,13 +67,11 @@ export interface DispatchOptions {
   /** How long in-flight sends may take to finish after an interrupt. */
   graceMs?: number;
   breaker?: ErrorRateBreaker;
-  onProgress?(p: Progress): void;
+  onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
   /** Called with each provider-reported opt-out before it is suppressed (for logs). */
-  onSuppress?(address: string, reason: string): void;
+  onSuppress?: (address: string, reason: string) => void;
 }
-
-const FLUSH_MS = 20;
 
 export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   const { ledger, provider, clock } = opts;
@@ -127,96 +101,50 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     waiting: { count: 0, until: null },
     abandonedInFlight: 0,
   };
-  let stop: { kind: StopKind; code?: string; reason?: string } | undefined;
-  const requestStop = (kind: StopKind, code?: string, reason?: string) => {
-    // the first reason to stop wins; a later interrupt does not hide a fatal error
-    if (!stop) stop = { kind, code, reason };
-  };
-  const onAbort = () => requestStop('interrupted', 'interrupted', 'stopped by a signal');
+  const latch = new StopLatch();
+  const onAbort = () => latch.request('interrupted', 'interrupted', 'stopped by a signal');
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   let inFlight = 0;
   let claimedThisRun = 0;
-  let buffer: Outcome[] = [];
-  let lastFlush = clock.now();
-  const recentSends: number[] = [];
-
-  // A write the ledger refused (another process holding the lock past busy_timeout, I/O
-  // error) must not lose outcomes: they stay buffered and are written at the next flush.
-  const flush = (): boolean => {
-    if (buffer.length === 0) return true;
-    try {
-      ledger.record(buffer, clock.now());
-    } catch (error) {
-      requestStop('database', databaseCode(error), `cannot write the ledger: ${(error as Error).message}`);
-      return false;
-    }
-    buffer = [];
-    lastFlush = clock.now();
-    return true;
-  };
-  const push = (o: Outcome) => {
-    buffer.push(o);
-    // Rows claimed but not yet recorded are what a crash would turn into `unknown`: keep that
-    // number near `concurrency` by flushing at that size or every few milliseconds.
-    if (buffer.length >= concurrency || clock.now() - lastFlush >= FLUSH_MS) flush();
-  };
-
-  let remaining = ledger.dueCount(clock.now()) + ledger.waiting(clock.now()).count;
-  const progress = (): Progress => {
-    const t = clock.now();
-    while (recentSends.length && recentSends[0]! < t - 5000) recentSends.shift();
-    const window = Math.min(5000, Math.max(1, t - started));
-    return {
-      sent: result.sent,
-      failed: result.failed,
-      unknown: result.unknown,
-      skipped: result.skipped,
-      retrying: result.retried,
-      inFlight,
-      remaining,
-      rate: (recentSends.length * 1000) / window,
-      allowedRate: adaptive?.rate,
-      bySender: { ...result.bySender },
-      elapsedMs: t - started,
-    };
-  };
-  let lastProgress = 0;
-  const maybeProgress = (force = false) => {
-    if (!opts.onProgress) return;
-    const t = clock.now();
-    if (force || t - lastProgress >= (opts.progressEveryMs ?? 200)) {
-      lastProgress = t;
-      opts.onProgress(progress());
-    }
-  };
+  const outcomes = new OutcomeBuffer(ledger, clock, concurrency, (error) =>
+    latch.request('database', databaseCode(error), `cannot write the ledger: ${(error as Error).message}`),
+  );
+  const meter = new ProgressMeter(
+    clock,
+    started,
+    ledger.dueCount(clock.now()) + ledger.waiting(clock.now()).count,
+    () => ({ ...result, inFlight, allowedRate: adaptive?.rate }),
+    opts.onProgress,
+    opts.progressEveryMs,
+  );
+  const waker = new Waker(clock);
+  opts.signal?.addEventListener('abort', waker.wake, { once: true });
 
   const sendOne = async (row: ClaimedRow) => {
-    let decision;
     try {
       const message = opts.buildMessage(row);
       const { providerMessageId } = await provider.send(message, row.sender);
-      push({ id: row.id, state: 'sent', providerMessageId });
+      outcomes.push({ id: row.id, state: 'sent', providerMessageId });
       result.sent++;
-      remaining--;
       result.bySender[row.sender] = (result.bySender[row.sender] ?? 0) + 1;
-      recentSends.push(clock.now());
+      meter.sentOne();
       breaker.record(false);
     } catch (error) {
-      decision = decide(error, row, clock.now(), policy, random);
-      push(decision.outcome);
+      const decision = decide(error, row, clock.now(), policy, random);
+      outcomes.push(decision.outcome);
       switch (decision.outcome.state) {
         case 'pending':
           result.retried++;
           break;
         case 'failed':
           result.failed++;
-          remaining--;
+          meter.settled();
           break;
         case 'unknown':
           result.unknown++;
-          remaining--;
+          meter.settled();
           break;
         default:
           break;
@@ -228,52 +156,27 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       if (decision.recipientFailure !== undefined) breaker.record(decision.recipientFailure);
       const action = decision.action;
       if (action.type === 'slow_down' && adaptive && bucket) bucket.setRate(adaptive.onThrottle());
-      else if (action.type === 'pause') requestStop('paused', action.code, action.reason);
-      else if (action.type === 'stop_today') requestStop('daily_cap', action.code, action.reason);
-      if (breaker.tripped)
-        requestStop('paused', 'error_rate', `recipient failures reached ${(breaker.rate * 100).toFixed(1)}% of recent sends`);
+      else if (action.type === 'pause') latch.request('paused', action.code, action.reason);
+      else if (action.type === 'stop_today') latch.request('daily_cap', action.code, action.reason);
+      if (breaker.tripped) latch.request('paused', 'error_rate', `recipient failures reached ${(breaker.rate * 100).toFixed(1)}% of recent sends`);
     } finally {
       inFlight--;
       if (adaptive && bucket && bucket.rate !== adaptive.rate) bucket.setRate(adaptive.rate);
-      wake();
-      maybeProgress();
+      waker.wake();
+      meter.maybeReport();
     }
   };
 
-  // A completion or an abort wakes the loop early from any wait. The wake-up runs on the next
-  // turn of the event loop, so that completions arriving together (one I/O callback each) free
-  // their slots before the loop claims again: one claim transaction per batch, not per message
-  // (claiming one row per completion cost ~4x the CPU per message).
-  let wakeUp: (() => void) | undefined;
-  let wakeQueued = false;
-  const wake = () => {
-    if (wakeQueued) return;
-    wakeQueued = true;
-    setImmediate(() => {
-      wakeQueued = false;
-      const w = wakeUp;
-      wakeUp = undefined;
-      w?.();
-    });
-  };
-  opts.signal?.addEventListener('abort', wake, { once: true });
-  const waitFor = async (ms: number) => {
-    const cancel = new AbortController();
-    wakeUp = () => cancel.abort();
-    await clock.sleep(ms, cancel.signal);
-    wakeUp = undefined;
-  };
-
-  maybeProgress(true);
+  meter.maybeReport(true);
   for (;;) {
-    if (stop) break;
+    if (latch.stop) break;
     if (opts.limit !== undefined && claimedThisRun >= opts.limit) {
-      requestStop('limit', 'limit', `sent the first ${opts.limit} (--limit); the rest stays pending`);
+      latch.request('limit', 'limit', `sent the first ${opts.limit} (--limit); the rest stays pending`);
       break;
     }
     const free = concurrency - inFlight;
     if (free <= 0) {
-      await waitFor(1000);
+      await waker.wait(1000);
       continue;
     }
     let allowance = free;
@@ -281,8 +184,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     if (bucket) {
       const tokens = bucket.available();
       if (tokens < 1) {
-        flush();
-        await waitFor(Math.max(1, bucket.msUntilToken()));
+        outcomes.flush();
+        await waker.wait(Math.max(1, bucket.msUntilToken()));
         continue;
       }
       allowance = Math.min(allowance, tokens);
@@ -306,68 +209,69 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       });
     } catch (error) {
       // Nothing was claimed (the transaction rolled back). SQLite already waited busy_timeout.
-      requestStop('database', databaseCode(error), `cannot claim recipients: ${(error as Error).message}`);
+      latch.request('database', databaseCode(error), `cannot claim recipients: ${(error as Error).message}`);
       break;
     }
     const { claimed, skipped, deferred } = claim;
     result.skipped += skipped;
-    remaining -= skipped;
+    meter.settled(skipped);
     if (claimed.length > 0) {
       claimedThisRun += claimed.length;
       for (const row of claimed) {
         inFlight++;
         void sendOne(row);
       }
-      maybeProgress();
+      meter.maybeReport();
       continue;
     }
     if (skipped > 0 || deferred > 0) continue;
     if (exhausted) {
-      requestStop('daily_cap', 'daily_cap', 'every sender has reached its daily cap');
+      latch.request('daily_cap', 'daily_cap', 'every sender has reached its daily cap');
       break;
     }
     if (poolWait !== undefined) {
-      flush();
-      await waitFor(poolWait);
+      outcomes.flush();
+      await waker.wait(poolWait);
       continue;
     }
     // Nothing due right now.
     if (inFlight > 0) {
-      flush();
-      await waitFor(1000);
+      outcomes.flush();
+      await waker.wait(1000);
       continue;
     }
-    flush();
+    outcomes.flush();
     const now = clock.now();
     if (ledger.dueCount(now) > 0) continue;
     const waiting = ledger.waiting(now);
     if (waiting.count === 0) break; // completed
     if (waiting.next !== null && waiting.next - now <= maxRetryWaitMs) {
-      maybeProgress(true);
-      await waitFor(Math.max(1, waiting.next - now));
+      meter.maybeReport(true);
+      await waker.wait(Math.max(1, waiting.next - now));
       continue;
     }
-    requestStop('waiting', 'waiting', `${waiting.count} recipient(s) wait until ${new Date(waiting.next ?? now).toISOString()}`);
+    latch.request('waiting', 'waiting', `${waiting.count} recipient(s) wait until ${new Date(waiting.next ?? now).toISOString()}`);
     break;
   }
 
   // Let in-flight requests finish: they were claimed and may be accepted; their outcome matters.
-  const deadline = clock.now() + (stop?.kind === 'interrupted' ? graceMs : Number.POSITIVE_INFINITY);
+  const deadline = clock.now() + (latch.stop?.kind === 'interrupted' ? graceMs : Number.POSITIVE_INFINITY);
   while (inFlight > 0 && clock.now() < deadline) {
-    flush();
-    await waitFor(Math.min(1000, Math.max(1, deadline - clock.now())));
+    outcomes.flush();
+    await waker.wait(Math.min(1000, Math.max(1, deadline - clock.now())));
   }
   result.abandonedInFlight = inFlight;
   // Outcomes must reach the ledger if at all possible; a row that never gets its outcome
   // written stays `sending` and becomes `unknown` next run — safe, but less precise.
-  for (let tries = 0; !flush() && tries < 5; tries++) await clock.sleep(1000);
+  for (let tries = 0; !outcomes.flush() && tries < 5; tries++) await clock.sleep(1000);
   opts.signal?.removeEventListener('abort', onAbort);
-  opts.signal?.removeEventListener('abort', wake);
+  opts.signal?.removeEventListener('abort', waker.wake);
 
   const end = clock.now();
   result.elapsedMs = end - started;
   const waiting = ledger.waiting(end);
   result.waiting = { count: waiting.count, until: waiting.next };
+  const stop = latch.stop;
   if (stop) {
     result.stop = stop.kind;
     result.code = stop.code;
@@ -375,27 +279,9 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   } else {
     result.stop = 'completed';
   }
-  maybeProgress(true);
+  meter.maybeReport(true);
   return result;
 }
 
 /** The stop code of a ledger write that failed: database_locked, disk_full, database_corrupt, … */
 const databaseCode = storageFaultCode;
-
-/** The real clock; `now` may be shifted (MKT_NOW) but must advance. */
-export function systemClock(now: () => number = Date.now): Clock {
-  return {
-    now,
-    sleep: (ms, cancel) =>
-      new Promise<void>((resolve) => {
-        if (cancel?.aborted) return resolve();
-        const done = () => {
-          clearTimeout(timer);
-          cancel?.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        cancel?.addEventListener('abort', done, { once: true });
-      }),
-  };
-}

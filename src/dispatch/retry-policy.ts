@@ -4,7 +4,7 @@
  * and is never sent again unless the operator asks.
  */
 import { RenderError } from '../templates/contract.js';
-import type { Outcome } from '../db/ledger.js';
+import type { Outcome } from '../db/ledger-contract.js';
 import { ProviderError } from '../providers/contract.js';
 
 export interface RetryPolicy {

@@ -5,7 +5,7 @@
  * The bar line is composed for the terminal's width: the rate and ETA always show; the
  * per-sender detail is dropped first, then the bar itself shrinks, then goes.
  */
-import type { SendProgress } from '../campaigns/send.js';
+import type { SendProgress } from '../campaigns/send-progress.js';
 import { stateColour, visibleLength, type Colour } from './colour.js';
 
 export type { SendProgress };

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import type { CampaignRow } from '../../db/campaigns.js';
+import type { Campaign } from '../../db/campaigns.js';
 import { renderFields } from '../../output/table.js';
 import { planText } from '../campaign-format.js';
 import type { ActionFactory } from '../run.js';
 import { budgetOption, parsePreflightOptions, preflight, preflightError } from './check.js';
 import { core, type Core } from './core.js';
 
-async function estimateSegments(deps: Core['deps'], row: CampaignRow): Promise<number | undefined> {
+async function estimateSegments(deps: Core['deps'], row: Campaign): Promise<number | undefined> {
   const { sampleSmsSegments } = await import('../../campaigns/estimate.js');
   return sampleSmsSegments(deps, row);
 }

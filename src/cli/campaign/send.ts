@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { SendHooks } from '../../campaigns/compliance-hooks.js';
 import type { DueRun } from '../../campaigns/send-due.js';
-import type { Plan } from '../../campaigns/prepare.js';
 import type { SendOptions, SendSummary } from '../../campaigns/send.js';
 import { UsageError } from '../../errors.js';
 import { exitCodeFor, worstExit } from '../../output/exit-codes.js';
@@ -148,7 +147,7 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
 
 async function confirmText(c: Core, name: string, opts: SendCommandOptions['run']): Promise<string> {
   const row = c.create.getCampaign(c.deps, name);
-  const plan = row.plan ? (JSON.parse(row.plan) as Plan) : undefined;
+  const plan = row.plan ?? undefined;
   const senders = plan ? Object.keys(plan.senders).join(', ') : '?';
   return (
     `Send "${name}" (${row.channel}) to ${plan?.estimate.messages ?? '?'} recipient(s) through ${row.provider} ` +

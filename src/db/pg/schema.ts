@@ -10,6 +10,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { CHANNELS } from '../../channels.js';
+import { CAMPAIGN_STATES } from '../campaign-states.js';
 
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity();
 /** Epoch milliseconds. */
@@ -63,11 +65,12 @@ export const campaigns = pgTable(
   {
     id: id(),
     name: text('name').notNull(),
-    channel: text('channel').notNull(),
+    // enum-typed text, as in the SQLite schema: the SQL type stays text
+    channel: text('channel', { enum: CHANNELS }).notNull(),
     segment: text('segment').notNull(),
     provider: text('provider').notNull(),
     template: text('template').notNull(),
-    state: text('state').notNull().default('draft'),
+    state: text('state', { enum: CAMPAIGN_STATES }).notNull().default('draft'),
     scheduleAt: ms('schedule_at'),
     throttle: text('throttle'),
     settings: text('settings').notNull().default('{}'),

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../../src/db/ledger.js';
+import { SqliteLedger } from '../../../src/db/ledger.js';
 import { openStore } from '../../../src/db/open.js';
 
 let dir: string;
@@ -40,7 +40,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function observedLedger() {
   const sqlite = new Database(file);
   sqlite.pragma('synchronous = FULL');
-  const ledger = new Ledger(sqlite, 1, 'sms', 'p');
+  const ledger = new SqliteLedger(sqlite, 1, 'sms', 'p');
   const seen: Array<{ statement: string; mode: number }> = [];
   const internals = ledger as unknown as Record<string, { run: (...a: unknown[]) => unknown }>;
   for (const statement of ['toSending', 'toSent']) {

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../src/db/open.js';
-import { Ledger, LEDGER_STATES, type ClaimedRow, type LedgerState, type Outcome } from '../../../src/db/ledger.js';
+import { SqliteLedger, LEDGER_STATES, type Ledger, type ClaimedRow, type LedgerState, type Outcome } from '../../../src/db/ledger.js';
 import { decide, DEFAULT_RETRY_POLICY } from '../../../src/dispatch/retry-policy.js';
 import { ProviderError, type ProviderErrorKind } from '../../../src/providers/contract.js';
 
@@ -241,7 +241,7 @@ function setup(): { model: Model; real: Real } {
   pendingWrites.clear();
   return {
     model: { rows: ADDRESSES.map(() => ({ state: 'pending', attempts: 0 })), suppressed: new Set(), inFlight: [], buffered: [], now },
-    real: { store, ledger: new Ledger(db, 1, 'email', 'p'), inFlight: [], buffer: [], delivered: new Map(), now },
+    real: { store, ledger: new SqliteLedger(db, 1, 'email', 'p'), inFlight: [], buffer: [], delivered: new Map(), now },
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../src/db/open.js';
-import { Ledger } from '../../../src/db/ledger.js';
+import { SqliteLedger, type Ledger } from '../../../src/db/ledger.js';
 import { dispatch, systemClock } from '../../../src/dispatch/dispatcher.js';
 import { ProviderError, type OutgoingMessage, type Provider } from '../../../src/providers/contract.js';
 import { RenderError } from '../../../src/templates/contract.js';
@@ -21,7 +21,7 @@ function setup(n: number): { store: Store; ledger: Ledger; addresses: string[] }
       addresses.push(phone);
     }
   })();
-  return { store, ledger: new Ledger(store.sqlite, 1, 'sms', 'p'), addresses };
+  return { store, ledger: new SqliteLedger(store.sqlite, 1, 'sms', 'p'), addresses };
 }
 
 /** A provider that behaves as a test script says; records what it accepted and its concurrency. */
@@ -283,7 +283,7 @@ describe('dispatcher with a locked ledger', () => {
         const id = store.sqlite.prepare(`INSERT INTO customers (phone, sms_opt_in, created_at, updated_at) VALUES (?, 1, ?, ?)`).run(`+49151${100000 + i}`, now, now).lastInsertRowid;
         store.sqlite.prepare(`INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at) VALUES (1, ?, ?, 'pending', 0, ?)`).run(id, `+49151${100000 + i}`, now);
       }
-      const ledger = new Ledger(store.sqlite, 1, 'sms', 'p');
+      const ledger = new SqliteLedger(store.sqlite, 1, 'sms', 'p');
       const other = new Database(file);
       const p = scriptedProvider((_m, n) => {
         if (n === 20) {

@@ -1,0 +1,43 @@
+/**
+ * `send --dry-run`: renders every pending message and plans its sender, touching nothing: the
+ * ledger is not claimed and no provider is contacted.
+ */
+import type { Campaign } from '../db/campaigns.js';
+import type { Ledger } from '../db/ledger-contract.js';
+import { SenderPool } from '../dispatch/sender-pool.js';
+import { RenderError } from '../templates/contract.js';
+import { templateVars, type messageBuilder } from './message.js';
+import { emptySummary, type SendSummary } from './send-summary.js';
+
+export function dryRun(
+  now: () => number,
+  campaign: Campaign,
+  ledger: Pick<Ledger, 'pending' | 'counts'>,
+  msgCtx: Parameters<typeof messageBuilder>[0],
+  senders: Array<{ id: string; weight: number; dailyCap?: number }>,
+): SendSummary {
+  const started = now();
+  let ok = 0;
+  let segments = 0;
+  const failures: NonNullable<SendSummary['render_failures']> = [];
+  let failed = 0;
+  for (const row of ledger.pending()) {
+    try {
+      const rendered = msgCtx.template.render(templateVars(msgCtx, row).vars);
+      if (rendered.channel === 'sms') segments += rendered.segments;
+      ok++;
+    } catch (e) {
+      if (!(e instanceof RenderError)) throw e;
+      failed++;
+      if (failures.length < 20) failures.push({ recipient: row.id, address: row.address, error: e.message });
+    }
+  }
+  const summary = emptySummary(campaign.name, campaign.state, 'dry_run', ledger.counts());
+  summary.would_send = ok;
+  summary.failed = failed;
+  summary.render_failures = failures;
+  summary.by_sender = SenderPool.plannedSplit(senders, ok);
+  if (campaign.channel === 'sms') summary.sms_segments = segments;
+  summary.elapsed_s = Math.round((now() - started) / 100) / 10;
+  return summary;
+}

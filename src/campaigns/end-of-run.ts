@@ -1,0 +1,95 @@
+/**
+ * How a send run ended → the campaign's next state, its pause reason, and the typed error
+ * (exit code) the command reports. Pure: a table of cases (test/unit/campaigns/end-of-run.test.ts).
+ */
+import type { CampaignState, PauseReason } from '../db/campaigns.js';
+import type { LedgerState } from '../db/ledger-contract.js';
+import type { DispatchResult } from '../dispatch/dispatcher.js';
+import { MktError, ResumableStop, UnavailableError } from '../errors.js';
+
+export interface RunEnd {
+  state: CampaignState;
+  pause: PauseReason | null;
+  error?: MktError;
+  /** Set when the run was stopped from outside (a cancel): the summary says so. */
+  stop?: 'cancelled';
+}
+
+export interface RunContext {
+  campaign: string;
+  /** Set when the lease stopped the run (a cancel noticed at a heartbeat, or a take-over). */
+  stopCause?: 'cancelled' | 'lease_lost';
+  /**
+   * The typed error of a storage fault that waiting cannot fix (disk full, corrupt, read-only),
+   * by the stop code the dispatcher reported; undefined for a lock or an unknown code.
+   * Injected (db/faults.ts reads the corrupt file's integrity check), so this stays pure.
+   */
+  storageFault?: (code: string | undefined, reason: string) => MktError | undefined;
+}
+
+type Result = Pick<DispatchResult, 'stop' | 'code' | 'reason' | 'abandonedInFlight'>;
+
+const paused = (code: string | undefined, message: string): PauseReason => ({ code: code ?? null, message });
+
+export function endOfRun(result: Result, counts: Pick<Record<LedgerState, number>, 'pending' | 'sending'>, ctx: RunContext): RunEnd {
+  const name = ctx.campaign;
+  if (ctx.stopCause === 'cancelled') return { state: 'cancelled', stop: 'cancelled', pause: { code: null, message: 'cancelled by the operator' } };
+  if (ctx.stopCause === 'lease_lost') {
+    return {
+      state: 'paused',
+      pause: paused('lease_lost', 'another process took over the send lease'),
+      error: new ResumableStop('lease_lost', `lost the send lease of "${name}" to another process; stopped claiming`),
+    };
+  }
+  switch (result.stop) {
+    case 'completed':
+      return counts.pending + counts.sending === 0 ? { state: 'completed', pause: null } : { state: 'paused', pause: paused('interrupted', 'rows still in flight') };
+    case 'limit':
+      return { state: 'paused', pause: paused('limit', `${result.reason}`) };
+    case 'interrupted':
+      return {
+        state: 'paused',
+        pause: paused('interrupted', 'stopped by a signal'),
+        error: new ResumableStop(
+          'interrupted',
+          `stopped; ${counts.pending} recipient(s) still pending` +
+            (result.abandonedInFlight ? `; ${result.abandonedInFlight} request(s) still unanswered after the grace period will count as unknown` : ''),
+          { hint: `run \`mkt campaign send ${name}\` again to resume` },
+        ),
+      };
+    case 'daily_cap':
+      return {
+        state: 'paused',
+        pause: paused('daily_cap', `${result.reason}`),
+        error: new ResumableStop('daily_cap', `stopped for today: ${result.reason}; ${counts.pending} recipient(s) still pending`, { hint: 'run again tomorrow (or from a scheduled job)' }),
+      };
+    case 'waiting':
+      return {
+        state: 'paused',
+        pause: paused('waiting', `${result.reason}`),
+        error: new ResumableStop('waiting', `${result.reason}`, { hint: 'run again then (`mkt campaign send --due` picks it up)' }),
+      };
+    case 'database': {
+      const fault = ctx.storageFault?.(result.code, result.reason ?? '');
+      // disk full, corrupt, read-only: not resumable by waiting; the pause reason says which
+      if (fault) return { state: 'paused', pause: paused(result.code, `${result.reason}`), error: fault };
+      return {
+        state: 'paused',
+        pause: paused('interrupted', `${result.reason}`),
+        error: new ResumableStop(result.code ?? 'database_locked', `stopped: ${result.reason}`, {
+          hint: 'another process held the database too long; run the send again once it is free (nothing was sent twice)',
+        }),
+      };
+    }
+    case 'paused':
+      return {
+        state: 'paused',
+        // as before: a pause without a code is stored as `undefined: …`
+        pause: paused(`${result.code}`, `${result.reason}`),
+        error: new UnavailableError(result.code ?? 'paused', `campaign "${name}" paused: ${result.reason}`, {
+          hint: `fix the cause, then run \`mkt campaign send ${name}\` to resume`,
+          details: { code: result.code },
+        }),
+      };
+  }
+}

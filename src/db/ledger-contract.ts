@@ -1,0 +1,101 @@
+/**
+ * What the send loop needs from a ledger, and nothing about how it is stored (listmonk's
+ * `DataSource`): the dispatcher and `sendCampaign` see only this interface. `SqliteLedger`
+ * (db/ledger.ts) is the embedded implementation; a PostgreSQL ledger (claiming with
+ * `FOR UPDATE SKIP LOCKED`) will be the second one. No driver types, no SQL, no dialect here.
+ *
+ * States: pending → sending → sent | failed | unknown | pending (retry later); pending → skipped.
+ * A claim (pending → sending, attempt counted, sender chosen) is durable before it returns, so
+ * a crash leaves at most the in-flight rows in `sending`, which the next run turns into
+ * `unknown` instead of sending them again.
+ */
+import type { CustomerRow } from './customer-columns.js';
+
+export type LedgerState = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped';
+export const LEDGER_STATES: LedgerState[] = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'];
+
+export interface ClaimedRow {
+  id: number;
+  address: string;
+  attempts: number;
+  sender: string;
+  customer: CustomerRow;
+}
+
+export type Outcome =
+  | { id: number; state: 'sent'; providerMessageId: string }
+  | { id: number; state: 'failed' | 'unknown' | 'skipped'; code: string; message: string }
+  | { id: number; state: 'pending'; code: string; message: string; nextAttemptAt: number; refundAttempt?: boolean };
+
+/** Why a pending row was not claimed: it is skipped with this reason instead. */
+export type SkipReason = 'suppressed' | 'no_consent' | 'customer_missing' | (string & {});
+
+export interface ClaimOptions {
+  /** Picks a sender for an address; undefined means "none available now": stop claiming. */
+  pickSender: (address: string) => string | undefined;
+  /**
+   * Extra eligibility rule at claim time: a skip reason (frequency caps), `{ defer: ms }` to
+   * leave the row pending until then (quiet hours), or undefined to claim it.
+   */
+  extraCheck?: (row: ClaimCandidate) => ClaimVerdict;
+}
+
+/** What a claim-time rule sees of a due row. */
+export interface ClaimCandidate {
+  customerId: number;
+  address: string;
+  timezone: string | null;
+  country: string | null;
+}
+
+export type ClaimVerdict = SkipReason | { defer: number } | undefined;
+
+export interface ClaimResult {
+  claimed: ClaimedRow[];
+  /** Rows skipped at claim time (suppressed, no consent, a claim-time rule). */
+  skipped: number;
+  /** Rows left pending for later by a claim-time rule (quiet hours). */
+  deferred: number;
+}
+
+/** A pending recipient with its customer, as a dry run renders it. */
+export interface PendingRecipient {
+  id: number;
+  address: string;
+  customer: CustomerRow;
+}
+
+/**
+ * One campaign's ledger, bound to its channel and provider. Every method is one short unit of
+ * work; implementations throw the driver's error when the store refuses (see db/busy.ts for
+ * telling "locked by another process" apart).
+ */
+export interface Ledger {
+  readonly campaignId: number;
+
+  /**
+   * Claims up to `limit` due rows in one transaction that takes the write lock first. Rows whose
+   * address became suppressed or whose customer withdrew consent since prepare are skipped
+   * here, never sent; senders are picked inside the transaction and their daily usage counted.
+   */
+  claim(limit: number, now: number, opts: ClaimOptions): ClaimResult;
+  /** Writes a batch of outcomes in one short transaction. */
+  record(outcomes: Outcome[], now: number): void;
+  /** Pending rows due now. */
+  dueCount(now: number): number;
+  /** Pending rows not yet due, and when the first of them is. */
+  waiting(now: number): { count: number; next: number | null };
+  /** Messages each sender of this provider has been given today (UTC), for daily caps. */
+  usageToday(now: number): Map<string, number>;
+  /** Records an opt-out that a provider reported (e.g. Twilio 21610) so no campaign sends there again. */
+  suppress(address: string, reason: string, source: string, now: number): void;
+
+  /** Rows left in `sending` by a run that died: they may have been sent, so they become `unknown`. */
+  recoverInFlight(now: number): number;
+  /** Puts unknown and/or failed rows back in the queue (the operator asked: --retry-unknown / --retry-failed). */
+  requeue(states: Array<'unknown' | 'failed'>, now: number): number;
+  /** Rows per state. */
+  counts(): Record<LedgerState, number>;
+  /** Pending rows with their customers, streamed read-only in ledger order. */
+  pending(): Iterable<PendingRecipient>;
+}

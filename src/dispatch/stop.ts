@@ -1,0 +1,24 @@
+/** Why a send run ended, and the latch that keeps the first reason. */
+export type StopKind =
+  | 'completed' // nothing left to send
+  | 'limit' // --limit reached; the rest stays pending
+  | 'interrupted' // Ctrl-C / SIGTERM
+  | 'paused' // content / fatal error or the error-rate breaker
+  | 'daily_cap' // every sender reached its daily cap, or the provider's daily quota
+  | 'waiting' // rows wait for a later time (retry backoff too long, quiet hours)
+  | 'database'; // the ledger could not be written (locked by another process for too long, I/O error)
+
+export interface Stop {
+  kind: StopKind;
+  code?: string;
+  reason?: string;
+}
+
+/** The first reason to stop wins: a later interrupt does not hide a fatal error. */
+export class StopLatch {
+  stop: Stop | undefined;
+
+  request(kind: StopKind, code?: string, reason?: string): void {
+    if (!this.stop) this.stop = { kind, code, reason };
+  }
+}
