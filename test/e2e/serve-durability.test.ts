@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature } from '../../src/compliance/feedback/signatures.js';
@@ -128,10 +129,15 @@ describe('mkt serve: durable while the database is busy', () => {
     expect(count('SELECT count(*) AS n FROM feedback_events')).toBe(N);
     expect(readFileSync(path.join(path.dirname(ws.db), spool[0]!), 'utf8')).toBe('');
 
-    // /healthz answered within 100 ms throughout the lock
+    // /healthz answered within 100 ms throughout the lock. A server that waited for SQLite's lock
+    // would stall for seconds (the busy timeout, or the whole 10 s); on a machine whose cores are
+    // oversubscribed (load above the core count) a scheduler hiccup can exceed 100 ms, so there
+    // the bound is what still proves no request waited on the database.
     expect(healthz.length).toBeGreaterThan(50);
     expect(healthz.filter(([status]) => status !== 200)).toEqual([]);
-    expect(Math.max(...healthz.map(([, ms]) => ms))).toBeLessThan(100);
+    const slowest = Math.max(...healthz.map(([, ms]) => ms));
+    const oversubscribed = os.loadavg()[0]! > os.availableParallelism();
+    expect(slowest).toBeLessThan(oversubscribed ? 1000 : 100);
     expect(serve.log()).toContain(`replayed ${2 * N} spooled record(s) into the database`);
     // SIGTERM: a clean stop, and an empty spool is removed
     expect(await serve.stop()).toBe(0);
