@@ -120,9 +120,9 @@ async function renderCommand(ctx: CliContext, name: string, opts: RenderOpts): P
     throw error;
   }
   if (opts.out) {
-    // private like every file mkt writes from customer data; a missing folder is exit 73
+    // private like every file mkt writes from customer data, renamed into place when whole; a missing folder is exit 73
     const { PrivateFileWriter } = await import('../util/private-file.js');
-    const out = new PrivateFileWriter(path.resolve(ctx.deps.cwd, opts.out));
+    const out = new PrivateFileWriter(path.resolve(ctx.deps.cwd, opts.out), { replace: true });
     out.write(outFileContent(rendered));
     out.close();
   }
