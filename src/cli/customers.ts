@@ -3,7 +3,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import { renderFields, renderTable } from '../output/table.js';
 import type { CliContext } from './context.js';
-import { collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
+import { normaliseCountry } from '../customers/address.js';
+import { mapEntryProblem } from '../customers/fields.js';
+import { checkedFlag, collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 
@@ -24,6 +26,11 @@ function delimiterOption(value: string): string {
   if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') throw new InvalidArgumentError('expected one character (or tab, comma, semicolon, pipe)');
   return d;
 }
+
+// checked while parsing, so a bad value is exit 64 before a database is opened
+const mapFlag = (value: string, previous: string[] = []) => collect(checkedFlag(mapEntryProblem)(value), previous);
+/** libphonenumber loads only when the flag is given (an import of phones needs it anyway). */
+const countryFlag = checkedFlag((value) => (normaliseCountry(value) ? undefined : 'expected an ISO 3166 two-letter country code such as DE or GB'));
 
 /** A path as the user typed it when it resolves the same from here (messages then name it that way). */
 function userPath(ctx: CliContext, file: string): string {
@@ -90,8 +97,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .argument('<file>', 'the file to import')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'json', 'jsonl']))
     .option('--delimiter <char>', 'CSV delimiter (default: detected among , ; tab |)', delimiterOption)
-    .option('--map <mapping>', '"Source Column=field" (or =attributes.<name>, or =- to skip); repeatable', collect, [])
-    .option('--default-country <code>', 'country (ISO 3166 alpha-2) for phone numbers of rows without one')
+    .option('--map <mapping>', '"Source Column=field" (or =attributes.<name>, or =- to skip); repeatable', mapFlag, [])
+    .option('--default-country <code>', 'country (ISO 3166 alpha-2) for phone numbers of rows without one', countryFlag)
     .option('--rejects <file>', 'write rejected rows (line, reason, row) to this CSV file')
     .option('--strict', 'fail the whole import on any warning or rejected row')
     .option('--dry-run', 'validate and report; write nothing')

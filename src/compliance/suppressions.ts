@@ -14,8 +14,9 @@ import { suppressionRepository, type SuppressionRow } from '../db/suppressions.j
 import { inWriteTransaction } from '../db/transaction.js';
 import { InputError, UsageError } from '../errors.js';
 
-export const SUPPRESSION_REASONS = ['unsubscribed', 'bounced', 'complained', 'stop_keyword', 'manual'] as const;
-export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+import { SUPPRESSION_REASONS, type SuppressionReason } from './vocabulary.js';
+
+export { SUPPRESSION_REASONS, type SuppressionReason };
 
 export function isReason(v: unknown): v is SuppressionReason {
   return typeof v === 'string' && (SUPPRESSION_REASONS as readonly string[]).includes(v);
