@@ -30,7 +30,7 @@ export function paceOf(p: PaceInput): Pace {
   const throttle = tryParseRate(p.throttle ?? '');
   const provider = tryParseRate(p.providerRate ?? '');
   const perSender = p.senderRates.map((r) => tryParseRate(r ?? '')?.perSecond);
-  const senderSum = perSender.length > 0 && perSender.every((r) => r !== undefined) ? perSender.reduce((a, b) => a! + b!, 0) : undefined;
+  const senderSum = perSender.length > 0 && perSender.every((r) => r !== undefined) ? perSender.reduce((a, b) => a + b, 0) : undefined;
   const limits = [provider?.perSecond, senderSum].filter((r): r is number => r !== undefined);
   const ceiling = limits.length > 0 ? Math.min(...limits) : undefined;
   if (!throttle) return { ratePerSec: ceiling };

@@ -6,7 +6,6 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Channel } from '../channels.js';
 import { acquireLease, campaignStateOf, dueCampaigns, releaseLease, renewLease, updateCampaign, type CampaignRow } from '../db/campaigns.js';
 import { faultError, faultOfCode } from '../db/faults.js';
 import { Ledger, pendingWithCustomers, type LedgerState } from '../db/ledger.js';
@@ -142,8 +141,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     throw new InputError('campaign_mismatch', `provider "${providerConfig.name}" sends ${providerConfig.channel}, but the campaign's channel is ${campaign.channel}`);
   }
   const template = await loadCampaignTemplate(deps.workspace, campaign);
-  const ledger = new Ledger(deps.store.sqlite, campaign.id, campaign.channel as Channel, providerConfig.name);
-  const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel as Channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
+  const ledger = new Ledger(deps.store.sqlite, campaign.id, campaign.channel, providerConfig.name);
+  const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
   const pace = paceOf({
     throttle: opts.throttle ?? campaign.throttle,
     throttleSource: opts.throttle !== undefined ? '--throttle' : `campaign "${campaign.name}"'s throttle`,

@@ -253,7 +253,7 @@ export function registerCampaign(program: Command, action: ActionFactory): void 
         }
         const chunks = c.report.reportChunks(c.deps, name!, opts.format, filter);
         if (opts.out) {
-          await c.report.writeReport(path.resolve(ctx.deps.cwd, opts.out), chunks);
+          c.report.writeReport(path.resolve(ctx.deps.cwd, opts.out), chunks);
           ctx.info(`wrote ${opts.out}`);
         } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),

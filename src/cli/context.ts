@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { OpenMode, Store } from '../db/open.js';
+import type { Repositories } from '../db/repositories.js';
+import { describeTarget, parseDbTarget, type DbTarget } from '../db/target.js';
 import { ConfigError } from '../errors.js';
 import { makeColour, type Colour } from '../output/colour.js';
 import type { Io } from '../output/io.js';
-import { redact } from '../output/redact.js';
+import { redact } from '../util/redact.js';
 import { defaultDbPath, findWorkspace } from '../workspace/locate.js';
 import type { Prompter } from './prompter.js';
 
@@ -29,6 +31,9 @@ export interface ContextDeps {
  */
 export class CliContext {
   readonly workspace: string;
+  /** The store --db / MKT_DB names: an SQLite file (the default) or a postgres:// URL. */
+  readonly dbTarget: DbTarget;
+  /** The SQLite file; for a PostgreSQL target its redacted URL (never a password). */
   readonly dbPath: string;
   readonly json: boolean;
   readonly verbose: boolean;
@@ -41,6 +46,7 @@ export class CliContext {
   /** Colour for results on stdout (states in status, list, show): only when stdout is a terminal. */
   readonly outColour: Colour;
   private storeHandle?: Store;
+  private pgRepositories?: Promise<Repositories>;
 
   constructor(
     readonly io: Io,
@@ -49,7 +55,8 @@ export class CliContext {
   ) {
     this.workspace = opts.workspace ? existingFolder(path.resolve(deps.cwd, opts.workspace)) : findWorkspace(deps.cwd);
     const envDb = io.env.MKT_DB;
-    this.dbPath = opts.db ? path.resolve(deps.cwd, opts.db) : envDb ? path.resolve(deps.cwd, envDb) : defaultDbPath(this.workspace);
+    this.dbTarget = parseDbTarget(opts.db || envDb || defaultDbPath(this.workspace), deps.cwd);
+    this.dbPath = this.dbTarget.kind === 'sqlite' ? this.dbTarget.path : describeTarget(this.dbTarget);
     this.json = Boolean(opts.json);
     this.verbose = Boolean(opts.verbose);
     this.tty = Boolean(io.stderr.isTTY);
@@ -69,10 +76,16 @@ export class CliContext {
   }
 
   /**
-   * The store, opened on first use (commands that do not need it never open it). A command that
-   * only reads asks for `read`: then a missing database is an error (78), never created.
+   * The SQLite store, opened on first use (commands that do not need it never open it). A command
+   * that only reads asks for `read`: then a missing database is an error (78), never created.
+   * Commands not yet ported to the repositories refuse a PostgreSQL target (78).
    */
   async store(mode: OpenMode = 'write'): Promise<Store> {
+    if (this.dbTarget.kind === 'postgres') {
+      throw new ConfigError('store_unsupported', `this command does not run on a PostgreSQL store yet (${this.dbPath})`, {
+        hint: 'the PostgreSQL store is a preview: db migrate and customers count run on it; use an SQLite file (--db path) for the rest',
+      });
+    }
     if (!this.storeHandle) {
       const { openStore } = await import('../db/open.js');
       this.storeHandle = openStore(this.dbPath, mode);
@@ -91,9 +104,30 @@ export class CliContext {
     if (n > 0) this.info(`applied ${n} opt-out(s) and event(s) that mkt serve had spooled while the database was busy`);
   }
 
-  close(): void {
+  /**
+   * The store of either kind (SQLite or PostgreSQL) through its repositories, opened on first
+   * use; on SQLite the same handle as `store(mode)`, with its read/write rules.
+   */
+  async repositories(mode: OpenMode = 'write'): Promise<Repositories> {
+    if (this.dbTarget.kind === 'sqlite') {
+      const { migrationsRecorded, sqliteRepositories } = await import('../db/sqlite-repositories.js');
+      const before = this.storeHandle ? undefined : migrationsRecorded(this.dbTarget.path);
+      return sqliteRepositories(await this.store(mode), before);
+    }
+    if (!this.pgRepositories) {
+      this.pgRepositories = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget));
+      // a failed open is reported by the caller's await, not again here
+      this.pgRepositories.catch(() => {});
+    }
+    return this.pgRepositories;
+  }
+
+  async close(): Promise<void> {
     this.storeHandle?.close();
     this.storeHandle = undefined;
+    const repos = this.pgRepositories;
+    this.pgRepositories = undefined;
+    if (repos) await repos.then((r) => r.close(), () => {});
   }
 
   /** Prints a command's result: the value as one JSON document with --json, else the human text. */

@@ -47,8 +47,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .description('number of customers in the store')
     .action(
       action(async (ctx) => {
-        const { countCustomers } = await import('../customers/query.js');
-        const n = countCustomers(await ctx.store('read'));
+        // through the repositories, so it runs on either store (SQLite or PostgreSQL)
+        const n = await (await ctx.repositories('read')).customers.count();
         ctx.result({ count: n }, (r) => `${r.count}\n`);
       }),
     );

@@ -2,7 +2,18 @@ import type { Command } from 'commander';
 import type { ActionFactory } from './run.js';
 
 export function registerDb(program: Command, action: ActionFactory): void {
-  const group = program.command('db').description('the database file: backup');
+  const group = program.command('db').description('the database: migrate, backup');
+
+  group
+    .command('migrate')
+    .description('bring the database schema up to date (SQLite file or postgres:// URL); safe to run again, and opening the database does it too')
+    .action(
+      action(async (ctx) => {
+        const repos = await ctx.repositories();
+        const r = await repos.migrate();
+        ctx.result({ store: repos.kind, database: repos.name, ...r }, (v) => `${v.database} (${v.store}): ${v.applied} migration(s) applied now, ${v.total} in all; schema up to date\n`);
+      }),
+    );
 
   group
     .command('backup')

@@ -3,7 +3,7 @@ import { MktError, UsageError } from '../errors.js';
 import { EXIT, exitCodeFor } from '../output/exit-codes.js';
 import { processIo, type Io } from '../output/io.js';
 import { stdoutFailure } from '../output/pipes.js';
-import { redact } from '../output/redact.js';
+import { redact } from '../util/redact.js';
 import { registerCommands } from './commands.js';
 import { addExamples } from './examples.js';
 import { inquirerPrompter, noPrompter, type Prompter } from './prompter.js';
@@ -62,7 +62,7 @@ export function buildProgram(io: Io, deps: Required<MainDeps>, state: { exitCode
 function reportError(io: Io, error: unknown, json: boolean, verbose: boolean): void {
   const known = error instanceof MktError;
   const payload = known
-    ? (error as MktError).toJSON()
+    ? error.toJSON()
     : { code: 'internal', message: error instanceof Error ? error.message : String(error), hint: 'this is a bug in mkt; please report it with --verbose output' };
   if (json) {
     io.stderr.write(redact(JSON.stringify({ error: payload }) + '\n'));

@@ -8,7 +8,8 @@ export interface Choice<T> {
 
 /**
  * The one door to interactive prompts. The real one loads @inquirer/prompts only when a
- * question is asked (it costs ~100 ms to import); tests hand main() a scripted one.
+ * question is asked (it costs ~100 ms to import); tests hand main() a scripted one
+ * (test/support/prompter.ts).
  */
 export interface Prompter {
   input(message: string, opts?: { default?: string; validate?: (v: string) => true | string }): Promise<string>;
@@ -43,25 +44,4 @@ export function noPrompter(): Prompter {
     });
   };
   return { input: async (m) => refuse(m), select: async (m) => refuse(m), confirm: async (m) => refuse(m) };
-}
-
-/** Answers questions from a list, in order; for tests of interactive paths. */
-export function scriptedPrompter(answers: unknown[]): Prompter & { asked: string[] } {
-  const asked: string[] = [];
-  const next = (message: string) => {
-    asked.push(message);
-    if (answers.length === 0) throw new Error(`scripted prompter ran out of answers at: ${message}`);
-    return answers.shift();
-  };
-  return {
-    asked,
-    input: async (m, opts) => {
-      const v = String(next(m));
-      const ok = opts?.validate?.(v) ?? true;
-      if (ok !== true) throw new Error(`scripted answer "${v}" rejected: ${ok}`);
-      return v;
-    },
-    select: async <T>(m: string) => next(m) as T,
-    confirm: async (m) => Boolean(next(m)),
-  };
 }

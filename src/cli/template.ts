@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CHANNELS, isChannel, type Channel } from '../channels.js';
+import { CHANNELS, isChannel } from '../channels.js';
 import { InputError, UsageError } from '../errors.js';
 import { EXIT } from '../output/exit-codes.js';
 import { renderTable } from '../output/table.js';
@@ -168,7 +168,7 @@ function humanOther(shape: Record<string, unknown>): string {
     const s = shape as { text: string; encoding: string; characters: number; segments: number };
     return `${s.text}\n\n${s.encoding} · ${s.characters} characters · ${s.segments} segment${s.segments === 1 ? '' : 's'}\n`;
   }
-  return `${shape.text}\n\nMeta template:\n${JSON.stringify(shape.meta, null, 2)}\n\nTwilio:\n${JSON.stringify(shape.twilio, null, 2)}\n`;
+  return `${String(shape.text)}\n\nMeta template:\n${JSON.stringify(shape.meta, null, 2)}\n\nTwilio:\n${JSON.stringify(shape.twilio, null, 2)}\n`;
 }
 
 /** Reads a --data file: a JSON object of variables; a syntax error names file:line:col. */
@@ -193,7 +193,7 @@ function readJsonVars(abs: string, shown: string): TemplateVars {
     throw new InputError('data_file', `${at}: not valid JSON (${(error as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError('data_file', `${shown}: must be a JSON object of variables`);
-  return value as TemplateVars;
+  return value;
 }
 
 /**
@@ -222,7 +222,7 @@ async function newCommand(ctx: CliContext, channel: string, name: string, opts: 
   if (channel === 'email') content = await newEmail(ctx, opts, scaffold);
   else if (channel === 'sms') content = await newSms(ctx, opts, scaffold);
   else content = await newWhatsApp(ctx, name, opts, scaffold);
-  const written = await scaffold.writeScaffold(ctx.workspace, channel as Channel, name, content, opts.force);
+  const written = await scaffold.writeScaffold(ctx.workspace, channel, name, content, opts.force);
   for (const w of written.warnings) ctx.warn(w);
   ctx.result({ file: written.file, channel, name, warnings: written.warnings }, (r) => `created ${r.file} (validates; renders for the demo customer)\n`);
 }
@@ -233,7 +233,7 @@ async function newEmail(ctx: CliContext, opts: NewOpts, s: Scaffold): Promise<st
   const layout = await ask(
     opts.layout,
     '--layout',
-    () => ctx.prompter.select('Starting layout', s.EMAIL_LAYOUTS.map((l) => ({ name: l, value: l as string }))),
+    () => ctx.prompter.select('Starting layout', s.EMAIL_LAYOUTS.map((l) => ({ name: l, value: l }))),
     'newsletter',
   );
   if (!(s.EMAIL_LAYOUTS as readonly string[]).includes(layout)) throw new UsageError(`--layout must be one of ${s.EMAIL_LAYOUTS.join(', ')}`, { code: 'usage' });

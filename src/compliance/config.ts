@@ -120,12 +120,12 @@ const caches = new WeakMap<NodeJS.ProcessEnv, Map<string, Promise<WorkspaceSetti
 export function loadSettings(workspace: string, env: NodeJS.ProcessEnv, opts: LoadOptions = {}): Promise<WorkspaceSettings> {
   const key = `${path.resolve(workspace)}\u0000${opts.feedback ? 1 : 0}`;
   let cache = caches.get(env);
-  if (!cache) caches.set(env, (cache = new Map()));
+  if (!cache) caches.set(env, (cache = new Map<string, Promise<WorkspaceSettings>>()));
   let p = cache.get(key);
   if (!p) {
     p = readSettings(workspace, env, opts);
     cache.set(key, p);
-    p.catch(() => cache!.delete(key));
+    p.catch(() => cache.delete(key));
   }
   return p;
 }
@@ -176,12 +176,12 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
           },
         }
       : {}),
-    quietHours: Object.fromEntries(Object.entries(s.quiet_hours ?? {}).filter(([, w]) => w)) as WorkspaceSettings['quietHours'],
+    quietHours: Object.fromEntries(Object.entries(s.quiet_hours ?? {}).filter(([, w]) => w)),
     frequencyCap: Object.fromEntries(
       Object.entries(s.frequency_cap ?? {})
         .filter(([, c]) => c)
-        .map(([ch, c]) => [ch, { max: c!.max, perMs: c!.per.ms, per: c!.per.text }]),
-    ) as WorkspaceSettings['frequencyCap'],
+        .map(([ch, c]) => [ch, { max: c.max, perMs: c.per.ms, per: c.per.text }]),
+    ),
     delivery: s.delivery ?? {},
     feedback: s.feedback,
     dir: workspace,

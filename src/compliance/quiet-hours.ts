@@ -43,7 +43,7 @@ function format(zone: string): Intl.DateTimeFormat {
 export function zoneOffsetMs(zone: string, t: number): number {
   const p: Record<string, number> = {};
   for (const part of format(zone).formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour! % 24, p.minute!, p.second!);
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day, p.hour! % 24, p.minute, p.second);
   return wall - (t - (((t % 1000) + 1000) % 1000));
 }
 

@@ -1,5 +1,5 @@
 /**
- * Delivery rates of a campaign and the SES reputation thresholds (provider-facts.md §2):
+ * Delivery rates of a campaign and the SES reputation thresholds (docs/provider-facts.md §2):
  * bounces ≥ 5 % or complaints ≥ 0.1 % put an SES account under review (10 % / 0.5 %: pause risk).
  * Rates are over messages sent; `read` implies delivered.
  */

@@ -39,8 +39,8 @@ const EMAIL_CANDIDATE = `(email GLOB '*[^ -~]*' OR email GLOB '*xn--*')`;
 export interface AddressRows {
   customerEmails(): Array<{ id: number; v: string }>;
   customerPhones(): Iterable<{ id: number; v: string }>;
-  setCustomerEmail(id: number, v: string | null): void;
-  setCustomerPhone(id: number, v: string | null): void;
+  readonly setCustomerEmail: (id: number, v: string | null) => void;
+  readonly setCustomerPhone: (id: number, v: string | null) => void;
   suppressions(): Array<{ id: number; channel: string; v: string }>;
   /** Moves a suppression to its canonical address; false when that one exists already. */
   moveSuppression(id: number, v: string): boolean;

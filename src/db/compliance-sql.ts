@@ -52,6 +52,6 @@ export function* audienceSample(
   const rows = opts.prepared || !opts.where ? stmt.iterate(opts.campaignId) : stmt.iterate(opts.channel, ...opts.where.params);
   for (const row of rows as Iterable<CustomerRow & { addr: string }>) {
     const { addr, ...customer } = row;
-    yield { address: addr, customer: customer as CustomerRow };
+    yield { address: addr, customer };
   }
 }

@@ -29,7 +29,7 @@ export const IDENTITY_KEY = { ext: 'x:', email: 'e:', phone: 'p:' } as const;
 /** The import's statements; build inside the import's transaction and `dispose()` before it ends. */
 export class CustomerImportRepository {
   private readonly byIdentity: Database.Statement<[Identity], StoredCustomer & { via: IdentityMatch }>;
-  private readonly existing: Database.Statement<[string, string, string], { k: string }>;
+  private readonly existing: Database.Statement<[string, string, string], { k: string; open: 0 | 1 }>;
   private readonly insertStmt: Database.Statement<unknown[]>;
   private readonly updateStmt: Database.Statement<unknown[]>;
   private readonly saveBefore: Database.Statement<[number]>;
@@ -54,11 +54,15 @@ export class CustomerImportRepository {
        ) LIMIT 1`,
     );
     // Which of a batch's identity values any stored customer has (JSON arrays of strings): one
-    // index probe per value, three statements per batch instead of one lookup per row.
+    // index probe per value, three statements per batch instead of one lookup per row. For an
+    // email or phone, `open` says whether one of its owners has no external id: only such an
+    // owner can match a row whose external id is new (see `sameOwner` above), so a value whose
+    // owners all have other external ids needs no lookup. UNION ALL: the prefixes keep the
+    // branches apart, and the caller's map folds duplicates.
     this.existing = sqlite.prepare(
-      `SELECT '${IDENTITY_KEY.ext}' || external_id AS k FROM customers WHERE external_id IN (SELECT value FROM json_each(?))
-       UNION SELECT '${IDENTITY_KEY.email}' || email FROM customers WHERE email IN (SELECT value FROM json_each(?))
-       UNION SELECT '${IDENTITY_KEY.phone}' || phone FROM customers WHERE phone IN (SELECT value FROM json_each(?))`,
+      `SELECT '${IDENTITY_KEY.ext}' || external_id AS k, 1 AS open FROM customers WHERE external_id IN (SELECT value FROM json_each(?))
+       UNION ALL SELECT '${IDENTITY_KEY.email}' || email, external_id IS NULL FROM customers WHERE email IN (SELECT value FROM json_each(?))
+       UNION ALL SELECT '${IDENTITY_KEY.phone}' || phone, external_id IS NULL FROM customers WHERE phone IN (SELECT value FROM json_each(?))`,
     );
     this.insertStmt = sqlite.prepare(`INSERT INTO customers (${WRITE_COLUMNS.join(', ')}) VALUES (${WRITE_COLUMNS.map(() => '?').join(', ')})`);
     this.updateStmt = sqlite.prepare(`UPDATE customers SET ${WRITE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
@@ -75,12 +79,32 @@ export class CustomerImportRepository {
     return this.byIdentity.get(identity);
   }
 
-  /** The identity values (keyed with `IDENTITY_KEY`) some stored customer has, of those given. */
-  existingIdentities(ext: string[], email: string[], phone: string[]): Set<string> {
-    const found = new Set<string>();
+  /**
+   * The identity values (keyed with `IDENTITY_KEY`) some stored customer has, of those given,
+   * each with whether one of its owners has no external id (always true for an external id).
+   */
+  existingIdentities(ext: string[], email: string[], phone: string[]): Map<string, boolean> {
+    const found = new Map<string, boolean>();
     if (ext.length + email.length + phone.length === 0) return found;
-    for (const r of this.existing.all(JSON.stringify(ext), JSON.stringify(email), JSON.stringify(phone))) found.add(r.k);
+    for (const r of this.existing.all(JSON.stringify(ext), JSON.stringify(email), JSON.stringify(phone))) {
+      if (r.open || !found.has(r.k)) found.set(r.k, r.open === 1);
+    }
     return found;
+  }
+
+  /** Calls `each` with every stored customer's identity values, keyed with `IDENTITY_KEY`. */
+  forEachIdentity(each: (key: string) => void): void {
+    const rows = this.sqlite.prepare('SELECT external_id, email, phone FROM customers').raw() as Database.Statement<[], [string | null, string | null, string | null]>;
+    for (const [ext, email, phone] of rows.iterate()) {
+      if (ext) each(IDENTITY_KEY.ext + ext);
+      if (email) each(IDENTITY_KEY.email + email);
+      if (phone) each(IDENTITY_KEY.phone + phone);
+    }
+  }
+
+  /** How many customers are stored. */
+  count(): number {
+    return (this.sqlite.prepare('SELECT count(*) AS n FROM customers').get() as { n: number }).n;
   }
 
   /** Inserts a customer; returns its id. */

@@ -168,7 +168,7 @@ export class Ledger {
         this.toSending.run({ id: row.rid, sender, now });
         perSender.set(sender, (perSender.get(sender) ?? 0) + 1);
         const { rid, address, attempts, customerId: _c, suppressed: _s, consent: _k, ...customer } = row;
-        claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: customer as CustomerRow });
+        claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer });
       }
       // daily-cap usage, one upsert per sender per claim rather than one per row
       for (const [sender, n] of perSender) this.usage.run({ provider: this.provider, sender, day, n });
@@ -269,6 +269,6 @@ export function* pendingWithCustomers(sqlite: Database.Database, campaignId: num
     WHERE r.campaign_id = ? AND r.state = 'pending' ORDER BY r.id`);
   for (const row of stmt.iterate(campaignId) as Iterable<CustomerRow & { rid: number; address: string }>) {
     const { rid, address, ...customer } = row;
-    yield { id: rid, address, customer: customer as CustomerRow };
+    yield { id: rid, address, customer };
   }
 }

@@ -30,7 +30,7 @@ export interface Store {
 export type OpenMode = 'read' | 'write';
 
 // src/db/open.ts and dist/db/open.js both sit two levels below the package root.
-const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+export const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 /**
  * Opens the SQLite store and brings its schema up to date. In `write` mode the folder and file

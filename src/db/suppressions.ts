@@ -51,6 +51,15 @@ export class SuppressionRepository {
     const base = `SELECT ${COLUMNS} FROM suppressions`;
     return (channel ? this.sqlite.prepare(`${base} WHERE channel = ? ORDER BY created_at, id`).all(channel) : this.sqlite.prepare(`${base} ORDER BY channel, created_at, id`).all()) as SuppressionRow[];
   }
+
+  /** Which of `addresses` are suppressed on `channel`: one statement, the list bound as one JSON array. */
+  matching(channel: Channel, addresses: string[]): Set<string> {
+    if (addresses.length === 0) return new Set();
+    const rows = this.sqlite
+      .prepare('SELECT address FROM suppressions WHERE channel = ? AND address IN (SELECT value FROM json_each(?))')
+      .all(channel, JSON.stringify(addresses)) as Array<{ address: string }>;
+    return new Set(rows.map((r) => r.address));
+  }
 }
 
 export const suppressionRepository = (store: Store): SuppressionRepository => new SuppressionRepository(store.sqlite);

@@ -19,7 +19,7 @@ import type { ClaimOptions } from '../db/ledger.js';
 
 export interface Clock {
   /** Wall time in ms (ledger timestamps, retry times, daily caps). */
-  now(): number;
+  readonly now: () => number;
   /** Resolves after `ms`, or as soon as `cancel` aborts (the timer is then cleared). */
   sleep(ms: number, cancel?: AbortSignal): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /**
- * What the dispatcher does with each way a send can end (architecture.md, provider-facts.md §8).
+ * What the dispatcher does with each way a send can end (docs/architecture.md, docs/provider-facts.md §8).
  * The default is at-most-once: anything the provider may have accepted becomes `unknown`
  * and is never sent again unless the operator asks.
  */

@@ -1,7 +1,7 @@
 /**
  * A token bucket on an injectable clock. It starts nearly empty (a burst of at most
  * `burst` tokens) so that no one-second window at start exceeds the rate — a full bucket
- * would let a whole second of tokens out at once (architecture.md, rate limiting).
+ * would let a whole second of tokens out at once (docs/architecture.md, rate limiting).
  */
 export class TokenBucket {
   private tokens: number;

@@ -66,6 +66,5 @@ export function stateColour(colour: Colour): (state: string, text?: string, when
 
 /** Length as the terminal shows it: ANSI colour codes take no columns. */
 export function visibleLength(s: string): number {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\u001b\[[0-9;]*m/g, '').length;
 }

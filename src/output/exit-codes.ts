@@ -1,6 +1,6 @@
 import { MktError, type ErrorCategory } from '../errors.js';
 
-/** sysexits-style exit codes (architecture.md). The only place that decides them. */
+/** sysexits-style exit codes (docs/architecture.md). The only place that decides them. */
 export const EXIT = {
   ok: 0,
   internal: 1,

@@ -1,4 +1,5 @@
-/** Where a command's output goes. The real process streams in production, buffers in tests. */
+/** Where a command's output goes. The real process streams in production, buffers in tests
+ * (test/support/buffer-io.mjs). */
 export interface Io {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -12,19 +13,5 @@ export function processIo(): Io {
     stderr: process.stderr,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     env: process.env,
-  };
-}
-
-/** An Io that records everything, for in-process tests. */
-export function bufferIo(env: NodeJS.ProcessEnv = {}, tty = false): Io & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (t: string) => (out += t), isTTY: tty },
-    stderr: { write: (t: string) => (err += t), isTTY: tty },
-    stdinIsTTY: tty,
-    env,
-    out: () => out,
-    err: () => err,
   };
 }

@@ -26,7 +26,7 @@ export function quietOnBrokenPipe(streams: Stream[] = [process.stdout, process.s
         const done = typeof enc === 'function' ? enc : cb;
         if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
         return true;
-      }) as Stream['write'];
+      });
     });
   }
 }

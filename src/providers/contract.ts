@@ -1,11 +1,11 @@
 /**
- * The provider contract (architecture.md). A provider type is a factory that, given its
+ * The provider contract (docs/architecture.md). A provider type is a factory that, given its
  * validated config, returns an object that sends one rendered message through one sender.
  * It never retries on its own (SDK retries are switched off): the dispatcher owns retrying.
  */
 import type { Channel } from '../channels.js';
 
-/** What went wrong, as the dispatcher needs to know it. See architecture.md and provider-facts.md §8. */
+/** What went wrong, as the dispatcher needs to know it. See docs/architecture.md and docs/provider-facts.md §8. */
 export type ProviderErrorKind =
   | 'throttled' // provider said slow down and did not process: retry later, lower the rate
   | 'transient' // the request provably never reached the provider: retry with backoff

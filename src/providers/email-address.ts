@@ -16,7 +16,6 @@ export function parseMailbox(text: string): Mailbox {
   return name ? { name, address: m[2]!.trim() } : { address: m[2]!.trim() };
 }
 
-// eslint-disable-next-line no-control-regex
 const ASCII = /^[\x20-\x7e]*$/;
 const ATOM_TEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/;
 

@@ -191,7 +191,7 @@ async function readProviders(workspace: string, opts: ReadOptions): Promise<Chec
       file.add([...base, 'channel'], `a ${spec.type} provider sends ${spec.channels.join(' or ')}, not ${data.channel}`);
     }
     const checkSender = (id: string) => (spec.checkSender ? spec.checkSender(id, data.channel) : channelSenderProblem(data.channel, id));
-    const senders = toSenders(file, base, data.senders as unknown[] | undefined, spec.impliedSenders?.(resolved) ?? [], checkSender);
+    const senders = toSenders(file, base, data.senders, spec.impliedSenders?.(resolved) ?? [], checkSender);
     const { line, col } = file.pos(base);
     const source = `${PROVIDERS_FILE}:${line}:${col}`;
     const settings = Object.fromEntries(Object.entries(data).filter(([k]) => !BASE_KEYS.has(k)));

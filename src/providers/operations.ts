@@ -121,7 +121,7 @@ export async function sendTestMessage(ctx: OperationContext, opts: TestSendOptio
   const message = opts.build ? { ...(await opts.build(config, ref)), to } : textMessage(config.channel, to, opts.text ?? '', ref, opts.subject);
   return withProvider(config, ctx, async (provider) => {
     try {
-      const { providerMessageId } = await provider.send(message as OutgoingMessage, sender);
+      const { providerMessageId } = await provider.send(message, sender);
       return { provider: config.name, type: config.type, channel: config.channel, sender, to, deliveryRef, providerMessageId };
     } catch (err) {
       if (err instanceof ProviderError) throw providerFailure(err, `${config.name}: test send`);

@@ -39,7 +39,7 @@ export interface ProviderTypeSpec<Shape extends z.ZodRawShape = z.ZodRawShape> e
 
 /** A type's spec, checked against its own shape, as the registry lists it. */
 export function defineProviderType<Shape extends z.ZodRawShape>(spec: ProviderTypeSpec<Shape>): ProviderTypeSpec {
-  return spec as unknown as ProviderTypeSpec;
+  return spec;
 }
 
 /** Secret fields that are plain top-level keys. */

@@ -126,7 +126,7 @@ export class SegmentLibrary {
         // one after the other, so that problems are reported in file order
         const items: Array<Filter | undefined> = [];
         for (const c of cond.items) items.push(await this.inline(c, stack, issues));
-        return items.every((i) => i !== undefined) ? { kind: cond.kind, items: items as Filter[], at: cond.at } : undefined;
+        return items.every((i) => i !== undefined) ? { kind: cond.kind, items: items, at: cond.at } : undefined;
       }
       case 'not': {
         const item = await this.inline(cond.item, stack, issues);

@@ -16,7 +16,7 @@
 import { filterSqlCost } from '../db/segment-sql.js';
 import type { SourcePosition } from '../errors.js';
 import type { Filter } from './ast.js';
-import type { SegmentIssue } from './parse.js';
+import type { Issue as SegmentIssue } from '../workspace/issue.js';
 
 export const SQLITE_MAX_EXPR_DEPTH = 1000;
 export const SQLITE_MAX_VARIABLE_NUMBER = 32_766;

@@ -115,7 +115,7 @@ function inlineAliases(doc: Document, ctx: ParseContext): void {
   visit(doc, {
     Alias(_key, alias, path) {
       const target = alias.resolve(doc);
-      if (!target || path.includes(target as never)) {
+      if (!target || path.includes(target)) {
         ctx.fail(alias, `the alias *${alias.source} ${target ? 'refers to a node that contains it' : 'names no anchor'}`);
         return visit.REMOVE;
       }

@@ -4,7 +4,7 @@
  * `not segment churn-risk`. A rule becomes the same YAML shape a person would write, and is
  * checked by the same parser, so both paths accept exactly the same filters.
  */
-import { Document, type Node as YamlNode } from 'yaml';
+import { Document } from 'yaml';
 import type { Cond } from './ast.js';
 import { resolveField } from './fields.js';
 import { ParseContext, parseCondition, type SegmentIssue } from './parse.js';
@@ -66,7 +66,7 @@ export function parseRules(rules: string[]): { entries: RuleEntry[]; conds: Cond
       return;
     }
     const ctx = new ParseContext(label);
-    const cond = parseCondition(new Document(entry).contents as YamlNode, ctx);
+    const cond = parseCondition(new Document(entry).contents, ctx);
     issues.push(...ctx.issues);
     if (cond) {
       entries.push(entry);

@@ -202,7 +202,7 @@ async function compileTextPart(ctx: CompileContext, html: string, diags: Diagnos
   const textTemplate = convert(visible);
   if (sameTokens(liquidTokens(visible), liquidTokens(textTemplate))) {
     // partials are HTML too: the text engine includes their text conversion
-    const textPartials: Record<string, string> = Object.create(null);
+    const textPartials: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of Object.entries(ctx.partials)) textPartials[k] = convert(v);
     const engine = (await createEngines(textPartials)).text;
     const scratch = new Diagnostics();
@@ -229,7 +229,7 @@ async function dualRenderer(
 ): Promise<TextPart['dual']> {
   const source = combineSources(html, textTemplate);
   if (source === undefined) return undefined;
-  const partials: Record<string, string> = Object.create(null);
+  const partials: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(ctx.partials)) {
     const combined = combineSources(v, textPartials[k]!);
     if (combined === undefined) return undefined; // an include could reach a partial we cannot interleave

@@ -85,7 +85,7 @@ export function resolveTemplate(workspace: string, ref: string, channel?: Channe
  */
 export function loadPartials(workspace: string): Record<string, string> {
   const root = path.join(templatesDir(workspace), 'partials');
-  const out: Record<string, string> = Object.create(null);
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   const walk = (dir: string, prefix: string) => {
     if (!existsSync(dir) || !lstatSync(dir).isDirectory()) return;
     for (const d of readdirSync(dir, { withFileTypes: true })) {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Channel } from '../channels.js';
-import type { CompiledTemplate, Rendered, TemplateVars } from './contract.js';
+import type { CompiledTemplate, Rendered } from './contract.js';
 import { RenderError } from './contract.js';
 import type { CompileContext } from './compile-context.js';
 import { Diagnostics, type Diagnostic } from './diagnostics.js';

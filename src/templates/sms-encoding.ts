@@ -1,5 +1,5 @@
 /**
- * SMS encoding and segment counting exactly as carriers count them (provider-facts.md §6):
+ * SMS encoding and segment counting exactly as carriers count them (docs/provider-facts.md §6):
  * GSM-7 when every character is in the GSM 03.38 basic or extension table, else the whole
  * message is UCS-2. GSM-7: 160 septets single, 153 per part, extension characters cost two.
  * UCS-2: 70 UTF-16 units single, 67 per part. A part never ends inside a user-perceived character

@@ -18,7 +18,7 @@ export const CAMPAIGN_KEYS = new Set(['name', 'id']);
  */
 export function buildScope(vars: TemplateVars, fallback: { campaign?: { name: string; id: number | null }; now?: string }): Record<string, unknown> {
   // null-prototype objects: a "__proto__" key in the data is just a key, never a prototype
-  const scope: Record<string, unknown> = Object.create(null);
+  const scope: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(vars)) {
     const value = (vars as Record<string, unknown>)[key];
     if (value !== null && value !== undefined) scope[key] = value;
@@ -27,7 +27,7 @@ export function buildScope(vars: TemplateVars, fallback: { campaign?: { name: st
   if (attributes === undefined || typeof attributes !== 'object' || Array.isArray(attributes)) scope.attributes = {};
   else {
     // the same rule one level down: a null attribute is a missing one
-    const own: Record<string, unknown> = Object.create(null);
+    const own: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(attributes as Record<string, unknown>)) if (v !== null && v !== undefined) own[k] = v;
     scope.attributes = own;
   }

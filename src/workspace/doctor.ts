@@ -181,7 +181,7 @@ async function providerChecks(o: DoctorOptions, summaries: ProviderSummary[]): P
       const r = await checkProvider({ workspace: o.workspace, env: o.env, now: o.now }, s.name);
       if (!r.live.available) out.push(ok(id, title, `${r.type}, ${r.channel}: config valid (no live check for this type)`));
       else if (r.live.ok) out.push(ok(id, title, `${r.type}, ${r.channel}: live check ok`));
-      else out.push(fail(id, title, `${r.type}, ${r.channel}: the provider answered, but this account cannot send now (${Object.entries(r.live.details).map(([k, v]) => `${k}: ${v}`).join(', ')})`, 'check the account status with the provider'));
+      else out.push(fail(id, title, `${r.type}, ${r.channel}: the provider answered, but this account cannot send now (${Object.entries(r.live.details).map(([k, v]) => `${k}: ${String(v)}`).join(', ')})`, 'check the account status with the provider'));
     } catch (e) {
       out.push(failed(id, title, e, `run \`mkt provider check ${s.name}\` for details`));
     }

@@ -3,7 +3,7 @@
  * exactly one reference (a literal secret would end up in git), and is registered for
  * redaction once resolved. Values of secret fields never appear in an Issue.
  */
-import { registerSecret } from '../output/redact.js';
+import { registerSecret } from '../util/redact.js';
 import type { YamlPath } from './issue.js';
 import type { YamlFile } from './yaml-file.js';
 

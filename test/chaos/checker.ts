@@ -5,7 +5,7 @@
  *   duplicated  an address the provider accepted more than once
  *   lost        a `sent` row the provider never accepted, or an accepted message whose row
  *               ended `pending` / `failed` / `skipped` (mkt would send it again, or claims it did not go out)
- *   unknown     rows ending `unknown` (may or may not have gone out: reconcile via provider-facts §8)
+ *   unknown     rows ending `unknown` (may or may not have gone out: reconcile via docs/provider-facts.md §8)
  *   unexpected  an accepted address that is not in the ledger at all
  *
  * Required after every scenario: no duplicated, no lost, no unexpected, and unknown within the

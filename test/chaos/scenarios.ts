@@ -62,10 +62,10 @@ function spawnSend(ws: ChaosWorkspace, extra: string[] = []): { child: ChildProc
   const child = spawn(process.execPath, [BIN, 'campaign', 'send', 'c', '--yes', '--json', ...extra], { cwd: ws.dir, env: cliEnv(ws.env) });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr })));
-  child.stdin!.end();
+  child.stdin.end();
   return { child, done };
 }
 
@@ -352,7 +352,7 @@ function holdWriteLock(db: string, ms: number, onLocked: () => void): Promise<vo
     setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script, db, String(ms)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout!.once('data', onLocked);
+    child.stdout.once('data', onLocked);
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`lock holder exited ${code}`))));
   });

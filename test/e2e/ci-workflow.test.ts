@@ -1,26 +1,29 @@
 /**
  * examples/github-actions/scheduled-send.yml: its shape (schedule, concurrency group, Node 20,
- * npm ci, the send command) and its send step's shell script, run locally as the runner would
- * (bash -eo pipefail) against a temp workspace with the built CLI installed as `npx mkt`:
- * exit 0 and 75 pass the job, 69 fails it.
+ * cached npm ci, the send command), its secrets (exactly the ${NAME}s the sample providers.yaml
+ * and mkt.yaml read), and its ledger and send steps' shell scripts, run locally as the runner
+ * would (bash -eo pipefail) against a temp workspace with the built CLI installed as
+ * ./node_modules/.bin/mkt: exit 0 and 75 pass the job, 69 fails it.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.js';
-import { BIN, cliEnv, ROOT } from '../support/cli.js';
+import { BIN, cliEnv, ROOT, tempWorkspace } from '../support/cli.js';
 import { smsWorkspace, TWILIO_TOKEN, type SmsWorkspace } from '../support/campaign-workspace.js';
 
+const workflow = parse(readFileSync(path.join(ROOT, 'examples/github-actions/scheduled-send.yml'), 'utf8'));
 interface Step {
   id?: string;
   name?: string;
+  if?: string;
   run?: string;
   uses?: string;
+  env?: Record<string, string>;
   with?: Record<string, unknown>;
 }
-const workflow = parse(readFileSync(path.join(ROOT, 'examples/github-actions/scheduled-send.yml'), 'utf8'));
 const job = workflow.jobs.send as { env: Record<string, string>; steps: Step[] };
 const sendStep = job.steps.find((s) => s.id === 'send')!;
 
@@ -32,7 +35,7 @@ afterEach(async () => {
   ws = fake = undefined;
 });
 
-/** A workspace where `npx --no-install mkt` is the built CLI, with one campaign due. */
+/** A workspace where ./node_modules/.bin/mkt is the built CLI, with one campaign due. */
 function dueWorkspace(n: number, opts: Parameters<typeof smsWorkspace>[1] & { provider?: string } = {}): SmsWorkspace {
   ws = smsWorkspace(n, opts);
   writeFileSync(path.join(ws.dir, 'package.json'), '{ "name": "marketing", "private": true }\n');
@@ -43,14 +46,14 @@ function dueWorkspace(n: number, opts: Parameters<typeof smsWorkspace>[1] & { pr
   return ws;
 }
 
-/** Runs the send step's script as GitHub's `shell: bash` does; returns the step's exit code. (Async: a fake server may run in this process.) */
-function runSendStep(w: SmsWorkspace): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = path.join(w.dir, 'send-step.sh');
-  writeFileSync(script, sendStep.run!);
+/** Runs a step's script as GitHub's `shell: bash` does; returns the step's exit code. (Async: a fake server may run in this process.) */
+function runStep(step: Step, dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  const script = path.join(dir, 'step.sh');
+  writeFileSync(script, step.run!);
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
-      cwd: w.dir,
-      env: cliEnv({ ...w.env, MKT_DB: w.db, npm_config_offline: 'true', npm_config_update_notifier: 'false' }),
+      cwd: dir,
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -61,6 +64,10 @@ function runSendStep(w: SmsWorkspace): Promise<{ code: number; stdout: string; s
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+const runSendStep = (w: SmsWorkspace) => runStep(sendStep, w.dir, { ...w.env, MKT_DB: w.db });
+
+/** The ${NAME}s a YAML file's values refer to (`key: ${NAME}`), commented-out examples included. */
+const envRefs = (file: string) => [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/:\s*"?\$\{([A-Z][A-Z0-9_]*)\}/g)].map((m) => m[1]!);
 
 describe('examples/github-actions/scheduled-send.yml', { timeout: 120_000 }, () => {
   it('is scheduled, serialised, on Node 20, installs with npm ci and runs send --due --yes --json', () => {
@@ -68,11 +75,48 @@ describe('examples/github-actions/scheduled-send.yml', { timeout: 120_000 }, () 
     expect(workflow.on).toHaveProperty('workflow_dispatch');
     expect(workflow.concurrency).toMatchObject({ group: expect.any(String), 'cancel-in-progress': false });
     expect(job.steps.find((s) => s.uses?.startsWith('actions/setup-node'))?.with?.['node-version']).toBe(20);
-    expect(job.steps.some((s) => s.run?.trim() === 'npm ci')).toBe(true);
-    expect(sendStep.run).toContain('mkt campaign send --due --yes --json');
+    // npm ci is cached: node_modules keyed on the lockfile, npm ci only on a miss
+    const cache = job.steps.find((s) => s.uses?.startsWith('actions/cache'))!;
+    expect(cache.with).toMatchObject({ path: 'node_modules', key: expect.stringContaining("hashFiles('package-lock.json')") });
+    const install = job.steps.find((s) => s.run?.trim() === 'npm ci')!;
+    expect(install.if).toBe(`steps.${cache.id}.outputs.cache-hit != 'true'`);
+    expect(job.steps.indexOf(cache)).toBeLessThan(job.steps.indexOf(install));
+    // the installed binary, never npx (npx exits 130/143 on a signal instead of mkt's 75)
+    expect(sendStep.run).toContain('./node_modules/.bin/mkt campaign send --due --yes --json');
+    expect(job.steps.map((s) => s.run ?? '').join('\n')).not.toMatch(/\bnpx\b/);
     expect(job.env.MKT_DB).toMatch(/^\/srv\//); // the ledger lives on the persistent volume
     // the step that refuses to run without a ledger comes before the send
     expect(job.steps.findIndex((s) => s.id === 'ledger')).toBeLessThan(job.steps.indexOf(sendStep));
+  });
+
+  it('exports exactly the secrets the sample providers.yaml and mkt.yaml read, each under its own name', () => {
+    const secrets = Object.entries(job.env).filter(([, v]) => v.includes('secrets.'));
+    for (const [name, value] of secrets) expect(value).toBe(`\${{ secrets.${name} }}`);
+    const wanted = new Set([...envRefs('providers.yaml'), ...envRefs('mkt.yaml')]);
+    expect(wanted.size).toBeGreaterThan(3);
+    expect(new Set(secrets.map(([name]) => name))).toEqual(wanted);
+  });
+
+  it('refuses to send without a ledger unless a manual run ticks init_ledger', async () => {
+    const input = workflow.on.workflow_dispatch.inputs.init_ledger;
+    expect(input).toMatchObject({ type: 'boolean', default: false });
+    const ledger = job.steps.find((s) => s.id === 'ledger')!;
+    expect(ledger.env?.MKT_INIT_LEDGER).toBe('${{ inputs.init_ledger }}');
+    const tmp = tempWorkspace();
+    try {
+      const db = path.join(tmp.dir, 'ledger', 'mkt.db');
+      // a scheduled run: the input is empty; a manual run without the box: "false"
+      for (const init of [undefined, '', 'false']) {
+        const r = await runStep(ledger, tmp.dir, { MKT_DB: db, ...(init === undefined ? {} : { MKT_INIT_LEDGER: init }) });
+        expect(r.code).toBe(1);
+        expect(r.stdout).toContain('::error::no ledger at');
+      }
+      const r = await runStep(ledger, tmp.dir, { MKT_DB: db, MKT_INIT_LEDGER: 'true' });
+      expect(r.code, r.stderr).toBe(0);
+      expect(existsSync(path.dirname(db))).toBe(true);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('exit 0 (everything due was sent) passes the job', async () => {

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { noPrompter } from '../../src/cli/prompter.js';
-import { bufferIo } from '../../src/output/io.js';
+import { bufferIo } from '../support/buffer-io.mjs';
 import { BIN, cliEnv, runCli, tempWorkspace } from '../support/cli.js';
 
 let shim: string;
@@ -70,7 +70,7 @@ describe('mkt completion', { timeout: 120_000 }, () => {
       expect(bashComplete(`${group.name()} `), group.name()).toEqual(shown(group).sort());
     }
     expect(bashComplete('campaign s')).toEqual(['send', 'show', 'status']);
-    expect(bashComplete('db ')).toEqual(['backup']);
+    expect(bashComplete('db ')).toEqual(['backup', 'migrate']);
   });
 
   it('completes flags of the subcommand and the global ones', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metaSignature, snsStringToSign } from '../../src/compliance/feedback/signatures.js';
+import { ROOT } from '../support/cli.js';
 import { complianceWorkspace, UNSUBSCRIBE_YAML, type ComplianceWorkspace } from '../support/compliance-workspace.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 
@@ -124,6 +125,16 @@ describe('mkt serve: provider webhooks', () => {
     const r = await post(p, form(params), { ...FORM, 'x-twilio-signature': twilio.getExpectedTwilioSignature(SECRETS.TW_AUTH, base + p, params) });
     expect(r.status).toBe(200);
     expect(ws.query<{ delivery_status: string }>('SELECT delivery_status FROM campaign_recipients WHERE id = ?', row.id)[0]!.delivery_status).toBe('delivered');
+  });
+
+  it("the sample providers.yaml's Twilio status_callback is a route mkt serve answers", async () => {
+    const sample = readFileSync(path.join(ROOT, 'providers.yaml'), 'utf8');
+    const callback = new URL(/status_callback:\s*(\S+)/.exec(sample)![1]!);
+    const row = ws.query<{ id: number; campaign_id: number }>("SELECT id, campaign_id FROM campaign_recipients WHERE address = 'ben@example.org'")[0]!;
+    const p = `${callback.pathname}?d=c${row.campaign_id}_r${row.id}_a1`;
+    const params = { MessageSid: 'SM-sample', MessageStatus: 'delivered', To: 'ben@example.org' };
+    const r = await post(p, form(params), { ...FORM, 'x-twilio-signature': twilio.getExpectedTwilioSignature(SECRETS.TW_AUTH, base + p, params) });
+    expect(r.status, `POST ${callback.pathname}`).toBe(200);
   });
 
   it('Meta: hub.challenge with the verify token; signed status webhooks applied, unsigned refused', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { scriptedPrompter } from '../../src/cli/prompter.js';
-import { bufferIo } from '../../src/output/io.js';
+import { scriptedPrompter } from '../support/prompter.js';
+import { bufferIo } from '../support/buffer-io.mjs';
 import { smsWorkspace, type SmsWorkspace } from '../support/campaign-workspace.js';
 
 let ws: SmsWorkspace | undefined;

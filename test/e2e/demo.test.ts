@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, tempWorkspace } from '../support/cli.js';
+import { runCli, runShell, tempWorkspace } from '../support/cli.js';
 
 let ws: ReturnType<typeof tempWorkspace> | undefined;
 afterEach(() => ws?.cleanup());
@@ -25,6 +25,16 @@ describe('mkt demo', () => {
     }
     // the user's own workspace was not touched
     expect(readdirSync(ws.dir).sort()).toEqual(['demo']);
+  });
+
+  it('its "try next" line runs as printed, with mkt on PATH as README installs it', () => {
+    ws = tempWorkspace();
+    const r = runCli(['demo', '--customers', '100', '--throttle', '1000/s', '--dir', path.join(ws.dir, 'demo')], { cwd: ws.dir });
+    expect(r.code, r.stderr).toBe(0);
+    const next = /^try next\s+(mkt .+)$/m.exec(r.stdout)![1]!;
+    const run = runShell(next, { cwd: ws.dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^state\s+completed$/m);
   });
 
   it('refuses to wipe a folder it did not create (64)', () => {

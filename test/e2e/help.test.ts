@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, main } from '../../src/cli/main.js';
 import { noPrompter } from '../../src/cli/prompter.js';
-import { bufferIo } from '../../src/output/io.js';
+import { bufferIo } from '../support/buffer-io.mjs';
 
 /** Every command path below mkt, groups and leaves, from the real program. */
 function allPaths(): string[][] {
@@ -34,12 +34,12 @@ describe('--help', () => {
   });
 
   it.each(paths.map((p) => [p.join(' '), p]))('mkt %s --help has Examples and the global options', async (_name, path) => {
-    const r = await help([...(path as string[]), '--help']);
+    const r = await help([...(path), '--help']);
     expect(r.code).toBe(0);
     const examples = r.out.slice(r.out.indexOf('\nExamples:\n'));
     expect(r.out).toContain('\nExamples:\n');
     // each example is a real command line of this command
-    expect(examples).toContain(`  mkt ${(path as string[]).join(' ')}`);
+    expect(examples).toContain(`  mkt ${(path).join(' ')}`);
     expect(r.out).toContain('Global Options:');
     expect(r.out).toContain('--workspace <dir>');
   });

@@ -64,7 +64,7 @@ beforeAll(async () => {
   ses = await startFakeSes({ accessKeyId: CANARY.C_SES_KEY });
   twilio = await startFakeTwilio({ authToken: CANARY.C_TW_TOKEN });
   meta = await startFakeMeta({ accessToken: CANARY.C_META_TOKEN });
-  gateway = (await startFakeWebhook({ token: CANARY.C_GW_TOKEN })) as FakeServer<unknown>;
+  gateway = (await startFakeWebhook({ token: CANARY.C_GW_TOKEN }));
   ws = tempWorkspace(true);
   const d = ws.dir;
   writeFileSync(

@@ -48,7 +48,7 @@ function holdWriteLock(db: string, ms: number): Promise<{ released: Promise<void
   return new Promise((resolve, reject) => {
     let out = '';
     const released = new Promise<void>((r) => child.on('exit', () => r()));
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       if (out.includes('locked\n')) resolve({ released });
     });
@@ -67,12 +67,12 @@ async function pollHealth(url: string, ms: number): Promise<{ samples: Promise<A
     (async () => { while (Date.now() < end) { out.push(await once()); if (out.length === 1) process.stdout.write('ready\\n'); await new Promise((r) => setTimeout(r, 50)); } process.stdout.write(JSON.stringify(out)); })();`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
   const samples = new Promise<Array<[number, number]>>((resolve, reject) =>
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice(out.indexOf('\n') + 1))) : reject(new Error(`poller exited ${code}`)))),
   );
   // polling already when the lock is taken and the burst starts
-  await new Promise<void>((resolve) => child.stdout!.on('data', () => out.includes('ready\n') && resolve()));
+  await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('ready\n') && resolve()));
   return { samples };
 }
 

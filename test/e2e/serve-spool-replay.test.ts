@@ -21,8 +21,8 @@ describe('spooled opt-outs of a stopped mkt serve', () => {
     ws = complianceWorkspace({ customers: 'external_id,phone,country,sms_opt_in,first_name\n' + phones.map((p, i) => `x${i},${p},GB,yes,P${i}`).join('\n') + '\n' });
     expect(ws.cli(['campaign', 'create', '--name', 'c', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello']).code).toBe(0);
     expect(ws.cli(['campaign', 'prepare', 'c']).code).toBe(0);
-    const [{ id: campaignId }] = ws.query<{ id: number }>("SELECT id FROM campaigns WHERE name = 'c'");
-    const [{ id: customerId }] = ws.query<{ id: number }>('SELECT id FROM customers WHERE phone = ?', phones[1]);
+    const campaignId = ws.query<{ id: number }>("SELECT id FROM campaigns WHERE name = 'c'")[0]!.id;
+    const customerId = ws.query<{ id: number }>('SELECT id FROM customers WHERE phone = ?', phones[1])[0]!.id;
     const spool = `${ws.db}-serve-spool.${DEAD_PID}.jsonl`;
     const record = { t: 'unsubscribe', at: Date.parse('2026-06-01T10:00:00Z'), campaignId, customerId, channel: 'sms', ref: 'abc123' };
     // a torn last line (the crashed server never answered it) is skipped

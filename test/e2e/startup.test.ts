@@ -5,8 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, cliEnv } from '../support/cli.js';
 
-// libphonenumber-js: its metadata costs ~100 ms to load; only import, lookups and seeding need it
-const HEAVY = ['/node_modules/mjml', '/node_modules/@aws-sdk/', '/node_modules/twilio/', '/node_modules/@inquirer/', '/node_modules/liquidjs/', '/node_modules/libphonenumber-js/'];
+// libphonenumber-js: its metadata costs ~100 ms to load; only import, lookups and seeding need it.
+// pg and drizzle's node-postgres driver: only a postgres:// store loads them, never an SQLite run
+// (drizzle-orm's own relations module imports pg-core's column types on any dialect).
+const HEAVY = ['/node_modules/pg/', '/node_modules/pg-pool/', '/node_modules/drizzle-orm/node-postgres/', '/dist/db/pg/', '/node_modules/mjml', '/node_modules/@aws-sdk/', '/node_modules/twilio/', '/node_modules/@inquirer/', '/node_modules/liquidjs/', '/node_modules/libphonenumber-js/'];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // read commands never create the store: a write command makes the empty one `count` reads

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { scriptedPrompter } from '../../src/cli/prompter.js';
-import { bufferIo } from '../../src/output/io.js';
+import { scriptedPrompter } from '../support/prompter.js';
+import { bufferIo } from '../support/buffer-io.mjs';
 import { runCli, tempWorkspace } from '../support/cli.js';
 
 const ws = tempWorkspace(true);

@@ -111,7 +111,7 @@ export interface FakeOptions {
 export const seededRandom = mulberry32;
 
 function isReply<R>(r: Route<R> | R | Reply): r is Reply {
-  return typeof r === 'object' && r !== null && 'status' in r && typeof (r as Reply).status === 'number' && !('op' in r);
+  return typeof r === 'object' && r !== null && 'status' in r && typeof (r).status === 'number' && !('op' in r);
 }
 
 function send(res: http.ServerResponse, reply: Reply): void {
@@ -160,7 +160,8 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
     send(res, { status: 404, body: { error: `unknown control ${call.method} ${call.path}` } });
   }
 
-  const server = http.createServer(async (req, res) => {
+  // named, so that the server gets a function returning void (a rejection would go unseen)
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     // control calls (another process driving the fake) are not API traffic
     const arrivedAt = Date.now();
     const counted = !(req.url ?? '').startsWith('/__fake/');
@@ -216,7 +217,8 @@ export async function startFake<R>(vendor: Vendor<R>, opts: FakeOptions = {}): P
     if (isReply(accepted)) return send(res, accepted);
     state.receipts.push(accepted);
     send(res, route.reply(accepted));
-  });
+  };
+  const server = http.createServer((req, res) => void handle(req, res));
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

@@ -2,7 +2,7 @@
  * Fake Twilio Messaging API on 127.0.0.1 (faults and common API: see ./http.ts).
  *
  *   const tw = await startFakeTwilio({ accountSid: 'AC' + 'a'.repeat(32), authToken: 'token' });
- *   // mkt: providers.yaml `base_url: ${tw.url}`; raw: the RequestClient seam of provider-facts.md §3
+ *   // mkt: providers.yaml `base_url: ${tw.url}`; raw: the RequestClient seam of docs/provider-facts.md §3
  *   tw.receipts[0]  // { sid, to, from, messagingServiceSid, body, contentSid, contentVariables, statusCallback, deliveryRef }
  *   tw.byDelivery('c1_r2_a1')
  *

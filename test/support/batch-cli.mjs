@@ -2,7 +2,7 @@
 // so that a table of hundreds of rows stays fast. Input: a JSON array of { args, env } on
 // argv[2]; output: one JSON array of { code, stdout, stderr }.
 import { main } from '../../dist/cli/main.js';
-import { bufferIo } from '../../dist/output/io.js';
+import { bufferIo } from './buffer-io.mjs';
 
 const rows = JSON.parse(process.argv[2]);
 const results = [];

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,4 +72,28 @@ export function tempWorkspace(sample = false): { dir: string; db: string; cleanu
     }
   }
   return { dir, db: path.join(dir, '.mkt', 'mkt.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs a shell snippet as a user who installed mkt (`npm link` / a global install) would: `mkt`
+ * on PATH is the built CLI. For README blocks and printed hints, which are written as `mkt …`.
+ */
+export function runShell(script: string, opts: CliOptions = {}): CliResult {
+  const shim = mkdtempSync(path.join(os.tmpdir(), 'mkt-path-'));
+  try {
+    symlinkSync(BIN, path.join(shim, 'mkt'));
+    const env = cliEnv(opts.env);
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-euo', 'pipefail', '-c', script], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...env, PATH: `${shim}${path.delimiter}${env.PATH ?? ''}` },
+      input: opts.input ?? '',
+      encoding: 'utf8',
+      timeout: opts.timeoutMs ?? 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.error) throw r.error;
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(shim, { recursive: true, force: true });
+  }
 }

@@ -21,11 +21,11 @@ export async function startServe(dir: string, env: NodeJS.ProcessEnv): Promise<S
   let out = '';
   let err = '';
   let exitCode: number | null | undefined;
-  child.stderr!.on('data', (d) => (err += d));
+  child.stderr.on('data', (d) => (err += d));
   child.on('exit', (code) => (exitCode = code));
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30_000);
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       try {
         resolve(JSON.parse(out).listening);

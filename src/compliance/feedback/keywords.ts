@@ -1,5 +1,5 @@
 /**
- * Opt-out and opt-in keywords (provider-facts.md §3). The whole message must be the keyword
+ * Opt-out and opt-in keywords (docs/provider-facts.md §3). The whole message must be the keyword
  * (case and surrounding spaces aside): "stop" opts out, "please stop" does not, exactly as
  * carriers and Twilio treat it.
  */

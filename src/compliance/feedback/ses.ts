@@ -38,7 +38,7 @@ export function parseSes(payload: Obj): FeedbackEvent[] {
   const mail = obj(msg.mail) ?? {};
   const providerMessageId = typeof mail.messageId === 'string' ? mail.messageId : undefined;
   const tags = obj(mail.tags);
-  const refTag = tags && Array.isArray(tags.delivery) ? tags.delivery[0] : undefined;
+  const refTag: unknown = tags && Array.isArray(tags.delivery) ? tags.delivery[0] : undefined;
   const ref = parseDeliveryRef(refTag);
   const raw = JSON.stringify(msg);
   const base = { source: 'ses' as const, providerMessageId, ref, payload: raw };

@@ -11,7 +11,7 @@ import { normaliseCountry } from '../normalise.js';
 import { openCsv } from './csv.js';
 import { openJsonArray, openJsonLines } from './json.js';
 import { RejectsFile } from './rejects.js';
-import { RowMapper, type RowOutcome } from './row.js';
+import { RowMapper, type CustomerInput, type RowOutcome } from './row.js';
 import { formatFromPath, type ImportFormat, type RawRow, type Source } from './source.js';
 import { malformed } from './text.js';
 import { CustomerWriter } from './upsert.js';
@@ -107,7 +107,9 @@ export async function importCustomers(store: Store, options: ImportOptions): Pro
       async () => {
         const writer = new CustomerWriter(store, options.now.getTime());
         const flush = () => {
-          writer.prefetch(batch.flatMap((b) => (b.outcome.ok ? [b.outcome.input] : [])));
+          const inputs: CustomerInput[] = [];
+          for (const b of batch) if (b.outcome.ok) inputs.push(b.outcome.input);
+          writer.prefetch(inputs);
           for (const { row, outcome } of batch) {
             if (!outcome.ok) {
               if (options.strict) throw failStrict(row.line, `rejected: ${outcome.reason}`);

@@ -2,7 +2,7 @@
  * One source row → the customer values it provides, normalised, with the warnings it caused
  * or the reason it is rejected. Pure: no store access.
  */
-import { resolveColumn, type ColumnMap, type ColumnTarget, type CustomerField } from '../fields.js';
+import { CUSTOMER_FIELDS, resolveColumn, type ColumnMap, type ColumnTarget, type CustomerField } from '../fields.js';
 import {
   checkAddress,
   normaliseCountry,
@@ -41,7 +41,7 @@ export interface CustomerInput {
 }
 
 export type RowOutcome =
-  | { ok: true; input: CustomerInput; warnings: string[] }
+  | { ok: true; input: CustomerInput; warnings: readonly string[] }
   | { ok: false; reason: string };
 
 export interface RowOptions {
@@ -71,16 +71,54 @@ function text(value: unknown): string | undefined {
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v) : JSON.stringify(v) ?? String(v));
 
+/** A field's position in CUSTOMER_FIELDS, the index of its slot in `RawValues`. */
+const FIELD_INDEX = new Map<CustomerField, number>(CUSTOMER_FIELDS.map((f, i) => [f, i]));
+const ABSENT = Symbol('absent');
+
+/**
+ * A row's raw field values by field index (`ABSENT`: no column maps to it), and the fields in
+ * the order their first column came, which is the order of their warnings. Reused from row to
+ * row: a million-row file would otherwise allocate a Map per row.
+ */
+export class RawValues {
+  readonly values: unknown[] = CUSTOMER_FIELDS.map(() => ABSENT);
+  readonly order: number[] = [];
+
+  clear(): void {
+    for (const i of this.order) this.values[i] = ABSENT;
+    this.order.length = 0;
+  }
+
+  /** A later column for the same field wins only over an empty or unusable earlier one. */
+  offer(index: number, value: unknown): void {
+    const current = this.values[index];
+    if (current === ABSENT) this.order.push(index);
+    else if (text(current) !== undefined) return;
+    this.values[index] = value;
+  }
+
+  get(field: CustomerField): unknown {
+    const v = this.values[FIELD_INDEX.get(field)!];
+    return v === ABSENT ? undefined : v;
+  }
+}
+
 /** Resolves a row's columns to targets; CSV headers are resolved once, JSON keys once per distinct key. */
 export class RowMapper {
   private readonly cache = new Map<string, ColumnTarget>();
   private csvTargets?: ColumnTarget[];
+  /** Per CSV column: the field index it fills, or -1. */
+  private csvFields?: number[];
+  private readonly raw = new RawValues();
 
   constructor(
     private readonly options: RowOptions,
     header?: string[],
   ) {
-    if (header) this.csvTargets = header.map((h) => this.target(h));
+    if (header) {
+      this.csvTargets = header.map((h) => this.target(h));
+      this.csvFields = this.csvTargets.map((t) => (t.kind === 'field' ? FIELD_INDEX.get(t.field)! : -1));
+    }
   }
 
   private target(name: string): ColumnTarget {
@@ -93,45 +131,51 @@ export class RowMapper {
   }
 
   normalise(row: RawRow): RowOutcome {
-    const raw = new Map<CustomerField, unknown>();
+    const raw = this.raw;
+    raw.clear();
     // no prototype: a column named `__proto__` is just an attribute name
-    const attributes: Record<string, unknown> = Object.create(null);
+    const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     if (row.cells) {
       const targets = this.csvTargets!;
+      const fields = this.csvFields!;
       // fewer cells than columns: the trailing ones are empty (some exporters drop them);
       // more cells than columns cannot be assigned to anything, so the row is rejected
       if (row.cells.length > targets.length) {
         return { ok: false, reason: `row has ${row.cells.length} fields, the header has ${targets.length}` };
       }
       for (let i = 0; i < targets.length; i++) {
-        const t = targets[i]!;
         const cell = row.cells[i] ?? '';
-        if (t.kind === 'field') {
-          if (!raw.has(t.field) || text(raw.get(t.field)) === undefined) raw.set(t.field, cell);
-        } else if (t.kind === 'attribute' && cell.trim() !== '') attributes[t.name] = attributeValue(cell);
+        if (fields[i]! >= 0) raw.offer(fields[i]!, cell);
+        else {
+          const t = targets[i]!;
+          if (t.kind === 'attribute' && cell.trim() !== '') attributes[t.name] = attributeValue(cell);
+        }
       }
     } else {
       for (const [key, value] of Object.entries(row.object)) {
         const t = this.target(key);
-        if (t.kind === 'field') {
-          if (!raw.has(t.field) || text(raw.get(t.field)) === undefined) raw.set(t.field, value);
-        } else if (t.kind === 'attribute' && value !== null && value !== undefined && value !== '') attributes[t.name] = value;
+        if (t.kind === 'field') raw.offer(FIELD_INDEX.get(t.field)!, value);
+        else if (t.kind === 'attribute' && value !== null && value !== undefined && value !== '') attributes[t.name] = value;
       }
     }
     return normaliseValues(raw, attributes, this.options);
   }
 }
 
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
 /** Normalises mapped raw values; drops bad values with a warning; rejects a row without identity. */
-export function normaliseValues(raw: Map<CustomerField, unknown>, attributes: Record<string, unknown>, options: RowOptions): RowOutcome {
+export function normaliseValues(raw: RawValues, attributes: Record<string, unknown>, options: RowOptions): RowOutcome {
   const input: CustomerInput = { attributes };
-  const warnings: string[] = [];
-  const dropped: string[] = [];
+  let warnings: string[] | undefined;
+  let dropped: string[] | undefined;
   const bad = (field: string, value: unknown, expected: string) => {
-    warnings.push(`invalid ${field} ${show(value)} (${expected}): value dropped`);
+    (warnings ??= []).push(`invalid ${field} ${show(value)} (${expected}): value dropped`);
   };
 
-  for (const [field, value] of raw) {
+  for (const index of raw.order) {
+    const field = CUSTOMER_FIELDS[index]!;
+    const value = raw.values[index];
     if (CONSENT_FIELDS.has(field)) {
       const c = parseConsent(typeof value === 'string' ? value : value === null ? undefined : value);
       if (c === undefined) bad(field, value, 'expected true/false, yes/no, y/n or 1/0; treated as no consent');
@@ -152,7 +196,7 @@ export function normaliseValues(raw: Map<CustomerField, unknown>, attributes: Re
       case 'email': {
         const e = checkAddress('email', v);
         if (e.address) input.email = e.address;
-        else dropped.push(`invalid email ${show(v)} (${e.problem})`);
+        else (dropped ??= []).push(`invalid email ${show(v)} (${e.problem})`);
         break;
       }
       case 'phone':
@@ -204,13 +248,13 @@ export function normaliseValues(raw: Map<CustomerField, unknown>, attributes: Re
     if (p.address) input.phone = p.address;
     else {
       const noCountry = !/^\s*(\+|00|whatsapp:)/i.test(phoneRaw) && !country;
-      dropped.push(`invalid phone ${show(phoneRaw)} (${noCountry ? 'no country to read it in: add a country column or --default-country' : p.problem})`);
+      (dropped ??= []).push(`invalid phone ${show(phoneRaw)} (${noCountry ? 'no country to read it in: add a country column or --default-country' : p.problem})`);
     }
   }
 
   if (input.external_id === undefined && input.email === undefined && input.phone === undefined) {
-    return { ok: false, reason: dropped.length > 0 ? `no usable identity: ${dropped.join(', ')}` : 'no usable identity (external_id, email or phone)' };
+    return { ok: false, reason: dropped ? `no usable identity: ${dropped.join(', ')}` : 'no usable identity (external_id, email or phone)' };
   }
-  for (const d of dropped) warnings.push(`${d}: value dropped`);
-  return { ok: true, input, warnings };
+  if (dropped) for (const d of dropped) (warnings ??= []).push(`${d}: value dropped`);
+  return { ok: true, input, warnings: warnings ?? NO_WARNINGS };
 }

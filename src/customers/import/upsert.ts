@@ -6,6 +6,7 @@
 import { CUSTOMER_DATA_COLUMNS, CUSTOMER_INPUT_COLUMNS, type StoredCustomer } from '../../db/customer-columns.js';
 import { CustomerImportRepository, IDENTITY_KEY, type CustomerValues } from '../../db/customers-writer.js';
 import type { Store } from '../../db/open.js';
+import { BloomFilter } from '../../util/bloom.js';
 import type { CustomerInput } from './row.js';
 
 export type Outcome = 'inserted' | 'updated' | 'unchanged';
@@ -38,13 +39,9 @@ export interface Duplicate {
   by: string;
 }
 
-const keysOf = (r: { external_id?: string | null; email?: string | null; phone?: string | null }): string[] => {
-  const keys: string[] = [];
-  if (r.external_id) keys.push(IDENTITY_KEY.ext + r.external_id);
-  if (r.email) keys.push(IDENTITY_KEY.email + r.email);
-  if (r.phone) keys.push(IDENTITY_KEY.phone + r.phone);
-  return keys;
-};
+/** What a new customer stores for a column the row does not give: consent no, created now, else NULL. */
+const NOW = Symbol('now');
+const INSERT_DEFAULTS: ReadonlyArray<null | 0 | typeof NOW> = CUSTOMER_INPUT_COLUMNS.map((c) => (c === 'created_at' ? NOW : c.endsWith('_opt_in') ? 0 : null));
 
 export class CustomerWriter {
   readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
@@ -52,11 +49,20 @@ export class CustomerWriter {
   private readonly repo: CustomerImportRepository;
   /**
    * Identities of the current batch that a stored customer had when the batch began, and those
-   * this batch has written since. A row with none of either cannot match anyone, so it is
-   * inserted without a lookup (a fresh import never looks up). Undefined: look every row up.
+   * this batch has written since, each with whether an owner of it has no external id (see
+   * `needsLookup`). A row none of whose identities can match is inserted without a lookup (a
+   * fresh import never looks up). Undefined: look every row up.
    */
-  private known?: Set<string>;
-  private readonly written = new Set<string>();
+  private known?: Map<string, boolean>;
+  private readonly written = new Map<string, boolean>();
+  /**
+   * Every identity any customer has had during this import: those stored when it began and
+   * those it wrote. Only values it may hold are asked of the store, so a file of new customers
+   * costs no index probes beyond the inserts' own. Fixed size (10 bits per identity expected):
+   * memory stays flat however long the file.
+   */
+  private readonly everSeen: BloomFilter;
+
 
   /** Call inside an open transaction; `dispose()` before it ends. */
   constructor(
@@ -64,6 +70,9 @@ export class CustomerWriter {
     private readonly now: number,
   ) {
     this.repo = new CustomerImportRepository(store);
+    // stored customers plus a million rows, three identities each
+    this.everSeen = new BloomFilter(30 * (this.repo.count() + 1_000_000));
+    this.repo.forEachIdentity((key) => this.everSeen.add(key));
   }
 
   dispose(): void {
@@ -75,22 +84,57 @@ export class CustomerWriter {
     const ext: string[] = [];
     const email: string[] = [];
     const phone: string[] = [];
+    const seen = this.everSeen;
     for (const i of inputs) {
-      if (i.external_id) ext.push(i.external_id);
-      if (i.email) email.push(i.email);
-      if (i.phone) phone.push(i.phone);
+      if (i.external_id && seen.mayHave(IDENTITY_KEY.ext + i.external_id)) ext.push(i.external_id);
+      if (i.email && seen.mayHave(IDENTITY_KEY.email + i.email)) email.push(i.email);
+      if (i.phone && seen.mayHave(IDENTITY_KEY.phone + i.phone)) phone.push(i.phone);
     }
     this.known = this.repo.existingIdentities(ext, email, phone);
     this.written.clear();
   }
 
+  /**
+   * Whether `find` could match anything: the row's external id is known, or its email / phone
+   * is, with an owner that could be this row's customer. Under the lookup's rule an owner
+   * matches by address only when the two external ids do not contradict; an owner whose
+   * external id equals the row's would have made that external id known, so with a new
+   * external id only an owner without one can match.
+   */
+  private needsLookup(input: CustomerInput): boolean {
+    const ext = input.external_id;
+    if (ext && this.seen(IDENTITY_KEY.ext + ext) !== undefined) return true;
+    return (input.email !== undefined && this.mayOwn(IDENTITY_KEY.email + input.email, ext)) || (input.phone !== undefined && this.mayOwn(IDENTITY_KEY.phone + input.phone, ext));
+  }
+
+  /** Whether a customer with this email / phone key could be the customer of a row with `ext`. */
+  private mayOwn(key: string, ext: string | undefined): boolean {
+    const open = this.seen(key);
+    return open === true || (open === false && !ext);
+  }
+
+  /** undefined: no customer has the identity; else whether one of its owners has no external id. */
+  private seen(key: string): boolean | undefined {
+    const stored = this.known!.get(key);
+    const wrote = this.written.get(key);
+    return stored === undefined ? wrote : stored || wrote === true;
+  }
+
   private find(input: CustomerInput): (StoredCustomer & { via: number }) | undefined {
-    if (this.known && !keysOf(input).some((k) => this.known!.has(k) || this.written.has(k))) return undefined;
+    if (this.known && !this.needsLookup(input)) return undefined;
     return this.repo.find({ ext: input.external_id ?? null, email: input.email ?? null, phone: input.phone ?? null });
   }
 
-  private wrote(row: Parameters<typeof keysOf>[0]): void {
-    if (this.known) for (const k of keysOf(row)) this.written.add(k);
+  private wrote(row: { external_id?: string | null; email?: string | null; phone?: string | null }): void {
+    const open = !row.external_id;
+    if (row.external_id) this.note(IDENTITY_KEY.ext + row.external_id, true);
+    if (row.email) this.note(IDENTITY_KEY.email + row.email, open);
+    if (row.phone) this.note(IDENTITY_KEY.phone + row.phone, open);
+  }
+
+  private note(key: string, open: boolean): void {
+    this.everSeen.add(key);
+    if (open || !this.written.has(key)) this.written.set(key, open);
   }
 
   private write(row: StoredCustomer): void {
@@ -102,12 +146,13 @@ export class CustomerWriter {
   apply(input: CustomerInput, line: number): Duplicate | undefined {
     const found = this.find(input);
     if (!found) {
-      const values: CustomerValues = [];
-      for (const c of CUSTOMER_INPUT_COLUMNS) {
-        const v = input[c];
-        values.push(v !== undefined ? v : c === 'created_at' ? this.now : c.endsWith('_opt_in') ? 0 : null);
+      const values: CustomerValues = new Array(INSERT_DEFAULTS.length + 2);
+      for (let i = 0; i < INSERT_DEFAULTS.length; i++) {
+        const v = input[CUSTOMER_INPUT_COLUMNS[i]!];
+        values[i] = v !== undefined ? v : INSERT_DEFAULTS[i] === NOW ? this.now : INSERT_DEFAULTS[i];
       }
-      values.push(JSON.stringify(input.attributes), this.now);
+      values[INSERT_DEFAULTS.length] = JSON.stringify(input.attributes);
+      values[INSERT_DEFAULTS.length + 1] = this.now;
       const id = this.repo.insert(values);
       this.wrote(input);
       this.counts.inserted++;
@@ -171,7 +216,7 @@ function merge(current: StoredCustomer, input: CustomerInput): StoredCustomer {
   const keys = Object.keys(input.attributes);
   if (keys.length > 0) {
     // no prototype: a `__proto__` key from a file is stored like any other
-    const attrs: Record<string, unknown> = Object.create(null);
+    const attrs: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     let parsedOk = false;
     try {
       const parsed: unknown = JSON.parse(current.attributes);

@@ -11,7 +11,7 @@ import type { MetaGraphClient } from './client.js';
 import type { MetaConfig } from './config.js';
 import { classifyMetaResponse } from './errors.js';
 
-/** The `/messages` body (provider-facts.md §5): `to` is digits without `+`. */
+/** The `/messages` body (docs/provider-facts.md §5): `to` is digits without `+`. */
 export function metaMessageBody(message: WhatsAppMessage): Record<string, unknown> {
   const base = {
     messaging_product: 'whatsapp',

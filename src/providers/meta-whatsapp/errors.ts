@@ -1,5 +1,5 @@
 /**
- * Meta WhatsApp Cloud API error codes → ProviderError kinds (provider-facts.md §5, §8). Branch on
+ * Meta WhatsApp Cloud API error codes → ProviderError kinds (docs/provider-facts.md §5, §8). Branch on
  * `error.code`, never on message, subcode or HTTP status (sources disagree whether throttling is
  * 400 or 429). Webhook-only codes are listed too, for status processing.
  */

@@ -1,12 +1,12 @@
 /**
- * Classification shared by every HTTP provider (provider-facts.md §8): what a network failure or a
+ * Classification shared by every HTTP provider (docs/provider-facts.md §8): what a network failure or a
  * bare HTTP status means when the vendor's own code does not say more.
  *
  * The rule that matters: only a failure that proves the request never left is `transient` (safe to
  * resend). Once the connection was open, a reset, a timeout or a 5xx is `ambiguous`: the provider
  * may have accepted the message, and resending could deliver it twice.
  */
-import { redact } from '../../output/redact.js';
+import { redact } from '../../util/redact.js';
 import { ProviderError, type ProviderErrorKind } from '../contract.js';
 
 /** Failures that happen before a connection exists: the request provably never reached the provider. */

@@ -10,7 +10,7 @@ import { encodeHeaderText, formatMailbox, fromMailbox } from '../email-address.j
 import type { SesConfig } from './config.js';
 import { classifySesError } from './errors.js';
 
-/** Headers SES sets itself and refuses in Simple content (provider-facts.md §1). */
+/** Headers SES sets itself and refuses in Simple content (docs/provider-facts.md §1). */
 const RESERVED_HEADERS = new Set(['bcc', 'cc', 'content-disposition', 'content-type', 'date', 'from', 'message-id', 'mime-version', 'reply-to', 'return-path', 'subject', 'to']);
 
 /** SES tag names and values: `[A-Za-z0-9_-]`, at most 256 characters. */

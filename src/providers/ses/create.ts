@@ -7,7 +7,7 @@ import type { SesConfig } from './config.js';
  * email), connect and request timeouts that throw, and as many sockets as the provider's concurrency.
  */
 export async function createSesClient(config: SesConfig) {
-  // Keep the SDK's Node 20 deprecation warning out of mkt's output (provider-facts.md §1).
+  // Keep the SDK's Node 20 deprecation warning out of mkt's output (docs/provider-facts.md §1).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { SESv2Client } = await import('@aws-sdk/client-sesv2');
   const s = config.settings;

@@ -1,5 +1,5 @@
 /**
- * Amazon SES v2 errors → ProviderError kinds (provider-facts.md §1 and §8). The SDK names an
+ * Amazon SES v2 errors → ProviderError kinds (docs/provider-facts.md §1 and §8). The SDK names an
  * error from `x-amzn-ErrorType` / body `code` / `__type`; `$metadata.httpStatusCode` is set
  * whenever SES answered at all.
  */

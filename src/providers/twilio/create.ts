@@ -1,4 +1,4 @@
-import { registerSecret } from '../../output/redact.js';
+import { registerSecret } from '../../util/redact.js';
 import type { Provider } from '../contract.js';
 import { trackedAgents } from '../net/agents.js';
 import { DEFAULT_CONCURRENCY, type ProviderContext } from '../types.js';

@@ -1,5 +1,5 @@
 /**
- * Twilio error codes → ProviderError kinds (provider-facts.md §3, §4, §8). Twilio warns against
+ * Twilio error codes → ProviderError kinds (docs/provider-facts.md §3, §4, §8). Twilio warns against
  * logic on exact codes (it keeps splitting them), so a code not in the table falls back to the
  * HTTP status class. Callback-only codes are listed too, for status-webhook processing.
  */

@@ -1,5 +1,5 @@
 /**
- * twilio-node has no base-URL option, so mkt passes its own RequestClient (provider-facts.md §3):
+ * twilio-node has no base-URL option, so mkt passes its own RequestClient (docs/provider-facts.md §3):
  * it rewrites https://*.twilio.com to `base_url` (a local fake), keeps autoRetry off, uses agents
  * sized to the provider's concurrency that remember whether a socket connected, and carries the
  * Retry-After header of a 429 into the exception (RestException drops headers).
@@ -24,7 +24,7 @@ export class MktRequestClient extends RequestClient {
     const uri = this.baseUrl ? opts.uri.replace(/^https:\/\/[^/]+\.twilio\.com/, this.baseUrl.replace(/\/+$/, '')) : opts.uri;
     const res = await super.request({ ...opts, uri });
     if (res.statusCode === 429 && res.body && typeof res.body === 'object') {
-      const ms = parseRetryAfter(res.headers?.['retry-after'] as string | undefined);
+      const ms = parseRetryAfter((res.headers as Record<string, string | undefined> | undefined)?.['retry-after']);
       if (ms !== undefined) {
         const body = res.body as { details?: Record<string, unknown> };
         body.details = { ...(body.details ?? {}), mkt_retry_after_ms: ms };

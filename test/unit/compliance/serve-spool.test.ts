@@ -78,7 +78,7 @@ describe('serve spool', () => {
     await q1.close();
     expect(readFileSync(spoolFile(f.db), 'utf8').trimEnd().split('\n')).toHaveLength(1);
     // a server that died (its pid is gone) left a spool with a torn last append
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(spoolFile(f.db, dead), JSON.stringify(bounce('b@example.org')) + '\n{"t":"feedb');
     f.unlock();
     const q2 = await f.open();

@@ -240,4 +240,30 @@ describe('identities resolved in batches', () => {
     expect(r.warning_samples[0]).toEqual({ line: 702, reason: 'same customer as line 2 (email "e1@example.com"): line 702 wins' });
     expect(rows()).toHaveLength(701);
   });
+
+  it('a row with a new external id skips no address owner that has no external id, and matches none that has another', async () => {
+    await run(file('before.csv', 'external_id,email,phone\n,anon@example.com,\nx9,owned@example.com,+4915123456789\n,,+4915123456780\n'));
+    const lines = [
+      'external_id,email,phone,first_name',
+      'n1,anon@example.com,,A', // stored owner without an external id: the same customer
+      'n2,owned@example.com,,B', // stored owner with another external id: a new customer
+      'n3,,+4915123456789,C', // the same by phone
+      'n4,,+4915123456780,D', // stored phone owner without an external id
+      ',fresh@example.com,,E', // written by this batch without an external id ...
+      'n5,fresh@example.com,,F', // ... so a later line with a new external id is that customer
+      'n6,,+4915123456789,G', // both owners (x9, n3) have other external ids
+      ',,+4915123456789,H', // no external id: the first owner (x9)
+    ];
+    const r = await run(file('owners.csv', lines.join('\n') + '\n'));
+    expect(r).toMatchObject({ read: 8, inserted: 4, updated: 3, unchanged: 0, rejected: 0, warnings: 1 });
+    expect(rows().map((c) => [c.external_id, c.email, c.phone, c.first_name])).toEqual([
+      ['n1', 'anon@example.com', null, 'A'],
+      ['x9', 'owned@example.com', '+4915123456789', 'H'],
+      ['n4', null, '+4915123456780', 'D'],
+      ['n2', 'owned@example.com', null, 'B'],
+      ['n3', null, '+4915123456789', 'C'],
+      ['n5', 'fresh@example.com', null, 'F'],
+      ['n6', null, '+4915123456789', 'G'],
+    ]);
+  });
 });

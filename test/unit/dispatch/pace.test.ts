@@ -35,7 +35,7 @@ describe('paceOf', () => {
     fc.assert(
       fc.property(rate, rate, fc.array(rate, { maxLength: 4 }), (throttle, provider, senders) => {
         const input = { throttle: perSecond(throttle), providerRate: perSecond(provider), senderRates: senders.map(perSecond) };
-        const sum = senders.length > 0 && senders.every((s) => s !== undefined) ? senders.reduce((a, b) => a! + b!, 0) : undefined;
+        const sum = senders.length > 0 && senders.every((s) => s !== undefined) ? senders.reduce((a, b) => a + b, 0) : undefined;
         const ceiling = [provider, sum].filter((x): x is number => x !== undefined);
         const want = [throttle, ...ceiling].filter((x): x is number => x !== undefined);
         const p = paceOf(input);

@@ -1,5 +1,5 @@
 /**
- * Each provider's error-classification table, case by case (provider-facts.md §1, §3–§5, §8).
+ * Each provider's error-classification table, case by case (docs/provider-facts.md §1, §3–§5, §8).
  * The wire-level behaviour (real SDKs against the fakes) is covered by contract.test.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ const rest = (status: number, code?: number, message = 'x', details?: Record<str
 
 describe('Twilio error table', () => {
   it.each(Object.entries(TWILIO_CODES).map(([code, rule]) => [Number(code), rule.kind, rule.suppress]))('code %i → %s', (code, kind, suppress) => {
-    const e = classifyTwilioError(rest(400, code as number));
+    const e = classifyTwilioError(rest(400, code));
     expect(e.kind).toBe(kind);
     expect(e.vendorCode).toBe(String(code));
     expect(e.suppress).toBe(suppress);
@@ -109,7 +109,7 @@ const metaBody = (code: number, message = 'x') => ({ error: { message, type: 'OA
 
 describe('Meta WhatsApp error table', () => {
   it.each(Object.entries(META_CODES).map(([code, rule]) => [Number(code), rule.kind]))('code %i → %s', (code, kind) => {
-    expect(classifyMetaResponse(400, metaBody(code as number)).kind).toBe(kind);
+    expect(classifyMetaResponse(400, metaBody(code)).kind).toBe(kind);
   });
 
   it('branches on error.code, not on the HTTP status (throttles come as 400 or 429)', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, InputError } from '../../../src/errors.js';
 import { getProviderConfig, listProviders, loadProviders } from '../../../src/providers/index.js';
-import { redact } from '../../../src/output/redact.js';
+import { redact } from '../../../src/util/redact.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const dirs: string[] = [];

@@ -87,7 +87,7 @@ describe('the emitter counts expression height exactly as SQLite does', () => {
   // entries), and its expression trees may be 999 high (the query planner adds a level).
   const PARSER_AT_WHERE = SQLITE_MAX_PARSER_DEPTH - 6;
   const HEIGHT_AT_WHERE = SQLITE_MAX_EXPR_DEPTH - 1;
-  const cases = leaves.flatMap((l) => [l, { kind: 'not', item: l } as Filter, { kind: 'any', items: [cheap, { kind: 'not', item: l }] } as Filter]);
+  const cases = leaves.flatMap((l): Filter[] => [l, { kind: 'not', item: l }, { kind: 'any', items: [cheap, { kind: 'not', item: l }] }]);
   /** The most levels of `wrap` around f that SQLite runs. */
   const most = (f: Filter, wrap: (f: Filter, n: number) => Filter) => {
     let lo = 0;

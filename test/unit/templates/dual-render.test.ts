@@ -58,7 +58,7 @@ describe('one Liquid pass for HTML and text (dual-render)', () => {
       seedCustomers(store, { count: 300, seed: 3, now: new Date('2026-04-01T00:00:00Z') });
       for (const c of listCustomers(store, 300)) {
         const vars = { ...PREVIEW_EXTRAS, ...c };
-        const r = t.render(vars) as RenderedEmail;
+        const r = t.render(vars);
         expect(r.html).toBe(engines.html.renderSync(parsed, buildScope(vars, {})));
         expect(r.text).not.toMatch(/[\x01\x02]/);
         expect(r.text).toContain(PREVIEW_EXTRAS.unsubscribe_url);
@@ -84,7 +84,7 @@ describe('one Liquid pass for HTML and text (dual-render)', () => {
     fc.assert(
       fc.property(value, value, (first, last) => {
         const vars = demoVars({ first_name: first, last_name: last });
-        const r = t.render(vars) as RenderedEmail;
+        const r = t.render(vars);
         expect(r.html).toBe(engines.html.renderSync(parsed, buildScope(vars, {})));
         expect(r.text).toContain(`Hi ${decodeURIComponent(first)}, ${decodeURIComponent(last)}`);
       }),

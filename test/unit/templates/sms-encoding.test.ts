@@ -5,7 +5,7 @@ import { isGsmChar, smsInfo } from '../../../src/templates/sms-encoding.js';
 const a = (n: number) => 'a'.repeat(n);
 const zh = (n: number) => 'ж'.repeat(n);
 
-describe('smsInfo: the provider-facts §6 table, row by row', () => {
+describe('smsInfo: the docs/provider-facts.md §6 table, row by row', () => {
   it.each([
     ['160 × a', a(160), 'GSM-7', 160, 1],
     ['161 × a', a(161), 'GSM-7', 161, 2],

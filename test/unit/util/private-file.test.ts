@@ -52,7 +52,7 @@ describe('private files', () => {
     chmodSync(target, 0o644);
     const link = path.join(dir, 'link.csv');
     symlinkSync(target, link);
-    for (const write of [() => writeSync(link, 'evil'), () => writePrivateFile(link, 'evil')]) {
+    for (const write of [() => writeSync(link, 'evil'), () => writePrivateFile(link, 'evil')] as Array<() => void | Promise<void>>) {
       let error: unknown;
       try {
         await write();

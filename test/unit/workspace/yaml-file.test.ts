@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { redact } from '../../../src/output/redact.js';
+import { redact } from '../../../src/util/redact.js';
 import { formatIssue, type YamlPath } from '../../../src/workspace/issue.js';
 import { resolveEnv, secretPaths } from '../../../src/workspace/secrets.js';
 import { YamlFile } from '../../../src/workspace/yaml-file.js';

@@ -4,8 +4,8 @@
  * auth header base64-encodes it, alone or after a user name.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { clearSecrets, redact, registerSecret } from '../../../src/output/redact.js';
+import { describe, expect, it } from 'vitest';
+import { redact, registerSecret, SecretRedactor } from '../../../src/util/redact.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
@@ -39,9 +39,8 @@ const encodable = (s: string) => {
   }
 };
 
-afterEach(() => clearSecrets());
-
 describe('redact', () => {
+  // the process's own redactor (what workspace/secrets.ts and the providers register with)
   it('replaces a registered secret and leaves ordinary text alone', () => {
     registerSecret('Sup3rSecretValue');
     expect(redact('token=Sup3rSecretValue; ok')).toBe('token=***; ok');
@@ -50,18 +49,19 @@ describe('redact', () => {
   });
 
   it('does not register very short values (they would redact ordinary words)', () => {
-    registerSecret('abc');
-    expect(redact('abc abcdef')).toBe('abc abcdef');
+    const secrets = new SecretRedactor();
+    secrets.register('abc');
+    expect(secrets.redact('abc abcdef')).toBe('abc abcdef');
   });
 
   it('every transformation of a random secret is redacted from arbitrary surrounding text', () => {
     fc.assert(
       fc.property(secretArb, textArb, textArb, fc.string({ maxLength: 5 }), fc.constantFrom(...Object.keys(TRANSFORMS)), (secret, before, after, prefix, name) => {
         fc.pre(encodable(secret));
-        clearSecrets();
-        registerSecret(secret);
+        const secrets = new SecretRedactor();
+        secrets.register(secret);
         const leaked = TRANSFORMS[name]!(secret, prefix);
-        const out = redact(before + leaked + after);
+        const out = secrets.redact(before + leaked + after);
         expect(out).not.toContain(leaked);
         expect(out).toContain('***');
       }),
@@ -73,10 +73,10 @@ describe('redact', () => {
     fc.assert(
       fc.property(secretArb, secretArb, textArb, (a, b, between) => {
         fc.pre(encodable(b));
-        clearSecrets();
-        registerSecret(a);
-        registerSecret(b);
-        const out = redact(`x ${a.toLowerCase()}${between}${encodeURIComponent(b)} ${b64(a + b)} y`);
+        const secrets = new SecretRedactor();
+        secrets.register(a);
+        secrets.register(b);
+        const out = secrets.redact(`x ${a.toLowerCase()}${between}${encodeURIComponent(b)} ${b64(a + b)} y`);
         for (const leaked of [a.toLowerCase(), encodeURIComponent(b), b64(a + b)]) expect(out).not.toContain(leaked);
       }),
       { numRuns: 500 },

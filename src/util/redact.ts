@@ -8,26 +8,68 @@
  * base64-encoded. So each secret is registered with the forms those steps produce (see
  * `secretForms`), matched without regard to case, and every stretch of text that any form
  * covers is replaced, overlaps merged, so no fragment of one form survives next to another.
+ *
+ * It sits in src/util (not src/output) because the code that resolves a secret, the workspace
+ * toolkit and the providers, registers it, and the providers redact their own error text.
  */
-const secrets = new Set<string>();
-/** Every form of every secret, rebuilt when a secret is added. */
-let forms: string[] = [];
-/** One pass over the text that says whether any form occurs (the common case is: none). */
-let anyForm: RegExp | undefined;
 
 /** Shorter forms would redact ordinary words; real secrets are long. */
 const MIN_LENGTH = 6;
 
+/** A set of secrets and the redaction of their forms. The process has one (below); a test makes its own. */
+export class SecretRedactor {
+  private readonly secrets = new Set<string>();
+  /** Every form of every secret, rebuilt when a secret is added. */
+  private forms: string[] = [];
+  /** One pass over the text that says whether any form occurs (the common case is: none). */
+  private anyForm: RegExp | undefined;
+
+  register(value: string | undefined): void {
+    if (!value || value.length < MIN_LENGTH || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    const all = new Map<string, string>();
+    // ASCII forms that differ only in case are one form to a case-blind match; other scripts'
+    // case mappings can change length (İ → i̇), so those forms are kept as they are
+    for (const s of this.secrets) for (const f of secretForms(s)) all.set(/^[\x00-\x7f]*$/.test(f) ? f.toLowerCase() : f, f);
+    // longest first, so the quick check prefers the widest match at a position
+    this.forms = [...all.values()].sort((a, b) => b.length - a.length);
+    this.anyForm = new RegExp(this.forms.map(escapeRegExp).join('|'), 'i');
+  }
+
+  redact(text: string): string {
+    if (!this.anyForm || !this.anyForm.test(text)) return text;
+    // Rare path (something leaked): find every occurrence of every form, overlapping ones too.
+    const spans: Array<[number, number]> = [];
+    for (const f of this.forms) {
+      const re = new RegExp(escapeRegExp(f), 'gi');
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        spans.push([m.index, m.index + m[0].length]);
+        re.lastIndex = m.index + 1;
+      }
+    }
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let at = 0;
+    for (let i = 0; i < spans.length; ) {
+      const start = spans[i]![0];
+      let end = spans[i]![1];
+      for (i++; i < spans.length && spans[i]![0] <= end; i++) end = Math.max(end, spans[i]![1]);
+      out += text.slice(at, start) + '***';
+      at = end;
+    }
+    return out + text.slice(at);
+  }
+}
+
+/** The process's secrets: what the workspace and the providers resolved. */
+const processSecrets = new SecretRedactor();
+
 export function registerSecret(value: string | undefined): void {
-  if (!value || value.length < MIN_LENGTH || secrets.has(value)) return;
-  secrets.add(value);
-  const all = new Map<string, string>();
-  // ASCII forms that differ only in case are one form to a case-blind match; other scripts'
-  // case mappings can change length (İ → i̇), so those forms are kept as they are
-  for (const s of secrets) for (const f of secretForms(s)) all.set(/^[\x00-\x7f]*$/.test(f) ? f.toLowerCase() : f, f);
-  // longest first, so the quick check prefers the widest match at a position
-  forms = [...all.values()].sort((a, b) => b.length - a.length);
-  anyForm = new RegExp(forms.map(escapeRegExp).join('|'), 'i');
+  processSecrets.register(value);
+}
+
+export function redact(text: string): string {
+  return processSecrets.redact(text);
 }
 
 /**
@@ -57,30 +99,6 @@ export function secretForms(secret: string): string[] {
   return [...out].filter((f) => f.length >= MIN_LENGTH);
 }
 
-export function redact(text: string): string {
-  if (!anyForm || !anyForm.test(text)) return text;
-  // Rare path (something leaked): find every occurrence of every form, overlapping ones too.
-  const spans: Array<[number, number]> = [];
-  for (const f of forms) {
-    const re = new RegExp(escapeRegExp(f), 'gi');
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      spans.push([m.index, m.index + m[0].length]);
-      re.lastIndex = m.index + 1;
-    }
-  }
-  spans.sort((a, b) => a[0] - b[0]);
-  let out = '';
-  let at = 0;
-  for (let i = 0; i < spans.length; ) {
-    const start = spans[i]![0];
-    let end = spans[i]![1];
-    for (i++; i < spans.length && spans[i]![0] <= end; i++) end = Math.max(end, spans[i]![1]);
-    out += text.slice(at, start) + '***';
-    at = end;
-  }
-  return out + text.slice(at);
-}
-
 function tryEncode(s: string): string | undefined {
   try {
     return encodeURIComponent(s);
@@ -91,11 +109,4 @@ function tryEncode(s: string): string | undefined {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** For tests only. */
-export function clearSecrets(): void {
-  secrets.clear();
-  forms = [];
-  anyForm = undefined;
 }

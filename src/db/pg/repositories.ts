@@ -1,0 +1,129 @@
+/**
+ * The PostgreSQL store behind the repositories (../repositories.ts). Rows go out in the shapes
+ * the SQLite store gives (CustomerRow with 0/1 opt-ins and attributes as JSON text), so the
+ * layers above never see which store they talk to.
+ */
+import { and, asc, count, eq, type SQL } from 'drizzle-orm';
+import type { CustomerRow } from '../customer-columns.js';
+import { WRITE_COLUMNS, type CustomerValues } from '../customers-writer.js';
+import type { Repositories } from '../repositories.js';
+import type { SuppressionRow } from '../suppressions.js';
+import { redactUrl } from '../target.js';
+import { migratePg, type PgStore } from './open.js';
+import { customers, suppressions } from './schema.js';
+import { countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
+
+type PgCustomer = typeof customers.$inferSelect;
+
+const toRow = (c: PgCustomer): CustomerRow => ({
+  ...c,
+  emailOptIn: c.emailOptIn ? 1 : 0,
+  smsOptIn: c.smsOptIn ? 1 : 0,
+  whatsappOptIn: c.whatsappOptIn ? 1 : 0,
+  attributes: JSON.stringify(c.attributes),
+});
+
+const BOOLEAN_COLUMNS = new Set<string>(['email_opt_in', 'sms_opt_in', 'whatsapp_opt_in']);
+/** Rows per INSERT: 19 values each, well under the protocol's 65,535 parameters. */
+const INSERT_BATCH = 1000;
+
+/** `INSERT … VALUES` of a batch of WRITE_COLUMNS rows: opt-ins as booleans, attributes as jsonb. */
+function insertSql(rows: CustomerValues[]): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const cells = WRITE_COLUMNS.map((col, i) => {
+      const v = row[i] ?? null;
+      values.push(BOOLEAN_COLUMNS.has(col) && v !== null ? Boolean(v) : v);
+      return col === 'attributes' ? `$${values.length}::jsonb` : `$${values.length}`;
+    });
+    return `(${cells.join(', ')})`;
+  });
+  return { text: `INSERT INTO customers (${WRITE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, values };
+}
+
+const SUPPRESSION_COLUMNS = { channel: suppressions.channel, address: suppressions.address, reason: suppressions.reason, source: suppressions.source, note: suppressions.note, created_at: suppressions.createdAt };
+
+export function pgRepositories(store: PgStore): Repositories {
+  const { db, pool } = store;
+  let pendingReport = store.appliedOnOpen;
+  const suppressionRows = async (where: SQL | undefined, order: SQL[]): Promise<SuppressionRow[]> =>
+    (await db.select(SUPPRESSION_COLUMNS).from(suppressions).where(where).orderBy(...order)) as SuppressionRow[];
+  return {
+    kind: 'postgres',
+    name: redactUrl(store.url),
+    customers: {
+      count: async () => (await db.select({ n: count() }).from(customers))[0]?.n ?? 0,
+      list: async (limit, offset = 0) => (await db.select().from(customers).orderBy(asc(customers.id)).limit(limit).offset(offset)).map(toRow),
+      by: async (by, value) => {
+        const [row] = await db.select().from(customers).where(eq(customers[by], value as never)).orderBy(asc(customers.id)).limit(1);
+        return row && toRow(row);
+      },
+      insert: async (rows, opts) => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const deleted = opts?.replace ? ((await client.query('DELETE FROM customers')).rowCount ?? 0) : 0;
+          let inserted = 0;
+          let batch: CustomerValues[] = [];
+          const flush = async () => {
+            if (batch.length === 0) return;
+            const q = insertSql(batch);
+            inserted += (await client.query(q.text, q.values)).rowCount ?? 0;
+            batch = [];
+          };
+          for (const row of rows) {
+            batch.push(row);
+            if (batch.length === INSERT_BATCH) await flush();
+          }
+          await flush();
+          await client.query('COMMIT');
+          return { inserted, deleted };
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
+    },
+    segments: {
+      count: async (filter, now) => {
+        const q = countPgSql(filterToPgSql(filter, now));
+        return Number((await pool.query<{ n: number }>(q.text, q.params)).rows[0]!.n);
+      },
+      ids: async (filter, now) => {
+        const q = idsPgSql(filterToPgSql(filter, now));
+        return (await pool.query<{ id: number }>(q.text, q.params)).rows.map((r) => r.id);
+      },
+    },
+    suppressions: {
+      add: async (s, now) => {
+        // An address already suppressed keeps its first reason: that is when consent was lost.
+        const r = await db
+          .insert(suppressions)
+          .values({ channel: s.channel, address: s.address, reason: s.reason, source: s.source, note: s.note ?? null, createdAt: now })
+          .onConflictDoNothing({ target: [suppressions.channel, suppressions.address] });
+        return r.rowCount === 1;
+      },
+      lift: async (channel, address) => ((await db.delete(suppressions).where(and(eq(suppressions.channel, channel), eq(suppressions.address, address)))).rowCount ?? 0) === 1,
+      get: async (channel, address) => (await suppressionRows(and(eq(suppressions.channel, channel), eq(suppressions.address, address)), []))[0],
+      list: async (channel) =>
+        channel
+          ? suppressionRows(eq(suppressions.channel, channel), [asc(suppressions.createdAt), asc(suppressions.id)])
+          : suppressionRows(undefined, [asc(suppressions.channel), asc(suppressions.createdAt), asc(suppressions.id)]),
+      matching: async (channel, addresses) => {
+        if (addresses.length === 0) return new Set();
+        // the list binds as ONE array, so a batch of any size is one parameter
+        const r = await pool.query<{ address: string }>('SELECT address FROM suppressions WHERE channel = $1 AND address = ANY($2::text[])', [channel, addresses]);
+        return new Set(r.rows.map((row) => row.address));
+      },
+    },
+    migrate: async () => {
+      const r = await migratePg(store);
+      const applied = r.applied + pendingReport;
+      pendingReport = 0;
+      return { applied, total: r.total };
+    },
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The PostgreSQL store's schema: the same tables, columns and indexes as the SQLite one
+ * (../schema.ts; test/unit/db/pg-schema.test.ts holds the two together), in PostgreSQL's types:
+ * - times stay integer epoch milliseconds (bigint), so segment and ledger SQL compare the same
+ *   numbers on both stores;
+ * - the opt-ins are boolean; repositories hand them out as 0/1, as CustomerRow has them;
+ * - customer attributes are jsonb, so segment filters on them use jsonb operators and indexes.
+ * Ids are bigint identities BY DEFAULT, so that a copied workspace keeps its ids.
+ * Changing this file means running `npm run db:generate:pg` and committing the new migration.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity();
+/** Epoch milliseconds. */
+const ms = (name: string) => bigint(name, { mode: 'number' });
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: id(),
+    externalId: text('external_id'),
+    email: text('email'),
+    phone: text('phone'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    country: text('country'),
+    timezone: text('timezone'),
+    locale: text('locale'),
+    lifetimeValue: doublePrecision('lifetime_value'),
+    orderCount: integer('order_count'),
+    lastOrderAt: ms('last_order_at'),
+    createdAt: ms('created_at').notNull(),
+    emailOptIn: boolean('email_opt_in').notNull().default(false),
+    smsOptIn: boolean('sms_opt_in').notNull().default(false),
+    whatsappOptIn: boolean('whatsapp_opt_in').notNull().default(false),
+    attributes: jsonb('attributes').notNull().default({}),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('customers_external_id_uq').on(t.externalId).where(sql`external_id IS NOT NULL`),
+    index('customers_email_idx').on(t.email),
+    index('customers_phone_idx').on(t.phone),
+  ],
+);
+
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    id: id(),
+    channel: text('channel').notNull(),
+    address: text('address').notNull(),
+    reason: text('reason').notNull(),
+    source: text('source'),
+    note: text('note'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('suppressions_channel_address_uq').on(t.channel, t.address)],
+);
+
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    channel: text('channel').notNull(),
+    segment: text('segment').notNull(),
+    provider: text('provider').notNull(),
+    template: text('template').notNull(),
+    state: text('state').notNull().default('draft'),
+    scheduleAt: ms('schedule_at'),
+    throttle: text('throttle'),
+    settings: text('settings').notNull().default('{}'),
+    plan: text('plan'),
+    planHash: text('plan_hash'),
+    pauseReason: text('pause_reason'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: ms('lease_expires_at'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+    preparedAt: ms('prepared_at'),
+    startedAt: ms('started_at'),
+    completedAt: ms('completed_at'),
+  },
+  (t) => [uniqueIndex('campaigns_name_uq').on(t.name), index('campaigns_state_schedule_idx').on(t.state, t.scheduleAt)],
+);
+
+export const campaignRecipients = pgTable(
+  'campaign_recipients',
+  {
+    id: id(),
+    campaignId: bigint('campaign_id', { mode: 'number' })
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    customerId: bigint('customer_id', { mode: 'number' }).notNull(),
+    address: text('address').notNull(),
+    state: text('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    sender: text('sender'),
+    providerMessageId: text('provider_message_id'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    nextAttemptAt: ms('next_attempt_at'),
+    claimedAt: ms('claimed_at'),
+    sentAt: ms('sent_at'),
+    updatedAt: ms('updated_at').notNull(),
+    deliveryStatus: text('delivery_status'),
+    deliveryAt: ms('delivery_at'),
+  },
+  (t) => [
+    uniqueIndex('campaign_recipients_campaign_address_uq').on(t.campaignId, t.address),
+    index('campaign_recipients_claim_idx').on(t.campaignId, t.state, t.nextAttemptAt),
+    index('campaign_recipients_provider_id_idx').on(t.providerMessageId),
+    index('campaign_recipients_customer_idx').on(t.customerId, t.sentAt),
+  ],
+);
+
+export const feedbackEvents = pgTable(
+  'feedback_events',
+  {
+    id: id(),
+    source: text('source').notNull(),
+    kind: text('kind').notNull(),
+    providerMessageId: text('provider_message_id'),
+    address: text('address'),
+    payload: text('payload').notNull(),
+    receivedAt: ms('received_at').notNull(),
+  },
+  (t) => [index('feedback_events_provider_id_idx').on(t.providerMessageId)],
+);
+
+export const senderUsage = pgTable(
+  'sender_usage',
+  {
+    provider: text('provider').notNull(),
+    sender: text('sender').notNull(),
+    day: text('day').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
+);

@@ -1,0 +1,79 @@
+/**
+ * The SQLite store behind the asynchronous repositories (./repositories.ts): the existing
+ * synchronous repositories, wrapped. Nothing new is said about SQL here except the few
+ * statements the interfaces need beyond those repositories.
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { Channel } from '../channels.js';
+import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
+import { insertSeedCustomers } from './customers-writer.js';
+import { MIGRATIONS, openStore, type Store } from './open.js';
+import type { Repositories } from './repositories.js';
+import { countMatching } from './segment-queries.js';
+import { filterToSql } from './segment-sql.js';
+import { SuppressionRepository } from './suppressions.js';
+
+/** Opens (creating and migrating) the SQLite store at `file` as repositories. */
+export function openSqliteRepositories(file: string): Repositories {
+  const before = migrationsRecorded(file);
+  return sqliteRepositories(openStore(file), before);
+}
+
+/** An open SQLite store as repositories; `migrationsBefore`: how many were applied before it was opened. */
+export function sqliteRepositories(store: Store, migrationsBefore?: number): Repositories {
+  const suppressions = new SuppressionRepository(store.sqlite);
+  const total = () => (store.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
+  let before = migrationsBefore ?? total();
+  return {
+    kind: 'sqlite',
+    name: store.path,
+    customers: {
+      count: async () => countCustomerRows(store),
+      list: async (limit, offset) => listCustomerRows(store, limit, offset),
+      by: async (by, value) => customerRowBy(store, by, value),
+      insert: async (rows, opts) => insertSeedCustomers(store, rows, opts?.replace ?? false),
+    },
+    segments: {
+      count: async (filter, now) => countMatching(store, filterToSql(filter, now)),
+      ids: async (filter, now) => {
+        const where = filterToSql(filter, now);
+        return (store.sqlite.prepare(`SELECT c.id AS id FROM customers c WHERE ${where.text} ORDER BY c.id`).all(...where.params) as Array<{ id: number }>).map((r) => r.id);
+      },
+    },
+    suppressions: {
+      add: async (s, now) => suppressions.add(s, now),
+      lift: async (channel, address) => suppressions.lift(channel, address),
+      get: async (channel, address) => suppressions.get(channel, address),
+      list: async (channel) => suppressions.list(channel),
+      matching: async (channel: Channel, addresses: string[]) => suppressions.matching(channel, addresses),
+    },
+    migrate: async () => {
+      migrate(store.db, { migrationsFolder: MIGRATIONS });
+      const n = total();
+      const applied = n - before;
+      before = n;
+      return { applied, total: n };
+    },
+    close: async () => store.close(),
+  };
+}
+
+/**
+ * Migrations recorded in the file (0 when there is none yet), without creating or changing
+ * anything. A file that is not a database counts 0 here: opening it reports the problem.
+ */
+export function migrationsRecorded(file: string): number {
+  if (file === ':memory:' || !existsSync(file)) return 0;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { fileMustExist: true });
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+    return table ? (db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n : 0;
+  } catch {
+    return 0;
+  } finally {
+    db?.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Store selection from the command line: `--db` / MKT_DB names an SQLite file or a
+ * postgres:// URL; `db migrate` is idempotent on both; the URL's password never reaches the
+ * output, not even in a driver's error; commands the PostgreSQL preview does not cover say so
+ * (exit 78) instead of touching a file named like the URL.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCliAsync } from '../support/cli.js';
+import { pgTestDatabase } from '../support/pg.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-db-store-'));
+const pgDb = await pgTestDatabase('e2e_store');
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await pgDb?.drop();
+});
+
+describe('db migrate on SQLite', () => {
+  it('applies the migrations once, then finds nothing to do', async () => {
+    const db = path.join(dir, 'mkt.db');
+    const first = await runCliAsync(['--db', db, 'db', 'migrate', '--json'], { cwd: dir });
+    expect(first.code).toBe(0);
+    const r1 = JSON.parse(first.stdout);
+    expect(r1).toMatchObject({ store: 'sqlite', database: db });
+    expect(r1.applied).toBe(r1.total);
+    expect(r1.total).toBeGreaterThan(0);
+    const again = JSON.parse((await runCliAsync(['--db', db, 'db', 'migrate', '--json'], { cwd: dir })).stdout);
+    expect(again).toEqual({ ...r1, applied: 0 });
+  });
+});
+
+describe.skipIf(!pgDb)('the PostgreSQL store from the command line', () => {
+  const url = pgDb?.url ?? '';
+  const password = url ? decodeURIComponent(new URL(url).password) : '';
+
+  it('db migrate is idempotent, customers count runs, and the password is never printed', async () => {
+    const first = await runCliAsync(['db', 'migrate', '--json'], { cwd: dir, env: { MKT_DB: url } });
+    expect(first.code).toBe(0);
+    const r1 = JSON.parse(first.stdout);
+    expect(r1.store).toBe('postgres');
+    expect(r1.applied).toBe(r1.total);
+    const again = await runCliAsync(['--db', url, 'db', 'migrate'], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/0 migration\(s\) applied now/);
+    const count = await runCliAsync(['customers', 'count', '--json'], { cwd: dir, env: { MKT_DB: url } });
+    expect(count.code).toBe(0);
+    expect(JSON.parse(count.stdout)).toEqual({ count: 0 });
+    for (const r of [first, again, count]) expect(r.stdout + r.stderr).not.toContain(password);
+    expect(again.stdout).toContain(':***@');
+  });
+
+  it('a wrong password or a dead server exits 69 with the password cut out of the driver error', async () => {
+    const secret = 'Wrong-Pass-Canary-42';
+    const wrong = new URL(url);
+    wrong.password = secret;
+    const dead = new URL(wrong.toString());
+    dead.port = '1';
+    for (const target of [wrong.toString(), dead.toString()]) {
+      const r = await runCliAsync(['--db', target, 'customers', 'count', '--verbose'], { cwd: dir });
+      expect(r.code).toBe(69);
+      expect(r.stderr).toMatch(/cannot open the PostgreSQL store postgres:\/\/mkt_test:\*\*\*@/);
+      expect(r.stdout + r.stderr).not.toContain(secret);
+    }
+  });
+
+  it('a command the preview does not cover exits 78 and creates no file', async () => {
+    const r = await runCliAsync(['suppress', 'list'], { cwd: dir, env: { MKT_DB: url } });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/does not run on a PostgreSQL store yet/);
+    expect(r.stderr).not.toContain(password);
+    expect(readdirSync(dir).filter((f) => f.startsWith('postgres'))).toEqual([]);
+  });
+});
