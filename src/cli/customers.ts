@@ -2,6 +2,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import { renderFields, renderTable } from '../output/table.js';
+import type { Store } from '../db/open.js';
 import type { CliContext } from './context.js';
 import { normaliseCountry } from '../customers/address.js';
 import { mapEntryProblem } from '../customers/fields.js';
@@ -31,6 +32,19 @@ function delimiterOption(value: string): string {
 const mapFlag = (value: string, previous: string[] = []) => collect(checkedFlag(mapEntryProblem)(value), previous);
 /** libphonenumber loads only when the flag is given (an import of phones needs it anyway). */
 const countryFlag = checkedFlag((value) => (normaliseCountry(value) ? undefined : 'expected an ISO 3166 two-letter country code such as DE or GB'));
+
+/**
+ * The store a `customers import --dry-run` counts against: the database, opened to read (a dry
+ * run creates nothing), or, when there is none yet, an empty one in memory, so the dry run still
+ * checks every row and counts them all as inserts, and says so.
+ */
+async function dryRunStore(ctx: CliContext, opened: { memory?: Store }): Promise<Store> {
+  const store = await ctx.existingStore();
+  if (store) return store;
+  ctx.info(`no database at ${ctx.dbPath} yet: the dry run counts against an empty one and creates nothing`);
+  const { openStore } = await import('../db/open.js');
+  return (opened.memory = openStore(':memory:'));
+}
 
 /** A path as the user typed it when it resolves the same from here (messages then name it that way). */
 function userPath(ctx: CliContext, file: string): string {
@@ -107,7 +121,10 @@ export function registerCustomers(program: Command, action: ActionFactory): void
         const { importCustomers } = await import('../customers/import/index.js');
         const { parseColumnMap } = await import('../customers/fields.js');
         const name = userPath(ctx, file!);
-        const result = await importCustomers(await ctx.store(), {
+        // opened only once the file and the rejects folder checked out; a dry run only reads
+        const opened: { memory?: Store } = {};
+        const store = opts.dryRun ? () => dryRunStore(ctx, opened) : () => ctx.store();
+        const result = await importCustomers(store, {
           file: name,
           format: opts.format,
           delimiter: opts.delimiter,
@@ -117,7 +134,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
           dryRun: opts.dryRun,
           rejectsFile: opts.rejects ? userPath(ctx, opts.rejects) : undefined,
           now: ctx.now(),
-        });
+        }).finally(() => opened.memory?.close());
         if (!ctx.json) {
           for (const w of result.warning_samples.slice(0, SHOWN)) ctx.warn(`${name}:${w.line}: ${w.reason}`);
           if (result.warnings > SHOWN) ctx.info(`… and ${result.warnings - SHOWN} more warnings (--json lists the first 100)`);
