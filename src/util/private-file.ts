@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, renameSync, statfsSync, statSync, unlinkSync, writeSync, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CantCreateError, MktError, StorageIoError } from '../errors.js';
 
@@ -214,19 +214,34 @@ export function privateWriteStream(file: string, opts: PrivateFileOptions = {}):
   return createWriteStream(file, { fd: openPrivateFile(file, opts) });
 }
 
-/** Writes a whole private file (one outbox message); async, for the send path. */
-export async function writePrivateFile(file: string, data: string | Uint8Array): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+/**
+ * Opens `file` as a private file without blocking the event loop (the send path, `mkt serve`'s
+ * spool), with the same rules as openPrivateFile: 0600, no symlink followed, a looser existing
+ * file tightened, and truncated unless `append`. Failures are typed (73 / 74).
+ */
+export async function openPrivateHandle(file: string, opts: Pick<PrivateFileOptions, 'append'> = {}): Promise<FileHandle> {
+  let handle: FileHandle | undefined;
   try {
-    handle = await open(file, FLAGS, 0o600);
+    handle = await open(file, FLAGS | (opts.append ? constants.O_APPEND : 0), 0o600);
     const h = handle;
     const st = await h.stat();
     if (needsTightening(file, st)) await h.chmod(0o600).catch((cause) => Promise.reject(cannotTighten(file, st.mode, cause)));
-    await h.truncate(0);
-    await h.writeFile(data);
+    if (!opts.append) await h.truncate(0);
+    return h;
+  } catch (e) {
+    await handle?.close();
+    throw fileError(e, file);
+  }
+}
+
+/** Writes a whole private file (one outbox message); async, for the send path. */
+export async function writePrivateFile(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await openPrivateHandle(file);
+  try {
+    await handle.writeFile(data);
   } catch (e) {
     throw fileError(e, file);
   } finally {
-    await handle?.close();
+    await handle.close();
   }
 }
