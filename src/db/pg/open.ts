@@ -38,8 +38,10 @@ const MIGRATE_LOCK = [0x6d6b74, 1] as const;
  * bigint columns (ids, epoch-ms times, count(*)) as JS numbers: every value mkt stores is far
  * below 2^53. Per pool, so no other user of `pg` in the process is affected.
  */
+const INT8_OID: number = pg.types.builtins.INT8;
+const defaultParser = (oid: number, format?: 'text' | 'binary'): unknown => (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format);
 const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? Number : defaultParser(oid, format))) as typeof pg.types.getTypeParser,
 };
 
 const open = new Map<string, Promise<PgStore>>();
