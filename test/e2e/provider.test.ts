@@ -147,6 +147,22 @@ describe('mkt provider', () => {
     }
   });
 
+  it('check on an account that answers but cannot send: the report on stdout, then a typed error (69, account_cannot_send) on stderr', async () => {
+    const off = await startFakeSes({ accessKeyId: 'AKIDE2E000000001', account: { SendingEnabled: false } });
+    const file = path.join(ws.dir, 'providers.yaml');
+    const yaml = readFileSync(file, 'utf8');
+    writeFileSync(file, yaml.replace(`endpoint: ${ses.url}`, `endpoint: ${off.url}`));
+    try {
+      const r = await runCliAsync(['provider', 'check', 'ses', '--json'], { cwd: ws.dir, env: env() });
+      expect(r.code).toBe(69);
+      expect(JSON.parse(r.stdout)).toMatchObject({ name: 'ses', live: { available: true, ok: false, details: { sendingEnabled: false } } });
+      expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!).error).toMatchObject({ code: 'account_cannot_send', details: { provider: 'ses' } });
+    } finally {
+      writeFileSync(file, yaml);
+      await off.close();
+    }
+  });
+
   it('test --to goes through the one address rule: control characters and an invalid number are 64, nothing written (was: accepted and sent)', () => {
     const box = path.join(ws.dir, '.mkt/outbox/provider-test');
     const files = () => (existsSync(box) ? readdirSync(box).sort() : []);
