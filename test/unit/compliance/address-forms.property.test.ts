@@ -86,7 +86,7 @@ describe('one address, whatever its spelling', () => {
       })
       .filter((p) => p !== undefined && p.isValid());
     await fc.assert(
-      fc.asyncProperty(number, fc.constantFrom('sms', 'whatsapp') as fc.Arbitrary<'sms' | 'whatsapp'>, fc.nat(), fc.nat(), async (p, channel, i, j) => {
+      fc.asyncProperty(number, fc.constantFrom<'sms' | 'whatsapp'>('sms', 'whatsapp'), fc.nat(), fc.nat(), async (p, channel, i, j) => {
         const e164 = p!.number;
         const international = [e164, p!.formatInternational(), `00${e164.slice(1)}`, p!.formatInternational().replace(/ /g, '-'), ` ${e164} `, ...(channel === 'whatsapp' ? [`whatsapp:${e164}`] : [])];
         // an import may also give the national form with its country
