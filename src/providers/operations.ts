@@ -5,6 +5,7 @@
 import type { Channel } from '../channels.js';
 import { checkAddress } from '../customers/address.js';
 import { InputError, UnavailableError, UsageError } from '../errors.js';
+import { quoted } from '../util/printable.js';
 import { ProviderError, type CheckResult, type MessageRef, type OutgoingMessage, type Provider } from './contract.js';
 import { getProviderConfig, listProviders } from './load.js';
 import { createProvider } from './registry.js';
@@ -94,7 +95,7 @@ function recipient(channel: Channel, to: string): string {
   const checked = checkAddress(channel, to);
   if (checked.address) return checked.address;
   const what = channel === 'email' ? 'an email address' : 'a valid phone number (E.164: + country code and number)';
-  throw new UsageError(`--to: ${JSON.stringify(to)} is not ${what}: ${checked.problem}`);
+  throw new UsageError(`--to: ${quoted(to)} is not ${what}: ${checked.problem}`);
 }
 
 function escapeHtml(s: string): string {
