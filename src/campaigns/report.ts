@@ -33,17 +33,25 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** The report as chunks of text, streamed: CSV with a header row, or a JSON array. */
-export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, format: 'csv' | 'json', filter: ReportFilter = {}): Generator<string> {
+/**
+ * The report as chunks of text, streamed: CSV with a header row, or a JSON array. The campaign
+ * is looked up here, at the call, not on the first chunk: a generator runs nothing until it is
+ * read, so an unknown name would otherwise surface only after the output file was opened.
+ */
+export function reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, format: 'csv' | 'json', filter: ReportFilter = {}): Generator<string> {
   const c = getCampaign(deps, name);
+  return chunks(deps, c.id, format, filter);
+}
+
+function* chunks(deps: Pick<CampaignDeps, 'store'>, campaignId: number, format: 'csv' | 'json', filter: ReportFilter): Generator<string> {
   if (format === 'csv') {
     yield REPORT_COLUMNS.join(',') + '\n';
-    for (const row of reportRows(deps.store, c.id, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
+    for (const row of reportRows(deps.store, campaignId, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
     return;
   }
   yield '[';
   let first = true;
-  for (const row of reportRows(deps.store, c.id, filter)) {
+  for (const row of reportRows(deps.store, campaignId, filter)) {
     yield (first ? '\n' : ',\n') + JSON.stringify(row);
     first = false;
   }
@@ -51,11 +59,13 @@ export function* reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, f
 }
 
 /**
- * Writes the report to `file` as a private file (0600, no symlink followed, an existing looser
- * file tightened): it lists every recipient's address. A missing folder is exit 73, a full disk 74.
+ * Writes the report to `file` as a private file (0600, no symlink followed): it lists every
+ * recipient's address. It is written beside `file` and renamed into place once complete, so a
+ * report that fails (a full disk mid-way, a database fault) leaves an existing file untouched.
+ * A missing folder is exit 73, a full disk 74.
  */
 export function writeReport(file: string, chunks: Iterable<string>): void {
-  const out = new PrivateFileWriter(file);
+  const out = new PrivateFileWriter(file, { replace: true });
   try {
     for (const chunk of chunks) out.write(chunk);
   } catch (e) {

@@ -95,6 +95,20 @@ export class CliContext {
     return this.storeHandle;
   }
 
+  /**
+   * The store opened to read, or undefined when there is no database yet: for a command whose
+   * result does not need one (a segment file written, a dry run), where a missing database is
+   * something to say, not an error, and must not be created. Every other fault still throws.
+   */
+  async existingStore(): Promise<Store | undefined> {
+    try {
+      return await this.store('read');
+    } catch (e) {
+      if (e instanceof ConfigError && e.code === 'no_database') return undefined;
+      throw e;
+    }
+  }
+
   /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
   private async replaySpools(store: Store): Promise<void> {
     const { hasSpools } = await import('../compliance/serve-spool.js');

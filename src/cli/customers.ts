@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { renderFields, renderTable } from '../output/table.js';
+import type { Store } from '../db/open.js';
 import type { CliContext } from './context.js';
-import { collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
+import { normaliseCountry } from '../customers/address.js';
+import { mapEntryProblem } from '../customers/fields.js';
+import { checkedFlag, collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 
@@ -22,6 +25,24 @@ function delimiterOption(value: string): string {
   const d = named[value.toLowerCase()] ?? value;
   if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') throw new InvalidArgumentError('expected one character (or tab, comma, semicolon, pipe)');
   return d;
+}
+
+// checked while parsing, so a bad value is exit 64 before a database is opened
+const mapFlag = (value: string, previous: string[] = []) => collect(checkedFlag(mapEntryProblem)(value), previous);
+/** libphonenumber loads only when the flag is given (an import of phones needs it anyway). */
+const countryFlag = checkedFlag((value) => (normaliseCountry(value) ? undefined : 'expected an ISO 3166 two-letter country code such as DE or GB'));
+
+/**
+ * The store a `customers import --dry-run` counts against: the database, opened to read (a dry
+ * run creates nothing), or, when there is none yet, an empty one in memory, so the dry run still
+ * checks every row and counts them all as inserts, and says so.
+ */
+async function dryRunStore(ctx: CliContext, opened: { memory?: Store }): Promise<Store> {
+  const store = await ctx.existingStore();
+  if (store) return store;
+  ctx.info(`no database at ${ctx.dbPath} yet: the dry run counts against an empty one and creates nothing`);
+  const { openStore } = await import('../db/open.js');
+  return (opened.memory = openStore(':memory:'));
 }
 
 /** A path as the user typed it when it resolves the same from here (messages then name it that way). */
@@ -88,8 +109,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .argument('<file>', 'the file to import')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'json', 'jsonl']))
     .option('--delimiter <char>', 'CSV delimiter (default: detected among , ; tab |)', delimiterOption)
-    .option('--map <mapping>', '"Source Column=field" (or =attributes.<name>, or =- to skip); repeatable', collect, [])
-    .option('--default-country <code>', 'country (ISO 3166 alpha-2) for phone numbers of rows without one')
+    .option('--map <mapping>', '"Source Column=field" (or =attributes.<name>, or =- to skip); repeatable', mapFlag, [])
+    .option('--default-country <code>', 'country (ISO 3166 alpha-2) for phone numbers of rows without one', countryFlag)
     .option('--rejects <file>', 'write rejected rows (line, reason, row) to this CSV file')
     .option('--strict', 'fail the whole import on any warning or rejected row')
     .option('--dry-run', 'validate and report; write nothing')
@@ -98,7 +119,10 @@ export function registerCustomers(program: Command, action: ActionFactory): void
         const { importCustomers } = await import('../customers/import/index.js');
         const { parseColumnMap } = await import('../customers/fields.js');
         const name = userPath(ctx, file!);
-        const result = await importCustomers(await ctx.store(), {
+        // opened only once the file and the rejects folder checked out; a dry run only reads
+        const opened: { memory?: Store } = {};
+        const store = opts.dryRun ? () => dryRunStore(ctx, opened) : () => ctx.store();
+        const result = await importCustomers(store, {
           file: name,
           format: opts.format,
           delimiter: opts.delimiter,
@@ -108,7 +132,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
           dryRun: opts.dryRun,
           rejectsFile: opts.rejects ? userPath(ctx, opts.rejects) : undefined,
           now: ctx.now(),
-        });
+        }).finally(() => opened.memory?.close());
         if (!ctx.json) {
           for (const w of result.warning_samples.slice(0, SHOWN)) ctx.warn(`${name}:${w.line}: ${w.reason}`);
           if (result.warnings > SHOWN) ctx.info(`… and ${result.warnings - SHOWN} more warnings (--json lists the first 100)`);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { renderFields } from '../output/table.js';
 import type { ActionFactory } from './run.js';
+import { FEEDBACK_SOURCES } from '../compliance/vocabulary.js';
+import { choiceFlag } from './options.js';
 
 export function registerFeedback(program: Command, action: ActionFactory): void {
   const group = program.command('feedback').description('provider feedback: bounces, complaints, delivery status, STOP keywords');
@@ -9,7 +11,7 @@ export function registerFeedback(program: Command, action: ActionFactory): void 
     .command('import')
     .description('apply exported SES / Twilio / Meta events (JSON array or JSON Lines), all or nothing')
     .argument('<file>')
-    .option('--source <source>', 'ses, twilio or meta, for events without a "source" field')
+    .option('--source <source>', 'ses, twilio or meta, for events without a "source" field', choiceFlag(FEEDBACK_SOURCES))
     .action(
       action<{ source?: string }>(async (ctx, [file], opts) => {
         const { importFeedback } = await import('../compliance/feedback/import.js');

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { MktError, UsageError } from '../errors.js';
 import { EXIT, exitCodeFor } from '../output/exit-codes.js';
 import { processIo, type Io } from '../output/io.js';
+import { stdoutFailure } from '../output/pipes.js';
 import { redact } from '../util/redact.js';
 import { registerCommands } from './commands.js';
 import { addExamples } from './examples.js';
@@ -83,6 +84,19 @@ function helpAsFlag(argv: string[]): string[] {
   return first === 'help' && rest.length > 1 ? [node, bin, ...rest, '--help'] : argv;
 }
 
+/**
+ * A command that succeeded but whose stdout could not be written (a full disk, an I/O error)
+ * did not deliver its data: that is exit 74 with the reason, not a stack trace and exit 1.
+ */
+async function withOutputFailure(io: Io, code: number, json: boolean, verbose: boolean): Promise<number> {
+  const failed = await stdoutFailure();
+  if (!failed) return code;
+  const { fileError } = await import('../util/private-file.js');
+  const typed = fileError(failed, 'standard output');
+  reportError(io, typed, json, verbose);
+  return code === EXIT.ok ? exitCodeFor(typed) : code;
+}
+
 /** Runs the CLI and returns the exit code. Never exits the process itself. */
 export async function main(argv: string[], io: Io = processIo(), deps: MainDeps = {}): Promise<number> {
   const interactive = io.stdinIsTTY && Boolean(io.stdout.isTTY) && !io.env.CI;
@@ -101,7 +115,7 @@ export async function main(argv: string[], io: Io = processIo(), deps: MainDeps 
       return EXIT.ok;
     }
     await program.parseAsync(helpAsFlag(argv));
-    return state.exitCode;
+    return await withOutputFailure(io, state.exitCode, json, verbose);
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;

@@ -5,6 +5,7 @@
  * bad flag value is a usage error before the command runs, whatever command it belongs to;
  * exit 65 stays for bad file content.
  */
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 import { tryParseRate, type Rate } from '../util/rate.js';
 
@@ -60,6 +61,13 @@ export function checkedFlag(check: (value: string) => string | undefined): (valu
     return value;
   };
 }
+
+/**
+ * `serve --host`: an interface to listen on, as an IP address (or `localhost`). A host name
+ * would need a DNS lookup at listen time, after the database was opened, and a name that
+ * resolves elsewhere tomorrow is not an interface.
+ */
+export const hostFlag = checkedFlag((value) => (isIP(value) || value === 'localhost' ? undefined : 'expected an IP address of this machine (127.0.0.1, 0.0.0.0, ::1, ::) or localhost'));
 
 // Documented bounds (README), shared by every command that takes the flag.
 /** a page of customers or of a segment's preview */

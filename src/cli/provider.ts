@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UnavailableError, UsageError } from '../errors.js';
 import type { TestSendOptions } from '../providers/operations.js';
 import { renderFields, renderTable } from '../output/table.js';
 import type { ActionFactory } from './run.js';
@@ -75,10 +75,13 @@ export function registerProvider(program: Command, action: ActionFactory): void 
             ...(r.live.available ? Object.entries(r.live.details) : []),
           ]),
         );
-        // the call worked but the account cannot send (sending disabled, suspended, shut down)
+        // the call worked but the account cannot send (sending disabled, suspended, shut down): the
+        // report above says why; the typed error gives the exit code (69) and the common error line
         if (report.live.available && !report.live.ok) {
-          ctx.warn(`${report.name}: the provider answered, but this account cannot send now (see the live check)`);
-          return 'unavailable';
+          throw new UnavailableError('account_cannot_send', `${report.name}: the provider answered, but this account cannot send now (see the live check)`, {
+            hint: "check the account's state in the provider's console",
+            details: { provider: report.name, live: report.live.details },
+          });
         }
         return 'ok';
       }),

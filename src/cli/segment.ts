@@ -129,8 +129,10 @@ export function registerSegment(program: Command, action: ActionFactory): void {
           const built = await buildSegment(ctx, { name, description: opts.description, force: Boolean(opts.force) });
           created = await createSegment(ctx.workspace, built.name, { description: built.description, entries: built.entries, force: true });
         }
-        const { count } = await countSegment(await ctx.store('read'), ctx.workspace, created.segment, ctx.now());
-        ctx.result({ ...created, count }, (r) => `wrote ${r.file} (${r.count} customers match now)\n`);
+        // the file is the result; the live count needs customers, and a workspace without a database has none yet
+        const store = await ctx.existingStore();
+        const count = store ? (await countSegment(store, ctx.workspace, created.segment, ctx.now())).count : null;
+        ctx.result({ ...created, count }, (r) => `wrote ${r.file} (${r.count === null ? `no database at ${ctx.dbPath} yet, so no live count; import customers first` : `${r.count} customers match now`})\n`);
       }),
     );
 }

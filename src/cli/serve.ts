@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { ActionFactory } from './run.js';
-import { port as portFlag } from './options.js';
+import { hostFlag, port as portFlag } from './options.js';
 
 export function registerServe(program: Command, action: ActionFactory): void {
   program
     .command('serve')
     .description('HTTP endpoints for one-click unsubscribe and provider feedback (SES, Twilio, Meta)')
     .option('--port <n>', 'port (0 = any free port)', portFlag, 8025)
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--host <host>', 'interface to listen on: an IP address of this machine (0.0.0.0 or :: for all) or localhost', hostFlag, '127.0.0.1')
     .action(
       action<{ port: number; host: string }>(async (ctx, _args, opts) => {
         const port = opts.port;

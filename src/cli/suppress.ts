@@ -3,13 +3,13 @@ import { renderFields, renderTable } from '../output/table.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 import { CHANNELS } from '../channels.js';
+import { SUPPRESSION_REASONS } from '../compliance/vocabulary.js';
 import { choiceFlag } from './options.js';
 
-// --reason is checked by the core (it knows the reasons; loading it here would slow every start)
 const channelFlag = choiceFlag(CHANNELS);
-
-
-const REASONS = 'unsubscribed, bounced, complained, stop_keyword, manual';
+// checked while parsing (exit 64 before a database is opened); the list is a tiny module, not the import code
+const reasonFlag = choiceFlag(SUPPRESSION_REASONS);
+const REASONS = SUPPRESSION_REASONS.join(', ');
 
 export function registerSuppress(program: Command, action: ActionFactory): void {
   const group = program.command('suppress').description('the suppression list: addresses never sent to on a channel');
@@ -19,7 +19,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .description('suppress an address on a channel')
     .argument('<address>', 'email address or phone number')
     .option('--channel <channel>', 'email, sms or whatsapp', channelFlag)
-    .option('--reason <reason>', REASONS, 'manual')
+    .option('--reason <reason>', REASONS, reasonFlag, 'manual')
     .option('--note <text>', 'why, for the record')
     .action(
       action<{ channel?: string; reason: string; note?: string }>(async (ctx, [address], opts) => {
@@ -63,7 +63,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .description('suppress every address of a CSV / JSON / JSONL file (all or nothing)')
     .argument('<file>')
     .option('--channel <channel>', 'channel for rows without a channel column', channelFlag)
-    .option('--reason <reason>', `reason for rows without a reason column (${REASONS})`, 'manual')
+    .option('--reason <reason>', `reason for rows without a reason column (${REASONS})`, reasonFlag, 'manual')
     .option('--format <format>', 'csv, json or jsonl (default: from the extension)', choiceFlag(['csv', 'json', 'jsonl'] as const))
     .action(
       action<{ channel?: string; reason: string; format?: 'csv' | 'json' | 'jsonl' }>(async (ctx, [file], opts) => {

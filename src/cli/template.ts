@@ -6,7 +6,8 @@ import { InputError, UsageError } from '../errors.js';
 import { renderTable } from '../output/table.js';
 import type { Rendered, TemplateVars } from '../templates/contract.js';
 import type { CliContext } from './context.js';
-import { collect, maxSegments } from './options.js';
+import { CATEGORIES, languageProblem } from '../templates/whatsapp-vocabulary.js';
+import { checkedFlag, choiceFlag, collect, maxSegments } from './options.js';
 import type { ActionFactory } from './run.js';
 
 interface RenderOpts {
@@ -87,8 +88,8 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
     .option('--footer <text>', 'sms: opt-out footer appended to every message, e.g. "Reply STOP to opt out"')
     .option('--max-segments <n>', 'sms: refuse recipients whose message needs more segments (1 to 10, default 3)', maxSegments)
     .option('--template-name <name>', "whatsapp: the approved template's name at Meta (default: the file name with _)")
-    .option('--language <code>', 'whatsapp: language code (default en_US)')
-    .option('--category <category>', 'whatsapp: MARKETING | UTILITY | AUTHENTICATION (default MARKETING)')
+    .option('--language <code>', 'whatsapp: language code such as en_US or pt_BR (default en_US)', checkedFlag(languageProblem))
+    .option('--category <category>', 'whatsapp: MARKETING | UTILITY | AUTHENTICATION (default MARKETING)', choiceFlag(CATEGORIES))
     .option('--body <text>', 'whatsapp: the approved body with {{1}}..{{n}}')
     .option('--param <liquid>', 'whatsapp: Liquid for the next placeholder (repeat, in order)', collect)
     .option('--content-sid <sid>', "whatsapp: Twilio's ContentSid (HX…)")
@@ -127,9 +128,9 @@ async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): 
   } else source = readJsonVars(o.vars.data, o.vars.shown);
   const rendered = renderOnce(compiled, previewVars(source, ctx.now().toISOString()));
   if (o.out) {
-    // private like every file mkt writes from customer data; a missing folder is exit 73
+    // private like every file mkt writes from customer data, renamed into place when whole; a missing folder is exit 73
     const { PrivateFileWriter } = await import('../util/private-file.js');
-    const out = new PrivateFileWriter(o.out);
+    const out = new PrivateFileWriter(o.out, { replace: true });
     out.write(outFileContent(rendered));
     out.close();
   }
@@ -282,11 +283,11 @@ async function newSms(ctx: CliContext, opts: NewOpts, s: Scaffold): Promise<stri
 
 async function newWhatsApp(ctx: CliContext, name: string, opts: NewOpts, s: Scaffold): Promise<string> {
   const templateName = await ask(opts.templateName, '--template-name', () => ctx.prompter.input("Approved template name at Meta", { default: name.replace(/-/g, '_') }), name.replace(/-/g, '_'));
-  const language = await ask(opts.language, '--language', () => ctx.prompter.input('Language code', { default: 'en_US' }), 'en_US');
+  const language = await ask(opts.language, '--language', () => ctx.prompter.input('Language code', { default: 'en_US', validate: (v) => languageProblem(v) ?? true }), 'en_US');
   const category = await ask(
     opts.category,
     '--category',
-    () => ctx.prompter.select('Category', ['MARKETING', 'UTILITY', 'AUTHENTICATION'].map((c) => ({ name: c, value: c }))),
+    () => ctx.prompter.select('Category', CATEGORIES.map((c) => ({ name: c, value: c }))),
     'MARKETING',
   );
   const body = await ask(opts.body, '--body', () =>

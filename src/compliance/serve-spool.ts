@@ -16,11 +16,14 @@
  *
  * Each process spools into its own file (`<db>-serve-spool.<pid>.jsonl`, 0600), so two servers
  * on one database never truncate each other's records; a new server adopts the files of
- * processes that are gone.
+ * processes that are gone. The file is a private file (src/util/private-file.ts: never through a
+ * symlink) created on the first record that must be spooled, so a server that never needed it
+ * (or failed to start) leaves none behind.
  */
-import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { makePrivateDirs, openPrivateHandle } from '../util/private-file.js';
 
 /** The spool could not take the record either (disk full, unwritable, too much backlog). */
 export class SpoolUnavailable extends Error {}
@@ -88,18 +91,11 @@ export class DurableQueue<R> {
     const dir = path.dirname(path.resolve(opts.dbFile));
     const base = path.basename(opts.dbFile);
     const queue = new DurableQueue<R>(opts, undefined);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makePrivateDirs(dir);
     for (const { full, records, valid } of queue.orphans(dir, base)) {
       queue.pending.push(...records);
       if (full === path.resolve(queue.file)) queue.size = valid; // left by an earlier process with our pid: we append to it
       else queue.adopted.push(full);
-    }
-    try {
-      queue.fh = await open(queue.file, 'a', 0o600);
-      await queue.fh.chmod(0o600);
-      await queue.fh.truncate(queue.size); // drops a torn last line
-    } catch (e) {
-      opts.log(`cannot create the spool ${queue.file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): requests that find the database busy get 503`);
     }
     if (queue.pending.length) opts.log(`${queue.pending.length} spooled record(s) from an earlier server to replay`);
     await queue.drain();
@@ -206,9 +202,9 @@ export class DurableQueue<R> {
     const text = batch.map((b) => JSON.stringify(b.record) + '\n').join('');
     let failure: Error | undefined;
     try {
-      if (!this.fh) throw new Error('no spool file');
-      await this.fh.write(text);
-      await this.fh.datasync();
+      const fh = await this.handle();
+      await fh.write(text);
+      await fh.datasync();
       this.size += Buffer.byteLength(text);
     } catch (e) {
       failure = new SpoolUnavailable(`cannot write the spool ${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
@@ -222,6 +218,24 @@ export class DurableQueue<R> {
     if (!failure) this.pending.push(...batch.map((b) => b.record));
     for (const b of batch) b.done(failure);
     if (!failure) this.retryLater();
+  }
+
+  /**
+   * This process's spool file, opened on first use. A file an earlier process with our pid left
+   * is appended to, after its torn last line (never acknowledged) is cut off.
+   */
+  private async handle(): Promise<FileHandle> {
+    if (!this.fh) {
+      const fh = await openPrivateHandle(this.file, { append: true });
+      try {
+        await fh.truncate(this.size);
+      } catch (e) {
+        await fh.close().catch(() => undefined);
+        throw e;
+      }
+      this.fh = fh;
+    }
+    return this.fh;
   }
 
   /** Replays the spooled records into the store; on refusal tries again later. */
@@ -240,8 +254,10 @@ export class DurableQueue<R> {
       this.lastProblem = '';
       for (const f of this.adopted.splice(0)) this.unlink(f);
       try {
-        await this.fh?.truncate(0);
-        await this.fh?.datasync();
+        if (this.fh) {
+          await this.fh.truncate(0);
+          await this.fh.datasync();
+        } else this.unlink(this.file); // an earlier process's file with our pid, never opened by this one
         this.size = 0;
       } catch (e) {
         this.opts.log(`cannot empty the spool ${this.file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): its records are replayed again at the next start`);
@@ -267,7 +283,14 @@ export class DurableQueue<R> {
 
   /** The records of a spool file, and the bytes up to its last complete line. */
   private readSpool(file: string): { records: R[]; valid: number } {
-    const text = readFileSync(file);
+    // a symlink planted under a spool's name is not read through (ELOOP: logged, left alone)
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let text: Buffer;
+    try {
+      text = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     const valid = text.lastIndexOf(0x0a) + 1;
     const records: R[] = [];
     for (const line of text.subarray(0, valid).toString('utf8').split('\n')) {

@@ -13,9 +13,11 @@ import type { Store } from '../db/open.js';
 import { suppressionRepository, type SuppressionRow } from '../db/suppressions.js';
 import { inWriteTransaction } from '../db/transaction.js';
 import { InputError, UsageError } from '../errors.js';
+import { quoted } from '../util/printable.js';
 
-export const SUPPRESSION_REASONS = ['unsubscribed', 'bounced', 'complained', 'stop_keyword', 'manual'] as const;
-export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+import { SUPPRESSION_REASONS, type SuppressionReason } from './vocabulary.js';
+
+export { SUPPRESSION_REASONS, type SuppressionReason };
 
 export function isReason(v: unknown): v is SuppressionReason {
   return typeof v === 'string' && (SUPPRESSION_REASONS as readonly string[]).includes(v);
@@ -47,7 +49,7 @@ function checkReason(reason: string | undefined): SuppressionReason {
 function addressOf(channel: Channel, raw: string): string {
   const checked = checkAddress(channel, raw);
   if (checked.address) return checked.address;
-  throw new InputError('bad_address', `${JSON.stringify(raw)} is not ${channel === 'email' ? 'an email address' : 'a phone number (E.164, e.g. +447911123456)'}: ${checked.problem}`);
+  throw new InputError('bad_address', `${quoted(raw)} is not ${channel === 'email' ? 'an email address' : 'a phone number (E.164, e.g. +447911123456)'}: ${checked.problem}`);
 }
 
 export function addSuppression(
@@ -129,7 +131,7 @@ export async function importSuppressions(
       const checked = raw === undefined ? undefined : checkAddress(channelText, raw);
       const address = checked?.address;
       if (!address) {
-        problems.push(`${where}: ${raw === undefined ? 'no address' : `${JSON.stringify(raw)} is not a valid ${channelText === 'email' ? 'email address' : 'phone number'} (${checked?.problem})`}`);
+        problems.push(`${where}: ${raw === undefined ? 'no address' : `${quoted(raw)} is not a valid ${channelText === 'email' ? 'email address' : 'phone number'} (${checked?.problem})`}`);
         continue;
       }
       if (problems.length) continue; // keep checking, stop writing

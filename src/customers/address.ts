@@ -17,6 +17,7 @@ import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import type * as PhoneLib from 'libphonenumber-js/max';
 import type { Channel } from '../channels.js';
+import { INVISIBLE } from '../util/printable.js';
 
 export type AddressCheck = { address: string; problem?: undefined } | { address?: undefined; problem: string };
 
@@ -67,8 +68,9 @@ function cacheMetadataPatterns(require: NodeRequire): void {
   }
 }
 
-// C0, DEL, C1 (Cc); bidi controls, zero-width characters, BOM, soft hyphen (Cf); U+2028/2029
-const FORBIDDEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+// C0, DEL, C1 (Cc); bidi controls, zero-width characters, BOM, soft hyphen (Cf); U+2028/2029:
+// the same class messages escape (src/util/printable.ts), so what is refused is also shown escaped
+const FORBIDDEN = INVISIBLE;
 
 const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 

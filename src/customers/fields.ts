@@ -53,26 +53,30 @@ export type ColumnMap = Map<string, ColumnTarget & { source?: string }>;
 export function parseColumnMap(specs: readonly string[]): ColumnMap {
   const map: ColumnMap = new Map();
   for (const spec of specs) {
-    const eq = spec.lastIndexOf('=');
-    const source = eq > 0 ? spec.slice(0, eq).trim() : '';
-    const target = eq > 0 ? spec.slice(eq + 1).trim() : '';
-    if (!source || !target) throw new UsageError(`--map "${spec}": expected "Source Column=field"`);
-    map.set(columnKey(source), { ...parseTarget(spec, target), source });
+    const entry = parseMapEntry(spec);
+    if ('problem' in entry) throw new UsageError(`--map "${spec}": ${entry.problem}`);
+    map.set(columnKey(entry.source), { ...entry.target, source: entry.source });
   }
   return map;
 }
 
-function parseTarget(spec: string, target: string): ColumnTarget {
-  if (target === '-') return { kind: 'ignore' };
+/** Why one `--map` value is not "Source Column=field", or undefined when it is one (the flag's check). */
+export function mapEntryProblem(spec: string): string | undefined {
+  const entry = parseMapEntry(spec);
+  return 'problem' in entry ? entry.problem : undefined;
+}
+
+function parseMapEntry(spec: string): { source: string; target: ColumnTarget } | { problem: string } {
+  const eq = spec.lastIndexOf('=');
+  const source = eq > 0 ? spec.slice(0, eq).trim() : '';
+  const target = eq > 0 ? spec.slice(eq + 1).trim() : '';
+  if (!source || !target) return { problem: 'expected "Source Column=field"' };
+  if (target === '-') return { source, target: { kind: 'ignore' } };
   const attr = /^attributes\.(.+)$/.exec(target);
-  if (attr) return { kind: 'attribute', name: attr[1]! };
+  if (attr) return { source, target: { kind: 'attribute', name: attr[1]! } };
   const field = KNOWN.get(columnKey(target));
-  if (!field) {
-    throw new UsageError(`--map "${spec}": unknown field "${target}"`, {
-      hint: `fields: ${CUSTOMER_FIELDS.join(', ')}; or attributes.<name>; or - to skip`,
-    });
-  }
-  return { kind: 'field', field };
+  if (!field) return { problem: `unknown field "${target}" (fields: ${CUSTOMER_FIELDS.join(', ')}; or attributes.<name>; or - to skip)` };
+  return { source, target: { kind: 'field', field } };
 }
 
 /** Resolves one source column: an explicit `--map` wins, then the known names, else an attribute of that name. */

@@ -6,6 +6,7 @@
 import { chmodSync, closeSync, existsSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, InputError, UsageError } from '../errors.js';
+import { fileError } from '../util/private-file.js';
 import { backupTo, checkIntegrity } from './maintenance.js';
 
 export interface BackupOptions {
@@ -41,7 +42,8 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
   try {
     closeSync(openSync(tmp, 'wx', 0o600));
   } catch (cause) {
-    throw new ConfigError('backup_unwritable', `cannot write ${target}`, { cause, hint: 'check that the folder exists and is writable' });
+    // the same typed errors as every file mkt writes: a missing folder is 73, a full disk 74
+    throw fileError(cause, target);
   }
   try {
     const { pages } = await backupTo(source, tmp);

@@ -2,7 +2,10 @@
  * What `mkt provider check` and `mkt provider test` do, without the CLI: prove a provider's
  * config, environment and credentials, and send exactly one message through it.
  */
+import type { Channel } from '../channels.js';
+import { checkAddress } from '../customers/address.js';
 import { InputError, UnavailableError, UsageError } from '../errors.js';
+import { quoted } from '../util/printable.js';
 import { ProviderError, type CheckResult, type MessageRef, type OutgoingMessage, type Provider } from './contract.js';
 import { getProviderConfig, listProviders } from './load.js';
 import { createProvider } from './registry.js';
@@ -84,15 +87,15 @@ export interface TestSendResult {
   providerMessageId: string;
 }
 
-function checkAddress(channel: string, to: string): string {
-  const t = to.trim();
-  if (channel === 'email') {
-    if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(t)) throw new UsageError(`--to: "${to}" is not an email address`);
-    return t;
-  }
-  const phone = t.replace(/^whatsapp:/, '').replace(/[\s().-]/g, '');
-  if (!/^\+[1-9]\d{6,14}$/.test(phone)) throw new UsageError(`--to: "${to}" is not a phone number in E.164 form (+ country code and number)`);
-  return phone;
+/**
+ * `--to` in its canonical form, by the one address rule import and prepare use
+ * (src/customers/address.ts): a test message goes only where a campaign could send.
+ */
+function recipient(channel: Channel, to: string): string {
+  const checked = checkAddress(channel, to);
+  if (checked.address) return checked.address;
+  const what = channel === 'email' ? 'an email address' : 'a valid phone number (E.164: + country code and number)';
+  throw new UsageError(`--to: ${quoted(to)} is not ${what}: ${checked.problem}`);
 }
 
 function escapeHtml(s: string): string {
@@ -111,7 +114,7 @@ export function textMessage(channel: string, to: string, text: string, ref: Mess
 /** Sends exactly one message and returns the provider's message id. */
 export async function sendTestMessage(ctx: OperationContext, opts: TestSendOptions): Promise<TestSendResult> {
   const config = await getProviderConfig(ctx.workspace, ctx.env, opts.name);
-  const to = checkAddress(config.channel, opts.to);
+  const to = recipient(config.channel, opts.to);
   const sender = opts.from ?? config.senders[0]!.id;
   if (!config.senders.some((s) => s.id === sender)) {
     throw new UsageError(`--from: "${sender}" is not a sender of ${config.name}`, { hint: `senders: ${config.senders.map((s) => s.id).join(', ')}` });

@@ -13,8 +13,9 @@ import { buildScope } from './variables.js';
 import { originAt, parseYamlSource, type YamlSource } from './yaml-source.js';
 import type { MetaTemplatePayload } from '../providers/contract.js';
 
-export const CATEGORIES = ['MARKETING', 'UTILITY', 'AUTHENTICATION'] as const;
-export type WhatsAppCategory = (typeof CATEGORIES)[number];
+import { CATEGORIES, languageProblem, type WhatsAppCategory } from './whatsapp-vocabulary.js';
+
+export { CATEGORIES, type WhatsAppCategory };
 const TOP_KEYS = ['name', 'language', 'category', 'body', 'parameters', 'header', 'buttons', 'twilio'];
 const MEDIA = ['image', 'video', 'document'] as const;
 /** Meta's limits on an approved template's parts. */
@@ -114,7 +115,8 @@ export function compileWhatsApp(ctx: CompileContext, diags: Diagnostics): Compil
   const name = c.string(doc, 'name', ['name'], true);
   if (name !== undefined && !/^[a-z0-9_]{1,512}$/.test(name)) c.error(['name'], `name "${name}" must be the approved template's name: lower-case letters, digits and _`);
   const language = c.string(doc, 'language', ['language'], true);
-  if (language !== undefined && !/^[a-z]{2,3}(_[A-Z]{2}|_[A-Za-z]{4})?$/.test(language)) c.error(['language'], `language "${language}" is not a WhatsApp language code like en_US or pt_BR`);
+  const badLanguage = language === undefined ? undefined : languageProblem(language);
+  if (badLanguage) c.error(['language'], badLanguage);
   const category = c.string(doc, 'category', ['category'], true);
   if (category !== undefined && !(CATEGORIES as readonly string[]).includes(category)) c.error(['category'], `category must be one of ${CATEGORIES.join(', ')}`);
   const body = c.string(doc, 'body', ['body'], true);

@@ -5,8 +5,9 @@
  * mkt creates are 0700. Failures become typed errors: 73 when the file cannot be created, 74
  * when the disk is full or fails.
  */
-import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, statfsSync, statSync, writeSync, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, renameSync, statfsSync, statSync, unlinkSync, writeSync, type WriteStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CantCreateError, MktError, StorageIoError } from '../errors.js';
 
@@ -15,6 +16,11 @@ export interface PrivateFileOptions {
   append?: boolean;
   /** Create missing folders (0700). Off for --out: a mistyped folder is the operator's to fix. */
   createDirs?: boolean;
+  /**
+   * Write a temporary file beside `file` and rename it into place on close (PrivateFileWriter
+   * only): a command that fails before or while writing leaves an existing file as it was.
+   */
+  replace?: boolean;
 }
 
 // O_NONBLOCK: opening a FIFO with no reader fails (ENXIO) instead of hanging; no effect on files.
@@ -112,12 +118,24 @@ export function openPrivateFile(file: string, opts: PrivateFileOptions = {}): nu
 export class PrivateFileWriter {
   private readonly fd: number;
   private buffer = '';
+  /** With `replace`: the temporary file that becomes `file` on close. */
+  private readonly temp?: string;
 
   constructor(
     readonly file: string,
     opts: PrivateFileOptions = {},
   ) {
-    this.fd = openPrivateFile(file, opts);
+    if (!opts.replace) {
+      this.fd = openPrivateFile(file, opts);
+      return;
+    }
+    checkReplaceable(file);
+    this.temp = tempBeside(file);
+    try {
+      this.fd = openSync(this.temp, FLAGS | constants.O_EXCL, 0o600);
+    } catch (e) {
+      throw fileError(e, file);
+    }
   }
 
   write(text: string): void {
@@ -137,10 +155,22 @@ export class PrivateFileWriter {
 
   close(): void {
     this.flush();
-    closeSync(this.fd);
+    if (this.temp === undefined) {
+      closeSync(this.fd);
+      return;
+    }
+    try {
+      // on disk before the rename, so a crash leaves the old file or the whole new one
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      renameSync(this.temp, this.file);
+    } catch (e) {
+      this.abandon();
+      throw fileError(e, this.file);
+    }
   }
 
-  /** Closes without flushing (after an error elsewhere). */
+  /** Closes without flushing (after an error elsewhere); a temporary file is removed. */
   abandon(): void {
     this.buffer = '';
     try {
@@ -148,7 +178,35 @@ export class PrivateFileWriter {
     } catch {
       // already closed
     }
+    if (this.temp === undefined) return;
+    try {
+      unlinkSync(this.temp);
+    } catch {
+      // already gone (renamed or never written)
+    }
   }
+}
+
+/** A fresh hidden name in the folder of `file` (a rename is atomic only within one file system). */
+function tempBeside(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * What a replacing write refuses up front, as openPrivateFile does: a symbolic link (the rename
+ * would not follow it, but the operator asked for the file it points to) and anything not a
+ * regular file.
+ */
+function checkReplaceable(file: string): void {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw fileError(e, file);
+  }
+  if (st.isSymbolicLink()) throw fileError(Object.assign(new Error('symbolic link'), { code: 'ELOOP' }), file);
+  needsTightening(file, st);
 }
 
 /** A write stream onto a private file (reports, JSON lines). */
@@ -156,19 +214,34 @@ export function privateWriteStream(file: string, opts: PrivateFileOptions = {}):
   return createWriteStream(file, { fd: openPrivateFile(file, opts) });
 }
 
-/** Writes a whole private file (one outbox message); async, for the send path. */
-export async function writePrivateFile(file: string, data: string | Uint8Array): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+/**
+ * Opens `file` as a private file without blocking the event loop (the send path, `mkt serve`'s
+ * spool), with the same rules as openPrivateFile: 0600, no symlink followed, a looser existing
+ * file tightened, and truncated unless `append`. Failures are typed (73 / 74).
+ */
+export async function openPrivateHandle(file: string, opts: Pick<PrivateFileOptions, 'append'> = {}): Promise<FileHandle> {
+  let handle: FileHandle | undefined;
   try {
-    handle = await open(file, FLAGS, 0o600);
+    handle = await open(file, FLAGS | (opts.append ? constants.O_APPEND : 0), 0o600);
     const h = handle;
     const st = await h.stat();
     if (needsTightening(file, st)) await h.chmod(0o600).catch((cause) => Promise.reject(cannotTighten(file, st.mode, cause)));
-    await h.truncate(0);
-    await h.writeFile(data);
+    if (!opts.append) await h.truncate(0);
+    return h;
+  } catch (e) {
+    await handle?.close();
+    throw fileError(e, file);
+  }
+}
+
+/** Writes a whole private file (one outbox message); async, for the send path. */
+export async function writePrivateFile(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await openPrivateHandle(file);
+  try {
+    await handle.writeFile(data);
   } catch (e) {
     throw fileError(e, file);
   } finally {
-    await handle?.close();
+    await handle.close();
   }
 }

@@ -2,7 +2,8 @@
  * `mkt … | head` ends quietly with exit 0, as git and gh do: the reader closing the pipe early
  * is not an error, so no EPIPE stack trace and no exit 1.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, cliEnv, runCli, tempWorkspace } from '../support/cli.js';
@@ -69,5 +70,27 @@ describe('a reader that closes the pipe early', () => {
     expect(r.first).toBe('progress 0 ' + 'x'.repeat(60));
     expect(r.other).toBe('finished\n');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('a stdout that cannot be written (a full disk, an I/O error)', () => {
+  /** Runs mkt with stdout on /dev/full, where every write fails with ENOSPC. */
+  function toDevFull(args: string[]) {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ws.dir, env: cliEnv(), stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+      return { code: r.status, stderr: r.stderr };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it.skipIf(!existsSync('/dev/full'))('customers list > /dev/full: exit 74 with the reason, no stack trace (was exit 1 and a trace)', () => {
+    const human = toDevFull(['customers', 'list', '--limit', '4000']);
+    expect(human.code).toBe(74);
+    expect(human.stderr).toBe('mkt: the disk is full: cannot write standard output (ENOSPC)\n  hint: free space on that disk (or raise the file-size limit), then run the command again\n');
+    const json = toDevFull(['customers', 'list', '--limit', '3', '--json']);
+    expect(json.code).toBe(74);
+    expect(JSON.parse(json.stderr.trim()).error.code).toBe('disk_full');
   });
 });

@@ -101,6 +101,11 @@ describe('mkt db backup', { timeout: 180_000 }, () => {
       expect(JSON.parse(none.stderr).error.code).toBe('db_missing');
       expect(existsSync(path.join(w.dir, 'nothing.db'))).toBe(false);
       expect(existsSync(path.join(w.dir, 'x.db'))).toBe(false);
+
+      // a target folder that does not exist is 73 naming the path, as for every --out (was 78)
+      const noFolder = runCli(['db', 'backup', 'no/such/copy.db', '--json'], { cwd: w.dir });
+      expect(noFolder.code, noFolder.stderr).toBe(73);
+      expect(JSON.parse(noFolder.stderr).error).toMatchObject({ code: 'folder_missing', message: expect.stringContaining(path.join(w.dir, 'no/such/copy.db')) });
     } finally {
       w.cleanup();
     }

@@ -46,6 +46,15 @@ const ROWS: Array<[string, string, string[]]> = [
   ...['0', '1000001', '1e3'].map((v) => ['--customers', v, ['demo']] as [string, string, string[]]),
   ['--seed', '1e3', ['demo']],
   ['--throttle', '0/s', ['demo']],
+  // checked in the core only after the database was created (was 65, or 64 with a database left behind)
+  ['--category', 'foo', ['template', 'new', 'whatsapp', 'w', '--body', 'hi']],
+  ...['e n', 'english', 'EN_us', ''].map((v) => ['--language', v, ['template', 'new', 'whatsapp', 'w', '--body', 'hi']] as [string, string, string[]]),
+  ['--reason', 'bored', ['suppress', 'add', 'a@example.com', '--channel', 'email']],
+  ['--reason', 'Manual', ['suppress', 'import', 'x.csv']],
+  ['--source', 'sendgrid', ['feedback', 'import', 'x.jsonl']],
+  ...['Germany', 'ZZ', 'D', ''].map((v) => ['--default-country', v, ['customers', 'import', 'x.csv']] as [string, string, string[]]),
+  ...['email', '=email', 'Mail=', 'Mail=emial'].map((v) => ['--map', v, ['customers', 'import', 'x.csv']] as [string, string, string[]]),
+  ...['bad', 'example.com', '999.1.1.1', ''].map((v) => ['--host', v, ['serve']] as [string, string, string[]]),
 ];
 
 describe('bad flag values: exit 64 naming the flag, in every command', () => {

@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { complianceWorkspace, UNSUBSCRIBE_YAML, type ComplianceWorkspace } from '../support/compliance-workspace.js';
@@ -52,5 +52,17 @@ describe('private files stay private', { timeout: 120_000 }, () => {
     const r = ws.cli(['customers', 'import', 'bad.csv', '--rejects', 'rejects.csv']);
     expect(r.code, r.stderr).toBe(0);
     expect(mode(rejects)).toBe(0o600);
+  });
+
+  it('a report that fails leaves an existing --out file as it was (was: emptied, then exit 65), and leaves no temporary file', () => {
+    ws = complianceWorkspace({ customers: 'external_id,email,email_opt_in\na,ana@example.org,yes\n' });
+    const keep = ws.write('keep.csv', 'precious\n');
+    for (const format of ['csv', 'json']) {
+      const r = ws.cli(['campaign', 'report', 'nosuch', '--out', 'keep.csv', '--format', format]);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toContain('no campaign named "nosuch"');
+      expect(readFileSync(keep, 'utf8')).toBe('precious\n');
+    }
+    expect(readdirSync(ws.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

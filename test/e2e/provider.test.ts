@@ -146,4 +146,42 @@ describe('mkt provider', () => {
       writeFileSync(file, yaml);
     }
   });
+
+  it('check on an account that answers but cannot send: the report on stdout, then a typed error (69, account_cannot_send) on stderr', async () => {
+    const off = await startFakeSes({ accessKeyId: 'AKIDE2E000000001', account: { SendingEnabled: false } });
+    const file = path.join(ws.dir, 'providers.yaml');
+    const yaml = readFileSync(file, 'utf8');
+    writeFileSync(file, yaml.replace(`endpoint: ${ses.url}`, `endpoint: ${off.url}`));
+    try {
+      const r = await runCliAsync(['provider', 'check', 'ses', '--json'], { cwd: ws.dir, env: env() });
+      expect(r.code).toBe(69);
+      expect(JSON.parse(r.stdout)).toMatchObject({ name: 'ses', live: { available: true, ok: false, details: { sendingEnabled: false } } });
+      expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!).error).toMatchObject({ code: 'account_cannot_send', details: { provider: 'ses' } });
+    } finally {
+      writeFileSync(file, yaml);
+      await off.close();
+    }
+  });
+
+  it('test --to goes through the one address rule: control characters and an invalid number are 64, nothing written (was: accepted and sent)', () => {
+    const box = path.join(ws.dir, '.mkt/outbox/provider-test');
+    const files = () => (existsSync(box) ? readdirSync(box).sort() : []);
+    const before = files();
+    for (const [provider, to] of [
+      ['outbox', 'ana\u0001@example.org'],
+      ['outbox', 'ana@exa\u200bmple.org'],
+      ['outbox-sms', '+4912345'],
+      ['outbox-whatsapp', 'whatsapp:+4912345'],
+    ] as const) {
+      const r = runCli(['provider', 'test', provider, '--to', to, '--text', 'Hi', '--subject', 'Test'], { cwd: ws.dir, env: { MKT_NOW: '2026-03-01T10:00:00Z' } });
+      expect(r.code, `${provider} ${JSON.stringify(to)}: ${r.stderr}`).toBe(64);
+      expect(r.stderr).toContain('--to: ');
+    }
+    expect(files()).toEqual(before);
+    // the canonical form is what is sent: a spaced national-looking E.164 number is accepted as +49…
+    const ok = runCli(['provider', 'test', 'outbox-sms', '--to', '+49 1512 3456789', '--text', 'Hi'], { cwd: ws.dir, env: { MKT_NOW: '2026-03-01T10:00:00Z' } });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('to +4915123456789');
+    expect(files()).not.toEqual(before); // the same folder the refused ones would have written to
+  });
 });

@@ -6,8 +6,9 @@ import type { Channel } from '../../channels.js';
 import { InputError } from '../../errors.js';
 import type { DeliveryRef } from '../../providers/delivery-ref.js';
 
-export const FEEDBACK_SOURCES = ['ses', 'twilio', 'meta'] as const;
-export type FeedbackSource = (typeof FEEDBACK_SOURCES)[number];
+import { FEEDBACK_SOURCES, type FeedbackSource } from '../vocabulary.js';
+
+export { FEEDBACK_SOURCES, type FeedbackSource };
 
 /** Delivery outcomes as stored in campaign_recipients.delivery_status. */
 export type DeliveryStatus = 'sent' | 'deferred' | 'delivered' | 'read' | 'failed' | 'undelivered' | 'bounced' | 'complained';

@@ -64,11 +64,17 @@ export async function openSource(file: string, format: ImportFormat, delimiter?:
   return format === 'json' ? openJsonArray(file) : openJsonLines(file);
 }
 
+/** The store, or how to open it: opened only after the flags, the file and the rejects file checked out. */
+export type StoreSource = Store | (() => Store | Promise<Store>);
+
 /**
  * Imports one file. Everything happens in one transaction: a structural error in the file or a
  * `strict` failure throws an InputError naming `file:line` and leaves the store as it was.
+ * Everything that can be checked without the store (the format, a missing file, a --map column,
+ * the rejects file's folder) is checked before `store` is opened, so a failed start creates no
+ * database.
  */
-export async function importCustomers(store: Store, options: ImportOptions): Promise<ImportResult> {
+export async function importCustomers(storeSource: StoreSource, options: ImportOptions): Promise<ImportResult> {
   const { file } = options;
   const format = options.format ?? formatFromPath(file);
   if (!format) throw new UsageError(`cannot tell the format of ${file} from its extension`, { hint: 'use --format csv|json|jsonl' });
@@ -102,6 +108,7 @@ export async function importCustomers(store: Store, options: ImportOptions): Pro
   // so warnings, rejects and --strict failures come exactly as row by row.
   const batch: Array<{ row: RawRow; outcome: RowOutcome }> = [];
   try {
+    const store = typeof storeSource === 'function' ? await storeSource() : storeSource;
     await inWriteTransaction(
       store,
       async () => {

@@ -14,6 +14,7 @@ import {
   parseIsoDate,
 } from '../normalise.js';
 import type { RawRow } from './source.js';
+import { quoted } from '../../util/printable.js';
 
 /**
  * The values a row gives. A field that is `undefined` was not given (absent column, empty cell
@@ -69,7 +70,8 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v) : JSON.stringify(v) ?? String(v));
+// quoted: invisible characters (controls, bidi, zero-width) are shown as escapes, never raw
+const show = (v: unknown): string => (typeof v === 'string' ? quoted(v.length > 60 ? v.slice(0, 57) + '...' : v) : JSON.stringify(v) ?? String(v));
 
 /** A field's position in CUSTOMER_FIELDS, the index of its slot in `RawValues`. */
 const FIELD_INDEX = new Map<CustomerField, number>(CUSTOMER_FIELDS.map((f, i) => [f, i]));

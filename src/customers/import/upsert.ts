@@ -7,6 +7,7 @@ import { CUSTOMER_DATA_COLUMNS, CUSTOMER_INPUT_COLUMNS, type StoredCustomer } fr
 import { CustomerImportRepository, IDENTITY_KEY, type CustomerValues } from '../../db/customers-writer.js';
 import type { Store } from '../../db/open.js';
 import { BloomFilter } from '../../util/bloom.js';
+import { quoted } from '../../util/printable.js';
 import type { CustomerInput } from './row.js';
 
 export type Outcome = 'inserted' | 'updated' | 'unchanged';
@@ -193,7 +194,7 @@ export class CustomerWriter {
       this.counts[outcome]++;
     }
     this.book.set(current.id, line, outcome);
-    const by = via === 1 ? `external_id ${JSON.stringify(input.external_id)}` : via === 2 ? `email ${JSON.stringify(input.email)}` : `phone ${JSON.stringify(input.phone)}`;
+    const by = via === 1 ? `external_id ${quoted(String(input.external_id))}` : via === 2 ? `email ${quoted(String(input.email))}` : `phone ${quoted(String(input.phone))}`;
     return { line: earlier.line, by };
   }
 }

@@ -13,6 +13,9 @@ import { addSuppression } from '../../../src/compliance/suppressions.js';
 import { importCustomers } from '../../../src/customers/import/index.js';
 import { classifyAudience } from '../../../src/db/audience-sql.js';
 import { openStore } from '../../../src/db/open.js';
+import { phoneLibrary } from '../../../src/customers/address.js';
+import examples from 'libphonenumber-js/examples.mobile.json';
+import type { CountryCode } from 'libphonenumber-js/max';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-forms-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +33,7 @@ async function withImported(rows: Array<Record<string, unknown>>, fn: (store: Re
   }
 }
 
-const statuses = (store: ReturnType<typeof openStore>, channel: 'email' | 'sms') => {
+const statuses = (store: ReturnType<typeof openStore>, channel: 'email' | 'sms' | 'whatsapp') => {
   classifyAudience(store.sqlite, channel, { text: '1', params: [] });
   return (store.sqlite.prepare('SELECT status FROM mkt_audience ORDER BY customer_id').all() as Array<{ status: string }>).map((r) => r.status);
 };
@@ -65,6 +68,36 @@ describe('one address, whatever its spelling', () => {
           fc.pre(stored.length === 1 && stored[0] === 'ok'); // generated local parts may be implausible (`.` rules)
           addSuppression(store, { address: suppressed, channel: 'email' }, 0);
           expect(statuses(store, 'email')).toEqual(['suppressed']);
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('suppressing any international form of a number excludes the customer imported in any form of it, national ones too (property; sms and whatsapp)', async () => {
+    // valid mobile numbers (libphonenumber's own examples), each varied by its last digits
+    const regions: CountryCode[] = ['DE', 'GB', 'US', 'FR', 'IN', 'BR', 'JP', 'AU', 'NG', 'MX'];
+    const number = fc
+      .tuple(fc.constantFrom(...regions), fc.integer({ min: 0, max: 99 }))
+      .map(([region, tail]) => {
+        const example = phoneLibrary().getExampleNumber(region, examples)!;
+        const national = String(example.nationalNumber);
+        return phoneLibrary().parsePhoneNumberFromString(national.slice(0, -2) + String(tail).padStart(2, '0'), region);
+      })
+      .filter((p) => p !== undefined && p.isValid());
+    await fc.assert(
+      fc.asyncProperty(number, fc.constantFrom<'sms' | 'whatsapp'>('sms', 'whatsapp'), fc.nat(), fc.nat(), async (p, channel, i, j) => {
+        const e164 = p!.number;
+        const international = [e164, p!.formatInternational(), `00${e164.slice(1)}`, p!.formatInternational().replace(/ /g, '-'), ` ${e164} `, ...(channel === 'whatsapp' ? [`whatsapp:${e164}`] : [])];
+        // an import may also give the national form with its country
+        const imports = [...international.map((phone) => ({ phone })), { phone: p!.formatNational(), country: p!.country }, { phone: String(p!.nationalNumber), country: p!.country }];
+        const imported = imports[i % imports.length]!;
+        const suppressed = international[j % international.length]!;
+        await withImported([{ ...imported, sms_opt_in: 'yes', whatsapp_opt_in: 'yes' }], (store) => {
+          expect(store.sqlite.prepare('SELECT phone FROM customers').pluck().all()).toEqual([e164]);
+          expect(statuses(store, channel)).toEqual(['ok']);
+          addSuppression(store, { address: suppressed, channel }, 0);
+          expect(statuses(store, channel)).toEqual(['suppressed']);
         });
       }),
       { numRuns: 60 },

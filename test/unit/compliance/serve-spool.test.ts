@@ -4,7 +4,7 @@
  * the lock is still held, and is 503 + Retry-After when even the spool cannot take it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkspaceSettings } from '../../../src/compliance/config.js';
 import { createFeedbackServer } from '../../../src/compliance/serve.js';
 import { recordApplier, type ServeRecord } from '../../../src/compliance/serve-records.js';
-import { DurableQueue, spoolFile } from '../../../src/compliance/serve-spool.js';
+import { DurableQueue, SpoolUnavailable, spoolFile } from '../../../src/compliance/serve-spool.js';
 import { UnsubscribeTokens } from '../../../src/compliance/tokens.js';
 import { isSqliteError, serveRepository } from '../../../src/db/serve-sql.js';
 import { openStore, type Store } from '../../../src/db/open.js';
@@ -113,5 +113,39 @@ describe('serve spool', () => {
       await serve.close(0);
       f.other.close();
     }
+  });
+
+  it('the spool file is created on the first record it must hold, 0600: a server that never spooled leaves none (was: an empty file from open)', async () => {
+    const f = fixture();
+    const q = await f.open();
+    expect(existsSync(spoolFile(f.db))).toBe(false);
+    expect(await q.submit(bounce('a@example.org'))).toBe('committed');
+    expect(existsSync(spoolFile(f.db))).toBe(false);
+    f.lock();
+    expect(await q.submit(bounce('b@example.org'))).toBe('spooled');
+    expect(statSync(spoolFile(f.db)).mode & 0o777).toBe(0o600);
+    f.unlock();
+    await q.close();
+    expect(existsSync(spoolFile(f.db))).toBe(false);
+    // never started serving at all (a failed listen): nothing is left either
+    await (await f.open()).close();
+    expect(existsSync(spoolFile(f.db))).toBe(false);
+    f.other.close();
+  });
+
+  it('a symlink under the spool name is never written or read through: the record is refused (503), the target untouched', async () => {
+    const f = fixture();
+    const target = path.join(f.dir, 'elsewhere.txt');
+    writeFileSync(target, 'precious\n');
+    symlinkSync(target, spoolFile(f.db));
+    const q = await f.open();
+    f.lock();
+    await expect(q.submit(bounce('a@example.org'))).rejects.toBeInstanceOf(SpoolUnavailable);
+    expect(f.lines.join('\n')).toMatch(/cannot write the spool .*symlink_refused/);
+    expect(f.lines.join('\n')).not.toContain('unreadable line');
+    f.unlock();
+    await q.close();
+    expect(readFileSync(target, 'utf8')).toBe('precious\n');
+    f.other.close();
   });
 });

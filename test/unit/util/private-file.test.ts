@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -77,5 +77,35 @@ describe('private files', () => {
     const w = new PrivateFileWriter(path.join(dir, 'c', 'd', 'f'), { createDirs: true });
     w.close();
     expect(mode(path.join(dir, 'c', 'd'))).toBe(0o700);
+  });
+
+  it('replace: the old contents stay until close renames the whole new file in (0600); abandon keeps the old file and removes the temporary one', () => {
+    const file = path.join(dir, 'r.csv');
+    writeFileSync(file, 'old\n');
+    chmodSync(file, 0o644);
+    const failed = new PrivateFileWriter(file, { replace: true });
+    failed.write('half');
+    failed.abandon();
+    expect(readFileSync(file, 'utf8')).toBe('old\n');
+    expect(readdirSync(dir)).toEqual(['r.csv']);
+    const w = new PrivateFileWriter(file, { replace: true });
+    w.write('x'.repeat(1 << 17));
+    expect(readFileSync(file, 'utf8')).toBe('old\n');
+    w.close();
+    expect(readFileSync(file, 'utf8')).toHaveLength(1 << 17);
+    expect(mode(file)).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['r.csv']);
+  });
+
+  it('replace: a symlink or a folder at the target is refused (73) and untouched; a missing folder is 73 naming the target', () => {
+    const target = path.join(dir, 'target');
+    writeFileSync(target, 'precious');
+    const link = path.join(dir, 'link.csv');
+    symlinkSync(target, link);
+    expect(() => new PrivateFileWriter(link, { replace: true })).toThrow(expect.objectContaining({ code: 'symlink_refused' }));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('precious');
+    expect(() => new PrivateFileWriter(dir, { replace: true })).toThrow(expect.objectContaining({ code: 'not_a_file' }));
+    expect(() => new PrivateFileWriter(path.join(dir, 'no', 'r.csv'), { replace: true })).toThrow(/cannot create .*no\/r\.csv: the folder .*no does not exist/);
   });
 });
