@@ -15,7 +15,7 @@ import { ErrorRateBreaker } from './breaker.js';
 import type { Clock } from './clock.js';
 import { OutcomeBuffer } from './outcome-buffer.js';
 import type { Progress } from './progress.js';
-import { ProgressMeter } from './progress-meter.js';
+import { ProgressMeter, type RunCounters } from './progress-meter.js';
 import { decide, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { SenderPool, type Distribution, type PoolSenderConfig } from './sender-pool.js';
 import { StopLatch, type StopKind } from './stop.js';
@@ -26,17 +26,11 @@ export { systemClock, type Clock } from './clock.js';
 export type { Progress } from './progress.js';
 export type { StopKind } from './stop.js';
 
-export interface DispatchResult {
+/** How a run ended; its outcome counters are the ones the progress meter reads (RunCounters). */
+export interface DispatchResult extends RunCounters {
   stop: StopKind;
   code?: string;
   reason?: string;
-  /** Outcomes of this run. */
-  sent: number;
-  failed: number;
-  unknown: number;
-  skipped: number;
-  retried: number;
-  bySender: Record<string, number>;
   elapsedMs: number;
   /** Pending rows not yet due when the run ended, and the first time one is due. */
   waiting: { count: number; until: number | null };
