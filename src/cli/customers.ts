@@ -41,8 +41,8 @@ async function dryRunStore(ctx: CliContext, opened: { memory?: Store }): Promise
   const store = await ctx.existingStore();
   if (store) return store;
   ctx.info(`no database at ${ctx.dbPath} yet: the dry run counts against an empty one and creates nothing`);
-  const { openStore } = await import('../db/open.js');
-  return (opened.memory = openStore(':memory:'));
+  const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
+  return (opened.memory = openStore(':memory:', 'write', { recheck: recheckStoredAddresses }));
 }
 
 /** A path as the user typed it when it resolves the same from here (messages then name it that way). */
