@@ -109,6 +109,15 @@ export class CliContext {
     }
   }
 
+  /**
+   * The store of either kind through its repositories, or undefined when there is no SQLite
+   * database yet (the rule of `existingStore`); a PostgreSQL store always exists once reachable.
+   */
+  async existingRepositories(): Promise<Repositories | undefined> {
+    if (this.dbTarget.kind === 'sqlite' && !(await this.existingStore())) return undefined;
+    return this.repositories('read');
+  }
+
   /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
   private async replaySpools(store: Store): Promise<void> {
     const { hasSpools } = await import('../compliance/serve-spool.js');

@@ -73,7 +73,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action(async (ctx, [key]) => {
         const { requireCustomer } = await import('../customers/find.js');
-        const found = requireCustomer(await ctx.store('read'), key!);
+        const found = await requireCustomer((await ctx.repositories('read')).customers, key!);
         ctx.result(found, (c) => renderFields(Object.entries(c)));
       }),
     );
@@ -85,8 +85,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .option('--offset <n>', 'skip this many first', listOffset, 0)
     .action(
       action<{ limit: number; offset: number }>(async (ctx, _args, opts) => {
-        const { listCustomers } = await import('../customers/query.js');
-        const rows = listCustomers(await ctx.store('read'), opts.limit, opts.offset);
+        const { customerPage } = await import('../customers/query.js');
+        const rows = await customerPage((await ctx.repositories('read')).customers, opts.limit, opts.offset);
         ctx.result(rows, (list) =>
           renderTable(
             ['id', 'email', 'phone', 'name', 'country', 'ltv', 'consent'],

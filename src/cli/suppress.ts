@@ -24,7 +24,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .action(
       action<{ channel?: string; reason: string; note?: string }>(async (ctx, [address], opts) => {
         const { addSuppression } = await import('../compliance/suppressions.js');
-        const r = addSuppression(await ctx.store(), { address: address!, channel: opts.channel, reason: opts.reason, note: opts.note }, ctx.now().getTime());
+        const r = await addSuppression((await ctx.repositories()).suppressions, { address: address!, channel: opts.channel, reason: opts.reason, note: opts.note }, ctx.now().getTime());
         ctx.result(r, (x) =>
           x.added ? `suppressed ${x.suppression.address} on ${x.suppression.channel} (${x.suppression.reason})\n` : `${x.suppression.address} was already suppressed on ${x.suppression.channel} (${x.suppression.reason} since ${x.suppression.created_at})\n`,
         );
@@ -41,7 +41,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
       action<{ channel?: string; yes?: boolean }>(async (ctx, [address], opts) => {
         const { removeSuppression } = await import('../compliance/suppressions.js');
         await confirmOrRefuse(ctx, opts.yes, `Lift the suppression of ${address}${opts.channel ? ` on ${opts.channel}` : ''}? Only with the person's renewed consent.`, 'lifting a suppression');
-        const r = removeSuppression(await ctx.store(), { address: address!, channel: opts.channel });
+        const r = await removeSuppression((await ctx.repositories()).suppressions, { address: address!, channel: opts.channel });
         ctx.result(r, (x) => (x.removed ? `lifted the suppression of ${x.address} on ${x.channel}\n` : `${x.address} was not suppressed on ${x.channel}\n`));
       }),
     );
@@ -53,7 +53,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
     .action(
       action<{ channel?: string }>(async (ctx, _args, opts) => {
         const { listSuppressions } = await import('../compliance/suppressions.js');
-        const rows = listSuppressions(await ctx.store('read'), opts.channel);
+        const rows = await listSuppressions((await ctx.repositories('read')).suppressions, opts.channel);
         ctx.result(rows, (list) => renderTable(['channel', 'address', 'reason', 'source', 'since'], list.map((r) => [r.channel, r.address, r.reason, r.source, r.created_at])));
       }),
     );
