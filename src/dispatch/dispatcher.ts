@@ -202,6 +202,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
           return undefined;
         },
         extraCheck: opts.extraCheck,
+        // for a ledger shared by several workers: the same limits, held across all of them
+        limits: { ratePerSec: bucket?.rate, senders: opts.senders.map((s) => ({ id: s.id, ratePerSec: s.ratePerSec, dailyCap: s.dailyCap })) },
       });
     } catch (error) {
       // Nothing was claimed (the transaction rolled back). SQLite already waited busy_timeout.
@@ -221,10 +223,11 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       continue;
     }
     if (skipped > 0 || deferred > 0) continue;
-    if (exhausted) {
+    if (exhausted || claim.exhausted) {
       latch.request('daily_cap', 'daily_cap', 'every sender has reached its daily cap');
       break;
     }
+    poolWait = poolWait ?? claim.waitMs;
     if (poolWait !== undefined) {
       await outcomes.flush();
       await waker.wait(poolWait);
