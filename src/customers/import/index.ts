@@ -5,7 +5,6 @@
  */
 import { UsageError } from '../../errors.js';
 import type { Store } from '../../db/open.js';
-import { inWriteTransaction } from '../../db/transaction.js';
 import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
 import { openSource } from './prepared.js';
@@ -13,7 +12,7 @@ import { openReader } from './reader.js';
 import { RejectsFile } from './rejects.js';
 import { formatFromPath, type ImportFormat } from './source.js';
 import { malformed } from './text.js';
-import { CustomerWriter } from './upsert.js';
+import { sqliteSink } from './sink.js';
 
 export type { ImportFormat } from './source.js';
 export { openSource };
@@ -98,13 +97,11 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
     };
 
     const store = typeof storeSource === 'function' ? await storeSource() : storeSource;
-    await inWriteTransaction(
-      store,
-      async () => {
-        const writer = new CustomerWriter(store, options.now.getTime());
-        // Rows come in batches, so that which of their identities exist is asked in three
-        // queries per batch instead of one lookup per row; they are applied in file order, so
-        // warnings, rejects and --strict failures come exactly as row by row.
+    await sqliteSink(store, options.now.getTime()).write(
+      async (writer) => {
+        // Rows come in batches, so the sink decides once per batch which of them may match a
+        // customer; they are applied in file order, so warnings, rejects and --strict failures
+        // come exactly as row by row.
         for await (const { lines, values, notes } of source.batches) {
           result.read += lines.length;
           writer.prefetch(values);
@@ -126,7 +123,6 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
             if (dup) warn(line, `same customer as line ${dup.line} (${dup.by}): line ${line} wins`);
           }
         }
-        writer.dispose();
         Object.assign(result, writer.counts);
       },
       !options.dryRun,
