@@ -155,17 +155,18 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .option(...YES_FLAG)
     .action(
       action<{ count: number; seed: number; replace?: boolean; yes?: boolean }>(async (ctx, _args, opts) => {
-        const { seedCustomers } = await import('../customers/seed.js');
+        const { seedCustomersInto } = await import('../customers/seed.js');
+        // through the repositories, so it runs on either store (SQLite or PostgreSQL)
+        const { customers } = await ctx.repositories();
         if (opts.replace) {
-          const { countCustomers } = await import('../customers/query.js');
-          const n = countCustomers(await ctx.store());
+          const n = await customers.count();
           if (n > 0) await confirmOrRefuse(ctx, opts.yes, `Delete all ${n} customers before seeding?`, '--replace (deleting every customer)');
         }
         // The clock advances from MKT_NOW while mkt runs; demo rows must not depend on how long
         // start-up took, so they are dated from MKT_NOW itself when it is set.
         const fixed = ctx.io.env.MKT_NOW ? Date.parse(ctx.io.env.MKT_NOW) : NaN;
         const now = Number.isNaN(fixed) ? ctx.now() : new Date(fixed);
-        const result = seedCustomers(await ctx.store(), { count: opts.count, seed: opts.seed, now, replace: opts.replace });
+        const result = await seedCustomersInto(customers, { count: opts.count, seed: opts.seed, now, replace: opts.replace });
         ctx.result(result, (r) => {
           const removed = r.deleted > 0 ? `removed ${r.deleted} customers, then ` : '';
           return `${removed}seeded ${r.inserted} demo customers (seed ${r.seed}${r.skipped > 0 ? `; ${r.skipped} already present` : ''})\n`;

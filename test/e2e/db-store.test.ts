@@ -4,18 +4,20 @@
  * output, not even in a driver's error; commands the PostgreSQL preview does not cover say so
  * (exit 78) instead of touching a file named like the URL.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCliAsync } from '../support/cli.js';
+import { runCliAsync, tempWorkspace } from '../support/cli.js';
 import { pgTestDatabase } from '../support/pg.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-db-store-'));
 const pgDb = await pgTestDatabase('e2e_store');
+const pgCampaigns = pgDb && (await pgTestDatabase('e2e_campaigns'));
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await pgDb?.drop();
+  await pgCampaigns?.drop();
 });
 
 describe('db migrate on SQLite', () => {
@@ -67,10 +69,63 @@ describe.skipIf(!pgDb)('the PostgreSQL store from the command line', () => {
   });
 
   it('a command the preview does not cover exits 78 and creates no file', async () => {
-    const r = await runCliAsync(['suppress', 'list'], { cwd: dir, env: { MKT_DB: url } });
+    writeFileSync(path.join(dir, 'events.jsonl'), '');
+    const r = await runCliAsync(['feedback', 'import', 'events.jsonl', '--source', 'ses'], { cwd: dir, env: { MKT_DB: url } });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/does not run on a PostgreSQL store yet/);
     expect(r.stderr).not.toContain(password);
     expect(readdirSync(dir).filter((f) => f.startsWith('postgres'))).toEqual([]);
+  });
+});
+
+/**
+ * The campaign lifecycle up to the send list, run the same way on an SQLite file and on
+ * PostgreSQL: every result (--json) must be the same, bar the store's name and the timings.
+ */
+describe.skipIf(!pgCampaigns)('campaigns on PostgreSQL: the same results as on SQLite', { timeout: 180_000 }, () => {
+  const url = pgCampaigns?.url ?? '';
+  const password = url ? decodeURIComponent(new URL(url).password) : '';
+  const ws = tempWorkspace(true);
+  afterAll(() => ws.cleanup());
+  const env = { MKT_NOW: '2026-03-02T10:00:00Z' };
+  const steps: string[][] = [
+    ['customers', 'seed', '--count', '300'],
+    ['suppress', 'add', 'NOT-A-CUSTOMER@example.com', '--channel', 'email', '--note', 'asked by phone'],
+    ['customers', 'list', '--limit', '3', '--offset', '2'],
+    ['customers', 'show', '7'],
+    ['segment', 'count', 'everyone-email', '--by', 'country'],
+    ['segment', 'list', '--count'],
+    ['campaign', 'create', '--name', 'spring', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale'],
+    ['campaign', 'check', 'spring'],
+    ['campaign', 'prepare', 'spring'],
+    ['campaign', 'status', 'spring'],
+    ['campaign', 'recount', 'spring'],
+    ['campaign', 'show', 'spring'],
+    ['campaign', 'list'],
+    ['suppress', 'list'],
+    ['suppress', 'remove', 'not-a-customer@example.com', '--channel', 'email', '--yes'],
+    ['campaign', 'cancel', 'spring', '--yes'],
+    ['campaign', 'status', 'spring'],
+  ];
+  // what differs by nature: how long things took (the clock runs on from MKT_NOW)
+  const comparable = (text: string) => JSON.parse(text.replace(/"ms": [\d.]+/g, '"ms": 0').replace(/"2026-03-02T10:0\d:[\d.]+Z"/g, '"(run time)"'));
+
+  it('create → check → prepare → status → recount → cancel, segment counts, customers and suppressions', async () => {
+    const sqlite = path.join(ws.dir, 'lifecycle.db');
+    for (const step of steps) {
+      const [a, b] = await Promise.all([
+        runCliAsync(['--db', sqlite, ...step, '--json'], { cwd: ws.dir, env }),
+        runCliAsync([...step, '--json'], { cwd: ws.dir, env: { ...env, MKT_DB: url } }),
+      ]);
+      expect(b.stderr, step.join(' ')).not.toMatch(/does not run on a PostgreSQL store/);
+      expect({ step, code: b.code }).toEqual({ step, code: a.code });
+      expect(a.code, `${step.join(' ')}: ${a.stderr}`).toBe(0);
+      expect(comparable(b.stdout), step.join(' ')).toEqual(comparable(a.stdout));
+      expect(b.stdout + b.stderr).not.toContain(password);
+    }
+    const status = comparable((await runCliAsync(['campaign', 'status', 'spring', '--json'], { cwd: ws.dir, env: { ...env, MKT_DB: url } })).stdout);
+    expect(status.state).toBe('cancelled');
+    expect(status.recipients).toBeGreaterThan(100);
+    expect(status.counts.pending).toBe(status.recipients);
   });
 });
