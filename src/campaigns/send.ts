@@ -80,20 +80,20 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   for (const w of warnings) opts.onNotice?.(`${w.code}: ${w.message}`);
   const told = (summary: SendSummary): SendSummary => (warnings.length > 0 ? { ...summary, warnings } : summary);
 
-  if (opts.dryRun) return { summary: told(dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
+  if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
 
   const lease = holdLease(store, campaign, { now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
   let provider: Awaited<ReturnType<typeof createProvider>> | undefined;
   try {
     const now = deps.now();
-    const recovered = ledger.recoverInFlight(now);
+    const recovered = await ledger.recoverInFlight(now);
     if (recovered > 0) opts.onNotice?.(`${recovered} recipient(s) were in flight when an earlier run stopped; they are now "unknown" and will not be resent (use --retry-unknown to resend them)`);
-    const requeued = ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
+    const requeued = await ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
     if (requeued > 0) opts.onNotice?.(`${requeued} recipient(s) put back in the queue`);
 
-    const total = ledger.dueCount(now) + ledger.waiting(now).count;
+    const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
     if (total === 0) {
-      const counts = ledger.counts();
+      const counts = await ledger.counts();
       if (campaign.state !== 'completed') await deps.repos.campaigns.update(campaign.id, { state: 'completed', completedAt: now, pause: null }, now);
       return { summary: told(emptySummary(campaign.name, 'completed', 'nothing_to_send', counts, recovered, requeued)) };
     }
@@ -101,7 +101,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     await deps.repos.campaigns.update(campaign.id, { state: 'sending', startedAt: campaign.startedAt ?? now, pause: null }, now);
     provider = await createProvider(providerConfig, { workspace: deps.workspace, env: deps.env, now: () => new Date(deps.now()) });
     const extraCheck = opts.claimCheck ? await opts.claimCheck(deps, campaign) : undefined;
-    const before = ledger.counts();
+    const before = await ledger.counts();
     const recipients = Object.values(before).reduce((a, b) => a + b, 0);
     const overall = (p: Progress) => ({ recipients, sent: before.sent + p.sent, failed: before.failed + p.failed, unknown: before.unknown + p.unknown, skipped: before.skipped + p.skipped });
     const onProgress = opts.onProgress;
@@ -123,7 +123,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       onSuppress: (address, reason) => opts.onNotice?.(`provider reported ${address} as opted out (${reason}); suppressed`),
     });
     const end = deps.now();
-    const counts = ledger.counts();
+    const counts = await ledger.counts();
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,
