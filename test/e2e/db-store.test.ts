@@ -8,16 +8,19 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readQuery } from '../support/campaign-workspace.js';
 import { runCliAsync, tempWorkspace } from '../support/cli.js';
 import { pgTestDatabase } from '../support/pg.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-db-store-'));
 const pgDb = await pgTestDatabase('e2e_store');
 const pgCampaigns = pgDb && (await pgTestDatabase('e2e_campaigns'));
+const pgCopy = pgDb && (await pgTestDatabase('e2e_copy'));
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await pgDb?.drop();
   await pgCampaigns?.drop();
+  await pgCopy?.drop();
 });
 
 describe('db migrate on SQLite', () => {
@@ -127,5 +130,79 @@ describe.skipIf(!pgCampaigns)('campaigns on PostgreSQL: the same results as on S
     expect(status.state).toBe('cancelled');
     expect(status.recipients).toBeGreaterThan(100);
     expect(status.counts.pending).toBe(status.recipients);
+  });
+});
+
+describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL', { timeout: 180_000 }, () => {
+  const url = pgCopy?.url ?? '';
+  const password = url ? decodeURIComponent(new URL(url).password) : '';
+  const ws = tempWorkspace(true);
+  afterAll(() => ws.cleanup());
+  const env = { MKT_NOW: '2026-03-02T10:00:00Z' };
+  const onSqlite = (args: string[]) => runCliAsync(args, { cwd: ws.dir, env });
+  const onPg = (args: string[]) => runCliAsync(args, { cwd: ws.dir, env: { ...env, MKT_DB: url } });
+  const TABLES = ['customers', 'suppressions', 'campaigns', 'campaign_recipients', 'feedback_events', 'sender_usage'];
+
+  it('copies every table in one transaction, verified; refuses a non-empty target; --replace; a refused row leaves the target as it was', async () => {
+    for (const step of [
+      ['customers', 'seed', '--count', '200'],
+      ['suppress', 'add', 'gone@example.com', '--channel', 'email'],
+      ['campaign', 'create', '--name', 'spring', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale'],
+      ['campaign', 'prepare', 'spring'],
+      ['campaign', 'send', 'spring', '--limit', '5', '--yes'],
+    ]) {
+      const r = await onSqlite(step);
+      expect(r.code, `${step.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const query = readQuery(ws.db);
+    const expected = Object.fromEntries(TABLES.map((t) => [t, query<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)[0]!.n]));
+    expect(expected.campaign_recipients).toBeGreaterThan(50);
+    expect(expected.sender_usage).toBeGreaterThan(0);
+
+    const copied = await onSqlite(['db', 'copy', ws.db, url, '--json']);
+    expect(copied.code, copied.stderr).toBe(0);
+    const r = JSON.parse(copied.stdout);
+    expect(r).toMatchObject({ source: ws.db, replaced: false, tables: expected });
+    expect(r.target).toContain(':***@');
+    expect(r.total).toBe(Object.values(expected).reduce((a, b) => a + b, 0));
+
+    // the copy reads as the original: the same status (5 sent), the same customers
+    const status = async (run: typeof onPg) => JSON.parse((await run(['campaign', 'status', 'spring', '--json'])).stdout);
+    expect(await status(onPg)).toEqual(await status(onSqlite));
+    expect((await onPg(['customers', 'show', '17', '--json'])).stdout).toBe((await onSqlite(['customers', 'show', '17', '--json'])).stdout);
+    // identities continue after the copied ids: a new campaign gets the next id
+    const created = await onPg(['campaign', 'create', '--name', 'later', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).id).toBe(2);
+
+    // a second copy is refused (64), naming what the target holds; nothing changes
+    const again = await onSqlite(['db', 'copy', ws.db, url, '--json']);
+    expect(again.code).toBe(64);
+    expect(JSON.parse(again.stderr).error).toMatchObject({ code: 'copy_target_not_empty' });
+    expect(again.stderr).toMatch(/200 customers/);
+    expect((await onPg(['campaign', 'list', '--json'])).stdout).toMatch(/"later"/);
+
+    // --replace: the target is emptied and copied again in the same transaction
+    const replaced = await onSqlite(['db', 'copy', ws.db, url, '--replace']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toMatch(/its previous rows deleted/);
+    expect(JSON.parse((await onPg(['campaign', 'list', '--json'])).stdout).map((c: { name: string }) => c.name)).toEqual(['spring']);
+
+    // a row PostgreSQL refuses (attributes that are not JSON) fails the copy (65) and rolls it all back
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(ws.db);
+    db.prepare(`UPDATE customers SET attributes = '{not json' WHERE id = 150`).run();
+    db.prepare(`DELETE FROM suppressions`).run();
+    db.close();
+    const bad = await onSqlite(['db', 'copy', ws.db, url, '--replace', '--json']);
+    expect(bad.code).toBe(65);
+    expect(JSON.parse(bad.stderr).error).toMatchObject({ code: 'copy_failed' });
+    expect(bad.stderr).toMatch(/nothing was copied/);
+    expect(JSON.parse((await onPg(['suppress', 'list', '--json'])).stdout)).toHaveLength(1);
+
+    // only SQLite → PostgreSQL
+    const wrongWay = await onSqlite(['db', 'copy', url, ws.db]);
+    expect(wrongWay.code).toBe(64);
+    for (const x of [copied, again, replaced, bad, wrongWay]) expect(x.stdout + x.stderr).not.toContain(password);
   });
 });
