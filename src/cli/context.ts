@@ -5,6 +5,7 @@ import type { Repositories } from '../db/repositories.js';
 import { describeTarget, parseDbTarget, type DbTarget } from '../db/target.js';
 import { ConfigError } from '../errors.js';
 import { makeColour, type Colour } from '../output/colour.js';
+import { DEFAULT_CONCURRENCY } from '../providers/types.js';
 import type { Io } from '../output/io.js';
 import { redact } from '../util/redact.js';
 import { defaultDbPath, findWorkspace } from '../workspace/locate.js';
@@ -47,6 +48,8 @@ export class CliContext {
   readonly outColour: Colour;
   private storeHandle?: Store;
   private pgRepositories?: Promise<Repositories>;
+  /** Requests in flight the PostgreSQL pool is sized for (`sizePoolFor`); default: a send's default concurrency. */
+  private concurrency = DEFAULT_CONCURRENCY;
 
   constructor(
     readonly io: Io,
@@ -138,11 +141,16 @@ export class CliContext {
       return sqliteRepositories(await this.store(mode), before);
     }
     if (!this.pgRepositories) {
-      this.pgRepositories = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget));
+      this.pgRepositories = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget, { poolSize: m.poolSizeFor(this.concurrency) }));
       // a failed open is reported by the caller's await, not again here
       this.pgRepositories.catch(() => {});
     }
     return this.pgRepositories;
+  }
+
+  /** Sizes the PostgreSQL pool for `concurrency` requests in flight (`send --concurrency`); before the store is opened. */
+  sizePoolFor(concurrency: number): void {
+    this.concurrency = concurrency;
   }
 
   async close(): Promise<void> {

@@ -2,16 +2,7 @@
  * The reports repository: read-only aggregate and streaming queries over a campaign's ledger
  * (`campaign status`, `campaign report`). Nothing here writes.
  */
-import { LEDGER_STATES, type LedgerState } from './ledger-contract.js';
 import type { Store } from './open.js';
-
-/** Rows per ledger state (every state present, 0 when none). */
-export function stateCounts(store: Store, campaignId: number): Record<LedgerState, number> {
-  const out = Object.fromEntries(LEDGER_STATES.map((s) => [s, 0])) as Record<LedgerState, number>;
-  const rows = store.sqlite.prepare('SELECT state, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? GROUP BY state').all(campaignId) as Array<{ state: LedgerState; n: number }>;
-  for (const r of rows) out[r.state] = r.n;
-  return out;
-}
 
 export function countsBySender(store: Store, campaignId: number): Record<string, number> {
   const rows = store.sqlite

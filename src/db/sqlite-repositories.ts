@@ -12,7 +12,8 @@ import { allCampaigns, dueCampaigns, findCampaign, insertCampaign, updateCampaig
 import { audienceSample } from './compliance-sql.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
-import { countsBySender, deliveryCounts, errorGroups, sendTimes, stateCounts } from './ledger-report.js';
+import { ledgerCounts } from './ledger.js';
+import { countsBySender, deliveryCounts, errorGroups, sendTimes } from './ledger-report.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
 import type { Repositories } from './repositories.js';
 import { breakdownMatching, countMatching } from './segment-queries.js';
@@ -73,7 +74,7 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       },
     },
     reports: {
-      counts: async (id) => stateCounts(store, id),
+      counts: async (id) => ledgerCounts(store.sqlite, id),
       bySender: async (id) => countsBySender(store, id),
       errors: async (id, limit) => errorGroups(store, id, limit),
       sendTimes: async (id) => sendTimes(store, id),
