@@ -3,6 +3,7 @@
  * never look resumable (75: the README's CI example treats that as success) nor like a bug (1).
  */
 import Database from 'better-sqlite3';
+import { isConnectionError } from './pg/errors.js';
 import { ConfigError, MktError, ResumableStop, StorageIoError } from '../errors.js';
 
 export type StorageFault = 'locked' | 'corrupt' | 'full' | 'io' | 'readonly' | 'cantopen';
@@ -44,6 +45,8 @@ export function storageFault(error: unknown): StorageFault | undefined {
 
 /** The code a ledger write that failed stops with (dispatcher → send → pause reason). */
 export function storageFaultCode(error: unknown): string {
+  // PostgreSQL gone past the ledger's retry window (a restart that did not come back)
+  if (isConnectionError(error)) return 'db_unreachable';
   const fault = storageFault(error);
   return fault ? FAULT_CODES[fault] : 'database_error';
 }
@@ -126,10 +129,11 @@ export function isBusy(error: unknown): boolean {
 }
 
 /** A small write, retried a few times while another process holds the lock (then thrown). */
-export async function whenFree<T>(write: () => T, tries = 4, waitMs = 500): Promise<T> {
+export async function whenFree<T>(write: () => T | Promise<T>, tries = 4, waitMs = 500): Promise<T> {
   for (let i = 1; ; i++) {
     try {
-      return write();
+      // awaited here, so a write through the asynchronous repositories is retried too
+      return await write();
     } catch (e) {
       if (i >= tries || !isBusy(e)) throw e;
       await new Promise((r) => setTimeout(r, waitMs));
