@@ -94,20 +94,24 @@ describe.skipIf(!probe)(`chaos on PostgreSQL (seed ${seed}, ${rounds} rounds)`, 
       const concurrency = 8;
       // slow answers keep requests in flight when the worker dies
       ses.inject({ type: 'latency', ms: 40 });
-      const ws = await pgWorkspace({ url, n, sesUrl: ses.url, concurrency, rate: '400/s' });
+      const ws = await pgWorkspace({ url, n, sesUrl: ses.url, concurrency, rate: '100/s' });
       try {
         let bound = 0;
         const kills: number[] = [];
         const live: Worker[] = [0, 1, 2].map(() => ws.worker(['--concurrency', String(concurrency)]));
         for (let round = 0; round < rounds; round++) {
-          await sleep(800 + round * 300);
+          await sleep(300);
           const victim = live.shift()!;
-          // its rows in `sending` at the moment of death are all it can leave unknown
-          const before = await ws.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaign_recipients WHERE state = 'sending'`);
+          // kill it while it has requests in flight (its rows in `sending`, claimed under its pid)
+          const mine = `%:${victim.child.pid}:%`;
+          const sendingOf = async () => (await ws.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaign_recipients WHERE state = 'sending' AND claimed_by LIKE $1`, [mine]))[0]!.n;
+          for (let i = 0; i < 200 && (await sendingOf()) === 0; i++) await sleep(25);
           victim.child.kill('SIGKILL');
           await victim.done;
-          kills.push(before[0]!.n);
-          bound += before[0]!.n;
+          // what it left in `sending` is all it may leave unknown
+          const inFlight = await sendingOf();
+          kills.push(inFlight);
+          bound += inFlight;
           live.push(ws.worker(['--concurrency', String(concurrency)]));
         }
         const results = await Promise.all(live.map((w) => w.done));
@@ -116,6 +120,7 @@ describe.skipIf(!probe)(`chaos on PostgreSQL (seed ${seed}, ${rounds} rounds)`, 
         const last = ws.worker([]);
         const tail = await last.done;
         const rep = await report('pg-workers-kill', ws, bound);
+        expect(kills.every((k) => k > 0)).toBe(true);
         rep.notes = { kills: kills.length, inFlightAtKill: kills, codes: [...results.map((r) => r.code), tail.code] };
         console.log(summaryLine(rep));
         expect(problems(rep, { allowUnfinished: false })).toEqual([]);
@@ -137,14 +142,25 @@ describe.skipIf(!probe)(`chaos on PostgreSQL (seed ${seed}, ${rounds} rounds)`, 
       const ws = await pgWorkspace({ url: server.url, n: 1500, sesUrl: ses.url, concurrency: 8, rate: '300/s' });
       try {
         const workers = [0, 1, 2].map(() => ws.worker([]));
-        await sleep(1500);
+        // restart mid-send: once every worker is registered and some messages went out
+        const progress = async () => (await ws.query<{ w: number; sent: number }>(`SELECT (SELECT count(*)::int FROM workers) AS w, (SELECT count(*)::int FROM campaign_recipients WHERE state = 'sent') AS sent`))[0]!;
+        for (let i = 0; i < 400; i++) {
+          const p = await progress();
+          if (p.w === 3 && p.sent > 100) break;
+          await sleep(25);
+        }
+        const atRestart = await ws.states();
         await server.restart();
         const results = await Promise.all(workers.map((w) => w.done));
         const rep = await report('pg-restart', ws, 0);
-        rep.notes = { codes: results.map((r) => r.code), paused: results.filter((r) => /pausing and retrying/.test(r.stderr)).length };
+        for (const r of results) if (r.code !== 0) console.log(r.stderr.slice(-1500));
+        expect(atRestart.pending ?? 0).toBeGreaterThan(0);
+        rep.notes = { atRestart, codes: results.map((r) => r.code), paused: results.filter((r) => /pausing and retrying/.test(r.stderr)).length };
         console.log(summaryLine(rep));
         expect(problems(rep)).toEqual([]);
         expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+        // at least one worker saw the connection go, paused and came back
+        expect(rep.notes.paused).toBeGreaterThan(0);
       } finally {
         await ws.close();
       }

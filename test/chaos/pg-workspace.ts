@@ -84,7 +84,9 @@ export async function pgWorkspace(opts: PgWorkspaceOptions): Promise<PgWorkspace
   );
   await pool.query(`UPDATE campaigns SET state = 'prepared', prepared_at = $1 WHERE name = 'c'`, [now]);
 
-  const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<T>(sql, params)).rows;
+  // once more after an error: an idle connection of this pool may have died with a server restart
+  const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
+    (await pool.query<T>(sql, params).catch(async () => new Promise((r) => setTimeout(r, 500)).then(() => pool.query<T>(sql, params)))).rows;
   return {
     dir: ws.dir,
     url: opts.url,

@@ -109,22 +109,8 @@ export class PostgresLedger implements Ledger {
     return this.retrying(() => this.claimOnce(limit, now, opts));
   }
 
-  private async claimOnce(limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await this.claimIn(client, limit, now, opts);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      broken = isConnectionError(error);
-      throw error;
-    } finally {
-      // a connection that broke is destroyed, not handed to the next query
-      client.release(broken);
-    }
+  private claimOnce(limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
+    return inTransaction(this.pool, (client) => this.claimIn(client, limit, now, opts));
   }
 
   private async claimIn(client: pg.PoolClient, limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
@@ -250,10 +236,7 @@ export class PostgresLedger implements Ledger {
     const sent = outcomes.filter((o): o is Extract<Outcome, { state: 'sent' }> => o.state === 'sent');
     const retry = outcomes.filter((o): o is Extract<Outcome, { state: 'pending' }> => o.state === 'pending');
     const final = outcomes.filter((o): o is Extract<Outcome, { state: 'failed' | 'unknown' | 'skipped' }> => o.state !== 'sent' && o.state !== 'pending');
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       if (sent.length > 0) {
         await client.query(
           `UPDATE campaign_recipients r SET state = 'sent', provider_message_id = u.pid, error_code = NULL, error_message = NULL,
@@ -280,15 +263,7 @@ export class PostgresLedger implements Ledger {
           [final.map((o) => o.id), final.map((o) => o.state), final.map((o) => o.code), final.map((o) => o.message), now],
         );
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      broken = isConnectionError(error);
-      throw error;
-    } finally {
-      // a connection that broke is destroyed, not handed to the next query
-      client.release(broken);
-    }
+    });
   }
 
   async dueCount(now: number): Promise<number> {
@@ -380,6 +355,32 @@ export class PostgresLedger implements Ledger {
       if (rows.length < PENDING_PAGE) return;
       after = rows[rows.length - 1]!.rid;
     }
+  }
+}
+
+/**
+ * Runs `work` in one transaction on a client of its own. While checked out, a client whose
+ * server goes away emits 'error' between queries; with no listener that would crash the
+ * process, so it is heard here and the next query reports it. A broken connection is destroyed,
+ * not handed to the next caller.
+ */
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const heard = () => {};
+  client.on('error', heard);
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    broken = isConnectionError(error);
+    throw error;
+  } finally {
+    client.off('error', heard);
+    client.release(broken);
   }
 }
 
