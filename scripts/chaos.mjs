@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const flags = { seed: 'MKT_CHAOS_SEED', rounds: 'MKT_CHAOS_ROUNDS', size: 'MKT_CHAOS_SIZE', iterations: 'MKT_CHAOS_ITERATIONS', only: 'MKT_CHAOS_ONLY' };
 // long-run defaults: more crashes, a bigger list, every scenario under three consecutive seeds
-const env = { ...process.env, MKT_CHAOS_SEED: String(Date.now() % 100_000), MKT_CHAOS_ROUNDS: '6', MKT_CHAOS_SIZE: '600', MKT_CHAOS_ITERATIONS: '3' };
+const env = { ...process.env, MKT_CHAOS_SEED: String(Date.now() % 100_000), MKT_CHAOS_ROUNDS: '6', MKT_CHAOS_SIZE: '600', MKT_CHAOS_ITERATIONS: '3', MKT_CHAOS_LONG: '1' };
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const m = /^--([a-z]+)(?:=(.*))?$/.exec(args[i]);

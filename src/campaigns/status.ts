@@ -1,5 +1,5 @@
 import { pauseText } from '../db/campaigns.js';
-import { openLedger, type LedgerState } from '../db/ledger.js';
+import { ledgerCounts, type LedgerState } from '../db/ledger.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
@@ -31,7 +31,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string): Promise<CampaignStatus> {
   const c = await getCampaign(deps, name);
   const store = sqliteStore(deps);
-  const counts = await openLedger(store, c).counts();
+  const counts = ledgerCounts(store.sqlite, c.id);
   const times = sendTimes(store, c.id);
   const delivery = deliveryCounts(store, c.id);
   const rates = deliveryRates(delivery, counts.sent);
