@@ -3,6 +3,7 @@ import { ledgerCounts, type LedgerState } from '../db/ledger.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
+import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
 
 /** `campaign status --json`: a stable shape for scripts (documented in README). */
@@ -23,12 +24,14 @@ export interface CampaignStatus {
   rate_per_s: number | null;
   pause_reason: string | null;
   plan_hash: string | null;
+  /** The processes sending it now: the worker registry (PostgreSQL) or the lease holder (SQLite). */
+  workers: WorkerView[];
   timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string): Promise<CampaignStatus> {
+export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' | 'pg'> & Partial<Pick<CampaignDeps, 'now'>>, name: string): Promise<CampaignStatus> {
   const c = await getCampaign(deps, name);
   const store = sqliteStore(deps);
   const counts = ledgerCounts(store.sqlite, c.id);
@@ -51,6 +54,7 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos'>
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
+    workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),
