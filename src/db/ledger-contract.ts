@@ -92,6 +92,12 @@ export interface PendingRecipient {
  */
 export interface Ledger {
   readonly campaignId: number;
+  /**
+   * True when this ledger holds `ClaimOptions.limits` across every worker (PostgreSQL): its
+   * claims are then cut to what the shared buckets allow, and the dispatcher's own bucket does
+   * not also shrink them.
+   */
+  readonly sharesLimits?: boolean;
 
   /**
    * Claims up to `limit` due rows in one transaction that takes the write lock first. Rows whose

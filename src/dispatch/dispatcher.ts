@@ -177,7 +177,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
     let allowance = free;
     if (opts.limit !== undefined) allowance = Math.min(allowance, opts.limit - claimedThisRun);
-    if (bucket) {
+    // a ledger that shares the limits across workers sizes the claim itself
+    if (bucket && !ledger.sharesLimits) {
       const tokens = bucket.available();
       if (tokens < 1) {
         await outcomes.flush();

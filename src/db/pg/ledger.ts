@@ -12,6 +12,11 @@
  *   `sender_usage`, so caps hold across workers. A claim the buckets cut short says how long to
  *   wait (`waitMs`).
  * - Outcomes are written in batches, one UPDATE … FROM unnest(…) per state.
+ * - A lost connection (a server restart: 57P01, ECONNREFUSED, ECONNRESET) is retried on a
+ *   fresh one with backoff for `retryForMs`; the work pauses meanwhile. Every method is safe to
+ *   repeat: outcome UPDATEs only move rows out of `sending`, and a claim whose COMMIT was lost
+ *   leaves at most its rows in `sending` under this live worker, which become `unknown` after
+ *   this run (never sent twice). Past the window the error is thrown (the run stops, exit 75).
  * - `recoverInFlight` turns `sending` rows into `unknown` only when the worker that claimed them
  *   is not live in the registry (./workers.ts): a live worker's rows are in flight, not lost.
  */
@@ -21,6 +26,7 @@ import type { CustomerRow } from '../customer-columns.js';
 import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SharedLimits } from '../ledger-contract.js';
 import { LEDGER_STATES } from '../ledger-contract.js';
 import { skipMessage } from '../ledger.js';
+import { isConnectionError } from './errors.js';
 import type { PgStore } from './open.js';
 import { DEFAULT_WORKER_TTL_MS, LIVE_WORKERS_SQL } from './workers.js';
 
@@ -52,9 +58,17 @@ export interface PgLedgerOptions {
   workerId?: string;
   /** A worker silent for longer than this is dead (its `sending` rows become unknown). */
   workerTtlMs?: number;
+  /** How long to keep retrying a lost connection before giving up (default 60 s). */
+  retryForMs?: number;
+  /** Told once per outage, when the connection is lost and again when it is back. */
+  onConnection?: (state: 'lost' | 'back', error?: unknown) => void;
 }
 
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 3_000;
+
 export class PostgresLedger implements Ledger {
+  readonly sharesLimits = true;
   private readonly consent: string;
 
   constructor(
@@ -71,19 +85,32 @@ export class PostgresLedger implements Ledger {
     return this.store.pool;
   }
 
-  async claim(limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await this.claimIn(client, limit, now, opts);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+  /** Runs `work`, again on a fresh connection after a connection error, for up to retryForMs. */
+  private async retrying<T>(work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.opts.retryForMs ?? 60_000);
+    let wait = RETRY_FIRST_MS;
+    let lost = false;
+    for (;;) {
+      try {
+        const out = await work();
+        if (lost) this.opts.onConnection?.('back');
+        return out;
+      } catch (error) {
+        if (!isConnectionError(error) || Date.now() + wait > deadline) throw error;
+        if (!lost) this.opts.onConnection?.('lost', error);
+        lost = true;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = Math.min(RETRY_MAX_MS, wait * 2);
+      }
     }
+  }
+
+  claim(limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
+    return this.retrying(() => this.claimOnce(limit, now, opts));
+  }
+
+  private claimOnce(limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
+    return inTransaction(this.pool, (client) => this.claimIn(client, limit, now, opts));
   }
 
   private async claimIn(client: pg.PoolClient, limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
@@ -163,12 +190,18 @@ export class PostgresLedger implements Ledger {
     }
 
     if (toSending.ids.length > 0) {
+      // `sending` and the day's usage per sender (daily caps), in one statement
       await client.query(
-        `UPDATE campaign_recipients r SET state = 'sending', attempts = r.attempts + 1, sender = u.sender,
-                claimed_at = $3, claimed_by = $4, updated_at = $3
-         FROM unnest($1::bigint[], $2::text[]) AS u(id, sender)
-         WHERE r.id = u.id AND r.state = 'pending'`,
-        [toSending.ids, toSending.senders, now, this.opts.workerId ?? null],
+        `WITH s AS (
+           UPDATE campaign_recipients r SET state = 'sending', attempts = r.attempts + 1, sender = u.sender,
+                  claimed_at = $3, claimed_by = $4, updated_at = $3
+           FROM unnest($1::bigint[], $2::text[]) AS u(id, sender)
+           WHERE r.id = u.id AND r.state = 'pending'
+           RETURNING r.sender)
+         INSERT INTO sender_usage (provider, sender, day, count)
+         SELECT $5, s.sender, $6, count(*) FROM s GROUP BY s.sender
+         ON CONFLICT (provider, sender, day) DO UPDATE SET count = sender_usage.count + EXCLUDED.count`,
+        [toSending.ids, toSending.senders, now, this.opts.workerId ?? null, this.provider, day],
       );
     }
     if (toSkipped.ids.length > 0) {
@@ -187,15 +220,6 @@ export class PostgresLedger implements Ledger {
         [toDeferred.ids, toDeferred.until, now],
       );
     }
-    if (perSender.size > 0) {
-      // daily-cap usage, one upsert per claim
-      await client.query(
-        `INSERT INTO sender_usage (provider, sender, day, count)
-         SELECT $1, u.sender, $2, u.n FROM unnest($3::text[], $4::int[]) AS u(sender, n)
-         ON CONFLICT (provider, sender, day) DO UPDATE SET count = sender_usage.count + EXCLUDED.count`,
-        [this.provider, day, [...perSender.keys()], [...perSender.values()]],
-      );
-    }
     if (buckets) await buckets.save(client);
     const result: ClaimResult = { claimed, skipped: toSkipped.ids.length, deferred: toDeferred.ids.length };
     if (claimed.length === 0 && waitMs !== undefined) result.waitMs = waitMs;
@@ -203,14 +227,16 @@ export class PostgresLedger implements Ledger {
     return result;
   }
 
-  async record(outcomes: Outcome[], now: number): Promise<void> {
+  record(outcomes: Outcome[], now: number): Promise<void> {
+    return this.retrying(() => this.recordOnce(outcomes, now));
+  }
+
+  private async recordOnce(outcomes: Outcome[], now: number): Promise<void> {
     if (outcomes.length === 0) return;
     const sent = outcomes.filter((o): o is Extract<Outcome, { state: 'sent' }> => o.state === 'sent');
     const retry = outcomes.filter((o): o is Extract<Outcome, { state: 'pending' }> => o.state === 'pending');
     const final = outcomes.filter((o): o is Extract<Outcome, { state: 'failed' | 'unknown' | 'skipped' }> => o.state !== 'sent' && o.state !== 'pending');
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       if (sent.length > 0) {
         await client.query(
           `UPDATE campaign_recipients r SET state = 'sent', provider_message_id = u.pid, error_code = NULL, error_message = NULL,
@@ -237,22 +263,16 @@ export class PostgresLedger implements Ledger {
           [final.map((o) => o.id), final.map((o) => o.state), final.map((o) => o.code), final.map((o) => o.message), now],
         );
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async dueCount(now: number): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2`, [this.campaignId, now]);
+    const { rows } = await this.query<{ n: number }>(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2`, [this.campaignId, now]);
     return rows[0]!.n;
   }
 
   async waiting(now: number): Promise<{ count: number; next: number | null }> {
-    const { rows } = await this.pool.query<{ n: number; next: number | null }>(
+    const { rows } = await this.query<{ n: number; next: number | null }>(
       `SELECT count(*) AS n, min(next_attempt_at) AS next FROM campaign_recipients WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at > $2`,
       [this.campaignId, now],
     );
@@ -261,16 +281,20 @@ export class PostgresLedger implements Ledger {
 
   /** Counted in the database: every worker's claims are in it, so daily caps are global. */
   async usageToday(now: number): Promise<Map<string, number>> {
-    const client = await this.pool.connect();
-    try {
-      return await usageOn(client, this.provider, new Date(now).toISOString().slice(0, 10));
-    } finally {
-      client.release();
-    }
+    const { rows } = await this.query<{ sender: string; count: number }>('SELECT sender, count FROM sender_usage WHERE provider = $1 AND day = $2', [
+      this.provider,
+      new Date(now).toISOString().slice(0, 10),
+    ]);
+    return new Map(rows.map((r) => [r.sender, r.count]));
+  }
+
+  /** One statement on the pool, retried on a lost connection. */
+  private query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.retrying(() => this.pool.query<R>(text, values));
   }
 
   async suppress(address: string, reason: string, source: string, now: number): Promise<void> {
-    await this.pool.query('INSERT INTO suppressions (channel, address, reason, source, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, address) DO NOTHING', [
+    await this.query('INSERT INTO suppressions (channel, address, reason, source, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, address) DO NOTHING', [
       this.channel,
       address,
       reason,
@@ -286,7 +310,7 @@ export class PostgresLedger implements Ledger {
    */
   async recoverInFlight(now: number): Promise<number> {
     const ttl = this.opts.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
-    const r = await this.pool.query(
+    const r = await this.query(
       `UPDATE campaign_recipients SET state = 'unknown', error_code = 'in_flight_at_crash',
          error_message = 'the sending process stopped while this message was in flight; it may or may not have been sent',
          updated_at = $2
@@ -299,7 +323,7 @@ export class PostgresLedger implements Ledger {
 
   async requeue(states: Array<'unknown' | 'failed'>, now: number): Promise<number> {
     if (states.length === 0) return 0;
-    const r = await this.pool.query(
+    const r = await this.query(
       `UPDATE campaign_recipients SET state = 'pending', next_attempt_at = 0, error_code = NULL, error_message = NULL, updated_at = $2
        WHERE campaign_id = $1 AND state = ANY($3::text[])`,
       [this.campaignId, now, states],
@@ -309,7 +333,7 @@ export class PostgresLedger implements Ledger {
 
   async counts(): Promise<Record<LedgerState, number>> {
     const out = Object.fromEntries(LEDGER_STATES.map((s) => [s, 0])) as Record<LedgerState, number>;
-    const { rows } = await this.pool.query<{ state: LedgerState; n: number }>('SELECT state, count(*) AS n FROM campaign_recipients WHERE campaign_id = $1 GROUP BY state', [this.campaignId]);
+    const { rows } = await this.query<{ state: LedgerState; n: number }>('SELECT state, count(*) AS n FROM campaign_recipients WHERE campaign_id = $1 GROUP BY state', [this.campaignId]);
     for (const r of rows) out[r.state] = r.n;
     return out;
   }
@@ -321,7 +345,7 @@ export class PostgresLedger implements Ledger {
   async *pending(): AsyncIterable<PendingRecipient> {
     let after = 0;
     for (;;) {
-      const { rows } = await this.pool.query<Omit<CustomerRow, 'attributes'> & { rid: number; address: string; attributes: unknown }>(
+      const { rows } = await this.query<Omit<CustomerRow, 'attributes'> & { rid: number; address: string; attributes: unknown }>(
         `SELECT r.id AS rid, r.address AS address, ${CUSTOMER_COLUMNS}
          FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
          WHERE r.campaign_id = $1 AND r.state = 'pending' AND r.id > $2 ORDER BY r.id LIMIT $3`,
@@ -331,6 +355,32 @@ export class PostgresLedger implements Ledger {
       if (rows.length < PENDING_PAGE) return;
       after = rows[rows.length - 1]!.rid;
     }
+  }
+}
+
+/**
+ * Runs `work` in one transaction on a client of its own. While checked out, a client whose
+ * server goes away emits 'error' between queries; with no listener that would crash the
+ * process, so it is heard here and the next query reports it. A broken connection is destroyed,
+ * not handed to the next caller.
+ */
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const heard = () => {};
+  client.on('error', heard);
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    broken = isConnectionError(error);
+    throw error;
+  } finally {
+    client.off('error', heard);
+    client.release(broken);
   }
 }
 
@@ -353,26 +403,27 @@ class SharedBucket {
 
 /**
  * Locks (creating on first use) the campaign's buckets and refills them by the time elapsed on
- * the database's clock. The burst is ~10 ms of tokens, as the dispatcher's own bucket: enough
- * for a coarse timer, too little to push a 1-second window measurably above the rate; a new
- * bucket starts empty.
+ * the database's clock. The burst is ~28 ms of tokens: enough that claims queued behind each
+ * other's lock lose no tokens, too little to push a 1-second window measurably above the rate;
+ * a new bucket starts empty.
  */
 async function lockBuckets(client: pg.PoolClient, campaignId: number, limits: SharedLimits) {
   const specs: Array<{ key: string; rate: number }> = [];
   if (limits.ratePerSec) specs.push({ key: '', rate: limits.ratePerSec });
   for (const s of limits.senders) if (s.ratePerSec) specs.push({ key: `sender:${s.id}`, rate: s.ratePerSec });
-  const burst = (rate: number) => Math.max(1, Math.ceil(rate / 100));
+  // at most 1/36 s of tokens: a 1-s window can exceed the rate by the burst only (< 3 %)
+  const burst = (rate: number) => Math.max(1, Math.floor(rate / 36));
   const keys = specs.map((s) => s.key);
   let nowMs = 0;
   const found = new Map<string, { tokens: number; updatedAt: number }>();
   if (keys.length > 0) {
-    await client.query(
-      `INSERT INTO rate_buckets (campaign_id, key, tokens, updated_at) SELECT $1, k, 0, ${DB_NOW} FROM unnest($2::text[]) AS k
-       ON CONFLICT (campaign_id, key) DO NOTHING`,
-      [campaignId, keys],
-    );
+    // one round trip: creates a missing bucket (empty) and locks every one of them (DO UPDATE
+    // takes the row lock, so concurrent claims of this campaign queue here, in key order)
     const { rows } = await client.query<{ key: string; tokens: number; updated_at: number; now: number }>(
-      `SELECT key, tokens, updated_at, ${DB_NOW} AS now FROM rate_buckets WHERE campaign_id = $1 AND key = ANY($2::text[]) ORDER BY key FOR UPDATE`,
+      `INSERT INTO rate_buckets AS b (campaign_id, key, tokens, updated_at)
+       SELECT $1, k, 0, ${DB_NOW} FROM unnest($2::text[]) AS k ORDER BY k
+       ON CONFLICT (campaign_id, key) DO UPDATE SET key = b.key
+       RETURNING b.key, b.tokens, b.updated_at, ${DB_NOW} AS now`,
       [campaignId, keys],
     );
     for (const r of rows) {
