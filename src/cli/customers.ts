@@ -146,7 +146,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action(async (ctx, [key]) => {
         const { requireCustomer } = await import('../customers/find.js');
-        const found = requireCustomer(await ctx.store('read'), key!);
+        const found = await requireCustomer((await ctx.repositories('read')).customers, key!);
         ctx.result(found, (c) => renderFields(Object.entries(c)));
       }),
     );
@@ -159,8 +159,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action<ListFlags>(async (ctx, _args, flags) => {
         const o = parseListOptions(flags);
-        const { listCustomers } = await import('../customers/query.js');
-        const rows = listCustomers(await ctx.store('read'), o.limit, o.offset);
+        const { customerPage } = await import('../customers/query.js');
+        const rows = await customerPage((await ctx.repositories('read')).customers, o.limit, o.offset);
         ctx.result(rows, (list) =>
           renderTable(
             ['id', 'email', 'phone', 'name', 'country', 'ltv', 'consent'],
@@ -225,13 +225,14 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action<SeedFlags>(async (ctx, _args, flags) => {
         const o = parseSeedOptions(flags, ctx.io.env);
-        const { seedCustomers } = await import('../customers/seed.js');
+        const { seedCustomersInto } = await import('../customers/seed.js');
+        // through the repositories, so it runs on either store (SQLite or PostgreSQL)
+        const { customers } = await ctx.repositories();
         if (o.replace) {
-          const { countCustomers } = await import('../customers/query.js');
-          const n = countCustomers(await ctx.store());
+          const n = await customers.count();
           if (n > 0) await confirmOrRefuse(ctx, o.confirmed, `Delete all ${n} customers before seeding?`, '--replace (deleting every customer)');
         }
-        const result = seedCustomers(await ctx.store(), { count: o.count, seed: o.seed, now: o.datedFrom ?? ctx.now(), replace: o.replace });
+        const result = await seedCustomersInto(customers, { count: o.count, seed: o.seed, now: o.datedFrom ?? ctx.now(), replace: o.replace });
         ctx.result(result, (r) => {
           const removed = r.deleted > 0 ? `removed ${r.deleted} customers, then ` : '';
           return `${removed}seeded ${r.inserted} demo customers (seed ${r.seed}${r.skipped > 0 ? `; ${r.skipped} already present` : ''})\n`;

@@ -76,14 +76,14 @@ export function registerSegment(program: Command, action: ActionFactory): void {
         const { formatIssue } = await import('../segments/parse.js');
         const list = await listSegments(ctx.workspace);
         const rows: Array<{ name: string; description?: string; file: string; count?: number | null; error?: string }> = [];
-        const store = opts.count ? await ctx.store('read') : undefined;
+        const segments = opts.count ? (await ctx.repositories('read')).segments : undefined;
         for (const s of list) {
-          if (!store) {
+          if (!segments) {
             rows.push(s);
             continue;
           }
           try {
-            rows.push({ ...s, count: (await countSegment(store, ctx.workspace, s.name, ctx.now())).count });
+            rows.push({ ...s, count: (await countSegment(segments, ctx.workspace, s.name, ctx.now())).count });
           } catch (e) {
             // one broken definition must not hide the others' sizes
             const first = (e as { details?: { issues?: SegmentIssue[] } }).details?.issues?.[0];
@@ -110,7 +110,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
       action<{ by?: string }>(async (ctx, [name], flags) => {
         const opts = parseSegmentCountOptions(name!, flags);
         const { countSegment } = await import('../segments/index.js');
-        const result = await countSegment(await ctx.store('read'), ctx.workspace, opts.name, ctx.now(), { by: opts.by });
+        const result = await countSegment((await ctx.repositories('read')).segments, ctx.workspace, opts.name, ctx.now(), { by: opts.by });
         ctx.result(result, (r) => {
           const head = `${r.count} customers in ${r.segment} (${r.ms} ms)\n`;
           if (!r.by) return head;
@@ -184,8 +184,8 @@ export function registerSegment(program: Command, action: ActionFactory): void {
           created = await createSegment(ctx.workspace, built.name, { description: built.description, entries: built.entries, force: true });
         }
         // the file is the result; the live count needs customers, and a workspace without a database has none yet
-        const store = await ctx.existingStore();
-        const count = store ? (await countSegment(store, ctx.workspace, created.segment, ctx.now())).count : null;
+        const repos = await ctx.existingRepositories();
+        const count = repos ? (await countSegment(repos.segments, ctx.workspace, created.segment, ctx.now())).count : null;
         ctx.result({ ...created, count }, (r) => `wrote ${r.file} (${r.count === null ? `no database at ${ctx.dbPath} yet, so no live count; import customers first` : `${r.count} customers match now`})\n`);
       }),
     );

@@ -86,7 +86,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
       action<SuppressAddFlags>(async (ctx, [address], flags) => {
         const o = parseSuppressAddOptions(address!, flags);
         const { addSuppression } = await import('../compliance/suppressions.js');
-        const r = addSuppression(await ctx.store(), o, ctx.now().getTime());
+        const r = await addSuppression((await ctx.repositories()).suppressions, o, ctx.now().getTime());
         ctx.result(r, (x) =>
           x.added ? `suppressed ${x.suppression.address} on ${x.suppression.channel} (${x.suppression.reason})\n` : `${x.suppression.address} was already suppressed on ${x.suppression.channel} (${x.suppression.reason} since ${x.suppression.created_at})\n`,
         );
@@ -104,7 +104,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
         const o = parseSuppressRemoveOptions(address!, flags);
         const { removeSuppression } = await import('../compliance/suppressions.js');
         await confirmOrRefuse(ctx, o.confirmed, `Lift the suppression of ${o.address}${o.channel ? ` on ${o.channel}` : ''}? Only with the person's renewed consent.`, 'lifting a suppression');
-        const r = removeSuppression(await ctx.store(), { address: o.address, channel: o.channel });
+        const r = await removeSuppression((await ctx.repositories()).suppressions, { address: o.address, channel: o.channel });
         ctx.result(r, (x) => (x.removed ? `lifted the suppression of ${x.address} on ${x.channel}\n` : `${x.address} was not suppressed on ${x.channel}\n`));
       }),
     );
@@ -117,7 +117,7 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
       action<{ channel?: string }>(async (ctx, _args, flags) => {
         const o = parseSuppressListOptions(flags);
         const { listSuppressions } = await import('../compliance/suppressions.js');
-        const rows = listSuppressions(await ctx.store('read'), o.channel);
+        const rows = await listSuppressions((await ctx.repositories('read')).suppressions, o.channel);
         ctx.result(rows, (list) => renderTable(['channel', 'address', 'reason', 'source', 'since'], list.map((r) => [r.channel, r.address, r.reason, r.source, r.created_at])));
       }),
     );
