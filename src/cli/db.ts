@@ -51,8 +51,8 @@ export function registerDb(program: Command, action: ActionFactory): void {
     .option('--replace', 'delete what the target holds first (in the same transaction)')
     .action(
       action<{ replace?: boolean }>(async (ctx, [source, target], opts) => {
-        const { copyDatabase } = await import('../db/copy.js');
-        const r = await copyDatabase(source!, target!, { cwd: ctx.deps.cwd, replace: opts.replace });
+        const [{ copyDatabase }, { recheckStoredAddresses }] = await Promise.all([import('../db/copy.js'), import('../customers/recheck.js')]);
+        const r = await copyDatabase(source!, target!, { cwd: ctx.deps.cwd, replace: opts.replace, recheck: recheckStoredAddresses });
         ctx.result(r, (v) => `copied ${v.total} rows from ${v.source} to ${v.target}${v.replaced ? ' (its previous rows deleted)' : ''}:\n${renderFields(Object.entries(v.tables))}`);
       }),
     );

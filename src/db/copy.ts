@@ -4,13 +4,14 @@
  * are refused as usage errors until they exist. The PostgreSQL modules load only here.
  */
 import { UsageError } from '../errors.js';
+import type { StoredAddressRecheck } from './address-recheck-sql.js';
 import { openStore } from './open.js';
 import { describeTarget, parseDbTarget } from './target.js';
 import type { CopyResult } from './pg/copy.js';
 
 export type { CopyResult };
 
-export async function copyDatabase(source: string, target: string, opts: { cwd: string; replace?: boolean }): Promise<CopyResult> {
+export async function copyDatabase(source: string, target: string, opts: { cwd: string; replace?: boolean; recheck?: StoredAddressRecheck }): Promise<CopyResult> {
   const src = parseDbTarget(source, opts.cwd);
   const dst = parseDbTarget(target, opts.cwd);
   if (src.kind !== 'sqlite' || dst.kind !== 'postgres') {
@@ -19,8 +20,9 @@ export async function copyDatabase(source: string, target: string, opts: { cwd: 
       hint: 'mkt db copy .mkt/mkt.db postgres://user@host:5432/db',
     });
   }
-  // the source is opened as any read command opens it: it must exist (78), and is migrated to the schema the target has
-  const store = openStore(src.path, 'read');
+  // the source is opened as any read command opens it: it must exist (78), is migrated to the
+  // schema the target has, and its addresses brought to the canonical rule (the caller's recheck)
+  const store = openStore(src.path, 'read', { recheck: opts.recheck });
   try {
     const [{ openPgStore }, { copySqliteToPg }] = await Promise.all([import('./pg/open.js'), import('./pg/copy.js')]);
     // the copy runs on one connection; a second is spare
