@@ -48,15 +48,17 @@ describe.skipIf(!store)('PostgreSQL ledger with several workers', () => {
     expect((await liveWorkersOf({ pg: store }, 1, later)).map((w) => w.id)).toEqual(['host:2:b']);
   });
 
-  it('the campaign rate is one bucket for every worker: it starts empty and refills on the database clock', async () => {
-    const limits = { ratePerSec: 1, senders: [{ id: 'A' }] };
-    const first = await a.ledger.claim(10, T0, { pickSender: pick, limits });
-    expect(first.claimed).toHaveLength(0);
-    expect(first.waitMs).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 1_100));
+  it('the campaign rate is one schedule for every worker: consecutive slots 1/rate apart, none in the past', async () => {
+    const limits = { ratePerSec: 20, senders: [{ id: 'A' }] };
     const [ca, cb] = await Promise.all([a.ledger.claim(10, T0, { pickSender: pick, limits }), b.ledger.claim(10, T0, { pickSender: pick, limits })]);
-    // 1.1 s at 1/s is one token (the burst caps it at 1), shared: one worker gets it, not each
-    expect(ca.claimed.length + cb.claimed.length).toBe(1);
+    // 250 ms ahead at 20/s: 6 slots (0, 50, … 250 ms) between both workers, not 6 each
+    const delays = [...ca.claimed, ...cb.claimed].map((r) => r.delayMs ?? 0).sort((x, y) => x - y);
+    expect(delays.length).toBeGreaterThanOrEqual(5);
+    expect(delays.length).toBeLessThanOrEqual(6);
+    // slots are spaced by the interval, whichever worker took them (the second claim's clock is later)
+    for (let i = 1; i < delays.length; i++) expect(delays[i]! - delays[i - 1]!).toBeGreaterThanOrEqual(0);
+    const next = await a.ledger.claim(10, T0, { pickSender: pick, limits });
+    expect(next.claimed.length === 0 ? next.waitMs : 1).toBeGreaterThan(0);
   });
 
   it('a daily cap counts every worker\'s claims', async () => {

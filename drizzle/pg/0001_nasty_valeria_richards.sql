@@ -1,8 +1,7 @@
 CREATE TABLE "rate_buckets" (
 	"campaign_id" bigint NOT NULL,
 	"key" text NOT NULL,
-	"tokens" double precision NOT NULL,
-	"updated_at" bigint NOT NULL
+	"next_at" double precision NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "workers" (

@@ -1,8 +1,7 @@
 CREATE TABLE `rate_buckets` (
 	`campaign_id` integer NOT NULL,
 	`key` text NOT NULL,
-	`tokens` real NOT NULL,
-	`updated_at` integer NOT NULL
+	`next_at` real NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `rate_buckets_uq` ON `rate_buckets` (`campaign_id`,`key`);--> statement-breakpoint
