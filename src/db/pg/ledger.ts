@@ -26,7 +26,7 @@ import type { CustomerRow } from '../customer-columns.js';
 import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SharedLimits } from '../ledger-contract.js';
 import { LEDGER_STATES } from '../ledger-contract.js';
 import { skipMessage } from '../ledger.js';
-import { isConnectionError } from './errors.js';
+import { isConnectionError } from '../connection-errors.js';
 import type { PgStore } from './open.js';
 import { DEFAULT_WORKER_TTL_MS, LIVE_WORKERS_SQL } from './workers.js';
 
