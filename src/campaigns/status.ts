@@ -1,7 +1,6 @@
 import { pauseText } from '../db/campaigns.js';
-import { ledgerCounts, type LedgerState } from '../db/ledger.js';
-import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { LedgerState } from '../db/ledger-contract.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
@@ -33,10 +32,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' | 'pg'> & Partial<Pick<CampaignDeps, 'now'>>, name: string): Promise<CampaignStatus> {
   const c = await getCampaign(deps, name);
-  const store = sqliteStore(deps);
-  const counts = ledgerCounts(store.sqlite, c.id);
-  const times = sendTimes(store, c.id);
-  const delivery = deliveryCounts(store, c.id);
+  const { reports } = deps.repos;
+  const [counts, times, delivery, bySender, errors] = await Promise.all([reports.counts(c.id), reports.sendTimes(c.id), reports.delivery(c.id), reports.bySender(c.id), reports.errors(c.id)]);
   const rates = deliveryRates(delivery, counts.sent);
   const span = times.first !== null && times.last !== null ? (times.last - times.first) / 1000 : 0;
   return {
@@ -46,8 +43,8 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     provider: c.provider,
     recipients: Object.values(counts).reduce((a, b) => a + b, 0),
     counts,
-    by_sender: countsBySender(store, c.id),
-    errors: errorGroups(store, c.id),
+    by_sender: bySender,
+    errors,
     delivery,
     delivery_rates: rates,
     warnings: reputationWarnings(rates),

@@ -98,6 +98,8 @@ export function registerSend(group: Command, action: ActionFactory): void {
 
 async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void> {
   favourSmallHeap();
+  // the one PostgreSQL pool of the process: the send's concurrency plus a few (db/connect.ts)
+  if (o.run.concurrency !== undefined) ctx.sizePoolFor(o.run.concurrency);
   const c = await core(ctx);
   const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
   const names = o.target.due ? await c.send.dueCampaignNames(c.deps) : [o.target.name];
