@@ -9,11 +9,9 @@ import type { Channel } from '../channels.js';
 import { faultError, faultOfCode } from '../db/faults.js';
 import type { Ledger } from '../db/ledger-contract.js';
 import { openLedger } from '../db/ledger.js';
-import { PostgresLedger } from '../db/pg/ledger.js';
 import { UnavailableError, type MktError } from '../errors.js';
 import type { CampaignDeps } from './deps.js';
 import { holdLease, leaseOwner, type HeldLease } from './lease.js';
-import { holdWorker } from './worker-registry.js';
 
 export interface SendBackend {
   kind: 'sqlite' | 'postgres';
@@ -24,14 +22,16 @@ export interface SendBackend {
   storageFault(code: string | undefined, reason: string): MktError | undefined;
 }
 
-export function sendBackend(
+export async function sendBackend(
   deps: Pick<CampaignDeps, 'store' | 'pg' | 'repos'>,
   campaign: { id: number; name: string; channel: Channel },
   provider: string,
   onNotice?: (message: string) => void,
-): SendBackend {
+): Promise<SendBackend> {
   if (deps.pg) {
     const pg = deps.pg;
+    // loaded for a PostgreSQL store only: an SQLite send never loads the PostgreSQL modules
+    const [{ PostgresLedger }, { holdWorker }] = await Promise.all([import('../db/pg/ledger.js'), import('./worker-registry.js')]);
     const id = leaseOwner();
     const ledger = new PostgresLedger(pg, campaign.id, campaign.channel, provider, {
       workerId: id,

@@ -11,7 +11,7 @@ import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js'
 import { DEFAULT_RETRY_POLICY } from '../dispatch/retry-policy.js';
 import { loadSettings } from '../compliance/index.js';
 import { InputError, UnavailableError, type MktError } from '../errors.js';
-import { isConnectionError } from '../db/pg/errors.js';
+import { isConnectionError } from '../db/connection-errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
@@ -75,7 +75,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     throw new InputError('campaign_mismatch', `provider "${providerConfig.name}" sends ${providerConfig.channel}, but the campaign's channel is ${campaign.channel}`);
   }
   const template = await loadCampaignTemplate(deps.workspace, campaign);
-  const backend = sendBackend(deps, campaign, providerConfig.name, opts.onNotice);
+  const backend = await sendBackend(deps, campaign, providerConfig.name, opts.onNotice);
   const { ledger } = backend;
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
   const pace = paceOf({

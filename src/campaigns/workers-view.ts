@@ -4,7 +4,6 @@
  */
 import { leaseHolder } from '../db/campaigns.js';
 import type { PgStore } from '../db/pg/open.js';
-import { liveWorkers } from '../db/pg/workers.js';
 import type { Store } from '../db/open.js';
 
 export interface WorkerView {
@@ -19,6 +18,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export async function liveWorkersOf(deps: { store?: Store; pg?: PgStore }, campaignId: number, now: number): Promise<WorkerView[]> {
   if (deps.pg) {
+    // loaded for a PostgreSQL store only
+    const { liveWorkers } = await import('../db/pg/workers.js');
     return (await liveWorkers(deps.pg, campaignId, now)).map((w) => ({ id: w.id, host: w.host, pid: w.pid, started_at: iso(w.startedAt), heartbeat_at: iso(w.heartbeatAt) }));
   }
   if (!deps.store) return [];

@@ -3,7 +3,7 @@
  * never look resumable (75: the README's CI example treats that as success) nor like a bug (1).
  */
 import Database from 'better-sqlite3';
-import { isConnectionError } from './pg/errors.js';
+import { isConnectionError } from './connection-errors.js';
 import { ConfigError, MktError, ResumableStop, StorageIoError } from '../errors.js';
 
 export type StorageFault = 'locked' | 'corrupt' | 'full' | 'io' | 'readonly' | 'cantopen';

@@ -23,6 +23,11 @@ export interface ClaimedRow {
   attempts: number;
   sender: string;
   customer: CustomerRow;
+  /**
+   * Send no sooner than this many ms from the claim: the row's slot under rates shared by
+   * several workers (PostgreSQL). Absent: send now.
+   */
+  delayMs?: number;
 }
 
 export type Outcome =

@@ -167,17 +167,17 @@ export const workers = sqliteTable(
 );
 
 /**
- * Token buckets shared by every worker of a campaign (PostgreSQL): the campaign's rate (key
- * `''`) and each sender's (`sender:<id>`). Each claim locks them, refills by the time elapsed on
- * the database's clock, and debits what it claims, in the claim's own transaction.
+ * Rate limits shared by every worker of a campaign (PostgreSQL): the campaign's rate (key `''`)
+ * and each sender's (`sender:<id>`), as the next free send slot (`next_at`, epoch ms on the
+ * database's clock, fractional). Each claim locks them, hands its rows consecutive slots
+ * 1/rate apart, and moves `next_at` on, in the claim's own transaction.
  */
 export const rateBuckets = sqliteTable(
   'rate_buckets',
   {
     campaignId: integer('campaign_id').notNull(),
     key: text('key').notNull(),
-    tokens: real('tokens').notNull(),
-    updatedAt: integer('updated_at').notNull(),
+    nextAt: real('next_at').notNull().default(0),
   },
   (t) => [uniqueIndex('rate_buckets_uq').on(t.campaignId, t.key)],
 );

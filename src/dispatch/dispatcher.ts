@@ -118,6 +118,15 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
 
   const sendOne = async (row: ClaimedRow) => {
     try {
+      if (row.delayMs) {
+        // its slot under the rates shared with other workers (at most a fraction of a second)
+        await clock.sleep(row.delayMs);
+        if (latch.stop) {
+          // never sent: back in the queue, the attempt given back
+          outcomes.push({ id: row.id, state: 'pending', code: 'not_sent', message: 'the run stopped before its send slot', nextAttemptAt: clock.now(), refundAttempt: true });
+          return;
+        }
+      }
       const message = opts.buildMessage(row);
       const { providerMessageId } = await provider.send(message, row.sender);
       outcomes.push({ id: row.id, state: 'sent', providerMessageId });

@@ -7,10 +7,10 @@
  *   `FOR UPDATE SKIP LOCKED` (rows another worker is claiming are passed over, never waited
  *   for), skip the ones suppressed or without consent since prepare, pick senders, and commit
  *   `sending` with this worker's id before any provider is called.
- * - Shared limits (`limits`): the campaign rate and each sender's rate are token-bucket rows
- *   refilled on the database's clock (hosts' clocks may disagree), and daily usage is counted in
- *   `sender_usage`, so caps hold across workers. A claim the buckets cut short says how long to
- *   wait (`waitMs`).
+ * - Shared limits (`limits`): the campaign rate and each sender's rate are rows holding the next
+ *   free send slot on the database's clock (hosts' clocks may disagree); a claimed row gets its
+ *   slot as `delayMs` and the dispatcher sends it then. Daily usage is counted in `sender_usage`,
+ *   so caps hold across workers. A claim the rates cut short says how long to wait (`waitMs`).
  * - Outcomes are written in batches, one UPDATE … FROM unnest(…) per state.
  * - A lost connection (a server restart: 57P01, ECONNREFUSED, ECONNRESET) is retried on a
  *   fresh one with backoff for `retryForMs`; the work pauses meanwhile. Every method is safe to
@@ -26,7 +26,7 @@ import type { CustomerRow } from '../customer-columns.js';
 import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SharedLimits } from '../ledger-contract.js';
 import { LEDGER_STATES } from '../ledger-contract.js';
 import { skipMessage } from '../ledger.js';
-import { isConnectionError } from './errors.js';
+import { isConnectionError } from '../connection-errors.js';
 import type { PgStore } from './open.js';
 import { DEFAULT_WORKER_TTL_MS, LIVE_WORKERS_SQL } from './workers.js';
 
@@ -49,7 +49,7 @@ type CandidateRow = Omit<CustomerRow, 'attributes'> & {
 };
 
 /** The database's clock in epoch ms: shared buckets refill on one clock for every host. */
-const DB_NOW = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
+const DB_NOW_FRACTIONAL = `(extract(epoch FROM clock_timestamp()) * 1000)::float8`;
 /** Rows read per round trip by `pending()`: memory stays flat however long the list. */
 const PENDING_PAGE = 500;
 
@@ -115,10 +115,10 @@ export class PostgresLedger implements Ledger {
 
   private async claimIn(client: pg.PoolClient, limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
     const limits = opts.limits;
-    const buckets = limits ? await lockBuckets(client, this.campaignId, limits) : undefined;
-    let allowance = limit;
-    if (buckets?.campaign) allowance = Math.min(allowance, Math.floor(buckets.campaign.tokens));
-    if (allowance < 1) return { claimed: [], skipped: 0, deferred: 0, waitMs: buckets!.campaign!.msUntilToken() };
+    const rates = limits ? await lockRates(client, this.campaignId, limits) : undefined;
+    const first = rates?.slot([rates.campaign]);
+    if (rates && first === undefined) return { claimed: [], skipped: 0, deferred: 0, waitMs: Math.max(1, Math.ceil(rates.campaign!.nextAt - rates.now - HORIZON_MS)) };
+    const allowance = limit;
 
     const day = new Date(now).toISOString().slice(0, 10);
     const capped = limits?.senders.some((s) => s.dailyCap !== undefined) ?? false;
@@ -135,7 +135,7 @@ export class PostgresLedger implements Ledger {
        ORDER BY r.next_attempt_at, r.id
        LIMIT $4
        FOR UPDATE OF r SKIP LOCKED`,
-      [this.channel, this.campaignId, now, allowance],
+      [this.channel, this.campaignId, now, rates?.campaign ? Math.min(allowance, Math.floor(HORIZON_MS / rates.campaign.intervalMs) + 1) : allowance],
     );
 
     const claimed: ClaimResult['claimed'] = [];
@@ -175,18 +175,20 @@ export class PostgresLedger implements Ledger {
         if (!exhausted) waitMs = 1;
         break;
       }
-      const bucket = buckets?.senders.get(sender);
-      if (bucket && bucket.tokens < 1) {
-        waitMs = bucket.msUntilToken();
+      // the row's send slot under the campaign's and its sender's shared rates
+      const mine = [rates?.campaign, rates?.senders.get(sender)];
+      const at = rates?.slot(mine);
+      if (rates && at === undefined) {
+        waitMs = Math.max(1, Math.ceil(Math.max(...mine.map((r) => r?.nextAt ?? 0)) - rates.now - HORIZON_MS));
         break;
       }
-      if (bucket) bucket.tokens -= 1;
-      if (buckets?.campaign) buckets.campaign.tokens -= 1;
+      if (rates && at !== undefined) rates.take(mine, at);
+      const delayMs = rates && at !== undefined ? Math.max(0, Math.round(at - rates.now)) : 0;
       toSending.ids.push(row.rid);
       toSending.senders.push(sender);
       perSender.set(sender, (perSender.get(sender) ?? 0) + 1);
       const { rid, address, attempts, customerId: _c, suppressed: _s, consent: _k, attributes, ...customer } = row;
-      claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: { ...customer, attributes: JSON.stringify(attributes ?? {}) } });
+      claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: { ...customer, attributes: JSON.stringify(attributes ?? {}) }, ...(delayMs > 0 ? { delayMs } : {}) });
     }
 
     if (toSending.ids.length > 0) {
@@ -220,7 +222,7 @@ export class PostgresLedger implements Ledger {
         [toDeferred.ids, toDeferred.until, now],
       );
     }
-    if (buckets) await buckets.save(client);
+    if (rates) await rates.save(client);
     const result: ClaimResult = { claimed, skipped: toSkipped.ids.length, deferred: toDeferred.ids.length };
     if (claimed.length === 0 && waitMs !== undefined) result.waitMs = waitMs;
     if (claimed.length === 0 && exhausted) result.exhausted = true;
@@ -389,65 +391,72 @@ async function usageOn(client: pg.PoolClient, provider: string, day: string): Pr
   return new Map(rows.map((r) => [r.sender, r.count]));
 }
 
-/** One shared bucket as a claim sees it: tokens after refill, debited as rows are claimed. */
-class SharedBucket {
+/**
+ * How far ahead a claim may reserve send slots: enough that a worker holds slots while its next
+ * claim waits its turn at the lock (so no slot goes unused and the mean rate is kept), short
+ * enough that few rows wait in `sending` for their slot.
+ */
+const HORIZON_MS = 250;
+
+/** One shared rate as a claim sees it: the next free slot, moved on as rows take slots. */
+class SharedRate {
   constructor(
     readonly key: string,
-    public tokens: number,
-    readonly ratePerSec: number,
+    public nextAt: number,
+    readonly intervalMs: number,
   ) {}
-  msUntilToken(): number {
-    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSec));
-  }
 }
 
 /**
- * Locks (creating on first use) the campaign's buckets and refills them by the time elapsed on
- * the database's clock. The burst is ~28 ms of tokens: enough that claims queued behind each
- * other's lock lose no tokens, too little to push a 1-second window measurably above the rate;
- * a new bucket starts empty.
+ * Locks (creating on first use) the campaign's shared rates and reads the database's clock. Each
+ * rate is the next free send slot (GCRA): a claimed row takes the later of its rates' slots (or
+ * now, never a slot in the past: an idle campaign earns no burst), and each slot moves on by
+ * 1/rate. Slots are spaced exactly, so no 1-second window holds more than the rate (plus one),
+ * and claims that come late lose nothing.
  */
-async function lockBuckets(client: pg.PoolClient, campaignId: number, limits: SharedLimits) {
+async function lockRates(client: pg.PoolClient, campaignId: number, limits: SharedLimits) {
   const specs: Array<{ key: string; rate: number }> = [];
   if (limits.ratePerSec) specs.push({ key: '', rate: limits.ratePerSec });
   for (const s of limits.senders) if (s.ratePerSec) specs.push({ key: `sender:${s.id}`, rate: s.ratePerSec });
-  // at most 1/36 s of tokens: a 1-s window can exceed the rate by the burst only (< 3 %)
-  const burst = (rate: number) => Math.max(1, Math.floor(rate / 36));
   const keys = specs.map((s) => s.key);
   let nowMs = 0;
-  const found = new Map<string, { tokens: number; updatedAt: number }>();
+  const found = new Map<string, number>();
   if (keys.length > 0) {
-    // one round trip: creates a missing bucket (empty) and locks every one of them (DO UPDATE
-    // takes the row lock, so concurrent claims of this campaign queue here, in key order)
-    const { rows } = await client.query<{ key: string; tokens: number; updated_at: number; now: number }>(
-      `INSERT INTO rate_buckets AS b (campaign_id, key, tokens, updated_at)
-       SELECT $1, k, 0, ${DB_NOW} FROM unnest($2::text[]) AS k ORDER BY k
+    // one round trip: creates a missing rate and locks every one of them (DO UPDATE takes the
+    // row lock, so concurrent claims of this campaign queue here, in key order)
+    const { rows } = await client.query<{ key: string; next_at: number; now: number }>(
+      `INSERT INTO rate_buckets AS b (campaign_id, key, next_at)
+       SELECT $1, k, 0 FROM unnest($2::text[]) AS k ORDER BY k
        ON CONFLICT (campaign_id, key) DO UPDATE SET key = b.key
-       RETURNING b.key, b.tokens, b.updated_at, ${DB_NOW} AS now`,
+       RETURNING b.key, b.next_at, ${DB_NOW_FRACTIONAL} AS now`,
       [campaignId, keys],
     );
     for (const r of rows) {
-      found.set(r.key, { tokens: r.tokens, updatedAt: r.updated_at });
+      found.set(r.key, r.next_at);
       nowMs = r.now;
     }
   }
-  const bucketOf = (spec: { key: string; rate: number }) => {
-    const row = found.get(spec.key) ?? { tokens: 0, updatedAt: nowMs };
-    const refilled = Math.min(burst(spec.rate), row.tokens + (Math.max(0, nowMs - row.updatedAt) * spec.rate) / 1000);
-    return new SharedBucket(spec.key, refilled, spec.rate);
-  };
-  const all = specs.map(bucketOf);
+  const all = specs.map((spec) => new SharedRate(spec.key, Math.max(nowMs, found.get(spec.key) ?? 0), 1000 / spec.rate));
   const campaign = all.find((b) => b.key === '');
   const senders = new Map(all.filter((b) => b.key !== '').map((b) => [b.key.slice('sender:'.length), b]));
   return {
+    now: nowMs,
     campaign,
     senders,
+    /** The slot a row would take under these rates, or undefined when it is beyond the horizon. */
+    slot(rates: Array<SharedRate | undefined>): number | undefined {
+      const at = Math.max(nowMs, ...rates.map((r) => r?.nextAt ?? 0));
+      return at - nowMs <= HORIZON_MS ? at : undefined;
+    },
+    take(rates: Array<SharedRate | undefined>, at: number): void {
+      for (const r of rates) if (r) r.nextAt = at + r.intervalMs;
+    },
     async save(c: pg.PoolClient): Promise<void> {
       if (all.length === 0) return;
       await c.query(
-        `UPDATE rate_buckets b SET tokens = u.tokens, updated_at = $4 FROM unnest($2::text[], $3::float8[]) AS u(key, tokens)
+        `UPDATE rate_buckets b SET next_at = u.next_at FROM unnest($2::text[], $3::float8[]) AS u(key, next_at)
          WHERE b.campaign_id = $1 AND b.key = u.key`,
-        [campaignId, all.map((b) => b.key), all.map((b) => b.tokens), nowMs],
+        [campaignId, all.map((b) => b.key), all.map((b) => b.nextAt)],
       );
     },
   };

@@ -159,14 +159,13 @@ export const workers = pgTable(
   (t) => [index('workers_campaign_idx').on(t.campaignId, t.heartbeatAt)],
 );
 
-/** Token buckets shared by a campaign's workers: see ../schema.ts. */
+/** Rate limits shared by a campaign's workers (the next free send slot): see ../schema.ts. */
 export const rateBuckets = pgTable(
   'rate_buckets',
   {
     campaignId: bigint('campaign_id', { mode: 'number' }).notNull(),
     key: text('key').notNull(),
-    tokens: doublePrecision('tokens').notNull(),
-    updatedAt: ms('updated_at').notNull(),
+    nextAt: doublePrecision('next_at').notNull().default(0),
   },
   (t) => [uniqueIndex('rate_buckets_uq').on(t.campaignId, t.key)],
 );

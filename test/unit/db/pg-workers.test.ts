@@ -48,15 +48,20 @@ describe.skipIf(!store)('PostgreSQL ledger with several workers', () => {
     expect((await liveWorkersOf({ pg: store }, 1, later)).map((w) => w.id)).toEqual(['host:2:b']);
   });
 
-  it('the campaign rate is one bucket for every worker: it starts empty and refills on the database clock', async () => {
-    const limits = { ratePerSec: 1, senders: [{ id: 'A' }] };
-    const first = await a.ledger.claim(10, T0, { pickSender: pick, limits });
-    expect(first.claimed).toHaveLength(0);
-    expect(first.waitMs).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 1_100));
+  it('the campaign rate is one schedule for every worker: consecutive slots 1/rate apart, at most 250 ms ahead', async () => {
+    const limits = { ratePerSec: 20, senders: [{ id: 'A' }] };
+    const dbNow = async () => (await store!.pool.query<{ t: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS t')).rows[0]!.t;
+    const before = await dbNow();
     const [ca, cb] = await Promise.all([a.ledger.claim(10, T0, { pickSender: pick, limits }), b.ledger.claim(10, T0, { pickSender: pick, limits })]);
-    // 1.1 s at 1/s is one token (the burst caps it at 1), shared: one worker gets it, not each
-    expect(ca.claimed.length + cb.claimed.length).toBe(1);
+    const after = await dbNow();
+    const total = ca.claimed.length + cb.claimed.length;
+    const { next_at } = (await store!.pool.query<{ next_at: number }>(`SELECT next_at FROM rate_buckets WHERE key = ''`)).rows[0]!;
+    // every claimed row took its own 50 ms slot on one schedule, none before the first claim …
+    expect(next_at - before).toBeGreaterThanOrEqual(total * 50 - 1);
+    // … and no slot beyond 250 ms after the last claim: shared, not 6 slots each
+    expect(total).toBeLessThanOrEqual(Math.floor((after + 250 - before) / 50) + 1);
+    expect(total).toBeGreaterThan(0);
+    for (const r of [...ca.claimed, ...cb.claimed]) expect(r.delayMs ?? 0).toBeLessThanOrEqual(250);
   });
 
   it('a daily cap counts every worker\'s claims', async () => {
