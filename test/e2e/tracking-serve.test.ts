@@ -61,7 +61,7 @@ beforeAll(async () => {
   });
   ws.write('templates/email/news.mjml', EMAIL);
   ws.write('templates/sms/link.txt', 'Northwind: {{ first_name }}, the spring sale is on. Everything you saved is 30% off: https://shop.example/collections/spring-sale/landing-page?ref=sms-blast&campaign=spring-2026-week-one today\n');
-  ws.write('campaigns/solo.yaml', 'channel: email\nsegment: all-email\nprovider: outbox\ntemplate: news\ntracking: { individual: true }\n');
+  ws.write('campaigns/solo.yaml', 'channel: email\nsegment: all-email\nprovider: outbox\ntemplate: news\ntracking: { individual: true, opens: true }\n');
   const env = { MKT_NOW: SENT_AT };
   for (const args of [
     ['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'outbox', '--template', 'news'],
@@ -154,6 +154,21 @@ describe('mkt serve /c/', () => {
     expect(hourly('solo').find((r) => r.kind === 'click' && r.link_id === 1)).toMatchObject({ count: 1, unique_count: 1, machine: 0 });
   });
 
+  it('serves the open pixel: a GIF, an Apple Mail (MPP) fetch counted machine, a browser open human', async () => {
+    const eml = emlOf('solo', 'ana@example.org');
+    const body = eml.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    const pixel = /https:\/\/t\.shop\.example\/o\/[A-Za-z0-9_.-]+\.gif/.exec(body)![0];
+    expect(emlOf('news', 'ana@example.org')).not.toContain('/o/');
+    const apple = await get(pixel, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148' } });
+    expect([apple.status, apple.headers.get('content-type'), (await apple.arrayBuffer()).byteLength]).toEqual([200, 'image/gif', 42]);
+    await get(pixel, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' } });
+    await waitFor(() => ws.query(`SELECT 1 FROM engagement_events WHERE kind = 'open'`).length >= 2);
+    expect(ws.query(`SELECT machine, reason, user_agent_class FROM engagement_events WHERE kind = 'open' ORDER BY id`)).toEqual([
+      { machine: 1, reason: 'mail_proxy', user_agent_class: 'apple_mail' },
+      { machine: 0, reason: null, user_agent_class: 'browser' },
+    ]);
+  });
+
   it('logs no token', () => {
     expect(serve.log()).not.toMatch(/\/c\/[A-Za-z0-9_-]{20,}/);
   });
@@ -165,8 +180,8 @@ describe('a click right after delivery', () => {
     serve = await startServe(ws.dir, { ...ws.env, MKT_NOW: '2026-03-02T10:00:05.000Z' });
     const [sale] = trackedIn(emlOf('solo', 'ben@example.org'));
     expect((await get(sale!)).status).toBe(302);
-    await waitFor(() => ws.query('SELECT 1 FROM engagement_events').length > 1);
-    expect(ws.query('SELECT machine, reason FROM engagement_events ORDER BY id DESC LIMIT 1')).toEqual([{ machine: 1, reason: 'after_delivery' }]);
+    await waitFor(() => ws.query(`SELECT 1 FROM engagement_events WHERE kind = 'click'`).length > 1);
+    expect(ws.query(`SELECT machine, reason FROM engagement_events WHERE kind = 'click' ORDER BY id DESC LIMIT 1`)).toEqual([{ machine: 1, reason: 'after_delivery' }]);
   });
 });
 
