@@ -56,7 +56,7 @@ export interface FeedbackServer {
 }
 
 /** Tracked hits are written in batches: at most this long after the answer, or this many at once. */
-const HIT_BATCH_MS = 50;
+const HIT_BATCH_MS = 200;
 const HIT_BATCH_MAX = 1000;
 
 /** How long providers are asked to wait before retrying a 503. */
