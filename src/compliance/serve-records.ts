@@ -32,7 +32,8 @@ export function recordApplier(store: ServeRepository, log: (line: string) => voi
     return added ? `unsubscribed customer ${r.customerId} from ${r.channel} (campaign ${r.campaignId}, token ${r.ref})` : undefined;
   };
   return (records) => {
-    const lines = store.inTransaction(() => records.map(applyOne));
+    // opt-outs and provider events wait for fsync; a batch of tracked hits alone does not
+    const lines = store.inTransaction(() => records.map(applyOne), { lazy: records.every((r) => r.t === 'engage') });
     for (const line of lines) if (line) log(line);
   };
 }

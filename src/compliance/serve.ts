@@ -212,7 +212,6 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const u = /^\/u\/([^/]+)$/.exec(p);
     if (u) return unsubscribe(req, res, decodeSegment(u[1]!));
     if (p === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n');
-    if (tracking?.handle(req, res, target)) return;
     if (p === '/feedback/meta' && (req.method === 'GET' || req.method === 'POST')) return meta(req, res, target);
     if (req.method !== 'POST') throw new HttpError(p.startsWith('/feedback/') ? 405 : 404, 'not found');
     if (p === '/feedback/ses') return ses(req, res);
@@ -237,9 +236,12 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     res.on('error', () => undefined);
     try {
       const target = parseTarget(req.url);
+      // tracked links are the hot path (thousands a second after a send): answered synchronously,
+      // without the per-request log line and promise chain of the other routes
+      if (tracking && TRACKED.test(target.path)) return void tracking.handle(req, res, target);
       // failures are logged by `fail`; every other answer gets its line here (health checks excepted)
       res.once('finish', () => {
-        if (res.statusCode < 400 && target.path !== '/healthz' && !TRACKED.test(target.path)) log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
+        if (res.statusCode < 400 && target.path !== '/healthz') log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
       });
       route(req, res, target).catch((e: unknown) => {
         try {
