@@ -31,7 +31,7 @@ import { plausibleSigningCertUrl, snsKeyFromPem, validMetaSignature, validSnsSig
 import { decodeSegment, escapeLogLine, HttpError, loggablePath, parseTarget, readBody, send, tokenRef, type Target } from './serve-http.js';
 import { recordApplier, type ServeRecord } from './serve-records.js';
 import { DurableQueue, SpoolUnavailable } from './serve-spool.js';
-import { engagementApplier, trackingRoutes, type EngagementRecordHit } from './serve-track.js';
+import { trackingRoutes, type EngagementRecordHit } from './serve-track.js';
 import type { TrackingTokens, UnsubscribeTokens } from './tokens.js';
 
 export interface ServeDeps {
@@ -94,8 +94,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
-  const engage = engagementApplier(deps.store.engagement, settings.tracking);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, engage), retryable: isSqliteError, log, retryMs: deps.retryMs });
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log), retryable: isSqliteError, log, retryMs: deps.retryMs });
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {
@@ -116,7 +115,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const batch = hits;
     hits = [];
     try {
-      await keep({ t: 'engage', at: deps.now(), hits: batch });
+      await keep({ t: 'engage', at: deps.now(), hits: batch, ...(settings.tracking ? { tracking: settings.tracking } : {}) });
     } catch (e) {
       log(`tracking: ${batch.length} hit(s) not recorded: ${(e as Error).message}`);
     }
