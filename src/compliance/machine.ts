@@ -19,8 +19,23 @@ const MAIL_PROXY = /googleimageproxy|ggpht\.com|yahoomailproxy|yahoo! slurp/i;
 // Apple Mail (with Privacy Protection, fetched by Apple's proxy) sends WebKit's UA without a Safari token
 const APPLE_MAIL = /^Mozilla\/5\.0 \((Macintosh|iPhone|iPad)[^)]*\) AppleWebKit\/[\d.]+ \(KHTML, like Gecko\)( Mobile\/\w+)?$/;
 
+// user agents repeat (a few browsers, a few proxies): each is classed once, in a bounded memo
+const memo = new Map<string, UserAgentClass>();
+const MEMO_MAX = 2000;
+
 /** A coarse class of a user agent; the user agent itself is never stored. */
 export function userAgentClass(ua: string | undefined): UserAgentClass {
+  if (ua === undefined) return 'none';
+  let c = memo.get(ua);
+  if (c === undefined) {
+    c = classOf(ua);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(ua, c);
+  }
+  return c;
+}
+
+function classOf(ua: string | undefined): UserAgentClass {
   if (!ua || !ua.trim()) return 'none';
   if (MAIL_PROXY.test(ua)) return 'mail_proxy';
   if (SCANNER.test(ua)) return 'scanner';

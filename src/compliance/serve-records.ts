@@ -7,19 +7,29 @@ import type { Channel } from '../channels.js';
 import { normaliseAddress } from '../customers/address.js';
 import type { ServeRepository } from '../db/serve-sql.js';
 import { applyFeedback, type FeedbackEvent } from './feedback/index.js';
-import type { EngagementRecordHit } from './serve-track.js';
+import { engagementApplier, type EngagementRecordHit } from './serve-track.js';
+import type { TrackingSettings } from './tracking-config.js';
 
 export type ServeRecord =
   | { t: 'unsubscribe'; at: number; campaignId: number; customerId: number; channel: Channel; ref: string }
   | { t: 'feedback'; at: number; what: string; events: FeedbackEvent[] }
-  | { t: 'engage'; at: number; hits: EngagementRecordHit[] };
+  // `tracking`: mkt.yaml's, as the server read it, so any process replaying the spool applies the same rules
+  | { t: 'engage'; at: number; hits: EngagementRecordHit[]; tracking?: TrackingSettings };
 
 /** Applies records in order in one transaction; logs what each did once it is committed. */
-export function recordApplier(store: ServeRepository, log: (line: string) => void, engage?: (hits: EngagementRecordHit[]) => string): (records: ServeRecord[]) => void {
+export function recordApplier(store: ServeRepository, log: (line: string) => void): (records: ServeRecord[]) => void {
   const { suppressions } = store;
+  // one applier (with its memory of recent clicks) per tracking configuration seen
+  const appliers = new Map<string, (hits: EngagementRecordHit[]) => string>();
+  const engage = (r: Extract<ServeRecord, { t: 'engage' }>) => {
+    const key = JSON.stringify(r.tracking ?? null);
+    let apply = appliers.get(key);
+    if (!apply) appliers.set(key, (apply = engagementApplier(store.engagement, r.tracking)));
+    return apply(r.hits);
+  };
   const applyOne = (r: ServeRecord): string | undefined => {
     // hits are not logged one by one (there are many): the batch says how many were machine
-    if (r.t === 'engage') return engage ? engage(r.hits) : undefined;
+    if (r.t === 'engage') return engage(r);
     if (r.t === 'feedback') {
       const s = applyFeedback(store.feedback, r.events, r.at);
       return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted`;
@@ -32,7 +42,8 @@ export function recordApplier(store: ServeRepository, log: (line: string) => voi
     return added ? `unsubscribed customer ${r.customerId} from ${r.channel} (campaign ${r.campaignId}, token ${r.ref})` : undefined;
   };
   return (records) => {
-    const lines = store.inTransaction(() => records.map(applyOne));
+    // opt-outs and provider events wait for fsync; a batch of tracked hits alone does not
+    const lines = store.inTransaction(() => records.map(applyOne), { lazy: records.every((r) => r.t === 'engage') });
     for (const line of lines) if (line) log(line);
   };
 }

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Campaign } from '../db/campaigns.js';
-import type { EngagementRepository } from '../db/engagement.js';
+import type { EngagementHit, EngagementRepository, RecipientTimes } from '../db/engagement.js';
 import { classify, SweepDetector, userAgentClass, type UserAgentClass } from './machine.js';
 import { decodeSegment, HttpError, type Target } from './serve-http.js';
 import type { TrackingTokens } from './tokens.js';
@@ -101,17 +101,20 @@ export function engagementApplier(engagement: EngagementRepository, workspace: T
     return s;
   };
   return (hits) => {
-    let machine = 0;
-    let recorded = 0;
+    const batch: EngagementHit[] = [];
+    // one lookup per recipient per batch: a burst of clicks is usually one recipient's
+    const recipients = new Map<string, RecipientTimes | undefined>();
     for (const h of hits) {
       const c = campaign(h.c);
       if (!c) continue; // the campaign was deleted since the message went out
-      const who = engagement.recipient(h.c, h.r);
+      const key = `${h.c}.${h.r}`;
+      if (!recipients.has(key)) recipients.set(key, engagement.recipient(h.c, h.r));
+      const who = recipients.get(key);
       const delivered = who ? (who.delivery_at ?? who.sent_at ?? undefined) : undefined;
       if (h.k === 'click' && h.l > c.links) c.links = engagement.linkCount(h.c);
-      const sweep = h.k === 'click' && sweeps.click(`${h.c}.${h.r}`, h.l, h.at, c.links);
+      const sweep = h.k === 'click' && sweeps.click(key, h.l, h.at, c.links);
       const verdict = classify({ kind: h.k, head: h.head, ua: h.ua, at: h.at, deliveredAt: delivered, windowMs: c.tracking.botClickWindowMs, sweep });
-      engagement.recordEngagement({
+      batch.push({
         campaignId: h.c,
         ledgerId: h.r,
         customerId: who?.customer_id ?? 0,
@@ -125,9 +128,8 @@ export function engagementApplier(engagement: EngagementRepository, workspace: T
         // a ledger row that is gone (forgotten) has nobody to attach an event to
         individual: c.tracking.individual && who !== undefined,
       });
-      recorded++;
-      if (verdict.machine) machine++;
     }
-    return `tracking: ${recorded} hit(s) recorded, ${machine} machine`;
+    engagement.recordBatch(batch);
+    return `tracking: ${batch.length} hit(s) recorded, ${batch.filter((b) => b.machine).length} machine`;
   };
 }

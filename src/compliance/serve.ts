@@ -31,7 +31,7 @@ import { plausibleSigningCertUrl, snsKeyFromPem, validMetaSignature, validSnsSig
 import { decodeSegment, escapeLogLine, HttpError, loggablePath, parseTarget, readBody, send, tokenRef, type Target } from './serve-http.js';
 import { recordApplier, type ServeRecord } from './serve-records.js';
 import { DurableQueue, SpoolUnavailable } from './serve-spool.js';
-import { engagementApplier, trackingRoutes, type EngagementRecordHit } from './serve-track.js';
+import { trackingRoutes, type EngagementRecordHit } from './serve-track.js';
 import type { TrackingTokens, UnsubscribeTokens } from './tokens.js';
 
 export interface ServeDeps {
@@ -56,7 +56,7 @@ export interface FeedbackServer {
 }
 
 /** Tracked hits are written in batches: at most this long after the answer, or this many at once. */
-const HIT_BATCH_MS = 50;
+const HIT_BATCH_MS = 200;
 const HIT_BATCH_MAX = 1000;
 
 /** How long providers are asked to wait before retrying a 503. */
@@ -94,8 +94,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
-  const engage = engagementApplier(deps.store.engagement, settings.tracking);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, engage), retryable: isSqliteError, log, retryMs: deps.retryMs });
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log), retryable: isSqliteError, log, retryMs: deps.retryMs });
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {
@@ -116,7 +115,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const batch = hits;
     hits = [];
     try {
-      await keep({ t: 'engage', at: deps.now(), hits: batch });
+      await keep({ t: 'engage', at: deps.now(), hits: batch, ...(settings.tracking ? { tracking: settings.tracking } : {}) });
     } catch (e) {
       log(`tracking: ${batch.length} hit(s) not recorded: ${(e as Error).message}`);
     }
@@ -212,7 +211,6 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const u = /^\/u\/([^/]+)$/.exec(p);
     if (u) return unsubscribe(req, res, decodeSegment(u[1]!));
     if (p === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n');
-    if (tracking?.handle(req, res, target)) return;
     if (p === '/feedback/meta' && (req.method === 'GET' || req.method === 'POST')) return meta(req, res, target);
     if (req.method !== 'POST') throw new HttpError(p.startsWith('/feedback/') ? 405 : 404, 'not found');
     if (p === '/feedback/ses') return ses(req, res);
@@ -237,9 +235,12 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     res.on('error', () => undefined);
     try {
       const target = parseTarget(req.url);
+      // tracked links are the hot path (thousands a second after a send): answered synchronously,
+      // without the per-request log line and promise chain of the other routes
+      if (tracking && TRACKED.test(target.path)) return void tracking.handle(req, res, target);
       // failures are logged by `fail`; every other answer gets its line here (health checks excepted)
       res.once('finish', () => {
-        if (res.statusCode < 400 && target.path !== '/healthz' && !TRACKED.test(target.path)) log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
+        if (res.statusCode < 400 && target.path !== '/healthz') log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
       });
       route(req, res, target).catch((e: unknown) => {
         try {

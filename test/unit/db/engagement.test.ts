@@ -60,6 +60,29 @@ describe('recordEngagement', () => {
     );
   });
 
+  it('a batch gives the same results and the same tables as one call per hit', () => {
+    const arb = fc.array(fc.record({ ledgerId: fc.integer({ min: 1, max: 4 }), linkId: fc.integer({ min: 0, max: 3 }), machine: fc.boolean(), kind: fc.constantFrom('click' as const, 'open' as const), at: fc.integer({ min: 0, max: 3 * HOUR }) }), { maxLength: 40 });
+    fc.assert(
+      fc.property(arb, fc.boolean(), (hits, individual) => {
+        const one = store();
+        const many = store();
+        const hs = hits.map((h) => hit({ ...h, linkId: h.kind === 'open' ? 0 : h.linkId, individual }));
+        const a = hs.map((h) => new EngagementRepository(one.sqlite).recordEngagement(h));
+        const b = new EngagementRepository(many.sqlite).recordBatch(hs);
+        expect(b).toEqual(a);
+        const tables = (s: ReturnType<typeof store>) => [
+          s.sqlite.prepare('SELECT * FROM engagement_hourly ORDER BY campaign_id, link_id, hour, kind, machine').all(),
+          s.sqlite.prepare('SELECT campaign_id, ledger_id, kind, link_id, machine, at FROM engagement_events ORDER BY id').all(),
+          s.sqlite.prepare('SELECT count(*) AS n FROM engagement_seen').get(),
+        ];
+        expect(tables(many)).toEqual(tables(one));
+        one.close();
+        many.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('a human click is a unique human open; a machine click is not', () => {
     const s = store();
     const repo = new EngagementRepository(s.sqlite);
