@@ -8,6 +8,7 @@ import { mapEntryProblem } from '../customers/fields.js';
 import { checkedFlag, collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
+import { registerCustomerData } from './customer-data.js';
 
 interface ImportFlags {
   format?: 'csv' | 'json' | 'jsonl';
@@ -103,6 +104,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
         );
       }),
     );
+  registerCustomerData(group, action);
+
   group
     .command('import')
     .description('import customers from a CSV, JSON array or JSON Lines file (one transaction; upserts by external_id, email, phone)')

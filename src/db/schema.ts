@@ -143,3 +143,13 @@ export const senderUsage = sqliteTable(
   },
   (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
 );
+
+/**
+ * People erased on request (`customers forget`): only a one-way hash of each address they had
+ * (`sha256("email:" || address)`, `"phone:"` for a number, src/util/address-hash.ts), so that
+ * prepare and import can keep them out without mkt holding the address itself.
+ */
+export const forgottenAddresses = sqliteTable('forgotten_addresses', {
+  hash: text('hash').primaryKey(),
+  createdAt: integer('created_at').notNull(),
+});

@@ -15,6 +15,7 @@ import { RowMapper, type CustomerInput, type RowOutcome } from './row.js';
 import { formatFromPath, type ImportFormat, type RawRow, type Source } from './source.js';
 import { malformed } from './text.js';
 import { CustomerWriter } from './upsert.js';
+import { ForgottenAddresses } from '../../db/customer-data.js';
 
 export type { ImportFormat } from './source.js';
 
@@ -113,6 +114,7 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
       store,
       async () => {
         const writer = new CustomerWriter(store, options.now.getTime());
+        const forgotten = new ForgottenAddresses(store);
         const flush = () => {
           const inputs: CustomerInput[] = [];
           for (const b of batch) if (b.outcome.ok) inputs.push(b.outcome.input);
@@ -134,7 +136,7 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
         try {
           for await (const row of source.rows) {
             result.read++;
-            batch.push({ row, outcome: mapper.normalise(row) });
+            batch.push({ row, outcome: refuseForgotten(forgotten, mapper.normalise(row)) });
             if (batch.length >= BATCH) flush();
           }
         } catch (error) {
@@ -151,4 +153,17 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
     rejectsFile?.close();
   }
   return result;
+}
+
+/**
+ * A row holding an address erased on request (`customers forget`) is rejected, so a re-import
+ * of an old list never brings that person back, as a customer or as someone to message.
+ */
+function refuseForgotten(forgotten: ForgottenAddresses, outcome: RowOutcome): RowOutcome {
+  if (!outcome.ok) return outcome;
+  const { email, phone } = outcome.input;
+  if (forgotten.has('email', email) || forgotten.has('phone', phone)) {
+    return { ok: false, reason: `this ${forgotten.has('email', email) ? 'email address' : 'phone number'} was erased on request (customers forget): not imported` };
+  }
+  return outcome;
 }

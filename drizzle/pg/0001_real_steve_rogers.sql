@@ -1,0 +1,4 @@
+CREATE TABLE "forgotten_addresses" (
+	"hash" text PRIMARY KEY NOT NULL,
+	"created_at" bigint NOT NULL
+);
