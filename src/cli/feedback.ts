@@ -22,9 +22,12 @@ export function registerFeedback(program: Command, action: ActionFactory): void 
             ['matched in the ledger', x.matched],
             ['unmatched', x.unmatched],
             ...Object.entries(x.delivery).map(([k, v]) => [`now ${k}`, v] as [string, unknown]),
+            ...Object.entries(x.engagement).map(([k, v]) => [`engagement ${k.replace('_', ' ')}`, v] as [string, unknown]),
             ['unknown proven sent', x.proven_sent],
             ['suppressed', x.suppressed],
             ['suppressions lifted', x.lifted],
+            // nothing is dropped unsaid: every event type that changed nothing, with its count
+            ...Object.entries(x.ignored).map(([k, v]) => [`ignored ${k}`, v] as [string, unknown]),
           ]),
         );
       }),

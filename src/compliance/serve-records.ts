@@ -18,7 +18,8 @@ export function recordApplier(store: ServeRepository, log: (line: string) => voi
   const applyOne = (r: ServeRecord): string | undefined => {
     if (r.t === 'feedback') {
       const s = applyFeedback(store.feedback, r.events, r.at);
-      return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted`;
+      const counted = (label: string, m: Record<string, number>) => (Object.keys(m).length ? `, ${label} ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(' ')}` : '');
+      return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted${counted('engagement', s.engagement)}${counted('ignored', s.ignored)}`;
     }
     const found = store.unsubscribeAddress(r);
     if (!found) return `unsubscribe ${r.ref}: customer ${r.customerId} has no ${r.channel} address`;

@@ -7,7 +7,7 @@
  * undetermined bounce → ledger only (`deferred`), no suppression; delivery → `delivered`.
  */
 import { normaliseEmail } from '../../customers/address.js';
-import { badPayload, timeOf, type FeedbackEvent } from './event.js';
+import { badPayload, timeOf, type FeedbackEngagement, type FeedbackEvent } from './event.js';
 import { parseDeliveryRef } from '../../providers/delivery-ref.js';
 
 type Obj = Record<string, unknown>;
@@ -41,7 +41,7 @@ export function parseSes(payload: Obj): FeedbackEvent[] {
   const refTag: unknown = tags && Array.isArray(tags.delivery) ? tags.delivery[0] : undefined;
   const ref = parseDeliveryRef(refTag);
   const raw = JSON.stringify(msg);
-  const base = { source: 'ses' as const, providerMessageId, ref, payload: raw };
+  const base = { source: 'ses' as const, providerMessageId, ref, payload: raw, type };
   const recipientsOf = (list: unknown, key = 'emailAddress') =>
     (Array.isArray(list) ? list : [])
       .map((r) => (typeof r === 'string' ? r : String(obj(r)?.[key] ?? '')))
@@ -89,8 +89,25 @@ export function parseSes(payload: Obj): FeedbackEvent[] {
       return [{ ...base, kind: 'reject', status: 'failed', at: timeOf(mail.timestamp), code: String(obj(msg.reject)?.reason ?? 'rejected') }];
     case 'DeliveryDelay':
       return [{ ...base, kind: 'delay', status: 'deferred', at: timeOf(obj(msg.deliveryDelay)?.timestamp) }];
+    case 'Open': {
+      // SES's own open pixel (a configuration set with open tracking)
+      const o = obj(msg.open) ?? {};
+      return [{ ...base, kind: 'open', engagement: { kind: 'open', ...proxyOf(o.userAgent) }, at: timeOf(o.timestamp) }];
+    }
+    case 'Click': {
+      const c = obj(msg.click) ?? {};
+      const url = typeof c.link === 'string' ? c.link : undefined;
+      return [{ ...base, kind: 'click', engagement: { kind: 'click', ...(url ? { url } : {}) }, at: timeOf(c.timestamp) }];
+    }
     default:
-      // Open, Click, Rendering Failure, Subscription …: kept for audit, no state change
+      // Rendering Failure, Subscription …: kept for audit, no state change (counted as ignored)
       return [{ ...base, kind: type.toLowerCase() }];
   }
+}
+
+/** Image proxies that fetch every pixel on delivery, whoever reads: their opens are the mailbox's, not a person's. */
+const MAIL_PROXIES = /GoogleImageProxy|YahooMailProxy|Outlook-iOS-Android|ggpht\.com/i;
+
+function proxyOf(userAgent: unknown): Pick<FeedbackEngagement, 'machine' | 'reason'> {
+  return typeof userAgent === 'string' && MAIL_PROXIES.test(userAgent) ? { machine: true, reason: 'mail_proxy' } : {};
 }
