@@ -4,6 +4,7 @@ import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/le
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
+import { campaignResults, type CampaignResults } from './results.js';
 
 /** `campaign status --json`: a stable shape for scripts (documented in README). */
 export interface CampaignStatus {
@@ -18,6 +19,8 @@ export interface CampaignStatus {
   delivery: Record<string, number>;
   /** delivered / bounced / complained / read over sent (0–1). */
   delivery_rates: DeliveryRates;
+  /** Counts and rates: delivery, unique opens and clicks (machine apart), click-through, unsubscribes (src/campaigns/results.ts). */
+  results: CampaignResults;
   /** SES reputation thresholds reached (bounce 5 %, complaint 0.1 %). */
   warnings: string[];
   rate_per_s: number | null;
@@ -47,6 +50,7 @@ export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string):
     errors: errorGroups(store, c.id),
     delivery,
     delivery_rates: rates,
+    results: campaignResults(store, c.id, counts, delivery),
     warnings: reputationWarnings(rates),
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),

@@ -76,6 +76,26 @@ describe('provider engagement: SES Open/Click over SNS, Twilio status callbacks,
     expect(link).toEqual([{ link_id: 1, url: shop }]);
     expect(total(rows, 'click', 0, 1)).toMatchObject({ count: 2, unique_count: 1 });
 
+    // campaign status: each figure a count and a rate; the proxy open is machine, outside the rates
+    const status = ws.cli(['campaign', 'status', 'news', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).results).toMatchObject({
+      sent: { count: 2, rate: 1 },
+      delivered: { count: 2, rate: 1 },
+      no_report: { count: 0, rate: 0 },
+      unique_opens: { count: 1, rate: 0.5 },
+      machine_opens: { count: 1, rate: 0.5 },
+      unique_clicks: { count: 1, rate: 0.5 },
+      machine_clicks: { count: 0 },
+      total_clicks: 2,
+      click_through: 0.5,
+      click_to_open: 1,
+      unsubscribes: { count: 0, rate: 0 },
+    });
+    const human = ws.cli(['campaign', 'status', 'news']).stdout;
+    expect(human).toMatch(/unique opens \(human\)\s+1 \(50\.00%\)/);
+    expect(human).toMatch(/click-through\s+50\.00%/);
+
     // the same events from a file: counted once (already applied live), the ignored type reported, not silent
     const file = ws.write(
       'events.jsonl',
@@ -87,8 +107,8 @@ describe('provider engagement: SES Open/Click over SNS, Twilio status callbacks,
     const again = ws.cli(['feedback', 'import', file, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ engagement: {}, ignored: { 'ses Rendering Failure': 1 } });
     expect(total(hourly(ws), 'open')).toMatchObject({ count: 2, unique_count: 1 });
-    const human = ws.cli(['feedback', 'import', file]);
-    expect(human.stdout).toMatch(/ignored ses Rendering Failure\s+1/);
+    const again2 = ws.cli(['feedback', 'import', file]);
+    expect(again2.stdout).toMatch(/ignored ses Rendering Failure\s+1/);
   });
 
   it('Twilio status callbacks count as delivered engagement; a queued status is reported as ignored', async () => {
