@@ -47,7 +47,10 @@ export const EXAMPLES: Record<string, string[]> = {
     'mkt campaign report spring --out report.csv',
     'mkt campaign report spring --state failed,unknown --limit 20',
     'mkt campaign report spring --format json | jq length',
+    'mkt campaign report spring --html spring.html',
   ],
+  'campaign links': ['mkt campaign links spring', 'mkt campaign links spring --json'],
+  'campaign compare': ['mkt campaign compare spring summer', 'mkt campaign compare spring summer autumn --json'],
   'campaign send': [
     'mkt campaign send spring',
     'mkt campaign send spring --limit 100 --yes        # a canary batch',

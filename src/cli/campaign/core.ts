@@ -6,7 +6,7 @@ import type { CliContext } from '../context.js';
  * command that only reads asks for `read` (a missing database is then an error, never created).
  */
 export async function core(ctx: CliContext, mode: OpenMode = 'write') {
-  const [create, prepare, send, status, report, spec, compliance] = await Promise.all([
+  const [create, prepare, send, status, report, spec, compliance, views, html] = await Promise.all([
     import('../../campaigns/create.js'),
     import('../../campaigns/prepare.js'),
     import('../../campaigns/send.js'),
@@ -14,10 +14,12 @@ export async function core(ctx: CliContext, mode: OpenMode = 'write') {
     import('../../campaigns/report.js'),
     import('../../campaigns/spec.js'),
     import('../../campaigns/compliance-hooks.js'),
+    import('../../campaigns/engagement-views.js'),
+    import('../../campaigns/report-html.js'),
   ]);
   const store = await ctx.store(mode);
   const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
-  return { deps, create, prepare, send, status, report, spec, compliance };
+  return { deps, create, prepare, send, status, report, spec, compliance, views, html };
 }
 
 export type Core = Awaited<ReturnType<typeof core>>;
