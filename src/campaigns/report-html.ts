@@ -28,9 +28,21 @@ const PAD = { left: 48, right: 16, top: 16, bottom: 36 };
 
 const hourLabel = (ms: number) => new Date(ms).toISOString().slice(5, 13).replace('T', ' ') + 'h';
 
+/** Up to a week of hours is drawn hour by hour (quiet hours as 0), so a line never bridges a gap. */
+const DENSE_HOURS = 168;
+
+function denseHours(hours: TimelineHour[]): TimelineHour[] {
+  const first = hours[0]!.hour;
+  const count = (hours[hours.length - 1]!.hour - first) / 3_600_000 + 1;
+  if (count > DENSE_HOURS) return hours;
+  const byHour = new Map(hours.map((h) => [h.hour, h]));
+  return Array.from({ length: count }, (_, i) => byHour.get(first + i * 3_600_000) ?? { hour: first + i * 3_600_000, sent: 0, delivered: 0, opens: 0, clicks: 0 });
+}
+
 /** Sends, deliveries, opens and clicks per UTC hour, as lines over the campaign's hours. */
-function timelineSvg(hours: TimelineHour[]): string {
-  if (hours.length === 0) return '<p class="empty">nothing sent yet</p>';
+function timelineSvg(stored: TimelineHour[]): string {
+  if (stored.length === 0) return '<p class="empty">nothing sent yet</p>';
+  const hours = denseHours(stored);
   const first = hours[0]!.hour;
   const last = hours[hours.length - 1]!.hour;
   const span = Math.max(last - first, 3_600_000);
@@ -48,7 +60,7 @@ function timelineSvg(hours: TimelineHour[]): string {
     <text x="${PAD.left}" y="${H - 12}">${hourLabel(first)}</text><text x="${W - PAD.right}" y="${H - 12}" text-anchor="end">${hourLabel(last)}</text>`;
   const legend = SERIES.map(([, label, colour]) => `<span class="key"><i style="background:${colour}"></i>${esc(label)}</span>`).join('');
   return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="timeline per hour">${axis}${lines}</svg><div class="legend">${legend}</div>
-  <details><summary>per hour</summary>${table(['hour (UTC)', ...SERIES.map(([, l]) => l)], hours.map((h) => [hourLabel(h.hour), ...SERIES.map(([k]) => h[k])]))}</details>`;
+  <details><summary>per hour</summary>${table(['hour (UTC)', ...SERIES.map(([, l]) => l)], stored.map((h) => [hourLabel(h.hour), ...SERIES.map(([k]) => h[k])]))}</details>`;
 }
 
 /** recipients → sent → delivered → opened → clicked, as bars scaled to the recipients. */
