@@ -16,6 +16,8 @@ type CampaignRecord = typeof campaigns.$inferSelect;
 /** Per-campaign options kept as JSON (`settings`). */
 export interface CampaignSettings {
   distribution?: 'round-robin' | 'sticky';
+  /** the campaign file's `tracking:` (over mkt.yaml's; src/compliance/tracking-config.ts checks it) */
+  tracking?: { clicks?: boolean; opens?: boolean; individual?: boolean; utm?: false | Record<string, string | undefined>; bot_click_window?: number };
   [key: string]: unknown;
 }
 

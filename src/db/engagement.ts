@@ -81,6 +81,7 @@ export class EngagementRepository {
   private readonly linkCountOf: Database.Statement;
   private readonly linkInsert: Database.Statement;
   private readonly recipientTimes: Database.Statement;
+  private readonly settingsOf: Database.Statement;
 
   constructor(private readonly sqlite: Database.Database) {
     this.getKey = sqlite.prepare('SELECT key FROM engagement_keys WHERE campaign_id = ?');
@@ -104,6 +105,7 @@ export class EngagementRepository {
       INSERT INTO campaign_links (campaign_id, link_id, url, kind, created_at)
       SELECT @campaignId, coalesce(max(link_id), 0) + 1, @url, @kind, @now FROM campaign_links WHERE campaign_id = @campaignId
       ON CONFLICT (campaign_id, url) DO NOTHING`);
+    this.settingsOf = sqlite.prepare('SELECT settings FROM campaigns WHERE id = ?');
     this.recipientTimes = sqlite.prepare('SELECT customer_id, sent_at, delivery_at FROM campaign_recipients WHERE id = ? AND campaign_id = ?');
   }
 
@@ -137,6 +139,16 @@ export class EngagementRepository {
   /** The ledger row's customer and times, if the row belongs to that campaign. */
   recipient(campaignId: number, ledgerId: number): RecipientTimes | undefined {
     return this.recipientTimes.get(ledgerId, campaignId) as RecipientTimes | undefined;
+  }
+
+  /** The campaign's settings JSON (its own `tracking:` is in there), undefined for no such campaign. */
+  campaignSettings(campaignId: number): string | undefined {
+    return (this.settingsOf.get(campaignId) as { settings: string } | undefined)?.settings;
+  }
+
+  /** Runs `fn` in one transaction (a savepoint inside one). */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)();
   }
 
   /**
