@@ -8,6 +8,13 @@ import type { CustomerHistory } from '../customers/data.js';
 import { renderFields, renderTable } from '../output/table.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
+import type { CliContext } from './context.js';
+
+/** mkt.yaml's tracking.individual: whether campaigns without their own setting kept per-person engagement. */
+async function individualByDefault(ctx: CliContext): Promise<boolean> {
+  const { loadSettings } = await import('../compliance/index.js');
+  return (await loadSettings(ctx.workspace, ctx.io.env)).tracking?.individual ?? false;
+}
 
 function historyText(h: CustomerHistory): string {
   const who = [h.customer.email, h.customer.phone, h.customer.external_id && `external id ${h.customer.external_id}`].filter(Boolean).join(', ');
@@ -42,7 +49,7 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
     .action(
       action(async (ctx, [key]) => {
         const { customerHistory } = await import('../customers/data.js');
-        ctx.result(customerHistory(await ctx.store('read'), key!), historyText);
+        ctx.result(customerHistory(await ctx.store('read'), key!, await individualByDefault(ctx)), historyText);
       }),
     );
 
@@ -53,7 +60,7 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
     .action(
       action(async (ctx, [key]) => {
         const { customerExport } = await import('../customers/data.js');
-        const doc = customerExport(await ctx.store('read'), key!, ctx.now().getTime());
+        const doc = customerExport(await ctx.store('read'), key!, ctx.now().getTime(), await individualByDefault(ctx));
         // the document is the result in either mode: JSON is what the person receives
         ctx.result(doc, (d) => JSON.stringify(d, null, 2) + '\n');
       }),

@@ -14,8 +14,10 @@ export function registerFeedback(program: Command, action: ActionFactory): void 
     .option('--source <source>', 'ses, twilio or meta, for events without a "source" field', choiceFlag(FEEDBACK_SOURCES))
     .action(
       action<{ source?: string }>(async (ctx, [file], opts) => {
-        const { importFeedback } = await import('../compliance/feedback/import.js');
-        const r = await importFeedback(await ctx.store(), { file: file!, source: opts.source, now: ctx.now().getTime() });
+        const [{ importFeedback }, { loadSettings }] = await Promise.all([import('../compliance/feedback/import.js'), import('../compliance/index.js')]);
+        // the privacy mode decides whether a reported open or click is also kept per recipient
+        const { tracking } = await loadSettings(ctx.workspace, ctx.io.env);
+        const r = await importFeedback(await ctx.store(), { file: file!, source: opts.source, now: ctx.now().getTime(), individual: tracking?.individual ?? false });
         ctx.result(r, (x) =>
           renderFields([
             ['events', x.events],

@@ -15,13 +15,14 @@ export type ServeRecord =
   | { t: 'engage'; at: number; hits: EngagementRecordHit[] };
 
 /** Applies records in order in one transaction; logs what each did once it is committed. */
-export function recordApplier(store: ServeRepository, log: (line: string) => void, engage?: (hits: EngagementRecordHit[]) => string): (records: ServeRecord[]) => void {
+/** `individual`: mkt.yaml's tracking.individual, for provider-reported engagement of campaigns without their own. */
+export function recordApplier(store: ServeRepository, log: (line: string) => void, engage?: (hits: EngagementRecordHit[]) => string, individual = false): (records: ServeRecord[]) => void {
   const { suppressions } = store;
   const applyOne = (r: ServeRecord): string | undefined => {
     // hits are not logged one by one (there are many): the batch says how many were machine
     if (r.t === 'engage') return engage ? engage(r.hits) : undefined;
     if (r.t === 'feedback') {
-      const s = applyFeedback(store.feedback, r.events, r.at);
+      const s = applyFeedback(store.feedback, r.events, r.at, { individual });
       const counted = (label: string, m: Record<string, number>) => (Object.keys(m).length ? `, ${label} ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(' ')}` : '');
       return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted${counted('engagement', s.engagement)}${counted('ignored', s.ignored)}`;
     }

@@ -95,7 +95,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
   const engage = engagementApplier(deps.store.engagement, settings.tracking);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, engage), retryable: isSqliteError, log, retryMs: deps.retryMs });
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, engage, settings.tracking?.individual ?? false), retryable: isSqliteError, log, retryMs: deps.retryMs });
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {

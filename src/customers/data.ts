@@ -67,11 +67,12 @@ function engagementFor(events: EngagementEventRow[], individual: boolean): Messa
   };
 }
 
-export function customerHistory(store: Store, key: string): CustomerHistory {
+/** `individualByDefault`: mkt.yaml's `tracking.individual` (campaigns may set their own). */
+export function customerHistory(store: Store, key: string, individualByDefault = false): CustomerHistory {
   const c = requireCustomer(store, key);
   const messages = messagesOf(store, c.id);
   const events = engagementOf(store, c.id);
-  const individual = individuallyTracked(store, c.id);
+  const individual = individuallyTracked(store, c.id, individualByDefault);
   const suppressions = suppressionsOf(store, c).map((s) => ({ channel: s.channel, address: s.address, reason: s.reason, source: s.source, at: iso(s.created_at)! }));
   const aggregateOnly = messages.some((m) => !individual.has(m.ledger_id));
   return {
@@ -111,9 +112,9 @@ export interface CustomerExport {
   notes: string[];
 }
 
-export function customerExport(store: Store, key: string, now: number): CustomerExport {
+export function customerExport(store: Store, key: string, now: number, individualByDefault = false): CustomerExport {
   const c = requireCustomer(store, key);
-  const history = customerHistory(store, key);
+  const history = customerHistory(store, key, individualByDefault);
   const raw = messagesOf(store, c.id);
   return {
     exported_at: iso(now)!,

@@ -78,17 +78,19 @@ export function engagementOf(store: Store, customerId: number): EngagementEventR
     .all(customerId) as EngagementEventRow[];
 }
 
-/** Which of the given campaigns (by ledger row) tracked individually: those have engagement detail. */
-export function individuallyTracked(store: Store, customerId: number): Set<number> {
-  // A campaign that stored any per-recipient event did so because its tracking was individual;
-  // the setting itself lives in the campaign's settings JSON, written by the tracking part.
+/**
+ * This customer's ledger rows in campaigns that track individually (their own setting, else
+ * `byDefault`, mkt.yaml's): only those can have engagement detail. A campaign that stored any
+ * per-recipient event did so because it tracked individually (the setting may have changed since).
+ */
+export function individuallyTracked(store: Store, customerId: number, byDefault: boolean): Set<number> {
   const rows = store.sqlite
     .prepare(
-      `SELECT DISTINCT r.id FROM campaign_recipients r
-       WHERE r.customer_id = ? AND (coalesce(json_extract((SELECT settings FROM campaigns WHERE id = r.campaign_id), '$.tracking.individual'), 0) = 1
+      `SELECT r.id FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+       WHERE r.customer_id = ? AND (coalesce(json_extract(c.settings, '$.tracking.individual'), ?) = 1
          OR EXISTS (SELECT 1 FROM engagement_events e WHERE e.campaign_id = r.campaign_id))`,
     )
-    .all(customerId) as Array<{ id: number }>;
+    .all(customerId, byDefault ? 1 : 0) as Array<{ id: number }>;
   return new Set(rows.map((r) => r.id));
 }
 

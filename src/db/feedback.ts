@@ -17,8 +17,8 @@ export interface LedgerMatch {
   channel: Channel;
   state: string;
   delivery_status: string | null;
-  /** the campaign's tracking privacy mode (settings `tracking.individual`): per-recipient events are kept only then */
-  individual: number;
+  /** the campaign's own tracking privacy mode (settings `tracking.individual`: 1/0), null when it follows mkt.yaml */
+  individual: number | null;
 }
 
 /** One engagement a provider reported, for `FeedbackRepository.engagement`. */
@@ -49,7 +49,7 @@ export class FeedbackRepository {
     this.liftable = sqlite.prepare('SELECT reason FROM suppressions WHERE channel = ? AND address = ?');
     this.engagements = new EngagementRepository(sqlite);
     const cols = `r.id, r.campaign_id, r.customer_id, r.address, c.channel, r.state, r.delivery_status,
-      coalesce(json_extract(c.settings, '$.tracking.individual'), 0) AS individual
+      json_extract(c.settings, '$.tracking.individual') AS individual
       FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id`;
     this.byProviderId = sqlite.prepare(`SELECT ${cols} WHERE r.provider_message_id = ? ORDER BY r.id DESC LIMIT 1`);
     this.byId = sqlite.prepare(`SELECT ${cols} WHERE r.id = ? AND r.campaign_id = ?`);
@@ -73,10 +73,11 @@ export class FeedbackRepository {
 
   /**
    * Counts a reported open, click, delivery or read on the campaign (hourly counts, and the
-   * per-recipient event when the campaign tracks individually). A clicked URL the campaign has
+   * per-recipient event when the campaign tracks individually: its own setting, else
+   * `individualByDefault`, mkt.yaml's `tracking.individual`). A clicked URL the campaign has
    * not registered yet (the provider's own click tracking wrapped it) is added to its links.
    */
-  engagement(row: LedgerMatch, g: ReportedEngagement, source: EngagementSource, at: number, now: number): void {
+  engagement(row: LedgerMatch, g: ReportedEngagement, source: EngagementSource, at: number, now: number, individualByDefault: boolean): void {
     const linkId = g.url ? (this.engagements.registerLinks(row.campaign_id, [{ url: g.url, kind: 'link' }], now).get(g.url) ?? 0) : 0;
     this.engagements.recordEngagement({
       campaignId: row.campaign_id,
@@ -88,7 +89,7 @@ export class FeedbackRepository {
       reason: g.reason ?? null,
       at,
       source,
-      individual: row.individual === 1,
+      individual: row.individual === null ? individualByDefault : row.individual === 1,
     });
   }
 

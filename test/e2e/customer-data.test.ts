@@ -97,4 +97,25 @@ describe('customers history / export / forget', { timeout: 180_000 }, () => {
     expect(prep.excluded.forgotten).toBe(1);
     expect(prep.recipients).toBe(0);
   });
+
+  it('with tracking.individual: true, history and export show the person\'s own clicks, and forget deletes them', () => {
+    ws = complianceWorkspace({ customers: CUSTOMERS, mktYaml: UNSUBSCRIBE_YAML + 'tracking:\n  base_url: https://t.shop.example.com\n  individual: true\n' });
+    send(ws, 'news');
+    const [ana] = ws.query<{ id: number; campaign_id: number; provider_message_id: string }>('SELECT id, campaign_id, provider_message_id FROM campaign_recipients ORDER BY id');
+    const click = { eventType: 'Click', mail: { messageId: ana!.provider_message_id, tags: { delivery: [`c${ana!.campaign_id}_r${ana!.id}_a1`] } }, click: { timestamp: '2026-06-01T12:00:00.000Z', link: 'https://shop.example.com/sale' } };
+    ws.write('events.jsonl', JSON.stringify({ source: 'ses', payload: click }) + '\n');
+    expect(json<{ engagement: Record<string, number> }>(ws.cli(['feedback', 'import', 'events.jsonl', '--json'])).engagement).toEqual({ click: 1 });
+
+    const h = json<{ messages: Array<{ engagement: { detail: string; clicks: number; opens: number; events: Array<{ kind: string; url: string }> } }>; note: string | null }>(ws.cli(['customers', 'history', 'ana@example.org', '--json']));
+    expect(h.note).toBeNull();
+    expect(h.messages[0]!.engagement).toMatchObject({ detail: 'individual', clicks: 1, events: [{ kind: 'click', url: 'https://shop.example.com/sale' }] });
+    expect(ws.cli(['customers', 'history', 'ana@example.org']).stdout).toMatch(/clicks[\s\S]*https:\/\/shop\.example\.com\/sale\s+human/);
+    const doc = json<{ engagement_events: unknown[] }>(ws.cli(['customers', 'export', 'ana@example.org']));
+    expect(doc.engagement_events).toHaveLength(1);
+
+    expect(json<{ engagement_events_removed: number }>(ws.cli(['customers', 'forget', 'ana@example.org', '--yes', '--json'])).engagement_events_removed).toBe(1);
+    expect(ws.query('SELECT id FROM engagement_events')).toHaveLength(0);
+    // the campaign's counts name nobody and stay
+    expect(ws.query<{ n: number }>(`SELECT sum(count) AS n FROM engagement_hourly WHERE kind = 'click' AND link_id = 0`)[0]!.n).toBe(1);
+  });
 });

@@ -44,7 +44,8 @@ const engagementKey = (g: FeedbackEngagement) => (g.machine ? `machine_${g.kind}
 /** Only opt-outs that came from the recipient's own keyword are lifted by their START: never a bounce or an operator's entry. */
 const LIFTABLE = 'stop_keyword';
 
-export function applyFeedback(ledger: FeedbackRepository, events: FeedbackEvent[], now: number): FeedbackSummary {
+/** `individual`: mkt.yaml's `tracking.individual`, for campaigns that do not set their own (default: aggregates only). */
+export function applyFeedback(ledger: FeedbackRepository, events: FeedbackEvent[], now: number, opts: { individual?: boolean } = {}): FeedbackSummary {
   const summary = emptySummary();
   const { suppressions } = ledger;
   ledger.transaction(() => {
@@ -59,7 +60,7 @@ export function applyFeedback(ledger: FeedbackRepository, events: FeedbackEvent[
         if (!row) summary.unmatched++;
         else summary.matched++;
         const engage = (g: FeedbackEngagement) => {
-          ledger.engagement(row!, g, e.source, e.at ?? now, now);
+          ledger.engagement(row!, g, e.source, e.at ?? now, now, opts.individual ?? false);
           bump(summary.engagement, engagementKey(g));
         };
         if (row && e.engagement && !repeated) engage(e.engagement);
