@@ -5,7 +5,7 @@
  */
 import { linkStats } from '../db/engagement-report.js';
 import { UsageError } from '../errors.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import type { CampaignResults } from './results.js';
 import { campaignStatus } from './status.js';
@@ -15,9 +15,9 @@ export interface CampaignLinks {
   links: Array<{ link_id: number; url: string; kind: string; clicks: number; unique_clicks: number; machine_clicks: number }>;
 }
 
-export function campaignLinks(deps: Pick<CampaignDeps, 'store'>, name: string): CampaignLinks {
-  const c = getCampaign(deps, name);
-  return { campaign: c.name, links: linkStats(deps.store, c.id) };
+export async function campaignLinks(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string): Promise<CampaignLinks> {
+  const c = await getCampaign(deps, name);
+  return { campaign: c.name, links: linkStats(sqliteStore(deps, 'campaign links'), c.id) };
 }
 
 export interface ComparedCampaign {
@@ -28,13 +28,13 @@ export interface ComparedCampaign {
   results: CampaignResults;
 }
 
-export function compareCampaigns(deps: Pick<CampaignDeps, 'store'>, names: readonly string[]): { campaigns: ComparedCampaign[] } {
+export async function compareCampaigns(deps: Pick<CampaignDeps, 'store' | 'repos'>, names: readonly string[]): Promise<{ campaigns: ComparedCampaign[] }> {
   const unique = [...new Set(names)];
   if (unique.length < 2) throw new UsageError('compare needs at least two different campaigns', { hint: 'mkt campaign compare spring summer' });
-  return {
-    campaigns: unique.map((n) => {
-      const s = campaignStatus(deps, n);
-      return { campaign: s.campaign, channel: s.channel, state: s.state, recipients: s.recipients, results: s.results };
-    }),
-  };
+  const campaigns: ComparedCampaign[] = [];
+  for (const n of unique) {
+    const s = await campaignStatus(deps, n);
+    campaigns.push({ campaign: s.campaign, channel: s.channel, state: s.state, recipients: s.recipients, results: s.results });
+  }
+  return { campaigns };
 }

@@ -7,7 +7,7 @@
  * hold the page to the JSON).
  */
 import { linkStats, timeline, type LinkStats, type TimelineHour } from '../db/engagement-report.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { percent, RESULT_LABELS } from './results.js';
 import { campaignStatus, type CampaignStatus } from './status.js';
@@ -116,10 +116,11 @@ td[data-figure]{font-variant-numeric:tabular-nums}svg{width:100%;height:auto;fon
 .key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}.empty{color:#777}.meta{color:#555}`;
 
 /** The whole page as one string (it is small: a campaign's figures, links and hours, never its recipients). */
-export function htmlReport(deps: Pick<CampaignDeps, 'store'>, name: string, generatedAt: number): string {
-  const c = getCampaign(deps, name);
-  const s = campaignStatus(deps, name);
-  const hours = timeline(deps.store, c.id);
+export async function htmlReport(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string, generatedAt: number): Promise<string> {
+  const c = await getCampaign(deps, name);
+  const s = await campaignStatus(deps, name);
+  const store = sqliteStore(deps, 'campaign report --html');
+  const hours = timeline(store, c.id);
   const senders = Object.entries(s.by_sender);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -132,7 +133,7 @@ export function htmlReport(deps: Pick<CampaignDeps, 'store'>, name: string, gene
 <h2>Results</h2>${figuresTable(s)}
 <h2>Funnel</h2>${funnelSvg(s)}
 <h2>Timeline (per hour, UTC)</h2>${timelineSvg(hours)}
-<h2>Links</h2>${linksTable(linkStats(deps.store, c.id))}
+<h2>Links</h2>${linksTable(linkStats(store, c.id))}
 <h2>By sender</h2>${table(['sender', 'sent'], senders, senders.map(([k]) => [undefined, `by_sender.${k}`]))}
 <h2>Errors by code</h2>${table(['code', 'state', 'count', 'sample'], s.errors.map((e) => [e.code, e.state, e.count, e.sample]))}
 </body></html>

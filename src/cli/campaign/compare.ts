@@ -13,7 +13,7 @@ export function registerCompare(group: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, names) => {
         const c = await core(ctx, 'read');
-        ctx.result(c.views.compareCampaigns(c.deps, names), (x) => {
+        ctx.result(await c.views.compareCampaigns(c.deps, names), (x) => {
           const cell = (n: number, r: number | null) => `${n} (${percent(r)})`;
           return renderTable(
             ['', ...x.campaigns.map((k) => k.campaign)],

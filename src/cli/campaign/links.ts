@@ -12,7 +12,7 @@ export function registerLinks(group: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, [name]) => {
         const c = await core(ctx, 'read');
-        ctx.result(c.views.campaignLinks(c.deps, name!), (x) =>
+        ctx.result(await c.views.campaignLinks(c.deps, name!), (x) =>
           x.links.length === 0 ? `${x.campaign}: no tracked links\n` : renderTable(['url', 'clicks', 'unique', 'machine'], x.links.map((l) => [l.url, l.clicks, l.unique_clicks, l.machine_clicks])),
         );
       }),

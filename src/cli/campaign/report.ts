@@ -78,17 +78,17 @@ export function registerReport(group: Command, action: ActionFactory): void {
         const c = await core(ctx, 'read');
         if (o.html) {
           // one self-contained page, written private like the rows (it names senders and error samples)
-          c.report.writeReport(path.resolve(ctx.deps.cwd, o.html), [c.html.htmlReport(c.deps, o.name, ctx.now().getTime())]);
+          c.report.writeReport(path.resolve(ctx.deps.cwd, o.html), [await c.html.htmlReport(c.deps, o.name, ctx.now().getTime())]);
           ctx.info(`wrote ${o.html}`);
           return;
         }
         const filter = { states: c.report.parseStates(o.states), limit: o.limit };
         // a person at a terminal gets the summary, not 27,000 rows scrolling past; --limit or a pipe gets rows
         if (!o.rowsAsked && ctx.io.stdout.isTTY && !ctx.json) {
-          ctx.io.stdout.write(reportSummary(c.status.campaignStatus(c.deps, o.name), filter.states, o.format, ctx));
+          ctx.io.stdout.write(reportSummary(await c.status.campaignStatus(c.deps, o.name), filter.states, o.format, ctx));
           return;
         }
-        const chunks = c.report.reportChunks(c.deps, o.name, o.format, filter);
+        const chunks = await c.report.reportChunks(c.deps, o.name, o.format, filter);
         if (o.out) {
           c.report.writeReport(path.resolve(ctx.deps.cwd, o.out), chunks);
           ctx.info(`wrote ${o.out}`);
