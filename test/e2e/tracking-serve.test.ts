@@ -60,7 +60,8 @@ beforeAll(async () => {
     mktYaml: UNSUBSCRIBE_YAML + `tracking:\n  base_url: https://t.shop.example\n  utm: { source: mkt, medium: "{{ channel }}", campaign: "{{ campaign.name }}" }\n  bot_click_window: 30\n`,
   });
   ws.write('templates/email/news.mjml', EMAIL);
-  ws.write('campaigns/solo.yaml', 'channel: email\nsegment: all-email\nprovider: outbox\ntemplate: news\ntracking: { individual: true }\n');
+  ws.write('templates/sms/link.txt', 'Northwind: {{ first_name }}, the spring sale is on. Everything you saved is 30% off: https://shop.example/collections/spring-sale/landing-page?ref=sms-blast&campaign=spring-2026-week-one today\n');
+  ws.write('campaigns/solo.yaml', 'channel: email\nsegment: all-email\nprovider: outbox\ntemplate: news\ntracking: { individual: true, opens: true }\n');
   const env = { MKT_NOW: SENT_AT };
   for (const args of [
     ['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'outbox', '--template', 'news'],
@@ -69,6 +70,9 @@ beforeAll(async () => {
     ['campaign', 'prepare', 'solo'],
     ['campaign', 'send', 'news', '--yes'],
     ['campaign', 'send', 'solo', '--yes'],
+    ['campaign', 'create', '--name', 'texts', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'link'],
+    ['campaign', 'prepare', 'texts'],
+    ['campaign', 'send', 'texts', '--yes'],
   ]) {
     const r = ws.cli(args, env);
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
@@ -150,6 +154,21 @@ describe('mkt serve /c/', () => {
     expect(hourly('solo').find((r) => r.kind === 'click' && r.link_id === 1)).toMatchObject({ count: 1, unique_count: 1, machine: 0 });
   });
 
+  it('serves the open pixel: a GIF, an Apple Mail (MPP) fetch counted machine, a browser open human', async () => {
+    const eml = emlOf('solo', 'ana@example.org');
+    const body = eml.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    const pixel = /https:\/\/t\.shop\.example\/o\/[A-Za-z0-9_.-]+\.gif/.exec(body)![0];
+    expect(emlOf('news', 'ana@example.org')).not.toContain('/o/');
+    const apple = await get(pixel, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148' } });
+    expect([apple.status, apple.headers.get('content-type'), (await apple.arrayBuffer()).byteLength]).toEqual([200, 'image/gif', 42]);
+    await get(pixel, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' } });
+    await waitFor(() => ws.query(`SELECT 1 FROM engagement_events WHERE kind = 'open'`).length >= 2);
+    expect(ws.query(`SELECT machine, reason, user_agent_class FROM engagement_events WHERE kind = 'open' ORDER BY id`)).toEqual([
+      { machine: 1, reason: 'mail_proxy', user_agent_class: 'apple_mail' },
+      { machine: 0, reason: null, user_agent_class: 'browser' },
+    ]);
+  });
+
   it('logs no token', () => {
     expect(serve.log()).not.toMatch(/\/c\/[A-Za-z0-9_-]{20,}/);
   });
@@ -161,7 +180,33 @@ describe('a click right after delivery', () => {
     serve = await startServe(ws.dir, { ...ws.env, MKT_NOW: '2026-03-02T10:00:05.000Z' });
     const [sale] = trackedIn(emlOf('solo', 'ben@example.org'));
     expect((await get(sale!)).status).toBe(302);
-    await waitFor(() => ws.query('SELECT 1 FROM engagement_events').length > 1);
-    expect(ws.query('SELECT machine, reason FROM engagement_events ORDER BY id DESC LIMIT 1')).toEqual([{ machine: 1, reason: 'after_delivery' }]);
+    await waitFor(() => ws.query(`SELECT 1 FROM engagement_events WHERE kind = 'click'`).length > 1);
+    expect(ws.query(`SELECT machine, reason FROM engagement_events WHERE kind = 'click' ORDER BY id DESC LIMIT 1`)).toEqual([{ machine: 1, reason: 'after_delivery' }]);
+  });
+});
+
+describe('SMS links', () => {
+  it('template render shows the tracked message and the segments it saves', () => {
+    const r = ws.cli(['template', 'render', 'link', '--customer', 'a', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.segments).toBe(2);
+    expect(out.tracked.text).toMatch(/off: https:\/\/t\.shop\.example\/s\/[0-9a-z.]+[A-Za-z0-9_-]{8} today$/);
+    expect(out.tracked).toMatchObject({ segments: 1, saved: 1 });
+    const human = ws.cli(['template', 'render', 'link', '--customer', 'a']);
+    expect(human.stdout).toContain('1 segment: 1 segment saved');
+  });
+
+  it('are sent as short links that 302 to the destination with UTM', async () => {
+    const sent = readFileSync(path.join(ws.dir, '.mkt', 'outbox', 'texts', 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(sent).toHaveLength(2);
+    const body = JSON.stringify(sent[0]);
+    const short = /https:\/\/t\.shop\.example\/s\/[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+\.[A-Za-z0-9_-]{8}/.exec(body)![0];
+    expect(body).not.toContain('shop.example/collections');
+    const r = await get(short);
+    expect(r.status).toBe(302);
+    expect(r.headers.get('location')).toBe('https://shop.example/collections/spring-sale/landing-page?ref=sms-blast&campaign=spring-2026-week-one&utm_source=mkt&utm_medium=sms&utm_campaign=texts');
+    const tampered = short.slice(0, -1) + (short.endsWith('A') ? 'B' : 'A');
+    expect((await get(tampered)).status).toBe(404);
   });
 });
