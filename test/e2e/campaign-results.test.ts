@@ -53,7 +53,7 @@ beforeAll(() => {
     ses('Delivery', ben, '2026-06-01T10:00:00.000Z', { delivery: { timestamp: '2026-06-01T10:00:02.000Z', recipients: [ben.address] } }),
     ses('Delivery', cy, '2026-06-01T10:00:00.000Z', { delivery: { timestamp: '2026-06-01T10:00:03.000Z', recipients: [cy.address] } }),
     ses('Bounce', dee, '2026-06-01T10:00:00.000Z', { bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: dee.address }], timestamp: '2026-06-01T10:00:04.000Z' } }),
-    ses('Open', ana, '2026-06-01T10:00:00.000Z', { open: { timestamp: '2026-06-01T11:10:00.000Z', userAgent: 'Mozilla/5.0' } }),
+    ses('Open', ana, '2026-06-01T10:00:00.000Z', { open: { timestamp: '2026-06-01T11:10:00.000Z', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' } }),
     ses('Open', ben, '2026-06-01T10:00:00.000Z', { open: { timestamp: '2026-06-01T11:20:00.000Z', userAgent: 'Mozilla/5.0 (via ggpht.com GoogleImageProxy)' } }),
     ses('Click', ana, '2026-06-01T10:00:00.000Z', { click: { timestamp: '2026-06-01T12:00:00.000Z', link: SALE } }),
     ses('Click', ana, '2026-06-01T10:00:00.000Z', { click: { timestamp: '2026-06-01T12:05:00.000Z', link: SALE } }),

@@ -23,6 +23,8 @@ export type SesEventSpec =
   | { type: 'Rendering Failure'; at?: string };
 
 let snsSerial = 0;
+/** A person's desktop browser (Apple Mail's bare WebKit agent would count as a machine open). */
+const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 
 /** The SES event (event publishing shape) a configuration set would publish for this receipt. */
 export function sesEvent(receipt: SesReceipt, e: SesEventSpec): Record<string, unknown> {
@@ -36,9 +38,9 @@ export function sesEvent(receipt: SesReceipt, e: SesEventSpec): Record<string, u
   };
   switch (e.type) {
     case 'Open':
-      return { eventType: 'Open', mail, open: { timestamp: at, userAgent: e.userAgent ?? 'Mozilla/5.0 (Macintosh)', ipAddress: '192.0.2.1' } };
+      return { eventType: 'Open', mail, open: { timestamp: at, userAgent: e.userAgent ?? BROWSER, ipAddress: '192.0.2.1' } };
     case 'Click':
-      return { eventType: 'Click', mail, click: { timestamp: at, link: e.link, linkTags: {}, userAgent: e.userAgent ?? 'Mozilla/5.0 (Macintosh)', ipAddress: '192.0.2.1' } };
+      return { eventType: 'Click', mail, click: { timestamp: at, link: e.link, linkTags: {}, userAgent: e.userAgent ?? BROWSER, ipAddress: '192.0.2.1' } };
     case 'Delivery':
       return { eventType: 'Delivery', mail, delivery: { timestamp: at, recipients: receipt.to, smtpResponse: '250 ok' } };
     case 'Rendering Failure':

@@ -8,6 +8,7 @@
  */
 import { normaliseEmail } from '../../customers/address.js';
 import { badPayload, timeOf, type FeedbackEngagement, type FeedbackEvent } from './event.js';
+import { classify, userAgentClass } from '../machine.js';
 import { parseDeliveryRef } from '../../providers/delivery-ref.js';
 
 type Obj = Record<string, unknown>;
@@ -92,12 +93,12 @@ export function parseSes(payload: Obj): FeedbackEvent[] {
     case 'Open': {
       // SES's own open pixel (a configuration set with open tracking)
       const o = obj(msg.open) ?? {};
-      return [{ ...base, kind: 'open', engagement: { kind: 'open', ...proxyOf(o.userAgent) }, at: timeOf(o.timestamp) }];
+      return [{ ...base, kind: 'open', engagement: { kind: 'open', ...machineOf('open', o.userAgent) }, at: timeOf(o.timestamp) }];
     }
     case 'Click': {
       const c = obj(msg.click) ?? {};
       const url = typeof c.link === 'string' ? c.link : undefined;
-      return [{ ...base, kind: 'click', engagement: { kind: 'click', ...(url ? { url } : {}) }, at: timeOf(c.timestamp) }];
+      return [{ ...base, kind: 'click', engagement: { kind: 'click', ...(url ? { url } : {}), ...machineOf('click', c.userAgent) }, at: timeOf(c.timestamp) }];
     }
     default:
       // Rendering Failure, Subscription …: kept for audit, no state change (counted as ignored)
@@ -105,9 +106,12 @@ export function parseSes(payload: Obj): FeedbackEvent[] {
   }
 }
 
-/** Image proxies that fetch every pixel on delivery, whoever reads: their opens are the mailbox's, not a person's. */
-const MAIL_PROXIES = /GoogleImageProxy|YahooMailProxy|Outlook-iOS-Android|ggpht\.com/i;
-
-function proxyOf(userAgent: unknown): Pick<FeedbackEngagement, 'machine' | 'reason'> {
-  return typeof userAgent === 'string' && MAIL_PROXIES.test(userAgent) ? { machine: true, reason: 'mail_proxy' } : {};
+/**
+ * The user-agent rules `mkt serve` applies to its own hits (src/compliance/machine.ts): a mailbox
+ * proxy's or Apple Mail's open, a link scanner's click. The timing rules need no SES help: SES
+ * reports opens and clicks of its own tracking, whose timing mkt does not see at delivery.
+ */
+function machineOf(kind: 'open' | 'click', userAgent: unknown): Pick<FeedbackEngagement, 'machine' | 'reason'> {
+  const verdict = classify({ kind, head: false, ua: userAgentClass(typeof userAgent === 'string' ? userAgent : undefined), at: 0, windowMs: 0 });
+  return verdict.machine ? { machine: true, reason: verdict.reason } : {};
 }
