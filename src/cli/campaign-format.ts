@@ -59,6 +59,8 @@ export function statusText(x: CampaignStatus, colour: Colour): string {
     ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as Field] : []),
     ...resultFields(x),
     ...x.errors.map((e): Field => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
+    ['workers', x.workers.length === 0 ? 'none' : String(x.workers.length)],
+    ...x.workers.map((w): Field => [`worker ${w.host}:${w.pid ?? '?'}`, w.heartbeat_at ? `since ${w.started_at}, last heartbeat ${w.heartbeat_at}` : 'holds the send lease']),
     ...Object.entries(x.timings).map(([k, v]): Field => [k, v]),
   ]);
 }

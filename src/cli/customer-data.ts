@@ -49,7 +49,8 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
     .action(
       action(async (ctx, [key]) => {
         const { customerHistory } = await import('../customers/data.js');
-        ctx.result(customerHistory(await ctx.store('read'), key!, await individualByDefault(ctx)), historyText);
+        const store = await ctx.store('read');
+        ctx.result(await customerHistory(store, (await ctx.repositories('read')).customers, key!, await individualByDefault(ctx)), historyText);
       }),
     );
 
@@ -60,7 +61,8 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
     .action(
       action(async (ctx, [key]) => {
         const { customerExport } = await import('../customers/data.js');
-        const doc = customerExport(await ctx.store('read'), key!, ctx.now().getTime(), await individualByDefault(ctx));
+        const store = await ctx.store('read');
+        const doc = await customerExport(store, (await ctx.repositories('read')).customers, key!, ctx.now().getTime(), await individualByDefault(ctx));
         // the document is the result in either mode: JSON is what the person receives
         ctx.result(doc, (d) => JSON.stringify(d, null, 2) + '\n');
       }),
@@ -75,7 +77,7 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
       action<{ yes?: boolean }>(async (ctx, [key], opts) => {
         const { customerToForget, forgetCustomer } = await import('../customers/data.js');
         const store = await ctx.store();
-        const who = customerToForget(store, key!);
+        const who = await customerToForget((await ctx.repositories()).customers, key!);
         const label = [who.email, who.phone].filter(Boolean).join(', ') || `external id ${who.external_id}`;
         await confirmOrRefuse(ctx, opts.yes, `Erase customer ${who.id} (${label}) and anonymise their ledger rows? This cannot be undone.`, 'forgetting a customer');
         const r = forgetCustomer(store, who, ctx.now().getTime());

@@ -15,6 +15,7 @@ import {
   type ForgetCounts,
 } from '../db/customer-data.js';
 import type { Store } from '../db/open.js';
+import type { CustomerStore } from '../db/repositories.js';
 import { requireCustomer } from './find.js';
 import type { CustomerRecord } from './record.js';
 
@@ -68,8 +69,8 @@ function engagementFor(events: EngagementEventRow[], individual: boolean): Messa
 }
 
 /** `individualByDefault`: mkt.yaml's `tracking.individual` (campaigns may set their own). */
-export function customerHistory(store: Store, key: string, individualByDefault = false): CustomerHistory {
-  const c = requireCustomer(store, key);
+export async function customerHistory(store: Store, customers: Pick<CustomerStore, 'by'>, key: string, individualByDefault = false): Promise<CustomerHistory> {
+  const c = await requireCustomer(customers, key);
   const messages = messagesOf(store, c.id);
   const events = engagementOf(store, c.id);
   const individual = individuallyTracked(store, c.id, individualByDefault);
@@ -112,9 +113,9 @@ export interface CustomerExport {
   notes: string[];
 }
 
-export function customerExport(store: Store, key: string, now: number, individualByDefault = false): CustomerExport {
-  const c = requireCustomer(store, key);
-  const history = customerHistory(store, key, individualByDefault);
+export async function customerExport(store: Store, customers: Pick<CustomerStore, 'by'>, key: string, now: number, individualByDefault = false): Promise<CustomerExport> {
+  const c = await requireCustomer(customers, key);
+  const history = await customerHistory(store, customers, key, individualByDefault);
   const raw = messagesOf(store, c.id);
   return {
     exported_at: iso(now)!,
@@ -143,8 +144,8 @@ export interface ForgetResult extends ForgetCounts {
 }
 
 /** Who `forget` would erase (shown in the confirmation question before anything changes). */
-export function customerToForget(store: Store, key: string): CustomerRecord {
-  return requireCustomer(store, key);
+export function customerToForget(customers: Pick<CustomerStore, 'by'>, key: string): Promise<CustomerRecord> {
+  return requireCustomer(customers, key);
 }
 
 export function forgetCustomer(store: Store, customer: CustomerRecord, now: number): ForgetResult {
