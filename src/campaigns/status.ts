@@ -4,6 +4,7 @@ import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
+import { campaignResults, type CampaignResults } from './results.js';
 
 /** `campaign status --json`: a stable shape for scripts (documented in README). */
 export interface CampaignStatus {
@@ -18,6 +19,8 @@ export interface CampaignStatus {
   delivery: Record<string, number>;
   /** delivered / bounced / complained / read over sent (0–1). */
   delivery_rates: DeliveryRates;
+  /** Counts and rates: delivery, unique opens and clicks (machine apart), click-through, unsubscribes (src/campaigns/results.ts). */
+  results: CampaignResults;
   /** SES reputation thresholds reached (bounce 5 %, complaint 0.1 %). */
   warnings: string[];
   rate_per_s: number | null;
@@ -47,6 +50,8 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     errors,
     delivery,
     delivery_rates: rates,
+    // engagement is read from SQLite only so far: on PostgreSQL the delivery figures stand alone
+    results: campaignResults(deps.store, c.id, counts, delivery),
     warnings: reputationWarnings(rates),
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),

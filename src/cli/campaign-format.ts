@@ -4,6 +4,7 @@ import { renderFields } from '../output/table.js';
 import type { Plan } from '../campaigns/prepare.js';
 import type { CampaignStatus } from '../campaigns/status.js';
 import type { CampaignView } from '../campaigns/view.js';
+import { percent, RESULT_LABELS } from '../campaigns/results.js';
 
 type Field = [string, unknown];
 
@@ -56,11 +57,22 @@ export function statusText(x: CampaignStatus, colour: Colour): string {
     ['rate', x.rate_per_s === null ? '' : `${x.rate_per_s}/s`],
     ...Object.entries(x.delivery).map(([k, v]): Field => [`delivery ${k}`, paint(k, String(v))]),
     ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as Field] : []),
+    ...resultFields(x),
     ...x.errors.map((e): Field => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
     ['workers', x.workers.length === 0 ? 'none' : String(x.workers.length)],
     ...x.workers.map((w): Field => [`worker ${w.host}:${w.pid ?? '?'}`, w.heartbeat_at ? `since ${w.started_at}, last heartbeat ${w.heartbeat_at}` : 'holds the send lease']),
     ...Object.entries(x.timings).map(([k, v]): Field => [k, v]),
   ]);
+}
+
+/** The results block: each figure as `count (rate)`, then click-through and click-to-open. */
+function resultFields(x: CampaignStatus): Field[] {
+  const r = x.results;
+  return [
+    ...RESULT_LABELS.map(([k, label]): Field => [label, `${r[k].count} (${percent(r[k].rate)})`]),
+    ['click-through', percent(r.click_through)],
+    ['click-to-open', percent(r.click_to_open)],
+  ];
 }
 
 /** One line of `status --watch` without a terminal (CI logs): the numbers that move. */

@@ -8,6 +8,7 @@ import { mapEntryProblem, parseColumnMap, type ColumnMap } from '../customers/fi
 import { checkedFlag, collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
+import { registerCustomerData } from './customer-data.js';
 
 export interface ImportFlags {
   format?: 'csv' | 'json' | 'jsonl';
@@ -177,6 +178,8 @@ export function registerCustomers(program: Command, action: ActionFactory): void
         );
       }),
     );
+  registerCustomerData(group, action);
+
   group
     .command('import')
     .description('import customers from a CSV, JSON array or JSON Lines file (one transaction; upserts by external_id, email, phone)')

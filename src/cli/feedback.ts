@@ -27,17 +27,22 @@ export function registerFeedback(program: Command, action: ActionFactory): void 
     .action(
       action<{ source?: string }>(async (ctx, [file], flags) => {
         const o = parseFeedbackImportOptions(file!, flags);
-        const { importFeedback } = await import('../compliance/feedback/import.js');
-        const r = await importFeedback(await ctx.store(), { ...o, now: ctx.now().getTime() });
+        const [{ importFeedback }, { loadSettings }] = await Promise.all([import('../compliance/feedback/import.js'), import('../compliance/index.js')]);
+        // the privacy mode decides whether a reported open or click is also kept per recipient
+        const { tracking } = await loadSettings(ctx.workspace, ctx.io.env);
+        const r = await importFeedback(await ctx.store(), { ...o, now: ctx.now().getTime(), individual: tracking?.individual ?? false });
         ctx.result(r, (x) =>
           renderFields([
             ['events', x.events],
             ['matched in the ledger', x.matched],
             ['unmatched', x.unmatched],
             ...Object.entries(x.delivery).map(([k, v]) => [`now ${k}`, v] as [string, unknown]),
+            ...Object.entries(x.engagement).map(([k, v]) => [`engagement ${k.replace('_', ' ')}`, v] as [string, unknown]),
             ['unknown proven sent', x.proven_sent],
             ['suppressed', x.suppressed],
             ['suppressions lifted', x.lifted],
+            // nothing is dropped unsaid: every event type that changed nothing, with its count
+            ...Object.entries(x.ignored).map(([k, v]) => [`ignored ${k}`, v] as [string, unknown]),
           ]),
         );
       }),

@@ -17,7 +17,8 @@ export type ServeRecord =
   | { t: 'engage'; at: number; hits: EngagementRecordHit[]; tracking?: TrackingSettings };
 
 /** Applies records in order in one transaction; logs what each did once it is committed. */
-export function recordApplier(store: ServeRepository, log: (line: string) => void): (records: ServeRecord[]) => void {
+/** `individual`: mkt.yaml's tracking.individual, for provider-reported engagement of campaigns without their own. */
+export function recordApplier(store: ServeRepository, log: (line: string) => void, individual = false): (records: ServeRecord[]) => void {
   const { suppressions } = store;
   // one applier (with its memory of recent clicks) per tracking configuration seen
   const appliers = new Map<string, (hits: EngagementRecordHit[]) => string>();
@@ -31,8 +32,9 @@ export function recordApplier(store: ServeRepository, log: (line: string) => voi
     // hits are not logged one by one (there are many): the batch says how many were machine
     if (r.t === 'engage') return engage(r);
     if (r.t === 'feedback') {
-      const s = applyFeedback(store.feedback, r.events, r.at);
-      return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted`;
+      const s = applyFeedback(store.feedback, r.events, r.at, { individual });
+      const counted = (label: string, m: Record<string, number>) => (Object.keys(m).length ? `, ${label} ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(' ')}` : '');
+      return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted${counted('engagement', s.engagement)}${counted('ignored', s.ignored)}`;
     }
     const found = store.unsubscribeAddress(r);
     if (!found) return `unsubscribe ${r.ref}: customer ${r.customerId} has no ${r.channel} address`;

@@ -94,7 +94,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log), retryable: isSqliteError, log, retryMs: deps.retryMs });
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, settings.tracking?.individual ?? false), retryable: isSqliteError, log, retryMs: deps.retryMs });
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {

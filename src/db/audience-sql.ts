@@ -8,7 +8,7 @@ import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import type { Store } from './open.js';
 import type { SqlFragment } from './sql-fragment.js';
 
-export type AudienceStatus = 'ok' | 'invalid_address' | 'no_consent' | 'suppressed' | (string & {});
+export type AudienceStatus = 'ok' | 'invalid_address' | 'no_consent' | 'suppressed' | 'forgotten' | (string & {});
 
 /** An extra exclusion rule, tested after the built-in ones (e.g. frequency caps). */
 export interface ExclusionRule {
@@ -43,6 +43,9 @@ export function classifyAudience(sqlite: Database.Database, channel: Channel, wh
          CASE WHEN c.${address} IS NULL OR c.${address} = '' OR NOT ${valid} THEN 'invalid_address'
               WHEN c.${consent} IS NOT 1 THEN 'no_consent'
               WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ? AND s.address = c.${address}) THEN 'suppressed'
+              -- erased on request (customers forget): the uncorrelated EXISTS is evaluated once,
+              -- so the per-row hash costs nothing while nobody has been forgotten
+              WHEN EXISTS (SELECT 1 FROM forgotten_addresses) AND EXISTS (SELECT 1 FROM forgotten_addresses f WHERE f.hash = mkt_address_hash('${address}', c.${address})) THEN 'forgotten'
               ${extraCases}
               ELSE 'ok' END
        FROM customers c WHERE ${where.text}`,

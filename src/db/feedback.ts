@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
 import { SuppressionRepository } from './suppressions.js';
+import { EngagementRepository, type EngagementKind, type EngagementSource } from './engagement.js';
 
 export interface LedgerMatch {
   id: number;
@@ -16,6 +17,16 @@ export interface LedgerMatch {
   channel: Channel;
   state: string;
   delivery_status: string | null;
+  /** the campaign's own tracking privacy mode (settings `tracking.individual`: 1/0), null when it follows mkt.yaml */
+  individual: number | null;
+}
+
+/** One engagement a provider reported, for `FeedbackRepository.engagement`. */
+export interface ReportedEngagement {
+  kind: EngagementKind;
+  url?: string;
+  machine?: boolean;
+  reason?: string;
 }
 
 /**
@@ -30,11 +41,15 @@ export class FeedbackRepository {
   private readonly proveSent: Database.Statement;
   private readonly event: Database.Statement;
   private readonly liftable: Database.Statement;
+  private readonly logged: Database.Statement;
+  private readonly engagements: EngagementRepository;
 
   constructor(private readonly sqlite: Database.Database) {
     this.suppressions = new SuppressionRepository(sqlite);
     this.liftable = sqlite.prepare('SELECT reason FROM suppressions WHERE channel = ? AND address = ?');
-    const cols = `r.id, r.campaign_id, r.customer_id, r.address, c.channel, r.state, r.delivery_status
+    this.engagements = new EngagementRepository(sqlite);
+    const cols = `r.id, r.campaign_id, r.customer_id, r.address, c.channel, r.state, r.delivery_status,
+      json_extract(c.settings, '$.tracking.individual') AS individual
       FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id`;
     this.byProviderId = sqlite.prepare(`SELECT ${cols} WHERE r.provider_message_id = ? ORDER BY r.id DESC LIMIT 1`);
     this.byId = sqlite.prepare(`SELECT ${cols} WHERE r.id = ? AND r.campaign_id = ?`);
@@ -47,6 +62,35 @@ export class FeedbackRepository {
     this.event = sqlite.prepare(`
       INSERT INTO feedback_events (source, kind, provider_message_id, address, payload, received_at)
       VALUES (?, ?, ?, ?, ?, ?)`);
+    // through the provider id index: the events about one message are few
+    this.logged = sqlite.prepare('SELECT 1 FROM feedback_events WHERE provider_message_id IS ? AND source = ? AND kind = ? AND payload = ? LIMIT 1');
+  }
+
+  /** Whether this very event (same source, kind and payload) was applied before. */
+  seenBefore(source: string, kind: string, providerMessageId: string | undefined, payload: string): boolean {
+    return this.logged.get(providerMessageId ?? null, source, kind, payload) !== undefined;
+  }
+
+  /**
+   * Counts a reported open, click, delivery or read on the campaign (hourly counts, and the
+   * per-recipient event when the campaign tracks individually: its own setting, else
+   * `individualByDefault`, mkt.yaml's `tracking.individual`). A clicked URL the campaign has
+   * not registered yet (the provider's own click tracking wrapped it) is added to its links.
+   */
+  engagement(row: LedgerMatch, g: ReportedEngagement, source: EngagementSource, at: number, now: number, individualByDefault: boolean): void {
+    const linkId = g.url ? (this.engagements.registerLinks(row.campaign_id, [{ url: g.url, kind: 'link' }], now).get(g.url) ?? 0) : 0;
+    this.engagements.recordEngagement({
+      campaignId: row.campaign_id,
+      ledgerId: row.id,
+      customerId: row.customer_id,
+      kind: g.kind,
+      linkId,
+      machine: g.machine ?? false,
+      reason: g.reason ?? null,
+      at,
+      source,
+      individual: row.individual === null ? individualByDefault : row.individual === 1,
+    });
   }
 
   find(ref: { providerMessageId?: string; campaignId?: number; recipientId?: number }): LedgerMatch | undefined {

@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ConfigError } from '../errors.js';
 import { makePrivateDirs, onPseudoFileSystem } from '../util/private-file.js';
 import { storageError } from './faults.js';
+import { addressHash, type AddressKind } from '../util/address-hash.js';
 import type { StoredAddressRecheck } from './address-recheck-sql.js';
 import * as schema from './schema.js';
 
@@ -61,6 +62,8 @@ export function openStore(file: string, mode: OpenMode = 'write', options: OpenO
     sqlite.pragma('foreign_keys = ON');
     // Another mkt process (e.g. a concurrent send) may hold the write lock briefly.
     sqlite.pragma('busy_timeout = 5000');
+    // the erased-address hash (src/util/address-hash.ts), for prepare's exclusion in SQL
+    sqlite.function('mkt_address_hash', { deterministic: true }, (kind, address) => (typeof address === 'string' ? addressHash(kind as AddressKind, address) : null));
     const db = drizzle(sqlite, { schema });
     migrate(db, { migrationsFolder: MIGRATIONS });
     // once per database: rows stored before the canonical address rule are brought to it

@@ -148,6 +148,16 @@ export const senderUsage = sqliteTable(
 );
 
 /**
+ * People erased on request (`customers forget`): only a one-way hash of each address they had
+ * (`sha256("email:" || address)`, `"phone:"` for a number, src/util/address-hash.ts), so that
+ * prepare and import can keep them out without mkt holding the address itself.
+ */
+export const forgottenAddresses = sqliteTable('forgotten_addresses', {
+  hash: text('hash').primaryKey(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
  * The worker registry (PostgreSQL, where several `campaign send` processes drain one campaign):
  * one row per live worker, its heartbeat renewed every few seconds. A worker whose heartbeat is
  * older than the expiry is dead: its `sending` rows become `unknown`. The table exists in

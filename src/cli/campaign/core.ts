@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
  * command that only reads asks for `read` (a missing database is then an error, never created).
  */
 export async function core(ctx: CliContext, mode: OpenMode = 'write') {
-  const [create, prepare, send, status, report, spec, compliance] = await Promise.all([
+  const [create, prepare, send, status, report, spec, compliance, views, html] = await Promise.all([
     import('../../campaigns/create.js'),
     import('../../campaigns/prepare.js'),
     import('../../campaigns/send.js'),
@@ -15,6 +15,8 @@ export async function core(ctx: CliContext, mode: OpenMode = 'write') {
     import('../../campaigns/report.js'),
     import('../../campaigns/spec.js'),
     import('../../campaigns/compliance-hooks.js'),
+    import('../../campaigns/engagement-views.js'),
+    import('../../campaigns/report-html.js'),
   ]);
   const repos = await ctx.repositories(mode);
   // the parts not behind the repositories yet (the send path) still take the SQLite store
@@ -22,7 +24,7 @@ export async function core(ctx: CliContext, mode: OpenMode = 'write') {
   // the send path on PostgreSQL: the same pool as the repositories (one per process and URL)
   const pg = ctx.dbTarget.kind === 'postgres' ? await (await import('../../db/pg/open.js')).openPgStore(ctx.dbTarget.url) : undefined;
   const deps: CampaignDeps = { repos, store, pg, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
-  return { deps, create, prepare, send, status, report, spec, compliance };
+  return { deps, create, prepare, send, status, report, spec, compliance, views, html };
 }
 
 export type Core = Awaited<ReturnType<typeof core>>;

@@ -29,6 +29,7 @@ function reportSummary(s: CampaignStatus, states: string[], format: string, ctx:
 /** `campaign report` flags as commander parsed them. */
 export interface ReportFlags {
   format: 'csv' | 'json';
+  html?: string;
   out?: string;
   state: string[];
   limit?: number;
@@ -44,6 +45,8 @@ export interface ReportCommandOptions {
   limit?: number;
   /** Rows were asked for (a file or a limit); otherwise a terminal gets the summary. */
   rowsAsked: boolean;
+  /** `--html FILE`: the one-page HTML report instead of rows. */
+  html?: string;
 }
 
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
@@ -55,6 +58,7 @@ export function parseReportOptions(name: string, flags: ReportFlags): ReportComm
     states: flags.state,
     ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
     rowsAsked: Boolean(flags.out) || flags.limit !== undefined,
+    ...(flags.html ? { html: flags.html } : {}),
   };
 }
 
@@ -67,10 +71,17 @@ export function registerReport(group: Command, action: ActionFactory): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--state <states>', 'only recipients in these states: pending, sending, sent, failed, unknown, skipped (comma-separated or repeated)', collect, [])
     .option('--limit <n>', 'at most N rows (1 to 1,000,000,000)', reportLimit)
+    .option('--html <file>', 'write the one-page HTML report (results, funnel, timeline, links, senders, errors) instead of rows')
     .action(
       action<ReportFlags>(async (ctx, [name], flags) => {
         const o = parseReportOptions(name!, flags);
         const c = await core(ctx, 'read');
+        if (o.html) {
+          // one self-contained page, written private like the rows (it names senders and error samples)
+          c.report.writeReport(path.resolve(ctx.deps.cwd, o.html), [await c.html.htmlReport(c.deps, o.name, ctx.now().getTime())]);
+          ctx.info(`wrote ${o.html}`);
+          return;
+        }
         const filter = { states: c.report.parseStates(o.states), limit: o.limit };
         // a person at a terminal gets the summary, not 27,000 rows scrolling past; --limit or a pipe gets rows
         if (!o.rowsAsked && ctx.io.stdout.isTTY && !ctx.json) {

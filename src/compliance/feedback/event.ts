@@ -30,8 +30,30 @@ export interface FeedbackEvent {
   code?: string;
   suppress?: Array<{ channel: Channel; address: string; reason: string }>;
   lift?: Array<{ channel: Channel; address: string }>;
+  /**
+   * An open or a click reported by the provider's own tracking (SES), counted through the
+   * engagement repository like a tracked hit of `mkt serve`. (Deliveries and reads count as
+   * engagement from `status`, when they move the ledger row.)
+   */
+  engagement?: FeedbackEngagement;
+  /** The provider's own name for the event (`Open`, `Rendering Failure`, `queued` …), for the ignored counts. */
+  type?: string;
   /** The raw payload this event came from, as stored in feedback_events (never holds secrets). */
   payload: string;
+}
+
+export interface FeedbackEngagement {
+  kind: 'open' | 'click' | 'delivered' | 'read';
+  /** the clicked destination, as the provider reports it */
+  url?: string;
+  machine?: boolean;
+  /** why it was classed machine (mail_proxy …) */
+  reason?: string;
+}
+
+/** The engagement a delivery status stands for: a delivery or a read counts as engagement too. */
+export function engagementOfStatus(status: DeliveryStatus): FeedbackEngagement | undefined {
+  return status === 'delivered' || status === 'read' ? { kind: status } : undefined;
 }
 
 export function isSource(v: unknown): v is FeedbackSource {

@@ -20,7 +20,8 @@ import { FEEDBACK_SOURCES, isSource, type FeedbackEvent, type FeedbackSource } f
 import { parsePayload } from './index.js';
 import { parseTwilioStatus } from './twilio.js';
 
-export async function importFeedback(store: Store, opts: { file: string; source?: string; now: number }): Promise<FeedbackSummary & { read: number }> {
+/** `individual`: mkt.yaml's `tracking.individual` (campaigns may set their own). */
+export async function importFeedback(store: Store, opts: { file: string; source?: string; now: number; individual?: boolean }): Promise<FeedbackSummary & { read: number }> {
   if (opts.source !== undefined && !isSource(opts.source)) throw new UsageError(`--source "${opts.source}" must be ${FEEDBACK_SOURCES.join(', ')}`);
   const format = formatFromPath(opts.file) === 'json' ? 'json' : 'jsonl';
   const src = await openSource(opts.file, format);
@@ -54,7 +55,7 @@ export async function importFeedback(store: Store, opts: { file: string; source?
       details: { problems: problems.slice(0, 100) },
     });
   }
-  return { read, ...applyFeedback(feedbackRepository(store), events, opts.now) };
+  return { read, ...applyFeedback(feedbackRepository(store), events, opts.now, { individual: opts.individual }) };
 }
 
 function refFromUrl(url: string): string | undefined {

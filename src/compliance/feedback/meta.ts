@@ -35,6 +35,7 @@ export function parseMeta(payload: Obj): FeedbackEvent[] {
           providerMessageId: typeof s.id === 'string' ? s.id : undefined,
           ref: parseDeliveryRef(s.biz_opaque_callback_data),
           ...(status ? { status } : {}),
+          ...(typeof s.status === 'string' ? { type: s.status } : {}),
           at: timeOf(s.timestamp),
           address,
           code: codeText,

@@ -7,7 +7,8 @@
  * undetermined bounce → ledger only (`deferred`), no suppression; delivery → `delivered`.
  */
 import { normaliseEmail } from '../../customers/address.js';
-import { badPayload, timeOf, type FeedbackEvent } from './event.js';
+import { badPayload, timeOf, type FeedbackEngagement, type FeedbackEvent } from './event.js';
+import { classify, userAgentClass } from '../machine.js';
 import { parseDeliveryRef } from '../../providers/delivery-ref.js';
 
 type Obj = Record<string, unknown>;
@@ -41,7 +42,7 @@ export function parseSes(payload: Obj): FeedbackEvent[] {
   const refTag: unknown = tags && Array.isArray(tags.delivery) ? tags.delivery[0] : undefined;
   const ref = parseDeliveryRef(refTag);
   const raw = JSON.stringify(msg);
-  const base = { source: 'ses' as const, providerMessageId, ref, payload: raw };
+  const base = { source: 'ses' as const, providerMessageId, ref, payload: raw, type };
   const recipientsOf = (list: unknown, key = 'emailAddress') =>
     (Array.isArray(list) ? list : [])
       .map((r) => (typeof r === 'string' ? r : String(obj(r)?.[key] ?? '')))
@@ -89,8 +90,28 @@ export function parseSes(payload: Obj): FeedbackEvent[] {
       return [{ ...base, kind: 'reject', status: 'failed', at: timeOf(mail.timestamp), code: String(obj(msg.reject)?.reason ?? 'rejected') }];
     case 'DeliveryDelay':
       return [{ ...base, kind: 'delay', status: 'deferred', at: timeOf(obj(msg.deliveryDelay)?.timestamp) }];
+    case 'Open': {
+      // SES's own open pixel (a configuration set with open tracking)
+      const o = obj(msg.open) ?? {};
+      return [{ ...base, kind: 'open', engagement: { kind: 'open', ...machineOf('open', o.userAgent) }, at: timeOf(o.timestamp) }];
+    }
+    case 'Click': {
+      const c = obj(msg.click) ?? {};
+      const url = typeof c.link === 'string' ? c.link : undefined;
+      return [{ ...base, kind: 'click', engagement: { kind: 'click', ...(url ? { url } : {}), ...machineOf('click', c.userAgent) }, at: timeOf(c.timestamp) }];
+    }
     default:
-      // Open, Click, Rendering Failure, Subscription …: kept for audit, no state change
+      // Rendering Failure, Subscription …: kept for audit, no state change (counted as ignored)
       return [{ ...base, kind: type.toLowerCase() }];
   }
+}
+
+/**
+ * The user-agent rules `mkt serve` applies to its own hits (src/compliance/machine.ts): a mailbox
+ * proxy's or Apple Mail's open, a link scanner's click. The timing rules need no SES help: SES
+ * reports opens and clicks of its own tracking, whose timing mkt does not see at delivery.
+ */
+function machineOf(kind: 'open' | 'click', userAgent: unknown): Pick<FeedbackEngagement, 'machine' | 'reason'> {
+  const verdict = classify({ kind, head: false, ua: userAgentClass(typeof userAgent === 'string' ? userAgent : undefined), at: 0, windowMs: 0 });
+  return verdict.machine ? { machine: true, reason: verdict.reason } : {};
 }

@@ -33,6 +33,7 @@ export function parseTwilioStatus(p: Params, ref?: string): FeedbackEvent[] {
       providerMessageId: sid,
       ref: parseDeliveryRef(ref ?? p.d),
       ...(status ? { status } : {}),
+      type: statusText,
       address,
       code,
       suppress: code === OPTED_OUT && address ? [{ channel, address, reason: 'stop_keyword' }] : [],

@@ -7,12 +7,13 @@ import { UsageError } from '../../errors.js';
 import type { Store } from '../../db/open.js';
 import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
-import { openSource } from './prepared.js';
+import { openSource, SLOT, type PreparedValues } from './prepared.js';
 import { openReader } from './reader.js';
 import { RejectsFile } from './rejects.js';
 import { formatFromPath, type ImportFormat } from './source.js';
 import { malformed } from './text.js';
 import { sqliteSink } from './sink.js';
+import { ForgottenAddresses } from '../../db/customer-data.js';
 
 export type { ImportFormat } from './source.js';
 export { openSource };
@@ -97,6 +98,7 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
     };
 
     const store = typeof storeSource === 'function' ? await storeSource() : storeSource;
+    const forgotten = new ForgottenAddresses(store);
     await sqliteSink(store, options.now.getTime()).write(
       async (writer) => {
         // Rows come in batches, so the sink decides once per batch which of them may match a
@@ -110,12 +112,13 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
             const line = lines[at]!;
             const note = notes[n]?.at === at ? notes[n++] : undefined;
             const input = values[at];
-            if (!input) {
-              const reason = note!.reason!;
+            const erased = input ? forgottenReason(forgotten, input) : undefined;
+            if (!input || erased) {
+              const reason = erased ?? note!.reason!;
               if (options.strict) throw failStrict(line, `rejected: ${reason}`);
               result.rejected++;
               if (result.rejects.length < SAMPLE) result.rejects.push({ line, reason });
-              rejectsFile?.add(line, reason, note!.cells, note!.object);
+              rejectsFile?.add(line, reason, note?.cells, note?.object);
               continue;
             }
             if (note?.warnings) for (const w of note.warnings) warn(line, w);
@@ -132,4 +135,16 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
     source.close();
     rejectsFile?.close();
   }
+}
+
+/**
+ * A row holding an address erased on request (`customers forget`) is rejected, so a re-import
+ * of an old list never brings that person back, as a customer or as someone to message.
+ */
+function forgottenReason(forgotten: ForgottenAddresses, values: PreparedValues): string | undefined {
+  const email = values[SLOT.email] as string | null;
+  const phone = values[SLOT.phone] as string | null;
+  if (forgotten.has('email', email)) return 'this email address was erased on request (customers forget): not imported';
+  if (forgotten.has('phone', phone)) return 'this phone number was erased on request (customers forget): not imported';
+  return undefined;
 }

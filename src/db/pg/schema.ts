@@ -145,6 +145,12 @@ export const senderUsage = pgTable(
   (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
 );
 
+/** People erased on request: a one-way hash of each of their addresses (see ../schema.ts). */
+export const forgottenAddresses = pgTable('forgotten_addresses', {
+  hash: text('hash').primaryKey(),
+  createdAt: ms('created_at').notNull(),
+});
+
 /** The worker registry: see ../schema.ts. */
 export const workers = pgTable(
   'workers',

@@ -71,6 +71,7 @@ describe('campaign report', () => {
     ['defaults: rows not asked for', { format: 'csv' as const, state: [] }, { name: 'spring', format: 'csv', states: [], rowsAsked: false }],
     ['--out asks for rows', { format: 'json' as const, state: [], out: 'r.json' }, { name: 'spring', format: 'json', out: 'r.json', states: [], rowsAsked: true }],
     ['--limit asks for rows', { format: 'csv' as const, state: ['sent,failed', 'unknown'], limit: 20 }, { name: 'spring', format: 'csv', states: ['sent,failed', 'unknown'], limit: 20, rowsAsked: true }],
+    ['--html writes the page', { format: 'csv' as const, state: [], html: 'r.html' }, { name: 'spring', format: 'csv', states: [], rowsAsked: false, html: 'r.html' }],
   ])('%s', (_, flags, want) => expect(parseReportOptions('spring', flags)).toEqual(want));
 });
 

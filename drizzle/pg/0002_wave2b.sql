@@ -1,3 +1,8 @@
+CREATE TABLE "forgotten_addresses" (
+	"hash" text PRIMARY KEY NOT NULL,
+	"created_at" bigint NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "rate_buckets" ADD COLUMN "next_at" double precision DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "rate_buckets" DROP COLUMN "tokens";--> statement-breakpoint
 ALTER TABLE "rate_buckets" DROP COLUMN "updated_at";
