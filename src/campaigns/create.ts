@@ -1,32 +1,24 @@
 import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type Campaign } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { checkSchedule, newCampaignOf } from './definition.js';
 import type { CampaignDeps } from './deps.js';
 import { checkReferences } from './references.js';
 import type { CampaignSpec } from './spec.js';
 import { view, type CampaignView } from './view.js';
 
-/** Creates a draft campaign after checking that its segment, provider and template exist and agree. */
-export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Promise<CampaignView> {
+/**
+ * Creates a draft campaign after checking that its segment, provider and template exist and
+ * agree. A schedule in the past is refused (64) unless `allowPast` (`--now`): it would be sent
+ * by the next `send --due` at once, which is rarely what a typo meant.
+ */
+export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec, o: { allowPast?: boolean } = {}): Promise<CampaignView> {
+  checkSchedule(spec, { now: deps.now(), allowPast: o.allowPast });
   await checkReferences(deps.workspace, spec);
   if (findCampaign(deps.store, spec.name)) {
     throw new InputError('campaign_exists', `a campaign named "${spec.name}" already exists`, { hint: 'pick another --name, or `mkt campaign show` it' });
   }
-  const row = insertCampaign(
-    deps.store,
-    {
-      name: spec.name,
-      channel: spec.channel,
-      segment: spec.segment,
-      provider: spec.provider,
-      template: spec.template,
-      scheduleAt: spec.schedule ? Date.parse(spec.schedule) : null,
-      throttle: spec.throttle ?? null,
-      settings: spec.distribution ? { distribution: spec.distribution } : {},
-    },
-    deps.now(),
-  );
-  return view(row);
+  return view(insertCampaign(deps.store, newCampaignOf(spec), deps.now()));
 }
 
 export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Campaign {
@@ -40,8 +32,9 @@ export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Ca
   return row;
 }
 
-export function listCampaignViews(deps: Pick<CampaignDeps, 'store'>): CampaignView[] {
-  return allCampaigns(deps.store).map(view);
+/** Every campaign; archived ones only with `all` (`campaign list --all`). */
+export function listCampaignViews(deps: Pick<CampaignDeps, 'store'>, o: { all?: boolean } = {}): CampaignView[] {
+  return allCampaigns(deps.store, { archived: Boolean(o.all) }).map(view);
 }
 
 /** The pause reason of a cancelled campaign (shown as `cancelled by the operator`). */

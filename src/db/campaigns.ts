@@ -16,6 +16,8 @@ type CampaignRecord = typeof campaigns.$inferSelect;
 /** Per-campaign options kept as JSON (`settings`). */
 export interface CampaignSettings {
   distribution?: 'round-robin' | 'sticky';
+  /** the campaign file's `concurrency:`; `send --concurrency` wins */
+  concurrency?: number;
   [key: string]: unknown;
 }
 
@@ -50,7 +52,10 @@ export type Campaign = Omit<CampaignRecord, 'settings' | 'plan' | 'pauseReason'>
 };
 
 /** The fields a state change may set. */
-export type CampaignPatch = Partial<Pick<Campaign, 'state' | 'pause' | 'plan' | 'planHash' | 'preparedAt' | 'startedAt' | 'completedAt'>>;
+export type CampaignPatch = Partial<Pick<Campaign, 'state' | 'pause' | 'plan' | 'planHash' | 'preparedAt' | 'startedAt' | 'completedAt' | 'archivedAt'>>;
+
+/** What `campaign edit` / `campaign apply` may set: the definition, never the run's state. */
+export type CampaignDefinitionPatch = Partial<Pick<Campaign, 'channel' | 'segment' | 'provider' | 'template' | 'scheduleAt' | 'throttle' | 'settings'>>;
 
 export interface NewCampaign {
   name: string;
@@ -99,10 +104,11 @@ function decode(r: CampaignRecord): Campaign {
   };
 }
 
-function encode(p: CampaignPatch): Partial<CampaignRecord> {
-  const { pause, plan, ...rest } = p;
+function encode(p: CampaignPatch & CampaignDefinitionPatch): Partial<CampaignRecord> {
+  const { pause, plan, settings, ...rest } = p;
   return {
     ...rest,
+    ...(settings !== undefined ? { settings: JSON.stringify(settings) } : {}),
     ...(pause !== undefined ? { pauseReason: pauseText(pause) } : {}),
     ...(plan !== undefined ? { plan: plan === null ? null : JSON.stringify(plan) } : {}),
   };
@@ -134,8 +140,9 @@ export function findCampaign(store: Store, name: string): Campaign | undefined {
   return row ? decode(row) : undefined;
 }
 
-export function allCampaigns(store: Store): Campaign[] {
-  return store.db.select().from(campaigns).orderBy(asc(campaigns.id)).all().map(decode);
+export function allCampaigns(store: Store, opts: { archived?: boolean } = { archived: true }): Campaign[] {
+  const rows = store.db.select().from(campaigns);
+  return (opts.archived ? rows : rows.where(isNull(campaigns.archivedAt))).orderBy(asc(campaigns.id)).all().map(decode);
 }
 
 /**
@@ -155,6 +162,28 @@ export function dueCampaigns(store: Store, now: number): Campaign[] {
     .orderBy(asc(campaigns.scheduleAt), asc(campaigns.id))
     .all()
     .map(decode);
+}
+
+/** Changes a campaign's definition (`campaign edit`, `campaign apply`); the caller decided the state allows it. */
+export function redefineCampaign(store: Store, id: number, patch: CampaignDefinitionPatch, now: number): void {
+  store.db
+    .update(campaigns)
+    .set({ ...encode(patch), updatedAt: now })
+    .where(eq(campaigns.id, id))
+    .run();
+}
+
+/**
+ * Deletes a campaign that never got a send list (`campaign delete`: drafts only). The state is
+ * part of the WHERE, so a campaign prepared meanwhile is not deleted; false when nothing was.
+ */
+export function deleteDraftCampaign(store: Store, id: number): boolean {
+  return store.db.delete(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.state, 'draft'))).run().changes === 1;
+}
+
+/** Runs `body` in one IMMEDIATE transaction (`campaign apply`: every line of the plan or none). */
+export function inCampaignTransaction<T>(store: Store, body: () => T): T {
+  return store.sqlite.transaction(body).immediate();
 }
 
 export function updateCampaign(store: Store, id: number, patch: CampaignPatch, now: number): void {

@@ -43,7 +43,7 @@ function dueWorkspace(n: number, opts: Parameters<typeof smsWorkspace>[1] & { pr
   writeFileSync(path.join(ws.dir, 'package.json'), '{ "name": "marketing", "private": true }\n');
   mkdirSync(path.join(ws.dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(BIN, path.join(ws.dir, 'node_modules', '.bin', 'mkt'));
-  const create = ws.cli(['campaign', 'create', '--name', 'weekly', '--channel', 'sms', '--segment', 'all-sms', '--provider', opts.provider ?? 'outbox-sms', '--template', 'hello', '--schedule', '2020-01-01T00:00:00Z']);
+  const create = ws.cli(['campaign', 'create', '--name', 'weekly', '--channel', 'sms', '--segment', 'all-sms', '--provider', opts.provider ?? 'outbox-sms', '--template', 'hello', '--schedule', '2020-01-01T00:00:00Z', '--now']);
   expect(create.code, create.stderr).toBe(0);
   return ws;
 }

@@ -3,7 +3,7 @@ import { CHANNELS } from '../../channels.js';
 import { checkField } from '../../campaigns/spec.js';
 import { InputError, UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
-import { checkedFlag, choiceFlag, rateFlag } from '../options.js';
+import { checkedFlag, choiceFlag, concurrency as concurrencyFlag, rateFlag } from '../options.js';
 import type { ActionFactory } from '../run.js';
 import { core } from './core.js';
 
@@ -17,7 +17,9 @@ export interface CreateOpts {
   schedule?: string;
   throttle?: string;
   distribution?: string;
+  concurrency?: number;
   file?: string;
+  now?: boolean;
 }
 
 /** A campaign-create flag checked by the campaign file's own rule (src/campaigns/spec.ts). */
@@ -58,12 +60,12 @@ async function askMissing(ctx: CliContext, o: CreateOpts): Promise<CreateOpts> {
 }
 
 /** What `campaign create` was asked to do: read a campaign file, or build the campaign from flags (and questions). */
-export type CreateCommandOptions = { file: string } | { given: Omit<CreateOpts, 'file'> };
+export type CreateCommandOptions = ({ file: string } | { given: Omit<CreateOpts, 'file' | 'now'> }) & { allowPast: boolean };
 
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). A file wins over flags. */
 export function parseCreateOptions(flags: CreateOpts): CreateCommandOptions {
-  const { file, ...given } = flags;
-  return file ? { file } : { given };
+  const { file, now, ...given } = flags;
+  return { ...(file ? { file } : { given }), allowPast: Boolean(now) };
 }
 
 export function registerCreate(group: Command, action: ActionFactory): void {
@@ -79,22 +81,27 @@ export function registerCreate(group: Command, action: ActionFactory): void {
     .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)', specFlag('schedule'))
     .option('--throttle <rate>', 'overall rate, e.g. 50/s (default and ceiling: the provider\'s rate)', rateFlag)
     .option('--distribution <mode>', 'round-robin (default) or sticky sender choice', choiceFlag(['round-robin', 'sticky'] as const))
+    .option('--concurrency <n>', 'messages in flight (default: the provider\'s concurrency)', concurrencyFlag)
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
+    .option('--now', 'accept a --schedule that has passed (the campaign is due at once)')
     .action(
       action<CreateOpts>(async (ctx, _args, flags) => {
         const o = parseCreateOptions(flags);
-        const c = await core(ctx);
+        const [specs, { checkSchedule }] = await Promise.all([import('../../campaigns/spec.js'), import('../../campaigns/definition.js')]);
         let spec;
-        if ('file' in o) spec = await c.spec.readSpecFile(o.file);
+        if ('file' in o) spec = await specs.readSpecFile(o.file);
         else {
           const g = o.given;
           const complete = g.name && g.channel && g.segment && g.provider && g.template;
           const filled = complete || !ctx.interactive ? g : await askMissing(ctx, g);
           const missing = (['name', 'channel', 'segment', 'provider', 'template'] as const).filter((k) => !filled[k]);
           if (missing.length) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')} (no terminal to ask)`, { code: 'missing_flags' });
-          spec = c.spec.validateSpec(filled);
+          spec = specs.validateSpec(filled);
         }
-        const created = await c.create.createCampaign(c.deps, spec);
+        // against the clock before the database is opened: a refused create creates nothing
+        checkSchedule(spec, { now: ctx.now().getTime(), allowPast: o.allowPast });
+        const c = await core(ctx);
+        const created = await c.create.createCampaign(c.deps, spec, { allowPast: o.allowPast });
         ctx.result(created, (v) => `created campaign ${v.name} (${v.channel}, segment ${v.segment}, provider ${v.provider}, template ${v.template}); next: mkt campaign prepare ${v.name}\n`);
       }),
     );
