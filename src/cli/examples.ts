@@ -59,6 +59,7 @@ export const EXAMPLES: Record<string, string[]> = {
   'campaign unschedule': ['mkt campaign unschedule spring'],
   'campaign clone': ['mkt campaign clone spring spring-2'],
   'campaign delete': ['mkt campaign delete spring-2 --yes'],
+  'campaign test': ['mkt campaign test spring --to anna@example.com,ben@example.com', 'mkt campaign test spring --customer 42 --no-prefix   # reviewers from proof_list in mkt.yaml', 'mkt campaign test flash --to +4915112345678'],
   'campaign archive': ['mkt campaign archive spring', 'mkt campaign list --all'],
   demo: ['mkt demo', 'mkt demo --customers 500 --throttle 200/s'],
   segment: ['mkt segment list --count', 'mkt segment create vip --rule "lifetime_value gt 500"'],
