@@ -71,6 +71,7 @@ export const EXAMPLES: Record<string, string[]> = {
   template: ['mkt template list', 'mkt template render spring-sale --customer 1 --out /tmp/spring.html'],
   'template list': ['mkt template list', 'mkt template list --json'],
   'template validate': ['mkt template validate', 'mkt template validate email/spring-sale sms/flash-sale'],
+  'template preview': ['mkt template preview spring-sale --open', 'mkt template preview sms/flash-sale --customer 42', 'mkt template preview spring-sale --json'],
   'template render': [
     'mkt template render spring-sale --customer 1 --out /tmp/spring.html',
     'mkt template render spring-sale --customer ana@example.org --text',

@@ -6,11 +6,10 @@ import type { Command } from 'commander';
 import { checkField } from '../../campaigns/spec.js';
 import { UsageError } from '../../errors.js';
 import { confirmOrRefuse, YES_FLAG } from '../confirm.js';
-import { checkedFlag } from '../options.js';
+import { checkedFlag, collect } from '../options.js';
 import type { ActionFactory } from '../run.js';
 import { core } from './core.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 const NOW_FLAG = ['--now', 'accept a time that has passed (the campaign is due at once)'] as const;
 
 export function registerEdit(group: Command, action: ActionFactory): void {
