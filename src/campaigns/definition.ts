@@ -143,3 +143,21 @@ export function refusedError(lines: readonly PlanLine[]): MktError | undefined {
   if (refused.every((l) => l.code === 'schedule_in_past')) return new UsageError(message, { code: 'schedule_in_past', details, hint: 'pass --now to accept a time that has passed (the campaign is then due at once)' });
   return new InputError('change_refused', message, { details, hint: 'nothing was changed' });
 }
+
+/** A word as a POSIX shell reads it: bare when it is safe, else single-quoted. */
+function shellWord(v: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The non-interactive command that creates this campaign (interactive `campaign create` teaches it). */
+export function specCommandLine(spec: CampaignSpec): string {
+  const flags = (['name', ...DEFINITION_KEYS] as const).flatMap((k) => (spec[k] === undefined ? [] : [`--${k}`, shellWord(String(spec[k]))]));
+  return ['mkt', 'campaign', 'create', ...flags].join(' ');
+}
+
+/** The campaign file for `campaigns/<name>.yaml` (the name is the file's). */
+export function specYaml(spec: CampaignSpec): string {
+  // plain where YAML reads the text back as the same string, else JSON's quoting (JSON is YAML)
+  const scalar = (v: string | number) => (typeof v === 'number' || (/^[A-Za-z0-9][A-Za-z0-9_./:+-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|[0-9.+-]+)$/i.test(v)) ? String(v) : JSON.stringify(v));
+  return DEFINITION_KEYS.flatMap((k) => (spec[k] === undefined ? [] : [`${k}: ${scalar(spec[k])}`])).join('\n') + '\n';
+}
