@@ -8,14 +8,15 @@ import { fitsChannel } from '../../../src/segments/channels.js';
 const has = (name: ColumnName): Filter => ({ kind: 'exists', field: { kind: 'column', name, type: COLUMN_FIELDS[name] }, present: true });
 
 describe('fitsChannel', () => {
-  it.each([
+  const cases: Array<[string, Filter, string[]]> = [
     ['email consent and address', { kind: 'all', items: [has('email_opt_in'), has('email')] }, ['email']],
     ['SMS consent and a phone', { kind: 'all', items: [has('sms_opt_in'), has('phone')] }, ['sms']],
     ['a phone alone', has('phone'), ['sms', 'whatsapp']],
     ['no channel column', has('country'), ['email', 'sms', 'whatsapp']],
     ['negated email consent still names email', { kind: 'not', item: has('email_opt_in') }, ['email']],
     ['attributes never tie a channel', { kind: 'exists', field: { kind: 'attribute', name: 'plan', path: ['plan'] }, present: true }, ['email', 'sms', 'whatsapp']],
-  ])('%s', (_, filter, fits) => expect(CHANNELS.filter((c) => fitsChannel(filter, c))).toEqual(fits));
+  ];
+  it.each(cases)('%s', (_, filter, fits) => expect(CHANNELS.filter((c) => fitsChannel(filter, c))).toEqual(fits));
 
   it('a combination fits a channel exactly when each of its parts does', () => {
     const leaf = fc.constantFrom(...(Object.keys(COLUMN_FIELDS) as ColumnName[])).map(has);
