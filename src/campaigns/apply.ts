@@ -8,7 +8,7 @@ import path from 'node:path';
 import { findCampaign, inCampaignTransaction, insertCampaign, redefineCampaign } from '../db/campaigns.js';
 import { InputError, UsageError } from '../errors.js';
 import { formatIssue } from '../workspace/issue.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { definitionOf, newCampaignOf, planChange, refusedError, type PlanLine } from './definition.js';
 import { referenceProblems } from './references.js';
 import { readSpecSource, type SpecSource } from './spec.js';
@@ -85,21 +85,23 @@ export interface ApplyResult {
  */
 export async function applyCampaignFiles(deps: CampaignDeps, files: readonly string[], o: ApplyOptions = {}): Promise<{ result: ApplyResult; error?: Error }> {
   const { sources } = await validateCampaignFiles(deps.workspace, files);
+  // one transaction over every line: the SQLite store's (its PostgreSQL twin is not written yet)
+  const store = sqliteStore(deps, 'campaign apply');
   const now = deps.now();
-  const plan = () => sources.map((s) => ({ ...planChange(findCampaign(deps.store, s.spec.name), s.spec, { now, allowPast: o.allowPast }), file: s.file }));
+  const plan = () => sources.map((s) => ({ ...planChange(findCampaign(store, s.spec.name), s.spec, { now, allowPast: o.allowPast }), file: s.file }));
   const first = plan();
   const error = refusedError(first);
   if (error || o.dryRun) return { result: { dry_run: Boolean(o.dryRun), applied: false, plan: first }, error };
   // planned again inside the write lock, so a send that started meanwhile is seen
-  const applied = inCampaignTransaction(deps.store, () => {
+  const applied = inCampaignTransaction(store, () => {
     const lines = plan();
     if (refusedError(lines)) return { lines, ok: false };
     for (const [i, line] of lines.entries()) {
       const spec = sources[i]!.spec;
-      if (line.action === 'create') insertCampaign(deps.store, newCampaignOf(spec), now);
+      if (line.action === 'create') insertCampaign(store, newCampaignOf(spec), now);
       else if (line.action === 'update') {
-        const row = findCampaign(deps.store, spec.name)!;
-        redefineCampaign(deps.store, row.id, definitionOf(spec, row.settings), now);
+        const row = findCampaign(store, spec.name)!;
+        redefineCampaign(store, row.id, definitionOf(spec, row.settings), now);
       }
     }
     return { lines, ok: true };

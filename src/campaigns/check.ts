@@ -22,7 +22,7 @@ import { compileSegment } from '../segments/index.js';
 import { RenderError, type CompiledTemplate } from '../templates/contract.js';
 import { loadTemplate } from '../templates/index.js';
 import { getCampaign } from './create.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { templateVars, type UnsubscribeLinker } from './message.js';
 import { splitTemplateRef } from './references.js';
 
@@ -52,7 +52,7 @@ export async function checkCampaign(
   name: string,
   opts: { budget?: number; unsubscribe?: UnsubscribeLinker } = {},
 ): Promise<PreflightReport> {
-  const campaign = getCampaign(deps, name);
+  const campaign = await getCampaign(deps, name);
   const channel = campaign.channel;
   const errors: PreflightIssue[] = [];
   const warnings: PreflightIssue[] = [];
@@ -89,7 +89,7 @@ export async function checkCampaign(
   let plusOne = 0;
   let cost = 0;
   let priced = price !== undefined;
-  const rows = audienceSample(deps.store, { campaignId: campaign.id, channel, prepared, where });
+  const rows = audienceSample(sqliteStore(deps), { campaignId: campaign.id, channel, prepared, where });
   for (const row of rows) {
     recipients++;
     if (channel === 'whatsapp' && row.address.startsWith('+1')) plusOne++;

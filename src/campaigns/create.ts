@@ -1,4 +1,4 @@
-import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type Campaign } from '../db/campaigns.js';
+import type { Campaign } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { checkSchedule, newCampaignOf } from './definition.js';
@@ -15,16 +15,16 @@ import { view, type CampaignView } from './view.js';
 export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec, o: { allowPast?: boolean } = {}): Promise<CampaignView> {
   checkSchedule(spec, { now: deps.now(), allowPast: o.allowPast });
   await checkReferences(deps.workspace, spec);
-  if (findCampaign(deps.store, spec.name)) {
+  if (await deps.repos.campaigns.get(spec.name)) {
     throw new InputError('campaign_exists', `a campaign named "${spec.name}" already exists`, { hint: 'pick another --name, or `mkt campaign show` it' });
   }
-  return view(insertCampaign(deps.store, newCampaignOf(spec), deps.now()));
+  return view(await deps.repos.campaigns.create(newCampaignOf(spec), deps.now()));
 }
 
-export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Campaign {
-  const row = findCampaign(deps.store, name);
+export async function getCampaign(deps: Pick<CampaignDeps, 'repos'>, name: string): Promise<Campaign> {
+  const row = await deps.repos.campaigns.get(name);
   if (!row) {
-    const known = allCampaigns(deps.store).map((c) => c.name);
+    const known = (await deps.repos.campaigns.list()).map((c) => c.name);
     throw new InputError('campaign_not_found', `no campaign named "${name}"${didYouMean(name, known)}`, {
       hint: known.length ? `campaigns: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'create one with `mkt campaign create`',
     });
@@ -33,19 +33,19 @@ export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Ca
 }
 
 /** Every campaign; archived ones only with `all` (`campaign list --all`). */
-export function listCampaignViews(deps: Pick<CampaignDeps, 'store'>, o: { all?: boolean } = {}): CampaignView[] {
-  return allCampaigns(deps.store, { archived: Boolean(o.all) }).map(view);
+export async function listCampaignViews(deps: Pick<CampaignDeps, 'repos'>, o: { all?: boolean } = {}): Promise<CampaignView[]> {
+  return (await deps.repos.campaigns.list({ archived: Boolean(o.all) })).map(view);
 }
 
 /** The pause reason of a cancelled campaign (shown as `cancelled by the operator`). */
 export const CANCELLED = { code: null, message: 'cancelled by the operator' };
 
 /** Cancels a campaign that has not finished. A running send notices at its next heartbeat and stops claiming. */
-export function cancelCampaign(deps: CampaignDeps, name: string): CampaignView {
-  const row = getCampaign(deps, name);
+export async function cancelCampaign(deps: CampaignDeps, name: string): Promise<CampaignView> {
+  const row = await getCampaign(deps, name);
   if (row.state === 'completed' || row.state === 'cancelled') {
     throw new InputError('campaign_finished', `campaign "${name}" is already ${row.state}`);
   }
-  updateCampaign(deps.store, row.id, { state: 'cancelled', pause: CANCELLED }, deps.now());
-  return view(getCampaign(deps, name));
+  await deps.repos.campaigns.update(row.id, { state: 'cancelled', pause: CANCELLED }, deps.now());
+  return view(await getCampaign(deps, name));
 }

@@ -9,19 +9,19 @@ import { RenderError } from '../templates/contract.js';
 import { templateVars, type messageBuilder } from './message.js';
 import { emptySummary, type SendSummary } from './send-summary.js';
 
-export function dryRun(
+export async function dryRun(
   now: () => number,
   campaign: Campaign,
   ledger: Pick<Ledger, 'pending' | 'counts'>,
   msgCtx: Parameters<typeof messageBuilder>[0],
   senders: Array<{ id: string; weight: number; dailyCap?: number }>,
-): SendSummary {
+): Promise<SendSummary> {
   const started = now();
   let ok = 0;
   let segments = 0;
   const failures: NonNullable<SendSummary['render_failures']> = [];
   let failed = 0;
-  for (const row of ledger.pending()) {
+  for await (const row of ledger.pending()) {
     try {
       const rendered = msgCtx.template.render(templateVars(msgCtx, row).vars);
       if (rendered.channel === 'sms') segments += rendered.segments;
@@ -32,7 +32,7 @@ export function dryRun(
       if (failures.length < 20) failures.push({ recipient: row.id, address: row.address, error: e.message });
     }
   }
-  const summary = emptySummary(campaign.name, campaign.state, 'dry_run', ledger.counts());
+  const summary = emptySummary(campaign.name, campaign.state, 'dry_run', await ledger.counts());
   summary.would_send = ok;
   summary.failed = failed;
   summary.render_failures = failures;

@@ -1,5 +1,5 @@
 /** `send --due`: which campaigns may be sent (or resumed) unattended. */
-import { dueCampaigns, type Campaign } from '../db/campaigns.js';
+import type { Campaign } from '../db/campaigns.js';
 import type { CampaignDeps } from './deps.js';
 
 /** Pauses a scheduled job may resume: the rest (fatal errors, a canary --limit) wait for a person. */
@@ -15,8 +15,8 @@ export function resumableUnattended(row: Campaign): boolean {
 }
 
 /** Names of campaigns whose schedule has passed and that may be sent unattended. */
-export function dueCampaignNames(deps: CampaignDeps): string[] {
-  return dueCampaigns(deps.store, deps.now())
+export async function dueCampaignNames(deps: CampaignDeps): Promise<string[]> {
+  return (await deps.repos.campaigns.due(deps.now()))
     .filter((c) => (c.scheduleAt !== null ? resumableUnattended(c) : TIME_WAITS.includes(pauseCode(c))))
     .map((c) => c.name);
 }

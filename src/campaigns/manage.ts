@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { deleteDraftCampaign, findCampaign, insertCampaign, redefineCampaign, updateCampaign } from '../db/campaigns.js';
 import { InputError, UsageError } from '../errors.js';
 import { CAMPAIGNS_DIR } from './apply.js';
 import { getCampaign } from './create.js';
@@ -48,7 +47,7 @@ export interface ChangeOptions {
  * references still resolve. Refused when campaigns/<name>.yaml exists: the file would undo it.
  */
 export async function changeCampaign(deps: CampaignDeps, name: string, changes: Partial<Record<SpecKey, unknown>>, o: ChangeOptions = {}): Promise<{ line: PlanLine; campaign: CampaignView }> {
-  const row = getCampaign(deps, name);
+  const row = await getCampaign(deps, name);
   const file = campaignFileOf(deps.workspace, name);
   if (file) throw new InputError('campaign_has_file', `${file} is the source of truth for "${name}"`, { hint: `change the file, then run \`mkt campaign apply ${path.relative(deps.workspace, file)}\`` });
   const next = validateSpec({ ...specOf(row), ...changes });
@@ -56,39 +55,39 @@ export async function changeCampaign(deps: CampaignDeps, name: string, changes: 
   const refused = refusedError([line]);
   if (refused) throw refused;
   if (line.action === 'update') await checkReferences(deps.workspace, next);
-  if (line.action === 'update' && !o.dryRun) redefineCampaign(deps.store, row.id, definitionOf(next, row.settings), deps.now());
-  return { line, campaign: view(getCampaign(deps, name)) };
+  if (line.action === 'update' && !o.dryRun) await deps.repos.campaigns.redefine(row.id, definitionOf(next, row.settings), deps.now());
+  return { line, campaign: view(await getCampaign(deps, name)) };
 }
 
 /** A new draft with SRC's definition under NEW; the schedule is not copied (a clone is a new send). */
 export async function cloneCampaign(deps: CampaignDeps, source: string, name: string): Promise<CampaignView> {
-  const row = getCampaign(deps, source);
+  const row = await getCampaign(deps, source);
   const { schedule: _schedule, ...spec } = specOf(row);
   const next = validateSpec({ ...spec, name });
-  if (findCampaign(deps.store, name)) throw new InputError('campaign_exists', `a campaign named "${name}" already exists`);
+  if (await deps.repos.campaigns.get(name)) throw new InputError('campaign_exists', `a campaign named "${name}" already exists`);
   await checkReferences(deps.workspace, next);
-  return view(insertCampaign(deps.store, newCampaignOf(next), deps.now()));
+  return view(await deps.repos.campaigns.create(newCampaignOf(next), deps.now()));
 }
 
 /** Deletes a draft (nothing was ever frozen or sent). Anything else keeps its ledger: archive it. */
-export function deleteCampaign(deps: CampaignDeps, name: string): { name: string; deleted: true } {
-  const row = getCampaign(deps, name);
+export async function deleteCampaign(deps: CampaignDeps, name: string): Promise<{ name: string; deleted: true }> {
+  const row = await getCampaign(deps, name);
   const refuse = () =>
     new InputError('campaign_not_draft', `campaign "${name}" is ${row.state}; only a draft can be deleted (its send list and ledger are kept)`, {
       hint: row.state === 'completed' || row.state === 'cancelled' ? `hide it with \`mkt campaign archive ${name}\`` : `cancel it (\`mkt campaign cancel ${name}\`), then archive it`,
     });
-  if (row.state !== 'draft' || !deleteDraftCampaign(deps.store, row.id)) throw refuse();
+  if (row.state !== 'draft' || !(await deps.repos.campaigns.deleteDraft(row.id))) throw refuse();
   return { name, deleted: true };
 }
 
 /** Hides a finished campaign from `campaign list` (unless --all); its ledger and reports stay. */
-export function archiveCampaign(deps: CampaignDeps, name: string): CampaignView {
-  const row = getCampaign(deps, name);
+export async function archiveCampaign(deps: CampaignDeps, name: string): Promise<CampaignView> {
+  const row = await getCampaign(deps, name);
   if (row.state !== 'completed' && row.state !== 'cancelled') {
     throw new InputError('campaign_unfinished', `campaign "${name}" is ${row.state}; only a completed or cancelled campaign can be archived`, {
       hint: row.state === 'draft' ? `a draft can be deleted: \`mkt campaign delete ${name}\`` : `cancel it first: \`mkt campaign cancel ${name}\``,
     });
   }
-  if (row.archivedAt === null) updateCampaign(deps.store, row.id, { archivedAt: deps.now() }, deps.now());
-  return view(getCampaign(deps, name));
+  if (row.archivedAt === null) await deps.repos.campaigns.update(row.id, { archivedAt: deps.now() }, deps.now());
+  return view(await getCampaign(deps, name));
 }

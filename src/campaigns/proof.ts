@@ -8,7 +8,7 @@ import { checkAddress } from '../customers/address.js';
 import { findCustomer, requireCustomer } from '../customers/find.js';
 import type { CustomerRecord } from '../customers/record.js';
 import { firstRecipientCustomer } from '../db/ledger-report.js';
-import { suppressionRepository } from '../db/suppressions.js';
+import type { Campaign } from '../db/campaigns.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { InputError, UsageError } from '../errors.js';
 import { getProviderConfig } from '../providers/load.js';
@@ -16,7 +16,7 @@ import { sendTestMessage, type TestSendResult } from '../providers/operations.js
 import { previewSegment } from '../segments/index.js';
 import { quoted } from '../util/printable.js';
 import { getCampaign } from './create.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { customerVars, type UnsubscribeLinker } from './message.js';
 import { loadCampaignTemplate } from './references.js';
 import { PROOF_PREFIX, testMessage } from './test-message.js';
@@ -42,12 +42,14 @@ export interface ProofResult {
 }
 
 /** Whose data the proof shows. */
-async function proofCustomer(deps: CampaignDeps, campaign: ReturnType<typeof getCampaign>, key: string | undefined): Promise<{ customer: CustomerRecord; source: ProofResult['customer']['source'] }> {
-  if (key) return { customer: requireCustomer(deps.store, key), source: 'flag' };
-  const first = firstRecipientCustomer(deps.store, campaign.id);
-  const recipient = first === undefined ? undefined : findCustomer(deps.store, String(first));
+async function proofCustomer(deps: CampaignDeps, campaign: Campaign, key: string | undefined): Promise<{ customer: CustomerRecord; source: ProofResult['customer']['source'] }> {
+  // customer lookups and the send list are SQLite-only parts for now
+  const store = sqliteStore(deps, 'campaign test');
+  if (key) return { customer: requireCustomer(store, key), source: 'flag' };
+  const first = firstRecipientCustomer(store, campaign.id);
+  const recipient = first === undefined ? undefined : findCustomer(store, String(first));
   if (recipient) return { customer: recipient, source: 'first_recipient' };
-  const preview = await previewSegment(deps.store, deps.workspace, campaign.segment, new Date(deps.now()), { limit: 1 });
+  const preview = await previewSegment(store, deps.workspace, campaign.segment, new Date(deps.now()), { limit: 1 });
   const match = preview.customers[0] as CustomerRecord | undefined;
   if (match) return { customer: match, source: 'segment' };
   throw new InputError('no_customer', `segment "${campaign.segment}" matches nobody, so there is no customer to render the proof with`, { hint: 'pass --customer <id, email or phone>' });
@@ -70,9 +72,9 @@ function reviewers(channel: 'email' | 'sms' | 'whatsapp', o: ProofOptions): stri
 }
 
 export async function sendProofs(deps: CampaignDeps, name: string, o: ProofOptions): Promise<ProofResult> {
-  const campaign = getCampaign(deps, name);
+  const campaign = await getCampaign(deps, name);
   const to = [...new Set(reviewers(campaign.channel, o))];
-  const suppressed = suppressionRepository(deps.store).matching(campaign.channel, to);
+  const suppressed = await deps.repos.suppressions.matching(campaign.channel, to);
   const config = await getProviderConfig(deps.workspace, deps.env, campaign.provider);
   const template = await loadCampaignTemplate(deps.workspace, campaign);
   const { customer, source } = await proofCustomer(deps, campaign, o.customer);

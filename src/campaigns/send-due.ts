@@ -31,7 +31,7 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
   for (const name of names) {
     if (opts.signal?.aborted) break;
     try {
-      if (getCampaign(deps, name).state === 'draft') {
+      if ((await getCampaign(deps, name)).state === 'draft') {
         const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions });
         opts.onPrepared?.(name, plan);
       }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Channel } from '../channels.js';
+import { allCampaigns, deleteDraftCampaign, dueCampaigns, findCampaign, insertCampaign, redefineCampaign, updateCampaign } from './campaigns.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
@@ -48,6 +49,15 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       get: async (channel, address) => suppressions.get(channel, address),
       list: async (channel) => suppressions.list(channel),
       matching: async (channel: Channel, addresses: string[]) => suppressions.matching(channel, addresses),
+    },
+    campaigns: {
+      create: async (c, now) => insertCampaign(store, c, now),
+      get: async (name) => findCampaign(store, name),
+      list: async (opts) => allCampaigns(store, opts),
+      due: async (now) => dueCampaigns(store, now),
+      update: async (id, patch, now) => updateCampaign(store, id, patch, now),
+      redefine: async (id, patch, now) => redefineCampaign(store, id, patch, now),
+      deleteDraft: async (id) => deleteDraftCampaign(store, id),
     },
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });

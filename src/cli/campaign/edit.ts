@@ -77,9 +77,9 @@ export function registerEdit(group: Command, action: ActionFactory): void {
     .action(
       action<{ yes?: boolean }>(async (ctx, [name], flags) => {
         const [c, { deleteCampaign }] = await Promise.all([core(ctx), import('../../campaigns/manage.js')]);
-        c.create.getCampaign(c.deps, name!);
+        await c.create.getCampaign(c.deps, name!);
         await confirmOrRefuse(ctx, flags.yes, `Delete the draft campaign "${name}"?`, 'deleting a campaign');
-        ctx.result(deleteCampaign(c.deps, name!), (x) => `deleted ${x.name}\n`);
+        ctx.result(await deleteCampaign(c.deps, name!), (x) => `deleted ${x.name}\n`);
       }),
     );
 
@@ -90,7 +90,7 @@ export function registerEdit(group: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, [name]) => {
         const [c, { archiveCampaign }] = await Promise.all([core(ctx), import('../../campaigns/manage.js')]);
-        ctx.result(archiveCampaign(c.deps, name!), (x) => `archived ${x.name} (shown by \`mkt campaign list --all\`)\n`);
+        ctx.result(await archiveCampaign(c.deps, name!), (x) => `archived ${x.name} (shown by \`mkt campaign list --all\`)\n`);
       }),
     );
 }

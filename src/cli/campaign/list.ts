@@ -12,7 +12,7 @@ export function registerList(group: Command, action: ActionFactory): void {
     .action(
       action<{ all?: boolean }>(async (ctx, _args, flags) => {
         const c = await core(ctx, 'read');
-        const rows = c.create.listCampaignViews(c.deps, { all: flags.all });
+        const rows = await c.create.listCampaignViews(c.deps, { all: flags.all });
         const paint = stateColour(ctx.outColour);
         ctx.result(rows, (list) =>
           renderTable(

@@ -100,7 +100,7 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
   favourSmallHeap();
   const c = await core(ctx);
   const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
-  const names = o.target.due ? c.send.dueCampaignNames(c.deps) : [o.target.name];
+  const names = o.target.due ? await c.send.dueCampaignNames(c.deps) : [o.target.name];
   if (o.target.due && names.length === 0) {
     ctx.result({ due: [], campaigns: [] }, () => 'no campaign is due\n');
     return;
@@ -146,7 +146,7 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
 }
 
 async function confirmText(c: Core, name: string, opts: SendCommandOptions['run']): Promise<string> {
-  const row = c.create.getCampaign(c.deps, name);
+  const row = await c.create.getCampaign(c.deps, name);
   const plan = row.plan ?? undefined;
   const senders = plan ? Object.keys(plan.senders).join(', ') : '?';
   return (
