@@ -8,10 +8,13 @@ import type { Campaign, CampaignDefinitionPatch, CampaignState, NewCampaign } fr
 import { InputError, UsageError, type MktError } from '../errors.js';
 import type { CampaignSpec, SpecKey } from './spec.js';
 
+/** A key of a campaign's definition: the flag-shaped keys and the file's `tracking:` mapping. */
+export type DefKey = SpecKey | 'tracking';
+
 /** The keys that may change in each state. A send list frozen by prepare fixes its audience and channel. */
-const MAY_CHANGE: Record<CampaignState, readonly SpecKey[]> = {
-  draft: ['channel', 'segment', 'provider', 'template', 'schedule', 'throttle', 'distribution', 'concurrency'],
-  prepared: ['template', 'schedule', 'throttle', 'distribution', 'concurrency'],
+const MAY_CHANGE: Record<CampaignState, readonly DefKey[]> = {
+  draft: ['channel', 'segment', 'provider', 'template', 'schedule', 'throttle', 'distribution', 'concurrency', 'tracking'],
+  prepared: ['template', 'schedule', 'throttle', 'distribution', 'concurrency', 'tracking'],
   sending: ['throttle', 'schedule', 'concurrency'],
   paused: ['throttle', 'schedule', 'concurrency'],
   completed: [],
@@ -27,30 +30,32 @@ export function specOf(row: Campaign): CampaignSpec {
   if (row.throttle !== null) spec.throttle = row.throttle;
   if (row.settings.distribution) spec.distribution = row.settings.distribution;
   if (typeof row.settings.concurrency === 'number') spec.concurrency = row.settings.concurrency;
+  if (row.settings.tracking) spec.tracking = row.settings.tracking;
   return spec as CampaignSpec;
 }
 
 /** A value as compared: schedules by the instant they name, so `+02:00` and `Z` spellings agree. */
-function comparable(key: SpecKey, spec: CampaignSpec): unknown {
+function comparable(key: DefKey, spec: CampaignSpec): unknown {
   const v = spec[key];
   if (key === 'schedule') return v === undefined ? undefined : Date.parse(v as string);
   if (key === 'distribution') return v ?? 'round-robin';
+  if (key === 'tracking') return v === undefined ? undefined : JSON.stringify(v);
   return v;
 }
 
-const DEFINITION_KEYS: readonly SpecKey[] = MAY_CHANGE.draft;
+const DEFINITION_KEYS: readonly DefKey[] = MAY_CHANGE.draft;
 
 /** The keys whose value differs, in the file's key order. */
-export function changedKeys(row: Campaign, next: CampaignSpec): SpecKey[] {
+export function changedKeys(row: Campaign, next: CampaignSpec): DefKey[] {
   const current = specOf(row);
   return DEFINITION_KEYS.filter((k) => comparable(k, current) !== comparable(k, next));
 }
 
 export type PlanLine =
-  | { name: string; action: 'create'; changes: SpecKey[] }
-  | { name: string; action: 'update'; changes: SpecKey[] }
+  | { name: string; action: 'create'; changes: DefKey[] }
+  | { name: string; action: 'update'; changes: DefKey[] }
   | { name: string; action: 'no_change'; changes: [] }
-  | { name: string; action: 'refused'; changes: SpecKey[]; reason: string; code: RefusalCode };
+  | { name: string; action: 'refused'; changes: DefKey[]; reason: string; code: RefusalCode };
 
 /** A schedule in the past is a usage error (64, as the `--schedule` flag); a change the state forbids is bad input (65). */
 export type RefusalCode = 'schedule_in_past' | 'change_refused';
@@ -61,7 +66,7 @@ function listed(words: readonly string[]): string {
 }
 
 /** Why `keys` may not change on this campaign now, or undefined when they may. */
-export function refusal(row: Campaign, keys: readonly SpecKey[]): string | undefined {
+export function refusal(row: Campaign, keys: readonly DefKey[]): string | undefined {
   if (row.archivedAt !== null && keys.length) return `${row.name} is archived; nothing may change`;
   const allowed = MAY_CHANGE[row.state];
   if (keys.every((k) => allowed.includes(k))) return undefined;
@@ -107,8 +112,13 @@ export function newCampaignOf(spec: CampaignSpec): NewCampaign {
 
 /** The stored form of a spec's definition (every key: an absent one is unset). */
 export function definitionOf(spec: CampaignSpec, base: Campaign['settings'] = {}): Required<CampaignDefinitionPatch> {
-  const { distribution: _d, concurrency: _c, ...other } = base;
-  const settings = { ...other, ...(spec.distribution ? { distribution: spec.distribution } : {}), ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}) };
+  const { distribution: _d, concurrency: _c, tracking: _t, ...other } = base;
+  const settings = {
+    ...other,
+    ...(spec.distribution ? { distribution: spec.distribution } : {}),
+    ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
+    ...(spec.tracking ? { tracking: spec.tracking } : {}),
+  };
   return {
     channel: spec.channel,
     segment: spec.segment,
@@ -151,13 +161,14 @@ function shellWord(v: string): string {
 
 /** The non-interactive command that creates this campaign (interactive `campaign create` teaches it). */
 export function specCommandLine(spec: CampaignSpec): string {
-  const flags = (['name', ...DEFINITION_KEYS] as const).flatMap((k) => (spec[k] === undefined ? [] : [`--${k}`, shellWord(String(spec[k]))]));
+  // tracking has no flag: it is a campaign file's (and `apply`'s) key
+  const flags = (['name', ...DEFINITION_KEYS] as const).flatMap((k) => (spec[k] === undefined || k === 'tracking' ? [] : [`--${k}`, shellWord(String(spec[k]))]));
   return ['mkt', 'campaign', 'create', ...flags].join(' ');
 }
 
 /** The campaign file for `campaigns/<name>.yaml` (the name is the file's). */
 export function specYaml(spec: CampaignSpec): string {
   // plain where YAML reads the text back as the same string, else JSON's quoting (JSON is YAML)
-  const scalar = (v: string | number) => (typeof v === 'number' || (/^[A-Za-z0-9][A-Za-z0-9_./:+-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|[0-9.+-]+)$/i.test(v)) ? String(v) : JSON.stringify(v));
+  const scalar = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9_./:+-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|[0-9.+-]+)$/i.test(v)) ? String(v) : JSON.stringify(v));
   return DEFINITION_KEYS.flatMap((k) => (spec[k] === undefined ? [] : [`${k}: ${scalar(spec[k])}`])).join('\n') + '\n';
 }

@@ -43,11 +43,11 @@ export interface ProofResult {
 
 /** Whose data the proof shows. */
 async function proofCustomer(deps: CampaignDeps, campaign: Campaign, key: string | undefined): Promise<{ customer: CustomerRecord; source: ProofResult['customer']['source'] }> {
-  // customer lookups and the send list are SQLite-only parts for now
+  if (key) return { customer: await requireCustomer(deps.repos.customers, key), source: 'flag' };
+  // the send list's first row and the segment preview are SQLite-only parts for now
   const store = sqliteStore(deps, 'campaign test');
-  if (key) return { customer: requireCustomer(store, key), source: 'flag' };
   const first = firstRecipientCustomer(store, campaign.id);
-  const recipient = first === undefined ? undefined : findCustomer(store, String(first));
+  const recipient = first === undefined ? undefined : await findCustomer(deps.repos.customers, String(first));
   if (recipient) return { customer: recipient, source: 'first_recipient' };
   const preview = await previewSegment(store, deps.workspace, campaign.segment, new Date(deps.now()), { limit: 1 });
   const match = preview.customers[0] as CustomerRecord | undefined;

@@ -6,7 +6,7 @@
  */
 import type { Channel } from '../channels.js';
 import type { CustomerRecord } from '../customers/record.js';
-import type { Store } from '../db/open.js';
+import type { CustomerStore } from '../db/repositories.js';
 import type { MessageRef, OutgoingMessage } from '../providers/contract.js';
 import type { CompiledTemplate, TemplateVars } from '../templates/contract.js';
 import { toOutgoing, type UnsubscribeLinks } from './message.js';
@@ -31,8 +31,8 @@ export interface TemplateTestOptions {
   customer?: string;
   to: string;
   now: () => Date;
-  /** The store, opened only when a customer is named. */
-  store: () => Promise<Store>;
+  /** The customers of the store, opened only when a customer is named. */
+  customers: () => Promise<Pick<CustomerStore, 'by'>>;
 }
 
 /** The `build` of sendTestMessage (providers/operations.ts) for a template. */
@@ -43,7 +43,7 @@ export function templateTestMessage(o: TemplateTestOptions): (config: { channel:
     let customer: CustomerRecord = DEMO_CUSTOMER;
     if (o.customer) {
       const { requireCustomer } = await import('../customers/find.js');
-      customer = requireCustomer(await o.store(), o.customer);
+      customer = await requireCustomer(await o.customers(), o.customer);
     }
     const unsubscribe = PREVIEW_EXTRAS.unsubscribe_url;
     const vars = { ...customer, campaign: { name: 'provider-test', id: null }, unsubscribe_url: unsubscribe, now: o.now().toISOString() };

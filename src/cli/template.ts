@@ -137,7 +137,7 @@ async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): 
   let source: TemplateVars;
   if ('customer' in o.vars) {
     const { requireCustomer } = await import('../customers/find.js');
-    source = requireCustomer(await ctx.store('read'), o.vars.customer);
+    source = await requireCustomer((await ctx.repositories('read')).customers, o.vars.customer);
   } else source = readJsonVars(o.vars.data, o.vars.shown);
   const rendered = renderOnce(compiled, previewVars(source, ctx.now().toISOString()));
   if (o.out) {
@@ -168,7 +168,7 @@ async function previewCommand(ctx: CliContext, name: string, flags: PreviewOpts)
   let source: TemplateVars = DEMO_CUSTOMER;
   if (flags.customer) {
     const { requireCustomer } = await import('../customers/find.js');
-    source = requireCustomer(await ctx.store('read'), flags.customer);
+    source = await requireCustomer((await ctx.repositories('read')).customers, flags.customer);
   }
   const rendered = renderOnce(compiled, previewVars(source, ctx.now().toISOString()));
   // the From a reader sees: the template's from_name on the first sender of the channel's first provider

@@ -1,6 +1,6 @@
 /**
  * mkt.yaml: workspace settings that are not about one provider (unsubscribe links, quiet
- * hours, frequency caps, delivery policy, feedback endpoints, the proof list). Optional; validated like
+ * hours, frequency caps, delivery policy, feedback endpoints, click and open tracking, the proof list). Optional; validated like
  * providers.yaml, every problem as `mkt.yaml:line:col`, secrets only as `${ENV_VAR}`.
  */
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { resolveEnv, secretPaths } from '../workspace/secrets.js';
 import { addZodIssues } from '../workspace/zod-issues.js';
 import { checkAddress } from '../customers/address.js';
 import { parseWindow, type DailyWindow } from './quiet-hours.js';
+import { resolveTracking, trackingSchema, type TrackingSettings } from './tracking-config.js';
 
 export const SETTINGS_FILE = 'mkt.yaml';
 const KIND: ConfigKind = { file: SETTINGS_FILE, invalidCode: 'settings_invalid', readme: 'Compliance', unreadableCode: 'settings_unreadable' };
@@ -92,6 +93,7 @@ const settingsSchema = z.strictObject({
   frequency_cap: perChannel(capSchema).optional(),
   delivery: z.strictObject({ ambiguous: z.enum(['unknown', 'retry']).optional() }).optional(),
   feedback: feedbackSchema.optional(),
+  tracking: trackingSchema.optional(),
 });
 
 export type RawSettings = z.infer<typeof settingsSchema>;
@@ -105,6 +107,8 @@ export interface WorkspaceSettings {
   feedback: RawSettings['feedback'];
   /** `proof_list:` as written (absent or empty when there is none). */
   proofList?: string[];
+  /** Click and open tracking (absent: nothing is tracked); a campaign may override all but base_url. */
+  tracking?: TrackingSettings;
   /** Directory of mkt.yaml (relative paths in it resolve from here). */
   dir: string;
 }
@@ -170,6 +174,7 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
     if (ids.has(k)) file.add(i === 0 ? ['unsubscribe', 'key_id'] : ['unsubscribe', 'previous_secrets', i - 1, 'key_id'], `key id "${k}" is used twice: every key needs its own id`);
     ids.add(k);
   }
+  const tracking = s.tracking ? await resolveTracking(file, ['tracking'], s.tracking, s.unsubscribe !== undefined) : undefined;
   throwIssues(file, KIND);
   for (const ch of CHANNELS) if (s.quiet_hours?.[ch] === undefined) delete s.quiet_hours?.[ch];
   const u = s.unsubscribe;
@@ -195,6 +200,7 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
     delivery: s.delivery ?? {},
     feedback: s.feedback,
     proofList: s.proof_list ?? [],
+    ...(tracking ? { tracking } : {}),
     dir: workspace,
   };
 }
