@@ -108,7 +108,7 @@ describe('campaign edit, schedule, clone, delete, archive', { timeout: 60_000 },
     cli(['campaign', 'prepare', 'flash']);
     const r = cli(['campaign', 'edit', 'flash', '--set', 'segment=other']);
     expect(r.code).toBe(65);
-    expect(r.stderr).toContain('flash is prepared; only template, schedule, throttle, distribution and concurrency may change');
+    expect(r.stderr).toContain('flash is prepared; only template, schedule, throttle, distribution, concurrency and tracking may change');
     expect(cli(['campaign', 'edit', 'flash', '--set', 'throttle=']).stdout).toBe('flash: update: throttle\n');
     expect(ws.query('SELECT throttle FROM campaigns')).toEqual([{ throttle: null }]);
     withFiles({ 'flash.yaml': spec() });

@@ -31,8 +31,8 @@ function row(s: CampaignSpec, state: CampaignState): Campaign {
 }
 /** README's table, written out again: what each state lets change. */
 const ALLOWED: Record<CampaignState, string[]> = {
-  draft: ['channel', 'segment', 'provider', 'template', 'schedule', 'throttle', 'distribution', 'concurrency'],
-  prepared: ['template', 'schedule', 'throttle', 'distribution', 'concurrency'],
+  draft: ['channel', 'segment', 'provider', 'template', 'schedule', 'throttle', 'distribution', 'concurrency', 'tracking'],
+  prepared: ['template', 'schedule', 'throttle', 'distribution', 'concurrency', 'tracking'],
   sending: ['throttle', 'schedule', 'concurrency'],
   paused: ['throttle', 'schedule', 'concurrency'],
   completed: [],
