@@ -3,6 +3,7 @@ CREATE TABLE `forgotten_addresses` (
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE `campaigns` ADD `archived_at` integer;--> statement-breakpoint
 ALTER TABLE `rate_buckets` ADD `next_at` real DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `rate_buckets` DROP COLUMN `tokens`;--> statement-breakpoint
 ALTER TABLE `rate_buckets` DROP COLUMN `updated_at`;

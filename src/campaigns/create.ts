@@ -1,31 +1,24 @@
 import type { Campaign } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { checkSchedule, newCampaignOf } from './definition.js';
 import type { CampaignDeps } from './deps.js';
 import { checkReferences } from './references.js';
 import type { CampaignSpec } from './spec.js';
 import { view, type CampaignView } from './view.js';
 
-/** Creates a draft campaign after checking that its segment, provider and template exist and agree. */
-export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Promise<CampaignView> {
+/**
+ * Creates a draft campaign after checking that its segment, provider and template exist and
+ * agree. A schedule in the past is refused (64) unless `allowPast` (`--now`): it would be sent
+ * by the next `send --due` at once, which is rarely what a typo meant.
+ */
+export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec, o: { allowPast?: boolean } = {}): Promise<CampaignView> {
+  checkSchedule(spec, { now: deps.now(), allowPast: o.allowPast });
   await checkReferences(deps.workspace, spec);
   if (await deps.repos.campaigns.get(spec.name)) {
     throw new InputError('campaign_exists', `a campaign named "${spec.name}" already exists`, { hint: 'pick another --name, or `mkt campaign show` it' });
   }
-  const row = await deps.repos.campaigns.create(
-    {
-      name: spec.name,
-      channel: spec.channel,
-      segment: spec.segment,
-      provider: spec.provider,
-      template: spec.template,
-      scheduleAt: spec.schedule ? Date.parse(spec.schedule) : null,
-      throttle: spec.throttle ?? null,
-      settings: { ...(spec.distribution ? { distribution: spec.distribution } : {}), ...(spec.tracking ? { tracking: spec.tracking } : {}) },
-    },
-    deps.now(),
-  );
-  return view(row);
+  return view(await deps.repos.campaigns.create(newCampaignOf(spec), deps.now()));
 }
 
 export async function getCampaign(deps: Pick<CampaignDeps, 'repos'>, name: string): Promise<Campaign> {
@@ -39,8 +32,9 @@ export async function getCampaign(deps: Pick<CampaignDeps, 'repos'>, name: strin
   return row;
 }
 
-export async function listCampaignViews(deps: Pick<CampaignDeps, 'repos'>): Promise<CampaignView[]> {
-  return (await deps.repos.campaigns.list()).map(view);
+/** Every campaign; archived ones only with `all` (`campaign list --all`). */
+export async function listCampaignViews(deps: Pick<CampaignDeps, 'repos'>, o: { all?: boolean } = {}): Promise<CampaignView[]> {
+  return (await deps.repos.campaigns.list({ archived: Boolean(o.all) })).map(view);
 }
 
 /** The pause reason of a cancelled campaign (shown as `cancelled by the operator`). */

@@ -4,7 +4,7 @@
  * providers echo back (tags, callback data) for reconciliation.
  */
 import type { Channel } from '../channels.js';
-import { toRecord } from '../customers/record.js';
+import { toRecord, type CustomerRecord } from '../customers/record.js';
 import type { ClaimedRow } from '../db/ledger.js';
 import type { MessageRef, OutgoingMessage } from '../providers/contract.js';
 import { formatDeliveryRef } from '../providers/delivery-ref.js';
@@ -30,8 +30,16 @@ export interface MessageContext {
 }
 
 export function templateVars(ctx: MessageContext, row: Pick<ClaimedRow, 'customer'>): { vars: TemplateVars; links?: UnsubscribeLinks } {
-  const customer = toRecord(row.customer);
-  const links = ctx.unsubscribe?.({ campaignId: ctx.campaign.id, customerId: customer.id, channel: ctx.campaign.channel });
+  return customerVars(ctx, toRecord(row.customer));
+}
+
+/**
+ * The variables a campaign's message gets for one customer. `linkFor`: the customer id the
+ * unsubscribe link is signed for (a proof signs it for nobody, 0, so a reviewer who clicks it
+ * unsubscribes no one).
+ */
+export function customerVars(ctx: MessageContext, customer: CustomerRecord, linkFor = customer.id): { vars: TemplateVars; links?: UnsubscribeLinks } {
+  const links = ctx.unsubscribe?.({ campaignId: ctx.campaign.id, customerId: linkFor, channel: ctx.campaign.channel });
   const vars: TemplateVars = {
     ...customer,
     campaign: { name: ctx.campaign.name, id: ctx.campaign.id },

@@ -23,27 +23,39 @@ export function splitTemplateRef(ref: string): { channel?: string; name: string 
   return m ? { channel: m[1], name: m[2]! } : { name: ref };
 }
 
-export async function checkReferences(workspace: string, spec: CampaignSpec): Promise<ResolvedReferences> {
-  const problems: string[] = [];
+/** One reference that does not resolve, with the spec key it is written at (`campaign validate` points at it). */
+export interface ReferenceProblem {
+  field: 'segment' | 'provider' | 'template';
+  message: string;
+}
+
+/** Every reference of the spec that does not exist or disagrees with the channel; empty when all resolve. */
+export async function referenceProblems(workspace: string, spec: CampaignSpec): Promise<{ problems: ReferenceProblem[]; resolved?: ResolvedReferences }> {
+  const problems: ReferenceProblem[] = [];
   const segments = await listSegments(workspace);
   if (!segments.some((s) => s.name === spec.segment)) {
-    problems.push(`unknown segment "${spec.segment}"${didYouMean(spec.segment, segments.map((s) => s.name))}`);
+    problems.push({ field: 'segment', message: `unknown segment "${spec.segment}"${didYouMean(spec.segment, segments.map((s) => s.name))}` });
   }
   const providers = await listProviders(workspace);
   const provider = providers.find((p) => p.name === spec.provider);
-  if (!provider) problems.push(`unknown provider "${spec.provider}"${didYouMean(spec.provider, providers.map((p) => p.name))}`);
+  if (!provider) problems.push({ field: 'provider', message: `unknown provider "${spec.provider}"${didYouMean(spec.provider, providers.map((p) => p.name))}` });
   else if (provider.channel !== spec.channel)
-    problems.push(`provider "${provider.name}" sends ${provider.channel}, but the campaign's channel is ${spec.channel}`);
+    problems.push({ field: 'provider', message: `provider "${provider.name}" sends ${provider.channel}, but the campaign's channel is ${spec.channel}` });
   const templates = await listTemplates(workspace);
   const ref = splitTemplateRef(spec.template);
   const named = templates.filter((t) => t.name === ref.name);
   const template = named.find((t) => t.channel === spec.channel && (!ref.channel || ref.channel === t.channel));
   if (!template) {
-    if (named.length) problems.push(`template "${spec.template}" is a ${named.map((t) => t.channel).join('/')} template, but the campaign's channel is ${spec.channel}`);
-    else problems.push(`unknown template "${spec.template}"${didYouMean(ref.name, templates.filter((t) => t.channel === spec.channel).map((t) => t.name))}`);
+    if (named.length) problems.push({ field: 'template', message: `template "${spec.template}" is a ${named.map((t) => t.channel).join('/')} template, but the campaign's channel is ${spec.channel}` });
+    else problems.push({ field: 'template', message: `unknown template "${spec.template}"${didYouMean(ref.name, templates.filter((t) => t.channel === spec.channel).map((t) => t.name))}` });
   }
-  if (problems.length) throw new InputError('campaign_mismatch', problems.join('; '), { details: { problems } });
-  return { provider: provider!, template: template! };
+  return problems.length ? { problems } : { problems, resolved: { provider: provider!, template: template! } };
+}
+
+export async function checkReferences(workspace: string, spec: CampaignSpec): Promise<ResolvedReferences> {
+  const { problems, resolved } = await referenceProblems(workspace, spec);
+  if (!resolved) throw new InputError('campaign_mismatch', problems.map((p) => p.message).join('; '), { details: { problems: problems.map((p) => p.message) } });
+  return resolved;
 }
 
 /** Compiles a campaign's template once, for its channel, with the campaign's name and id. */

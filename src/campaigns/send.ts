@@ -125,7 +125,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       senders: providerConfig.senders.map((s) => ({ id: s.id, weight: s.weight, ratePerSec: s.rate?.perSecond, dailyCap: s.dailyCap })),
       distribution: campaign.settings.distribution ?? 'round-robin',
       ratePerSec: pace.ratePerSec,
-      concurrency: opts.concurrency ?? providerConfig.concurrency ?? DEFAULT_CONCURRENCY,
+      concurrency: opts.concurrency ?? campaign.settings.concurrency ?? providerConfig.concurrency ?? DEFAULT_CONCURRENCY,
       limit: opts.limit,
       clock: opts.clock ?? systemClock(deps.now),
       signal: lease.signal,

@@ -10,6 +10,7 @@
  *   schedule: 2026-12-01T09:00:00Z   # optional
  *   throttle: 50/s                   # optional; default: the provider's rate
  *   distribution: round-robin        # or sticky
+ *   concurrency: 16                  # optional; default: the provider's concurrency
  *   tracking: { clicks: true, opens: false, individual: false, utm: false }   # optional: over mkt.yaml's
  *
  * The shape is a zod schema; a file is read with the workspace toolkit, so every problem is
@@ -47,9 +48,15 @@ const FIELDS = {
   schedule: field('schedule', (v) => ISO_WITH_ZONE.test(v) && !Number.isNaN(Date.parse(v)), (v) => `schedule "${v}" must be an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z`),
   throttle: field('throttle', (v) => tryParseRate(v) !== undefined, (v) => `throttle "${v}" is not a rate (e.g. 50/s, 600/m)`),
   distribution: field<(typeof DISTRIBUTIONS)[number]>('distribution', (v) => (DISTRIBUTIONS as readonly string[]).includes(v), (v) => `distribution "${v}" must be round-robin or sticky`),
+  // the bounds of `send --concurrency` and providers.yaml's `concurrency:`
+  concurrency: z
+    .number({ error: (issue) => `concurrency ${JSON.stringify(issue.input)} must be a whole number from 1 to 1024` })
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 1024, { error: (issue) => `concurrency ${String(issue.input)} must be a whole number from 1 to 1024` }) as unknown as z.ZodType<number, number>,
 };
-type Key = keyof typeof FIELDS;
-const KEYS = Object.keys(FIELDS) as Key[];
+export type SpecKey = keyof typeof FIELDS;
+type Key = SpecKey;
+export const SPEC_KEYS = Object.keys(FIELDS) as Key[];
+const KEYS = SPEC_KEYS;
 const REQUIRED = ['name', 'channel', 'segment', 'provider', 'template'] as const;
 
 /** A complete campaign spec. */
@@ -62,6 +69,7 @@ export const campaignSpecSchema = z.strictObject({
   schedule: FIELDS.schedule.optional(),
   throttle: FIELDS.throttle.optional(),
   distribution: FIELDS.distribution.optional(),
+  concurrency: FIELDS.concurrency.optional(),
   tracking: trackingOverrideSchema.optional(),
 });
 export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
@@ -76,6 +84,15 @@ export function checkField(key: Key, value: unknown): string | undefined {
   return r.success ? undefined : r.error.issues[0]!.message;
 }
 
+/**
+ * A value written as text (`campaign edit --set key=value`) as the file would hold it: digits
+ * become a number for `concurrency`; an empty value unsets the key (undefined).
+ */
+export function fieldFromText(key: Key, text: string): unknown {
+  if (text === '') return undefined;
+  return key === 'concurrency' && /^[0-9]{1,6}$/.test(text) ? Number(text) : text;
+}
+
 /** Validates a spec from flags; every problem is reported at once. */
 export function validateSpec(input: Partial<Record<Key | 'tracking', unknown>>): CampaignSpec {
   const problems = KEYS.map((k) => checkField(k, input[k])).filter((p): p is string => Boolean(p));
@@ -86,6 +103,18 @@ export function validateSpec(input: Partial<Record<Key | 'tracking', unknown>>):
 
 /** Reads `campaigns/<name>.yaml`, with file:line:col for every problem. */
 export async function readSpecFile(file: string): Promise<CampaignSpec> {
+  return (await readSpecSource(file)).spec;
+}
+
+/** A campaign file read: its spec, and where each key is written (for problems found later). */
+export interface SpecSource {
+  file: string;
+  spec: CampaignSpec;
+  /** `file:line:col` of a key's value (the file's start when the key is absent). */
+  at(key: Key): { file: string; line: number; col: number };
+}
+
+export async function readSpecSource(file: string): Promise<SpecSource> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -109,5 +138,5 @@ export async function readSpecFile(file: string): Promise<CampaignSpec> {
   spec.name ??= path.basename(file).replace(/\.ya?ml$/, '');
   for (const k of REQUIRED) if (spec[k] === undefined) problems.push({ ...start, path: undefined, message: `missing ${k}` });
   if (problems.length) throw new InputError('bad_campaign', problems.map(formatIssue).join('\n'));
-  return validateSpec(spec);
+  return { file, spec: validateSpec(spec), at: (key) => source.pos([key]) };
 }

@@ -18,6 +18,8 @@ export interface CampaignView {
   prepared_at: string | null;
   started_at: string | null;
   completed_at: string | null;
+  /** `campaign archive`: hidden from `campaign list` unless --all */
+  archived_at: string | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -40,5 +42,6 @@ export function view(row: Campaign): CampaignView {
     prepared_at: iso(row.preparedAt),
     started_at: iso(row.startedAt),
     completed_at: iso(row.completedAt),
+    archived_at: iso(row.archivedAt),
   };
 }

@@ -17,6 +17,11 @@ interface RenderOpts {
   text?: boolean;
 }
 
+interface PreviewOpts {
+  customer?: string;
+  open?: boolean;
+}
+
 interface NewOpts {
   layout?: string;
   subject?: string;
@@ -75,6 +80,14 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
     .option('--out <file>', 'write the email HTML (SMS: the text; WhatsApp: both payloads as JSON) to this file')
     .option('--text', "email: print the plain-text part too")
     .action(action<RenderOpts>(async (ctx, [name], opts) => renderCommand(ctx, name!, opts)));
+
+  group
+    .command('preview')
+    .description('render a template, write the page to .mkt/preview/ and show what an inbox shows (From, subject, preheader, size; SMS encoding and segments)')
+    .argument('<name>', 'template name (name or channel/name)')
+    .option('--customer <key>', 'customer id, external id, email or phone from the store (default: the demo customer)')
+    .option('--open', 'open the page in the browser')
+    .action(action<PreviewOpts>(async (ctx, [name], opts) => previewCommand(ctx, name!, opts)));
 
   group
     .command('new')
@@ -150,6 +163,76 @@ async function trackingBase(ctx: CliContext): Promise<string | undefined> {
   } catch {
     // rendering needs no mkt.yaml (nor its secrets): the commands that do report its problems
     return undefined;
+  }
+}
+
+/**
+ * `template preview`: the page goes to `<workspace>/.mkt/preview/<channel>-<name>.html` (private,
+ * like every file rendered from customer data); `--open` hands it to the browser through the
+ * `open` package, or to the command in MKT_PREVIEW_OPENER (scripts, tests), waiting for it.
+ */
+async function previewCommand(ctx: CliContext, name: string, flags: PreviewOpts): Promise<void> {
+  const [{ loadTemplate, DEMO_CUSTOMER }, { previewVars, renderOnce, inboxView, previewPage }, { listProviders }, { fromMailbox }] = await Promise.all([
+    import('../templates/index.js'),
+    import('../templates/preview.js'),
+    import('../providers/load.js'),
+    import('../providers/email-address.js'),
+  ]);
+  const compiled = await loadTemplate(ctx.workspace, name);
+  let source: TemplateVars = DEMO_CUSTOMER;
+  if (flags.customer) {
+    const { requireCustomer } = await import('../customers/find.js');
+    source = await requireCustomer((await ctx.repositories('read')).customers, flags.customer);
+  }
+  const rendered = renderOnce(compiled, previewVars(source, ctx.now().toISOString()));
+  // the From a reader sees: the template's from_name on the first sender of the channel's first provider
+  const provider = (await listProviders(ctx.workspace)).find((p) => p.channel === rendered.channel);
+  const sender = provider?.senders[0]?.id;
+  const box = sender && rendered.channel === 'email' ? fromMailbox(sender, rendered.fromName) : undefined;
+  const from = box ? (box.name ? `${box.name} <${box.address}>` : box.address) : `${rendered.channel === 'email' && rendered.fromName ? rendered.fromName + ' ' : ''}<the provider's sender>`;
+  const { makePrivateDirs, PrivateFileWriter } = await import('../util/private-file.js');
+  const dir = path.join(ctx.workspace, '.mkt', 'preview');
+  const file = path.join(dir, `${rendered.channel}-${path.basename(name)}.html`);
+  try {
+    makePrivateDirs(dir);
+  } catch (error) {
+    const { fileError } = await import('../util/private-file.js');
+    throw fileError(error, file);
+  }
+  const out = new PrivateFileWriter(file, { replace: true });
+  out.write(previewPage(rendered));
+  out.close();
+  const opened = flags.open ? await openPage(ctx, file) : false;
+  const view = { file, ...inboxView(rendered, from), opened };
+  ctx.result(view, (v) => `written to ${v.file}${v.opened ? ' (opened)' : ''}\n${humanInbox(v)}`);
+}
+
+/** Opens `file`; a failure is a warning (the page is written and its path printed). */
+async function openPage(ctx: CliContext, file: string): Promise<boolean> {
+  const { default: open } = await import('open');
+  const opener = ctx.io.env.MKT_PREVIEW_OPENER;
+  try {
+    await open(file, opener ? { app: { name: opener }, wait: true } : {});
+    return true;
+  } catch (error) {
+    ctx.warn(`could not open ${file}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+function humanInbox(v: import('../templates/preview.js').InboxView): string {
+  switch (v.channel) {
+    case 'email': {
+      const kb = (n: number) => `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KB`;
+      const size = v.clip.clipped ? `${kb(v.bytes)} of HTML: over Gmail's ${kb(v.clip.limit)} clip, Gmail cuts the rest (and the unsubscribe link) behind "View entire message"` : `${kb(v.bytes)} of HTML (Gmail clips above ${kb(v.clip.limit)})`;
+      return `From: ${v.from}\nSubject: ${v.subject}\nPreheader: ${v.preheader}\nSize: ${size}\n`;
+    }
+    case 'sms': {
+      const why = v.forced_ucs2.length ? ` · UCS-2 because of ${v.forced_ucs2.join(', ')}` : '';
+      return `${v.text}\n\n${v.encoding} · ${v.characters} characters · ${v.segments} segment${v.segments === 1 ? '' : 's'}${why}\n`;
+    }
+    case 'whatsapp':
+      return `${v.text}\n\n${v.category} template\n`;
   }
 }
 

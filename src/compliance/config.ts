@@ -1,6 +1,6 @@
 /**
  * mkt.yaml: workspace settings that are not about one provider (unsubscribe links, quiet
- * hours, frequency caps, delivery policy, feedback endpoints, click and open tracking). Optional; validated like
+ * hours, frequency caps, delivery policy, feedback endpoints, click and open tracking, the proof list). Optional; validated like
  * providers.yaml, every problem as `mkt.yaml:line:col`, secrets only as `${ENV_VAR}`.
  */
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { CHANNELS, type Channel } from '../channels.js';
 import { parseConfig, readConfigText, throwIssues, type ConfigKind } from '../workspace/config-file.js';
 import { resolveEnv, secretPaths } from '../workspace/secrets.js';
 import { addZodIssues } from '../workspace/zod-issues.js';
+import { checkAddress } from '../customers/address.js';
 import { parseWindow, type DailyWindow } from './quiet-hours.js';
 import { resolveTracking, trackingSchema, type TrackingSettings } from './tracking-config.js';
 
@@ -75,7 +76,14 @@ const feedbackSchema = z.strictObject({
   meta: z.strictObject({ app_secret: z.string().min(1), verify_token: z.string().min(1) }).optional(),
 });
 
+/** A reviewer of `campaign test`: an email address or an E.164 number, by the one address rule. */
+const reviewer = z.string().refine((v) => Boolean(checkAddress('email', v).address ?? checkAddress('sms', v).address), {
+  error: (issue) => `"${String(issue.input)}" is neither an email address nor an E.164 phone number`,
+});
+
 const settingsSchema = z.strictObject({
+  /** `campaign test` sends proofs to these when there is no --to (the campaign's channel picks emails or numbers). */
+  proof_list: z.array(reviewer).min(1, 'list at least one reviewer, or leave proof_list out').optional(),
   default_timezone: z
     .string()
     .refine((tz) => isTimeZone(tz), 'not an IANA time zone (e.g. Europe/London, America/New_York)')
@@ -97,6 +105,8 @@ export interface WorkspaceSettings {
   frequencyCap: Partial<Record<Channel, { max: number; perMs: number; per: string }>>;
   delivery: { ambiguous?: 'unknown' | 'retry' };
   feedback: RawSettings['feedback'];
+  /** `proof_list:` as written (absent or empty when there is none). */
+  proofList?: string[];
   /** Click and open tracking (absent: nothing is tracked); a campaign may override all but base_url. */
   tracking?: TrackingSettings;
   /** Directory of mkt.yaml (relative paths in it resolve from here). */
@@ -135,7 +145,7 @@ export function loadSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Lo
 }
 
 async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: LoadOptions): Promise<WorkspaceSettings> {
-  const empty: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, dir: workspace };
+  const empty: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, proofList: [], dir: workspace };
   const text = await readConfigText(workspace, KIND);
   if (text === undefined) return empty;
   const file = parseConfig(text, KIND);
@@ -189,6 +199,7 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
     ),
     delivery: s.delivery ?? {},
     feedback: s.feedback,
+    proofList: s.proof_list ?? [],
     ...(tracking ? { tracking } : {}),
     dir: workspace,
   };

@@ -16,6 +16,8 @@ type CampaignRecord = typeof campaigns.$inferSelect;
 /** Per-campaign options kept as JSON (`settings`). */
 export interface CampaignSettings {
   distribution?: 'round-robin' | 'sticky';
+  /** the campaign file's `concurrency:`; `send --concurrency` wins */
+  concurrency?: number;
   /** the campaign file's `tracking:` (over mkt.yaml's; src/compliance/tracking-config.ts checks it) */
   tracking?: { clicks?: boolean; opens?: boolean; individual?: boolean; utm?: false | Record<string, string | undefined>; bot_click_window?: number };
   [key: string]: unknown;
@@ -52,7 +54,10 @@ export type Campaign = Omit<CampaignRecord, 'settings' | 'plan' | 'pauseReason'>
 };
 
 /** The fields a state change may set. */
-export type CampaignPatch = Partial<Pick<Campaign, 'state' | 'pause' | 'plan' | 'planHash' | 'preparedAt' | 'startedAt' | 'completedAt'>>;
+export type CampaignPatch = Partial<Pick<Campaign, 'state' | 'pause' | 'plan' | 'planHash' | 'preparedAt' | 'startedAt' | 'completedAt' | 'archivedAt'>>;
+
+/** What `campaign edit` / `campaign apply` may set: the definition, never the run's state. */
+export type CampaignDefinitionPatch = Partial<Pick<Campaign, 'channel' | 'segment' | 'provider' | 'template' | 'scheduleAt' | 'throttle' | 'settings'>>;
 
 export interface NewCampaign {
   name: string;
@@ -102,11 +107,12 @@ export function decodeCampaign(r: CampaignRecord): Campaign {
   };
 }
 
-/** A patch as the columns it sets. */
-export function encodeCampaignPatch(p: CampaignPatch): Partial<CampaignRecord> {
-  const { pause, plan, ...rest } = p;
+/** A patch as the columns it sets (a state change, or a definition change: `campaign edit` / `apply`). */
+export function encodeCampaignPatch(p: CampaignPatch & CampaignDefinitionPatch): Partial<CampaignRecord> {
+  const { pause, plan, settings, ...rest } = p;
   return {
     ...rest,
+    ...(settings !== undefined ? { settings: JSON.stringify(settings) } : {}),
     ...(pause !== undefined ? { pauseReason: pauseText(pause) } : {}),
     ...(plan !== undefined ? { plan: plan === null ? null : JSON.stringify(plan) } : {}),
   };
@@ -138,8 +144,15 @@ export function findCampaign(store: Store, name: string): Campaign | undefined {
   return row ? decodeCampaign(row) : undefined;
 }
 
-export function allCampaigns(store: Store): Campaign[] {
-  return store.db.select().from(campaigns).orderBy(asc(campaigns.id)).all().map(decodeCampaign);
+/** Every campaign in id order; without `archived`, those `campaign archive` hid are left out. */
+export function allCampaigns(store: Store, opts: ListOptions = {}): Campaign[] {
+  const rows = store.db.select().from(campaigns);
+  return (opts.archived === false ? rows.where(isNull(campaigns.archivedAt)) : rows).orderBy(asc(campaigns.id)).all().map(decodeCampaign);
+}
+
+/** `list` options: `archived: false` leaves archived campaigns out (default: every campaign). */
+export interface ListOptions {
+  archived?: boolean;
 }
 
 /**
@@ -162,6 +175,28 @@ export function dueCondition(c: DueColumns, now: number): SQL | undefined {
 export interface DueColumns {
   scheduleAt: Column;
   state: Column;
+}
+
+/** Changes a campaign's definition (`campaign edit`, `campaign apply`); the caller decided the state allows it. */
+export function redefineCampaign(store: Store, id: number, patch: CampaignDefinitionPatch, now: number): void {
+  store.db
+    .update(campaigns)
+    .set({ ...encodeCampaignPatch(patch), updatedAt: now })
+    .where(eq(campaigns.id, id))
+    .run();
+}
+
+/**
+ * Deletes a campaign that never got a send list (`campaign delete`: drafts only). The state is
+ * part of the WHERE, so a campaign prepared meanwhile is not deleted; false when nothing was.
+ */
+export function deleteDraftCampaign(store: Store, id: number): boolean {
+  return store.db.delete(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.state, 'draft'))).run().changes === 1;
+}
+
+/** Runs `body` in one IMMEDIATE transaction (`campaign apply`: every line of the plan or none). */
+export function inCampaignTransaction<T>(store: Store, body: () => T): T {
+  return store.sqlite.transaction(body).immediate();
 }
 
 export function updateCampaign(store: Store, id: number, patch: CampaignPatch, now: number): void {

@@ -4,6 +4,12 @@
  */
 import type { Store } from './open.js';
 
+/** The customer of the send list's first row (`campaign test` renders proofs with their data), if there is a list. */
+export function firstRecipientCustomer(store: Store, campaignId: number): number | undefined {
+  const row = store.sqlite.prepare('SELECT customer_id AS id FROM campaign_recipients WHERE campaign_id = ? ORDER BY id LIMIT 1').get(campaignId) as { id: number } | undefined;
+  return row?.id;
+}
+
 export function countsBySender(store: Store, campaignId: number): Record<string, number> {
   const rows = store.sqlite
     .prepare(`SELECT sender, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'sent' AND sender IS NOT NULL GROUP BY sender ORDER BY sender`)

@@ -9,7 +9,7 @@
  */
 import type { Channel } from '../channels.js';
 import type { AudienceDrift, ExclusionRule, PreparedAudience } from './audience-sql.js';
-import type { Campaign, CampaignPatch, NewCampaign } from './campaigns.js';
+import type { Campaign, CampaignDefinitionPatch, CampaignPatch, ListOptions, NewCampaign } from './campaigns.js';
 import type { CustomerRow } from './customer-columns.js';
 import type { CustomerValues } from './customers-writer.js';
 import type { Field, Filter } from './filter.js';
@@ -68,11 +68,15 @@ export interface CampaignStore {
   /** Inserts a draft; a taken name is the caller's check (create looks first). */
   create(c: NewCampaign, now: number): Promise<Campaign>;
   get(name: string): Promise<Campaign | undefined>;
-  /** Every campaign in id order. */
-  list(): Promise<Campaign[]>;
+  /** Every campaign in id order (`archived: false`: without those `campaign archive` hid). */
+  list(opts?: ListOptions): Promise<Campaign[]>;
   /** `send --due` candidates: schedule passed (and not finished), or paused; by schedule, then id. */
   due(now: number): Promise<Campaign[]>;
   update(id: number, patch: CampaignPatch, now: number): Promise<void>;
+  /** Changes the definition (`campaign edit`, `schedule`); the caller decided the state allows it. */
+  redefine(id: number, patch: CampaignDefinitionPatch, now: number): Promise<void>;
+  /** Deletes the campaign if it is still a draft (checked in the statement); false when it was not. */
+  deleteDraft(id: number): Promise<boolean>;
 }
 
 /** Whose live audience a campaign has: the segment's filter (compiled by the store for its dialect) and the extra rules. */

@@ -77,6 +77,8 @@ export const campaigns = sqliteTable(
     preparedAt: integer('prepared_at'),
     startedAt: integer('started_at'),
     completedAt: integer('completed_at'),
+    // `campaign archive`: hidden from `campaign list` (a campaign that sent is never deleted)
+    archivedAt: integer('archived_at'),
   },
   (t) => [uniqueIndex('campaigns_name_uq').on(t.name), index('campaigns_state_schedule_idx').on(t.state, t.scheduleAt)],
 );

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Channel } from '../channels.js';
 import { frozenListOf, measureDrift, prepareAudience } from './audience-sql.js';
-import { allCampaigns, dueCampaigns, findCampaign, insertCampaign, updateCampaign } from './campaigns.js';
+import { allCampaigns, deleteDraftCampaign, dueCampaigns, findCampaign, insertCampaign, redefineCampaign, updateCampaign } from './campaigns.js';
 import { audienceSample } from './compliance-sql.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
@@ -58,9 +58,11 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
     campaigns: {
       create: async (c, now) => insertCampaign(store, c, now),
       get: async (name) => findCampaign(store, name),
-      list: async () => allCampaigns(store),
+      list: async (opts) => allCampaigns(store, opts),
       due: async (now) => dueCampaigns(store, now),
       update: async (id, patch, now) => updateCampaign(store, id, patch, now),
+      redefine: async (id, patch, now) => redefineCampaign(store, id, patch, now),
+      deleteDraft: async (id) => deleteDraftCampaign(store, id),
     },
     audience: {
       prepare: async (q) => prepareAudience(store, { ...q, where: filterToSql(q.filter, new Date(q.now)) }),

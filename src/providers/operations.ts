@@ -5,6 +5,7 @@
 import type { Channel } from '../channels.js';
 import { checkAddress } from '../customers/address.js';
 import { InputError, UnavailableError, UsageError } from '../errors.js';
+import { escapeHtml } from '../util/html.js';
 import { quoted } from '../util/printable.js';
 import { ProviderError, type CheckResult, type MessageRef, type OutgoingMessage, type Provider } from './contract.js';
 import { getProviderConfig, listProviders } from './load.js';
@@ -96,10 +97,6 @@ function recipient(channel: Channel, to: string): string {
   if (checked.address) return checked.address;
   const what = channel === 'email' ? 'an email address' : 'a valid phone number (E.164: + country code and number)';
   throw new UsageError(`--to: ${quoted(to)} is not ${what}: ${checked.problem}`);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** A message from `--text`: email gets a subject and an HTML part; WhatsApp goes free-form (24 h window). */

@@ -1,11 +1,13 @@
 /**
- * One render outside a campaign (`template render`, `provider test --template`): the variables
+ * One render outside a campaign (`template render`, `template preview`, `provider test --template`): the variables
  * the send loop would provide are filled with preview values, and a render failure is bad input.
  */
 import { InputError } from '../errors.js';
 import { RenderError, type CompiledTemplate, type Rendered, type TemplateVars } from './contract.js';
 import { GMAIL_CLIP_BYTES } from './email.js';
 import { trackRendered } from './track-message.js';
+import { escapeHtml } from '../util/html.js';
+import { describeChar, smsInfo } from './sms-encoding.js';
 import { PREVIEW_EXTRAS } from './variables.js';
 
 /** The preview campaign, unsubscribe URL and `now`, under the given customer or data (which win). */
@@ -41,4 +43,32 @@ export function trackedSmsPreview(r: Rendered, baseUrl: string): { text: string;
   const tracked = trackRendered(r, { click: (url) => (url.startsWith(`${baseUrl}/`) ? undefined : `${baseUrl}/s/${SAMPLE_CODE(++n)}`) });
   if (tracked.channel !== 'sms' || n === 0) return undefined;
   return { text: tracked.text, segments: tracked.segments, saved: r.segments - tracked.segments };
+}
+
+/** What an inbox or a phone shows of a rendered message (`template preview`; --json shape). */
+export type InboxView =
+  | { channel: 'email'; from: string; subject: string; preheader: string; bytes: number; clip: { limit: number; clipped: boolean } }
+  | { channel: 'sms'; text: string; encoding: 'GSM-7' | 'UCS-2'; segments: number; characters: number; forced_ucs2: string[] }
+  | { channel: 'whatsapp'; text: string; category: string };
+
+/**
+ * The inbox's view of `r`. `from`: the From a reader sees (the template's from_name on the
+ * sender's address); for SMS, the characters that forced UCS-2, named as validation names them.
+ */
+export function inboxView(r: Rendered, from: string): InboxView {
+  switch (r.channel) {
+    case 'email':
+      return { channel: 'email', from, subject: r.subject, preheader: r.preheader ?? '', bytes: r.bytes, clip: { limit: GMAIL_CLIP_BYTES, clipped: r.bytes > GMAIL_CLIP_BYTES } };
+    case 'sms':
+      return { channel: 'sms', text: r.text, encoding: r.encoding, segments: r.segments, characters: r.characters, forced_ucs2: smsInfo(r.text).nonGsm.map(describeChar) };
+    case 'whatsapp':
+      return { channel: 'whatsapp', text: r.text, category: r.category };
+  }
+}
+
+/** The page `template preview` writes: an email's own HTML; SMS and WhatsApp text as a message bubble. */
+export function previewPage(r: Rendered): string {
+  if (r.channel === 'email') return r.html;
+  const body = escapeHtml(r.text).replace(/\n/g, '<br>');
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${r.channel} preview</title></head>\n<body style="font-family:sans-serif;background:#eee;padding:24px"><div style="max-width:320px;background:#fff;border-radius:16px;padding:12px 16px;white-space:normal">${body}</div></body></html>\n`;
 }

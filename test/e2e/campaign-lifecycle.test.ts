@@ -152,7 +152,7 @@ describe('campaign lifecycle (outbox)', () => {
 
   it('send --due sends scheduled campaigns whose time has come, preparing drafts', () => {
     ws = smsWorkspace(6);
-    ws.cli(['campaign', 'create', '--name', 'past', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello', '--schedule', '2026-01-01T09:00:00Z']);
+    ws.cli(['campaign', 'create', '--name', 'past', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello', '--schedule', '2026-01-01T09:00:00Z', '--now']);
     ws.cli(['campaign', 'create', '--name', 'future', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello', '--schedule', '2099-01-01T09:00:00Z']);
     const r = ws.cli(['campaign', 'send', '--due', '--yes', '--json']);
     expect(r.code).toBe(0);

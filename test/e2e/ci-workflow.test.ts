@@ -27,6 +27,7 @@ interface Step {
 }
 const job = workflow.jobs.send as { env: Record<string, string>; steps: Step[] };
 const sendStep = job.steps.find((s) => s.id === 'send')!;
+const applyStep = job.steps.find((s) => s.id === 'apply')!;
 const backupStep = job.steps.find((s) => s.name === 'Back up the ledger')!;
 
 let ws: SmsWorkspace | undefined;
@@ -43,7 +44,7 @@ function dueWorkspace(n: number, opts: Parameters<typeof smsWorkspace>[1] & { pr
   writeFileSync(path.join(ws.dir, 'package.json'), '{ "name": "marketing", "private": true }\n');
   mkdirSync(path.join(ws.dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(BIN, path.join(ws.dir, 'node_modules', '.bin', 'mkt'));
-  const create = ws.cli(['campaign', 'create', '--name', 'weekly', '--channel', 'sms', '--segment', 'all-sms', '--provider', opts.provider ?? 'outbox-sms', '--template', 'hello', '--schedule', '2020-01-01T00:00:00Z']);
+  const create = ws.cli(['campaign', 'create', '--name', 'weekly', '--channel', 'sms', '--segment', 'all-sms', '--provider', opts.provider ?? 'outbox-sms', '--template', 'hello', '--schedule', '2020-01-01T00:00:00Z', '--now']);
   expect(create.code, create.stderr).toBe(0);
   return ws;
 }
@@ -87,8 +88,10 @@ describe('examples/github-actions/scheduled-send.yml', { timeout: 120_000 }, () 
     expect(sendStep.run).toContain('./node_modules/.bin/mkt campaign send --due --yes --json');
     expect(job.steps.map((s) => s.run ?? '').join('\n')).not.toMatch(/\bnpx\b/);
     expect(job.env.MKT_DB).toMatch(/^\/srv\//); // the ledger lives on the persistent volume
-    // the step that refuses to run without a ledger comes before the send
-    expect(job.steps.findIndex((s) => s.id === 'ledger')).toBeLessThan(job.steps.indexOf(sendStep));
+    // the step that refuses to run without a ledger comes before the send, and so do the campaign files
+    expect(job.steps.findIndex((s) => s.id === 'ledger')).toBeLessThan(job.steps.indexOf(applyStep));
+    expect(applyStep.run).toContain('./node_modules/.bin/mkt campaign apply --now');
+    expect(job.steps.indexOf(applyStep)).toBeLessThan(job.steps.indexOf(sendStep));
   });
 
   it('exports exactly the secrets the sample providers.yaml and mkt.yaml read, each under its own name', () => {
@@ -130,6 +133,26 @@ describe('examples/github-actions/scheduled-send.yml', { timeout: 120_000 }, () 
     expect(w.states('weekly')).toEqual({ sent: 5 });
     // the next scheduled run finds nothing due and passes too
     expect((await runSendStep(w)).code).toBe(0);
+  });
+
+  it('campaign apply runs before send --due: a file in campaigns/ is created and sent in the same run; a refused plan fails the job first', async () => {
+    const w = dueWorkspace(4);
+    mkdirSync(path.join(w.dir, 'campaigns'));
+    const file = (extra: string) => writeFileSync(path.join(w.dir, 'campaigns', 'flash.yaml'), `channel: sms\nsegment: all-sms\nprovider: outbox-sms\ntemplate: hello\n${extra}`);
+    file('schedule: 2020-06-01T09:00:00Z\n');
+    const env = { ...w.env, MKT_DB: w.db };
+    const applied = await runStep(applyStep, w.dir, env);
+    expect([applied.code, applied.stdout], applied.stderr).toEqual([0, 'flash: create\n']);
+    const r = await runSendStep(w);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf('}') + 1)).due).toEqual(['weekly', 'flash']);
+    expect(w.states('flash')).toEqual({ sent: 4 });
+    // the next run: the file is unchanged; a finished campaign refuses a change, and the job fails at apply
+    expect((await runStep(applyStep, w.dir, env)).stdout).toBe('flash: no change\n');
+    file('schedule: 2020-06-01T09:00:00Z\nthrottle: 1/s\n');
+    const refused = await runStep(applyStep, w.dir, env);
+    expect(refused.code).toBe(65);
+    expect(refused.stdout).toBe('flash: refused: flash is completed; nothing may change\n');
   });
 
   it('exit 75 (a daily cap: resumable) passes the job and leaves the rest pending', async () => {

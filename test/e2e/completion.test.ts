@@ -69,8 +69,8 @@ describe('mkt completion', { timeout: 120_000 }, () => {
     for (const group of p.commands.filter((c) => c.commands.length > 0)) {
       expect(bashComplete(`${group.name()} `), group.name()).toEqual(shown(group).sort());
     }
-    expect(bashComplete('campaign s')).toEqual(['send', 'show', 'status']);
-    expect(bashComplete('db ')).toEqual(['backup', 'migrate']);
+    expect(bashComplete('campaign s')).toEqual(['schedule', 'send', 'show', 'status']);
+    expect(bashComplete('db ')).toEqual(['backup', 'copy', 'migrate']);
   });
 
   it('completes flags of the subcommand and the global ones', () => {

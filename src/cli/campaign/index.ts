@@ -15,8 +15,11 @@ import { registerReport } from './report.js';
 import { registerSend } from './send.js';
 import { registerLinks } from './links.js';
 import { registerCompare } from './compare.js';
+import { registerApply } from './apply.js';
+import { registerEdit } from './edit.js';
+import { registerTest } from './test.js';
 
 export function registerCampaign(program: Command, action: ActionFactory): void {
   const group = program.command('campaign').description('build, prepare and send campaigns');
-  for (const register of [registerCreate, registerList, registerShow, registerCancel, registerCheck, registerPrepare, registerStatus, registerLinks, registerCompare, registerReport, registerSend]) register(group, action);
+  for (const register of [registerCreate, registerList, registerShow, registerCancel, registerCheck, registerPrepare, registerStatus, registerLinks, registerCompare, registerReport, registerSend, registerApply, registerEdit, registerTest]) register(group, action);
 }

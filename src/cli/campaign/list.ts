@@ -7,11 +7,12 @@ import { core } from './core.js';
 export function registerList(group: Command, action: ActionFactory): void {
   group
     .command('list')
-    .description('all campaigns')
+    .description('all campaigns (archived ones with --all)')
+    .option('--all', 'include archived campaigns')
     .action(
-      action(async (ctx) => {
+      action<{ all?: boolean }>(async (ctx, _args, flags) => {
         const c = await core(ctx, 'read');
-        const rows = await c.create.listCampaignViews(c.deps);
+        const rows = await c.create.listCampaignViews(c.deps, { all: flags.all });
         const paint = stateColour(ctx.outColour);
         ctx.result(rows, (list) =>
           renderTable(

@@ -2,7 +2,7 @@
  * Campaign rows on PostgreSQL: the twin of ../campaigns.ts, decoded and encoded by the same
  * functions (the columns are the same), so a Campaign reads the same from either store.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { decodeCampaign, dueCondition, encodeCampaignPatch, newCampaignValues } from '../campaigns.js';
 import type { CampaignStore } from '../repositories.js';
 import type { PgDb } from './open.js';
@@ -16,7 +16,7 @@ export function pgCampaignStore(db: PgDb): CampaignStore {
       const [row] = await db.select().from(campaigns).where(eq(campaigns.name, name));
       return row ? decodeCampaign(row) : undefined;
     },
-    list: async () => (await db.select().from(campaigns).orderBy(asc(campaigns.id))).map(decodeCampaign),
+    list: async (opts = {}) => (await db.select().from(campaigns).where(opts.archived === false ? isNull(campaigns.archivedAt) : undefined).orderBy(asc(campaigns.id))).map(decodeCampaign),
     due: async (now) => (await db.select().from(campaigns).where(dueCondition(campaigns, now)).orderBy(sql`${campaigns.scheduleAt} ASC NULLS FIRST`, asc(campaigns.id))).map(decodeCampaign),
     update: async (id, patch, now) => {
       await db
@@ -24,5 +24,12 @@ export function pgCampaignStore(db: PgDb): CampaignStore {
         .set({ ...encodeCampaignPatch(patch), updatedAt: now })
         .where(eq(campaigns.id, id));
     },
+    redefine: async (id, patch, now) => {
+      await db
+        .update(campaigns)
+        .set({ ...encodeCampaignPatch(patch), updatedAt: now })
+        .where(eq(campaigns.id, id));
+    },
+    deleteDraft: async (id) => (await db.delete(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.state, 'draft'))).returning({ id: campaigns.id })).length === 1,
   };
 }

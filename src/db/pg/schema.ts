@@ -85,6 +85,7 @@ export const campaigns = pgTable(
     preparedAt: ms('prepared_at'),
     startedAt: ms('started_at'),
     completedAt: ms('completed_at'),
+    archivedAt: ms('archived_at'),
   },
   (t) => [uniqueIndex('campaigns_name_uq').on(t.name), index('campaigns_state_schedule_idx').on(t.state, t.scheduleAt)],
 );

@@ -34,7 +34,7 @@ describe('campaign files', () => {
     expect(e.message.split('\n')).toEqual([
       `${f}:1:11: throttle "fast" is not a rate (e.g. 50/s, 600/m)`,
       `${f}:2:7: name "Bad Name" must be a slug: lower-case letters, digits, - and _ (at most 64)`,
-      `${f}:3:1: unknown key "extra" (known: name, channel, segment, provider, template, schedule, throttle, distribution, tracking)`,
+      `${f}:3:1: unknown key "extra" (known: name, channel, segment, provider, template, schedule, throttle, distribution, concurrency, tracking)`,
       `${f}:4:10: channel "fax" must be email, sms or whatsapp`,
       `${f}:5:11: provider must be a string`,
       `${f}:1:1: missing segment`,

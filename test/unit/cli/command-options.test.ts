@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parsePreflightOptions } from '../../../src/cli/campaign/check.js';
+import { parseApplyOptions } from '../../../src/cli/campaign/apply.js';
+import { parseProofOptions } from '../../../src/cli/campaign/test.js';
 import { parseCreateOptions } from '../../../src/cli/campaign/create.js';
 import { parseReportOptions } from '../../../src/cli/campaign/report.js';
 import { parseSendOptions, type SendFlags } from '../../../src/cli/campaign/send.js';
@@ -51,10 +53,26 @@ describe('campaign send', () => {
 
 describe('campaign create', () => {
   it.each([
-    ['flags', { name: 'spring', channel: 'email', segment: 'all' }, { given: { name: 'spring', channel: 'email', segment: 'all' } }],
-    ['no flags (all asked)', {}, { given: {} }],
-    ['--file wins over flags', { file: 'campaigns/spring.yaml', name: 'other' }, { file: 'campaigns/spring.yaml' }],
+    ['flags', { name: 'spring', channel: 'email', segment: 'all' }, { given: { name: 'spring', channel: 'email', segment: 'all' }, allowPast: false }],
+    ['no flags (all asked)', {}, { given: {}, allowPast: false }],
+    ['--file wins over flags', { file: 'campaigns/spring.yaml', name: 'other' }, { file: 'campaigns/spring.yaml', allowPast: false }],
+    ['--now accepts a past --schedule', { name: 's', schedule: '2020-01-01T00:00:00Z', now: true }, { given: { name: 's', schedule: '2020-01-01T00:00:00Z' }, allowPast: true }],
   ])('%s', (_, flags, want) => expect(parseCreateOptions(flags)).toEqual(want));
+});
+
+describe('campaign test', () => {
+  it.each([
+    ['--to list, trimmed', { to: 'a@x.example, b@y.example,' }, { to: ['a@x.example', 'b@y.example'], prefix: true }],
+    ['no --to: proof_list', {}, { to: [], prefix: true }],
+    ['--no-prefix and --customer', { prefix: false, customer: '42' }, { to: [], customer: '42', prefix: false }],
+  ])('%s', (_, flags, want) => expect(parseProofOptions(flags)).toEqual(want));
+});
+
+describe('campaign apply', () => {
+  it.each([
+    ['every file', [], {}, { files: [], dryRun: false, allowPast: false }],
+    ['named files, --dry-run --now', ['campaigns/a.yaml'], { dryRun: true, now: true }, { files: ['campaigns/a.yaml'], dryRun: true, allowPast: true }],
+  ])('%s', (_, files, flags, want) => expect(parseApplyOptions(files, flags)).toEqual(want));
 });
 
 describe('campaign check and prepare', () => {

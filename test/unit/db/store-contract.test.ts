@@ -213,6 +213,23 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
       await c.update(b.id, { state: 'completed' }, T0 + 11);
       expect((await c.due(T0 + 20)).map((x) => x.name)).toEqual(['camp-p']);
     });
+
+    it('redefines a definition, deletes drafts only, and leaves archived campaigns out of list({ archived: false })', async () => {
+      const c = repos.campaigns;
+      const base = { channel: 'sms' as const, segment: 'everyone', provider: 'outbox-sms', template: 'hello' };
+      const d = await c.create({ ...base, name: 'def-d' }, T0);
+      const k = await c.create({ ...base, name: 'def-k' }, T0);
+      await c.redefine(d.id, { segment: 'vip', throttle: '2/s', scheduleAt: T0 + 100, settings: { distribution: 'sticky', concurrency: 4 } }, T0 + 1);
+      expect(await c.get('def-d')).toMatchObject({ segment: 'vip', throttle: '2/s', scheduleAt: T0 + 100, settings: { distribution: 'sticky', concurrency: 4 }, state: 'draft', updatedAt: T0 + 1 });
+      await c.update(k.id, { state: 'completed', archivedAt: T0 + 2 }, T0 + 2);
+      expect(await c.deleteDraft(k.id)).toBe(false);
+      const visible = (await c.list({ archived: false })).map((x) => x.name);
+      expect(visible).toContain('def-d');
+      expect(visible).not.toContain('def-k');
+      expect((await c.list()).map((x) => x.name)).toContain('def-k');
+      expect(await c.deleteDraft(d.id)).toBe(true);
+      expect(await c.get('def-d')).toBeUndefined();
+    });
   });
 
   describe.skipIf(!available)('prepare: the send list', () => {
