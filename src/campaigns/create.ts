@@ -21,7 +21,7 @@ export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Pr
       template: spec.template,
       scheduleAt: spec.schedule ? Date.parse(spec.schedule) : null,
       throttle: spec.throttle ?? null,
-      settings: spec.distribution ? { distribution: spec.distribution } : {},
+      settings: { ...(spec.distribution ? { distribution: spec.distribution } : {}), ...(spec.tracking ? { tracking: spec.tracking } : {}) },
     },
     deps.now(),
   );

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recheckStoredAddresses } from '../customers/recheck.js';
 import { seedCustomers } from '../customers/seed.js';
 import { openStore } from '../db/open.js';
 import { sqliteRepositories } from '../db/sqlite-repositories.js';
@@ -68,7 +69,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ result: DemoResult; 
   freshWorkspace(dir);
   // The demo's unsubscribe links need a signing key; a throwaway one is fine for the outbox.
   const env = { ...opts.env, MKT_UNSUBSCRIBE_SECRET: opts.env.MKT_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex') };
-  const store = openStore(path.join(dir, '.mkt', 'mkt.db'));
+  const store = openStore(path.join(dir, '.mkt', 'mkt.db'), 'write', { recheck: recheckStoredAddresses });
   try {
     step(`demo workspace: ${dir}`);
     const seeded = seedCustomers(store, { count: opts.customers, seed: opts.seed, now: new Date(opts.now()) });

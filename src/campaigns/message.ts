@@ -9,6 +9,7 @@ import type { ClaimedRow } from '../db/ledger.js';
 import type { MessageRef, OutgoingMessage } from '../providers/contract.js';
 import { formatDeliveryRef } from '../providers/delivery-ref.js';
 import type { CompiledTemplate, Rendered, TemplateVars } from '../templates/contract.js';
+import type { MessageTracker } from './tracking.js';
 
 export interface UnsubscribeLinks {
   /** https URL for the body link and List-Unsubscribe (RFC 8058 one-click POST target). */
@@ -23,6 +24,8 @@ export interface MessageContext {
   campaign: { name: string; id: number; channel: Channel };
   template: CompiledTemplate;
   unsubscribe?: UnsubscribeLinker;
+  /** click / open tracking (tracking.ts), applied after rendering so links from variables are tracked too */
+  track?: MessageTracker;
   now: () => number;
 }
 
@@ -71,7 +74,8 @@ export function toOutgoing(rendered: Rendered, to: string, ref: MessageRef, link
 export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => OutgoingMessage {
   return (row) => {
     const { vars, links } = templateVars(ctx, row);
-    const rendered = ctx.template.render(vars);
+    const plain = ctx.template.render(vars);
+    const rendered = ctx.track ? ctx.track(plain, { ledgerId: row.id, unsubscribeUrl: links?.url }) : plain;
     const ref: MessageRef = {
       campaign: ctx.campaign.name,
       campaignId: ctx.campaign.id,

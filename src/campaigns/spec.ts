@@ -10,6 +10,7 @@
  *   schedule: 2026-12-01T09:00:00Z   # optional
  *   throttle: 50/s                   # optional; default: the provider's rate
  *   distribution: round-robin        # or sticky
+ *   tracking: { clicks: true, opens: false, individual: false, utm: false }   # optional: over mkt.yaml's
  *
  * The shape is a zod schema; a file is read with the workspace toolkit, so every problem is
  * reported at its file:line:col.
@@ -18,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CHANNELS, isChannel } from '../channels.js';
+import { checkUtm, trackingOverrideSchema } from '../compliance/tracking-config.js';
 import { InputError, UsageError } from '../errors.js';
 import { tryParseRate } from '../util/rate.js';
 import { formatIssue } from '../workspace/issue.js';
@@ -60,11 +62,12 @@ export const campaignSpecSchema = z.strictObject({
   schedule: FIELDS.schedule.optional(),
   throttle: FIELDS.throttle.optional(),
   distribution: FIELDS.distribution.optional(),
+  tracking: trackingOverrideSchema.optional(),
 });
 export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
 
 /** What a campaign file may hold: every key optional, and an empty value counts as absent. */
-const fileSchema = z.strictObject(Object.fromEntries(KEYS.map((k) => [k, FIELDS[k].nullish()])));
+const fileSchema = z.strictObject({ ...Object.fromEntries(KEYS.map((k) => [k, FIELDS[k].nullish()])), tracking: trackingOverrideSchema.nullish() });
 
 /** Checks one field's value; returns a problem or undefined. */
 export function checkField(key: Key, value: unknown): string | undefined {
@@ -74,7 +77,7 @@ export function checkField(key: Key, value: unknown): string | undefined {
 }
 
 /** Validates a spec from flags; every problem is reported at once. */
-export function validateSpec(input: Partial<Record<Key, unknown>>): CampaignSpec {
+export function validateSpec(input: Partial<Record<Key | 'tracking', unknown>>): CampaignSpec {
   const problems = KEYS.map((k) => checkField(k, input[k])).filter((p): p is string => Boolean(p));
   for (const k of REQUIRED) if (!input[k]) problems.push(`missing ${k}`);
   if (problems.length) throw new InputError('bad_campaign', problems.join('; '));
@@ -95,9 +98,13 @@ export async function readSpecFile(file: string): Promise<CampaignSpec> {
   const start = source.position(0);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new InputError('bad_campaign', formatIssue({ ...start, message: 'expected a mapping of campaign settings' }));
   const checked = fileSchema.safeParse(data);
-  if (!checked.success) addZodIssues(source, [], checked.error, (issue) => (issue.code === 'unrecognized_keys' ? `unknown key "${issue.keys[0]}" (known: ${KEYS.join(', ')})` : undefined));
-  // in the order they are written, as people read the file
-  const problems = source.issues.sort((a, b) => a.line! - b.line! || a.col! - b.col!).map((i) => ({ ...i, path: undefined }));
+  if (!checked.success) addZodIssues(source, [], checked.error, (issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? `unknown key "${issue.keys[0]}" (known: ${[...KEYS, 'tracking'].join(', ')})` : undefined));
+  else await checkUtm(source, ['tracking', 'utm'], (data as { tracking?: { utm?: false | Record<string, string> } }).tracking?.utm);
+  // in the order they are written, as people read the file; top-level messages name their key
+  // already, nested ones (tracking.utm.medium) keep their path
+  const problems = source.issues
+    .sort((a, b) => a.line! - b.line! || a.col! - b.col!)
+    .map((i) => ({ ...i, path: i.path?.includes('.') ? i.path : undefined }));
   const spec: Record<string, unknown> = { ...data };
   spec.name ??= path.basename(file).replace(/\.ya?ml$/, '');
   for (const k of REQUIRED) if (spec[k] === undefined) problems.push({ ...start, path: undefined, message: `missing ${k}` });

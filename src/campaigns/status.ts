@@ -2,6 +2,7 @@ import { pauseText } from '../db/campaigns.js';
 import type { LedgerState } from '../db/ledger-contract.js';
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
+import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
 
 /** `campaign status --json`: a stable shape for scripts (documented in README). */
@@ -22,12 +23,14 @@ export interface CampaignStatus {
   rate_per_s: number | null;
   pause_reason: string | null;
   plan_hash: string | null;
+  /** The processes sending it now: the worker registry (PostgreSQL) or the lease holder (SQLite). */
+  workers: WorkerView[];
   timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export async function campaignStatus(deps: Pick<CampaignDeps, 'repos'>, name: string): Promise<CampaignStatus> {
+export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' | 'pg'> & Partial<Pick<CampaignDeps, 'now'>>, name: string): Promise<CampaignStatus> {
   const c = await getCampaign(deps, name);
   const { reports } = deps.repos;
   const [counts, times, delivery, bySender, errors] = await Promise.all([reports.counts(c.id), reports.sendTimes(c.id), reports.delivery(c.id), reports.bySender(c.id), reports.errors(c.id)]);
@@ -48,6 +51,7 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'repos'>, name: st
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
+    workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),

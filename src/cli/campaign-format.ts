@@ -57,6 +57,8 @@ export function statusText(x: CampaignStatus, colour: Colour): string {
     ...Object.entries(x.delivery).map(([k, v]): Field => [`delivery ${k}`, paint(k, String(v))]),
     ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as Field] : []),
     ...x.errors.map((e): Field => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
+    ['workers', x.workers.length === 0 ? 'none' : String(x.workers.length)],
+    ...x.workers.map((w): Field => [`worker ${w.host}:${w.pid ?? '?'}`, w.heartbeat_at ? `since ${w.started_at}, last heartbeat ${w.heartbeat_at}` : 'holds the send lease']),
     ...Object.entries(x.timings).map(([k, v]): Field => [k, v]),
   ]);
 }

@@ -90,8 +90,8 @@ export class CliContext {
       });
     }
     if (!this.storeHandle) {
-      const { openStore } = await import('../db/open.js');
-      this.storeHandle = openStore(this.dbPath, mode);
+      const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
+      this.storeHandle = openStore(this.dbPath, mode, { recheck: recheckStoredAddresses });
       for (const w of this.storeHandle.warnings) this.warn(w);
       if (mode === 'write') await this.replaySpools(this.storeHandle);
     }

@@ -1,6 +1,19 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { renderFields } from '../output/table.js';
 import type { ActionFactory } from './run.js';
+
+/** What `db backup` was asked to do. */
+export interface BackupCommandOptions {
+  /** Where the copy goes, absolute. */
+  target: string;
+  force: boolean;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseBackupOptions(file: string, flags: { force?: boolean }, cwd: string): BackupCommandOptions {
+  return { target: path.resolve(cwd, file), force: Boolean(flags.force) };
+}
 
 export function registerDb(program: Command, action: ActionFactory): void {
   const group = program.command('db').description('the database: migrate, backup, copy');
@@ -22,10 +35,10 @@ export function registerDb(program: Command, action: ActionFactory): void {
     .argument('<file>', 'where to write the copy')
     .option('--force', 'replace the file if it exists')
     .action(
-      action<{ force?: boolean }>(async (ctx, [file], opts) => {
-        const path = await import('node:path');
+      action<{ force?: boolean }>(async (ctx, [file], flags) => {
+        const o = parseBackupOptions(file!, flags, ctx.deps.cwd);
         const { backupDatabase } = await import('../db/backup.js');
-        const result = await backupDatabase({ source: ctx.dbPath, target: path.resolve(ctx.deps.cwd, file!), force: opts.force });
+        const result = await backupDatabase({ source: ctx.dbPath, target: o.target, force: o.force });
         ctx.result(result, (r) => `backed up ${r.source} to ${r.file} (${r.bytes} bytes, integrity ok, mode 0600)\n`);
       }),
     );

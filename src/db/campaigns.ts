@@ -16,6 +16,8 @@ type CampaignRecord = typeof campaigns.$inferSelect;
 /** Per-campaign options kept as JSON (`settings`). */
 export interface CampaignSettings {
   distribution?: 'round-robin' | 'sticky';
+  /** the campaign file's `tracking:` (over mkt.yaml's; src/compliance/tracking-config.ts checks it) */
+  tracking?: { clicks?: boolean; opens?: boolean; individual?: boolean; utm?: false | Record<string, string | undefined>; bot_click_window?: number };
   [key: string]: unknown;
 }
 
@@ -200,6 +202,12 @@ export function acquireLease(
       .run(owner, now + ttlMs, campaignId, cur.owner).changes;
     return changes === 1 ? { ok: true as const } : { ok: false as const, holder: { owner: cur.owner ?? '?', expiresAt: cur.exp ?? 0 } };
   }).immediate();
+}
+
+/** The live holder of the campaign's send lease (`campaign status`), if any. */
+export function leaseHolder(store: Store, campaignId: number, now: number): { owner: string; expiresAt: number } | undefined {
+  const row = store.sqlite.prepare('SELECT lease_owner AS owner, lease_expires_at AS exp FROM campaigns WHERE id = ?').get(campaignId) as { owner: string | null; exp: number | null } | undefined;
+  return row?.owner && row.exp !== null && row.exp > now ? { owner: row.owner, expiresAt: row.exp } : undefined;
 }
 
 /** Extends the lease; false when it was lost (taken over after it expired). */
