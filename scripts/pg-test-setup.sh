@@ -2,7 +2,8 @@
 # Brings up the local PostgreSQL for the store tests and prints the connection URL on stdout.
 # Idempotent: starts Debian's cluster only if it is down, creates the role and database only if
 # they are missing. The role gets CREATEDB so that each test file can make (and drop) a database
-# of its own, and test files running in parallel never share tables.
+# of its own, and test files running in parallel never share tables, and CREATEROLE so that the
+# least-privilege test (test/e2e/db-store.test.ts) can make the runtime role README documents.
 # The password is for a throwaway local test role, never a real one: MKT_TEST_PG_PASSWORD
 # overrides it.
 set -euo pipefail
@@ -25,8 +26,8 @@ PORT="$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 ==
 # (%L), never spliced into SQL text.
 export MKT_PW="$PASSWORD"
 (cd / && su postgres -c "psql -v ON_ERROR_STOP=1 -qAt -p $PORT -v pw=\"\$MKT_PW\" -d postgres" <<'SQL') >&2
-SELECT format('CREATE ROLE mkt_test LOGIN CREATEDB PASSWORD %L', :'pw') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mkt_test') \gexec
-SELECT format('ALTER ROLE mkt_test LOGIN CREATEDB PASSWORD %L', :'pw') \gexec
+SELECT format('CREATE ROLE mkt_test LOGIN CREATEDB CREATEROLE PASSWORD %L', :'pw') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mkt_test') \gexec
+SELECT format('ALTER ROLE mkt_test LOGIN CREATEDB CREATEROLE PASSWORD %L', :'pw') \gexec
 SELECT 'CREATE DATABASE mkt_test OWNER mkt_test' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'mkt_test') \gexec
 SQL
 

@@ -86,7 +86,7 @@ export class CliContext {
   async store(mode: OpenMode = 'write'): Promise<Store> {
     if (this.dbTarget.kind === 'postgres') {
       throw new ConfigError('store_unsupported', `this command does not run on a PostgreSQL store yet (${this.dbPath})`, {
-        hint: 'the PostgreSQL store is a preview: db migrate and customers count run on it; use an SQLite file (--db path) for the rest',
+        hint: 'README "PostgreSQL" lists the commands that run on it; use an SQLite file (--db path) for this one',
       });
     }
     if (!this.storeHandle) {

@@ -4,23 +4,35 @@
  * output, not even in a driver's error; commands the PostgreSQL preview does not cover say so
  * (exit 78) instead of touching a file named like the URL.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readQuery } from '../support/campaign-workspace.js';
-import { runCliAsync, tempWorkspace } from '../support/cli.js';
-import { pgTestDatabase } from '../support/pg.js';
+import { ROOT, runCliAsync, tempWorkspace } from '../support/cli.js';
+import { PG_BASE_URL, pgTestDatabase } from '../support/pg.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-db-store-'));
 const pgDb = await pgTestDatabase('e2e_store');
 const pgCampaigns = pgDb && (await pgTestDatabase('e2e_campaigns'));
 const pgCopy = pgDb && (await pgTestDatabase('e2e_copy'));
+const pgRole = pgDb && (await pgTestDatabase('e2e_role'));
+const APP_ROLE = `mkt_app_t${process.pid}`;
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await pgDb?.drop();
   await pgCampaigns?.drop();
   await pgCopy?.drop();
+  if (pgRole) {
+    await pgRole.drop();
+    // the role's privileges went with its database; now it owns nothing and can go
+    const admin = new pg.Client({ connectionString: PG_BASE_URL });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${APP_ROLE}`);
+    await admin.end();
+  }
 });
 
 describe('db migrate on SQLite', () => {
@@ -204,5 +216,69 @@ describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL'
     const wrongWay = await onSqlite(['db', 'copy', url, ws.db]);
     expect(wrongWay.code).toBe(64);
     for (const x of [copied, again, replaced, bad, wrongWay]) expect(x.stdout + x.stderr).not.toContain(password);
+  });
+});
+
+/**
+ * README's least-privilege role, for real: the GRANTs are read from README's "PostgreSQL"
+ * section and run as the database owner (who migrates); the runtime role then prepares a
+ * campaign, and cannot change the schema.
+ */
+describe.skipIf(!pgRole)('the least-privilege role of README', { timeout: 120_000 }, () => {
+  const owner = pgRole?.url ?? '';
+  const appPassword = randomBytes(12).toString('hex');
+  const app = (() => {
+    if (!owner) return '';
+    const u = new URL(owner);
+    u.username = APP_ROLE;
+    u.password = appPassword;
+    return u.toString();
+  })();
+  const ws = tempWorkspace(true);
+  afterAll(() => ws.cleanup());
+  const as = (url: string, args: string[]) => runCliAsync(args, { cwd: ws.dir, env: { MKT_DB: url, MKT_NOW: '2026-03-02T10:00:00Z' } });
+
+  /** README's runtime-role block, for this test's role and database. */
+  function grants(): string {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- grants:runtime-role -->\s*```sql\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'README has the runtime role block').toBeTruthy();
+    const database = new URL(owner).pathname.slice(1);
+    return block!.replaceAll('mkt_app', APP_ROLE).replaceAll('mkt_owner', 'mkt_test').replaceAll('DATABASE mkt ', `DATABASE ${database} `).replaceAll("'change-me'", `'${appPassword}'`);
+  }
+
+  it('the owner migrates; the runtime role seeds, creates and prepares, and cannot change the schema', async () => {
+    const sql = new pg.Client({ connectionString: owner });
+    await sql.connect();
+    try {
+      const migrated = await as(owner, ['db', 'migrate', '--json']);
+      expect(migrated.code, migrated.stderr).toBe(0);
+      await sql.query(grants());
+
+      for (const step of [
+        ['db', 'migrate', '--json'], // nothing to apply: runs nothing that needs CREATE
+        ['customers', 'seed', '--count', '50'],
+        ['suppress', 'add', 'x@example.com', '--channel', 'email'],
+        ['campaign', 'create', '--name', 'spring', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale'],
+        ['campaign', 'prepare', 'spring', '--json'],
+        ['campaign', 'status', 'spring', '--json'],
+      ]) {
+        const r = await as(app, step);
+        expect(r.code, `${step.join(' ')}: ${r.stderr}`).toBe(0);
+        expect(r.stdout + r.stderr).not.toContain(appPassword);
+      }
+
+      const appSql = new pg.Client({ connectionString: app });
+      await appSql.connect();
+      try {
+        await expect(appSql.query('CREATE TABLE intruder (x int)')).rejects.toThrow(/permission denied/);
+        await expect(appSql.query('DROP TABLE customers')).rejects.toThrow(/must be owner/);
+        await expect(appSql.query('TRUNCATE customers')).rejects.toThrow(/permission denied/);
+      } finally {
+        await appSql.end();
+      }
+    } finally {
+      await sql.end();
+    }
   });
 });

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { UnavailableError } from '../../errors.js';
@@ -96,6 +97,10 @@ export async function migratePg(store: PgStore): Promise<{ applied: number; tota
     await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATE_LOCK]);
     try {
       const before = await appliedCount(client);
+      // up to date: nothing is run, so a role that may only read and write rows (the
+      // least-privilege role in README "PostgreSQL") opens the store; drizzle's migrator would
+      // first issue CREATE SCHEMA / CREATE TABLE IF NOT EXISTS, which needs CREATE
+      if (before >= readMigrationFiles(MIGRATIONS_TABLE).length) return { applied: 0, total: before };
       await migrate(drizzle(client, { schema }), MIGRATIONS_TABLE);
       const total = await appliedCount(client);
       return { applied: total - before, total };

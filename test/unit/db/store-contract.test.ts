@@ -12,6 +12,7 @@ import { openRepositories } from '../../../src/db/connect.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../../../src/db/customers-writer.js';
 import type { Channel } from '../../../src/channels.js';
 import type { ExclusionRule } from '../../../src/db/audience-sql.js';
+import { frequencyCapRule } from '../../../src/db/compliance-sql.js';
 import type { Filter } from '../../../src/db/filter.js';
 import type { Repositories } from '../../../src/db/repositories.js';
 import { matches } from '../../../src/segments/evaluate.js';
@@ -275,6 +276,11 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
         recipients: 1,
       });
       expect(await listOf(c.id)).toEqual([[ids[0], 'ann@example.com']]);
+      // compliance's frequency-cap rule is SQL both stores run (nobody has had a message yet)
+      const capped = await repos.audience.prepare({ ...q, exclusions: [frequencyCapRule(c.id, 'email', T0 - 86_400_000, 1)], refresh: false });
+      expect(capped.counts.excluded).toMatchObject({ suppressed: 1 });
+      expect(capped.counts.excluded.frequency_cap ?? 0).toBe(0);
+      expect(capped.recipients).toBe(2);
       // the same again replaces the list (nothing doubles); the drift is none
       expect((await repos.audience.prepare({ ...q, refresh: false })).recipients).toBe(1);
       expect(await repos.audience.drift(q)).toEqual({ frozen: 1, now: 1, joined: 0, left: 0 });
