@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { frozenListOf, measureDrift, prepareAudience, type ExclusionRule } from '../db/audience-sql.js';
-import { updateCampaign, type Campaign, type CampaignPlan } from '../db/campaigns.js';
+import { updateCampaign, type Campaign, type CampaignPlan, type RenderFailures } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { compileSegment } from '../segments/index.js';
@@ -25,6 +25,8 @@ export interface PrepareOptions {
   exclusions?: ExclusionSource;
   /** Average SMS segments per message, when the caller can estimate it (templates). */
   estimateSmsSegments?: (campaign: Campaign) => Promise<number | undefined>;
+  /** Pre-flight's render of every recipient: failures are stored with the plan (send refuses them). */
+  renderFailures?: RenderFailures;
 }
 
 function specOf(row: Campaign) {
@@ -68,6 +70,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
     },
     plan_hash: hash.digest('hex').slice(0, 16),
     prepared_at: new Date(now).toISOString(),
+    ...(opts.renderFailures && opts.renderFailures.total > 0 ? { render_failures: opts.renderFailures } : {}),
   };
   updateCampaign(
     deps.store,

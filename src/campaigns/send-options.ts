@@ -25,6 +25,8 @@ export interface SendRunFlags {
   maxDrift?: number;
   /** How long in-flight sends may take to finish after an interrupt. */
   graceMs?: number;
+  /** Send although pre-flight found up to this many recipients whose message does not render. */
+  allowRenderFailures?: number;
 }
 
 export type ClaimCheck = NonNullable<ClaimOptions['extraCheck']>;

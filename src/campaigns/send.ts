@@ -20,6 +20,7 @@ import { holdLease } from './lease.js';
 import { messageBuilder } from './message.js';
 import { paceOf } from './pace.js';
 import { recountCampaign } from './prepare.js';
+import { guardRenderFailures } from './render-guard.js';
 import { loadCampaignTemplate } from './references.js';
 import type { SendOptions } from './send-options.js';
 import { emptySummary, runSummary, type SendSummary } from './send-summary.js';
@@ -58,6 +59,7 @@ function checkSendable(campaign: Campaign): void {
 export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendOptions = {}): Promise<{ summary: SendSummary; error?: MktError }> {
   const campaign = getCampaign(deps, name);
   checkSendable(campaign);
+  if (!opts.dryRun) guardRenderFailures(campaign, opts.allowRenderFailures);
   const throttle = parseThrottle(opts.throttle);
   if (opts.maxDrift !== undefined) await guardDrift(deps, name, opts.maxDrift, opts);
   const providerConfig = await getProviderConfig(deps.workspace, deps.env, campaign.provider);

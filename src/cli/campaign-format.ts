@@ -17,6 +17,7 @@ const planFields = (p: Plan, prefix = ''): Field[] => [
   ...(p.estimate.sms_segments !== undefined ? [[`${prefix}sms segments`, p.estimate.sms_segments] as Field] : []),
   [`${prefix}estimated duration`, `${p.estimate.duration_s}s${p.estimate.rate_per_s ? ` at ${p.estimate.rate_per_s}/s` : ''}`],
   [`${prefix}plan hash`, p.plan_hash],
+  ...(p.render_failures ? [[`${prefix}render failures`, `${p.render_failures.total} (send refuses them without --allow-render-failures)`] as Field] : []),
 ];
 
 export const planText = (p: Plan) => renderFields([['campaign', p.campaign], ...planFields(p)]);

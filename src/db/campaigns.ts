@@ -31,6 +31,27 @@ export interface CampaignPlan {
   estimate: { messages: number; sms_segments?: number; duration_s: number; rate_per_s: number | null };
   plan_hash: string;
   prepared_at: string;
+  /** Pre-flight's render of every recipient, when some failed: `send` refuses unless allowed. */
+  render_failures?: RenderFailures;
+}
+
+/** Recipients whose message does not render, grouped by cause (campaigns/render-failures.ts). */
+export interface RenderFailures {
+  total: number;
+  groups: RenderFailureGroup[];
+  /** Failures whose cause was not kept (beyond the number of causes kept). */
+  other: number;
+}
+
+export interface RenderFailureGroup {
+  /** What went wrong, without the position: `missing variable "lifetime_value"`. */
+  cause: string;
+  /** Where, when the template position is known: `templates/email/bx.mjml:5:50`. */
+  at?: string;
+  code: string;
+  count: number;
+  /** The first few addresses it hit. */
+  examples: string[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SendHooks } from '../../campaigns/compliance-hooks.js';
+import { renderFailureLines } from '../../campaigns/render-failures.js';
 import type { DueRun } from '../../campaigns/send-due.js';
 import type { SendOptions, SendSummary } from '../../campaigns/send.js';
 import { UsageError } from '../../errors.js';
@@ -10,7 +11,7 @@ import { confirmOrRefuse, YES_FLAG } from '../confirm.js';
 import type { CliContext } from '../context.js';
 import { favourSmallHeap } from '../heap.js';
 import { onInterrupt } from '../interrupts.js';
-import { concurrency, graceSeconds, percent, rateFlag, sendLimit } from '../options.js';
+import { concurrency, graceSeconds, percent, rateFlag, renderFailuresAllowed, sendLimit } from '../options.js';
 import type { ActionFactory } from '../run.js';
 import { core, type Core } from './core.js';
 
@@ -30,7 +31,7 @@ const summaryText = (s: SendSummary) =>
     ['rate', `${s.rate_per_s}/s`],
     ...(s.waiting.count ? [['waiting', `${s.waiting.count} until ${s.waiting.until}`] as [string, unknown]] : []),
     ['ledger', Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ...(s.render_failures?.length ? [['render failures', s.render_failures.map((f) => `${f.address}: ${f.error}`).join(' | ')] as [string, unknown]] : []),
+    ...(s.render_failures ? renderFailureLines(s.render_failures).map((line) => ['render failure', line] as [string, unknown]) : []),
   ]);
 
 /** The flags as commander parsed them (each value already checked by src/cli/options.ts). */
@@ -45,6 +46,7 @@ export interface SendFlags {
   retryUnknown?: boolean;
   maxDrift?: number;
   grace: number;
+  allowRenderFailures?: number;
 }
 
 /** What `campaign send` was asked to do. */
@@ -54,7 +56,7 @@ export interface SendCommandOptions {
   /** No question needed: --yes, or a dry run (it changes nothing). */
   confirmed: boolean;
   /** The options of each campaign's run, as sendCampaign takes them. */
-  run: Pick<SendOptions, 'throttle' | 'concurrency' | 'limit' | 'dryRun' | 'retryFailed' | 'retryUnknown' | 'maxDrift' | 'graceMs'>;
+  run: Pick<SendOptions, 'throttle' | 'concurrency' | 'limit' | 'dryRun' | 'retryFailed' | 'retryUnknown' | 'maxDrift' | 'graceMs' | 'allowRenderFailures'>;
 }
 
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
@@ -74,6 +76,7 @@ export function parseSendOptions(args: readonly string[], flags: SendFlags): Sen
       retryUnknown: flags.retryUnknown,
       maxDrift: flags.maxDrift,
       graceMs: flags.grace * 1000,
+      ...(flags.allowRenderFailures !== undefined ? { allowRenderFailures: flags.allowRenderFailures } : {}),
     },
   };
 }
@@ -93,6 +96,7 @@ export function registerSend(group: Command, action: ActionFactory): void {
     .option('--retry-unknown', 'put unknown recipients (may have been sent) back in the queue first')
     .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare (0 to 100)', percent)
     .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C (0 to 3600)', graceSeconds, 30)
+    .option('--allow-render-failures <n>', 'send although prepare found up to N recipients whose message does not render', renderFailuresAllowed)
     .action(action<SendFlags>(async (ctx, args, flags) => sendCommand(ctx, parseSendOptions(args, flags))));
 }
 
