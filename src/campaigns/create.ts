@@ -1,4 +1,4 @@
-import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type Campaign } from '../db/campaigns.js';
+import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type Campaign, type CampaignSettings } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CampaignDeps } from './deps.js';
@@ -22,11 +22,17 @@ export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Pr
       template: spec.template,
       scheduleAt: spec.schedule ? Date.parse(spec.schedule) : null,
       throttle: spec.throttle ?? null,
-      settings: spec.distribution ? { distribution: spec.distribution } : {},
+      settings: settingsOf(spec),
     },
     deps.now(),
   );
   return view(row);
+}
+
+/** The spec's options kept in the campaign's JSON settings (only those given). */
+function settingsOf(spec: CampaignSpec): CampaignSettings {
+  const { distribution, send_at_local, recurring, variants, test } = spec;
+  return Object.fromEntries(Object.entries({ distribution, send_at_local, recurring, variants, test }).filter(([, v]) => v !== undefined));
 }
 
 export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Campaign {

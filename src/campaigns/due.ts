@@ -1,5 +1,6 @@
-/** `send --due`: which campaigns may be sent (or resumed) unattended. */
+/** `send --due`: which campaigns may be sent (or resumed) unattended, and why the others wait. */
 import { dueCampaigns, type Campaign } from '../db/campaigns.js';
+import { openLedger } from '../db/ledger.js';
 import type { CampaignDeps } from './deps.js';
 
 /** Pauses a scheduled job may resume: the rest (fatal errors, a canary --limit) wait for a person. */
@@ -14,9 +15,54 @@ export function resumableUnattended(row: Campaign): boolean {
   return row.state !== 'paused' || RESUMABLE_PAUSES.includes(pauseCode(row));
 }
 
+/**
+ * Why `send --due` left a candidate alone: `paused` (for a person: a fatal error, a content
+ * rejection), `canary_held` (a `--limit` batch went out and the rest waits for someone to look),
+ * `quiet_hours` / `local_time` (nothing is due yet: rows wait for their window or their 09:00).
+ */
+export interface DueSkip {
+  campaign: string;
+  reason: 'paused' | 'canary_held' | 'quiet_hours' | 'local_time';
+  message: string;
+}
+
+export interface DueSelection {
+  names: string[];
+  skipped: DueSkip[];
+}
+
+/** Why a candidate is not run now, or undefined to run it. */
+function skipOf(deps: CampaignDeps, c: Campaign, now: number): DueSkip | undefined {
+  const runnable = c.scheduleAt !== null ? resumableUnattended(c) : TIME_WAITS.includes(pauseCode(c));
+  if (!runnable) {
+    const held = pauseCode(c) === 'limit';
+    return { campaign: c.name, reason: held ? 'canary_held' : 'paused', message: held ? `a --limit batch was sent (${c.pause?.message}); send it by name to go on` : (c.pause?.message ?? 'paused') };
+  }
+  if (c.state === 'draft') return undefined; // prepared on the fly, then sent
+  const ledger = openLedger(deps.store, c);
+  if (ledger.dueCount(now) > 0) return undefined;
+  const waiting = ledger.waiting(now);
+  if (waiting.count === 0 || waiting.next === null) return undefined; // nothing left: the run completes it
+  const until = new Date(waiting.next).toISOString();
+  return c.settings.send_at_local
+    ? { campaign: c.name, reason: 'local_time', message: `${waiting.count} recipient(s) wait for ${c.settings.send_at_local} on their own clock; the next at ${until}` }
+    : { campaign: c.name, reason: 'quiet_hours', message: `${waiting.count} recipient(s) wait for their quiet hours to end; the next at ${until}` };
+}
+
+/** The campaigns `send --due` runs now, and those it skips with the reason. */
+export function dueSelection(deps: CampaignDeps): DueSelection {
+  const now = deps.now();
+  const names: string[] = [];
+  const skipped: DueSkip[] = [];
+  for (const c of dueCampaigns(deps.store, now)) {
+    const skip = skipOf(deps, c, now);
+    if (skip) skipped.push(skip);
+    else names.push(c.name);
+  }
+  return { names, skipped };
+}
+
 /** Names of campaigns whose schedule has passed and that may be sent unattended. */
 export function dueCampaignNames(deps: CampaignDeps): string[] {
-  return dueCampaigns(deps.store, deps.now())
-    .filter((c) => (c.scheduleAt !== null ? resumableUnattended(c) : TIME_WAITS.includes(pauseCode(c))))
-    .map((c) => c.name);
+  return dueSelection(deps).names;
 }

@@ -8,10 +8,12 @@ import { frozenListOf, measureDrift, prepareAudience, type ExclusionRule } from 
 import { updateCampaign, type Campaign, type CampaignPlan, type RenderFailures } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
+import { loadSettings } from '../compliance/config.js';
 import { compileSegment } from '../segments/index.js';
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
+import { applySendAtLocal } from './send-at-local.js';
 import { effectiveRate, estimateSeconds } from './pace.js';
 
 /** What a prepare planned; stored with the campaign (db/campaigns.ts owns the shape). */
@@ -48,6 +50,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
   const prepared = prepareAudience(deps.store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now });
   const { counts, added, recipients } = prepared;
+  if (campaign.settings.send_at_local) applySendAtLocal(deps.store, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
   for (const r of frozenListOf(deps.store, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);

@@ -31,12 +31,16 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
   for (const name of names) {
     if (opts.signal?.aborted) break;
     try {
-      if (getCampaign(deps, name).state === 'draft') {
+      const campaign = getCampaign(deps, name);
+      if (campaign.state === 'draft') {
         const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions });
         opts.onPrepared?.(name, plan);
       }
       const r = await opts.send(name);
-      runs.push({ campaign: name, summary: r.summary, ...(r.error ? { error: r.error } : {}) });
+      // a send_at_local campaign whose other recipients' 09:00 is still ahead did what this run
+      // could: it is not a stop to report (exit 0, `waiting: N`); the next run sends them
+      const error = r.error?.code === 'waiting' && campaign.settings.send_at_local ? undefined : r.error;
+      runs.push({ campaign: name, summary: r.summary, ...(error ? { error } : {}) });
     } catch (e) {
       if (!(e instanceof MktError)) throw e;
       runs.push({ campaign: name, error: e });

@@ -10,6 +10,12 @@
  *   schedule: 2026-12-01T09:00:00Z   # optional
  *   throttle: 50/s                   # optional; default: the provider's rate
  *   distribution: round-robin        # or sticky
+ *   send_at_local: "09:00"           # optional: each recipient at 09:00 on their own clock
+ *   recurring: { every: 1d }         # optional: each `send --due` adds and sends newcomers
+ *   variants:                        # optional: an A/B test (at least two variants)
+ *     a: { subject: "Spring sale" }
+ *     b: { subject: "{{ first_name }}, your picks", template: email/spring-b, weight: 1 }
+ *   test: { fraction: 20%, metric: clicks, wait: 4h }   # metric: clicks | opens | delivered
  *
  * The shape is a zod schema; a file is read with the workspace toolkit, so every problem is
  * reported at its file:line:col.
@@ -25,6 +31,27 @@ import { YamlFile } from '../workspace/yaml-file.js';
 import { addZodIssues } from '../workspace/zod-issues.js';
 
 export const CAMPAIGN_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** `send_at_local`: a local wall-clock time. */
+export const LOCAL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** What an A/B test may measure: clicks and opens from tracking, delivered from provider feedback. */
+export const AB_METRICS = ['clicks', 'opens', 'delivered'] as const;
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `1d`, `12h`, `30m` → ms; undefined for anything else. */
+export function parseEvery(text: string): number | undefined {
+  const m = /^([1-9]\d{0,5})([mhd])$/.exec(text);
+  return m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : undefined;
+}
+
+/** `20%` → 0.2; undefined unless strictly between 0 and 100 percent. */
+export function parseFraction(text: string): number | undefined {
+  const m = /^(\d{1,2}(\.\d+)?)%$/.exec(text);
+  const p = m ? Number(m[1]) : NaN;
+  return p > 0 && p < 100 ? p / 100 : undefined;
+}
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const DISTRIBUTIONS = ['round-robin', 'sticky'] as const;
@@ -45,6 +72,19 @@ const FIELDS = {
   schedule: field('schedule', (v) => ISO_WITH_ZONE.test(v) && !Number.isNaN(Date.parse(v)), (v) => `schedule "${v}" must be an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z`),
   throttle: field('throttle', (v) => tryParseRate(v) !== undefined, (v) => `throttle "${v}" is not a rate (e.g. 50/s, 600/m)`),
   distribution: field<(typeof DISTRIBUTIONS)[number]>('distribution', (v) => (DISTRIBUTIONS as readonly string[]).includes(v), (v) => `distribution "${v}" must be round-robin or sticky`),
+  send_at_local: field('send_at_local', (v) => LOCAL_TIME.test(v), (v) => `send_at_local "${v}" must be a local time HH:MM, e.g. "09:00"`),
+  recurring: z.strictObject({ every: field('every', (v) => parseEvery(v) !== undefined, (v) => `every "${v}" must be a duration such as 1d, 12h or 30m`) }),
+  variants: z
+    .record(
+      field('variant', (v) => /^[a-z0-9][a-z0-9_-]{0,15}$/.test(v), (v) => `variant name "${v}" must be a short slug (a, b, subject-2)`),
+      z.strictObject({ subject: named('subject').optional(), template: named('template').optional(), weight: z.number({ error: 'weight must be a number' }).positive('weight must be above 0').optional() }),
+    )
+    .refine((v) => Object.keys(v).length >= 2, { error: 'variants: an A/B test needs at least two variants' }),
+  test: z.strictObject({
+    fraction: field('fraction', (v) => parseFraction(v) !== undefined, (v) => `fraction "${v}" must be a percentage above 0 and below 100, e.g. 20%`),
+    metric: z.enum(AB_METRICS, { error: `metric must be ${AB_METRICS.join(', ')}` }),
+    wait: field('wait', (v) => parseEvery(v) !== undefined, (v) => `wait "${v}" must be a duration such as 4h or 30m`),
+  }),
 };
 type Key = keyof typeof FIELDS;
 const KEYS = Object.keys(FIELDS) as Key[];
@@ -60,6 +100,10 @@ export const campaignSpecSchema = z.strictObject({
   schedule: FIELDS.schedule.optional(),
   throttle: FIELDS.throttle.optional(),
   distribution: FIELDS.distribution.optional(),
+  send_at_local: FIELDS.send_at_local.optional(),
+  recurring: FIELDS.recurring.optional(),
+  variants: FIELDS.variants.optional(),
+  test: FIELDS.test.optional(),
 });
 export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
 

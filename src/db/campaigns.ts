@@ -16,6 +16,13 @@ type CampaignRecord = typeof campaigns.$inferSelect;
 /** Per-campaign options kept as JSON (`settings`). */
 export interface CampaignSettings {
   distribution?: 'round-robin' | 'sticky';
+  /** Each recipient due at this local time (HH:MM). */
+  send_at_local?: string;
+  /** A recurring campaign: each `send --due` run, once `every` has passed, adds and sends newcomers. */
+  recurring?: { every: string };
+  /** An A/B test's variants: a subject and/or template each, weighted. */
+  variants?: Record<string, { subject?: string; template?: string; weight?: number }>;
+  test?: { fraction: string; metric: 'clicks' | 'opens' | 'delivered'; wait: string };
   [key: string]: unknown;
 }
 

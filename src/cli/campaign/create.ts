@@ -17,11 +17,12 @@ export interface CreateOpts {
   schedule?: string;
   throttle?: string;
   distribution?: string;
+  sendAtLocal?: string;
   file?: string;
 }
 
 /** A campaign-create flag checked by the campaign file's own rule (src/campaigns/spec.ts). */
-function specFlag(key: 'name' | 'schedule'): (value: string) => string {
+function specFlag(key: 'name' | 'schedule' | 'send_at_local'): (value: string) => string {
   return checkedFlag((v) => checkField(key, v));
 }
 
@@ -58,11 +59,13 @@ async function askMissing(ctx: CliContext, o: CreateOpts): Promise<CreateOpts> {
 }
 
 /** What `campaign create` was asked to do: read a campaign file, or build the campaign from flags (and questions). */
-export type CreateCommandOptions = { file: string } | { given: Omit<CreateOpts, 'file'> };
+export type CreateCommandOptions = { file: string } | { given: Omit<CreateOpts, 'file' | 'sendAtLocal'> & { send_at_local?: string } };
 
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). A file wins over flags. */
 export function parseCreateOptions(flags: CreateOpts): CreateCommandOptions {
-  const { file, ...given } = flags;
+  const { file, sendAtLocal, ...rest } = flags;
+  // the spec's own key, so the file's rules check it and createCampaign stores it
+  const given = sendAtLocal !== undefined ? { ...rest, send_at_local: sendAtLocal } : rest;
   return file ? { file } : { given };
 }
 
@@ -79,6 +82,7 @@ export function registerCreate(group: Command, action: ActionFactory): void {
     .option('--schedule <iso>', 'when `send --due` may send it (ISO 8601 with zone)', specFlag('schedule'))
     .option('--throttle <rate>', 'overall rate, e.g. 50/s (default and ceiling: the provider\'s rate)', rateFlag)
     .option('--distribution <mode>', 'round-robin (default) or sticky sender choice', choiceFlag(['round-robin', 'sticky'] as const))
+    .option('--send-at-local <HH:MM>', 'each recipient becomes due at this time on their own clock, e.g. 09:00', specFlag('send_at_local'))
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
     .action(
       action<CreateOpts>(async (ctx, _args, flags) => {

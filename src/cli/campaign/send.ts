@@ -104,9 +104,12 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
   favourSmallHeap();
   const c = await core(ctx);
   const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
-  const names = o.target.due ? c.send.dueCampaignNames(c.deps) : [o.target.name];
+  const selection = o.target.due ? (await import('../../campaigns/due.js')).dueSelection(c.deps) : undefined;
+  const names = o.target.due ? selection!.names : [o.target.name];
+  const skipped = selection?.skipped ?? [];
+  for (const s of skipped) ctx.warn(`skipped ${s.campaign}: ${s.reason.replace('_', ' ')}: ${s.message}`);
   if (o.target.due && names.length === 0) {
-    ctx.result({ due: [], campaigns: [] }, () => 'no campaign is due\n');
+    ctx.result({ due: [], skipped, campaigns: [] }, () => 'no campaign is due\n');
     return;
   }
   for (const n of names) await confirmOrRefuse(ctx, o.confirmed, await confirmText(c, n, o.run), 'sending');
@@ -135,8 +138,8 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
     return;
   }
   ctx.result(
-    { due: names, campaigns: runs.map((r) => ({ campaign: r.campaign, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
-    (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : x.summary!.stop}\n`).join(''),
+    { due: names, skipped, campaigns: runs.map((r) => ({ campaign: r.campaign, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
+    (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : dueLine(x.summary!)}\n`).join(''),
   );
   // the worst outcome decides the exit code; the others are named on stderr. A storage fault
   // (corrupt, read-only, disk full) outranks everything: no CI run may pass it as 75
@@ -148,6 +151,9 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
     throw worst;
   }
 }
+
+/** One campaign of a `--due` run: how it stopped, what it sent, and how many wait for later. */
+const dueLine = (s: SendSummary) => `${s.stop}, sent ${s.sent}${s.waiting.count ? `, waiting: ${s.waiting.count} until ${s.waiting.until}` : ''}`;
 
 async function confirmText(c: Core, name: string, opts: SendCommandOptions['run']): Promise<string> {
   const row = c.create.getCampaign(c.deps, name);
