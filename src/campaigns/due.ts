@@ -2,6 +2,7 @@
 import { dueCampaigns, type Campaign } from '../db/campaigns.js';
 import { openLedger } from '../db/ledger.js';
 import type { CampaignDeps } from './deps.js';
+import { dueRecurring, recurringRunDue } from './recurring.js';
 
 /** Pauses a scheduled job may resume: the rest (fatal errors, a canary --limit) wait for a person. */
 const RESUMABLE_PAUSES = ['interrupted', 'daily_cap', 'waiting', 'lease_lost'];
@@ -33,12 +34,13 @@ export interface DueSelection {
 
 /** Why a candidate is not run now, or undefined to run it. */
 function skipOf(deps: CampaignDeps, c: Campaign, now: number): DueSkip | undefined {
-  const runnable = c.scheduleAt !== null ? resumableUnattended(c) : TIME_WAITS.includes(pauseCode(c));
+  // a recurring campaign's next run is its schedule
+  const runnable = c.scheduleAt !== null || recurringRunDue(c, now) ? resumableUnattended(c) : TIME_WAITS.includes(pauseCode(c));
   if (!runnable) {
     const held = pauseCode(c) === 'limit';
     return { campaign: c.name, reason: held ? 'canary_held' : 'paused', message: held ? `a --limit batch was sent (${c.pause?.message}); send it by name to go on` : (c.pause?.message ?? 'paused') };
   }
-  if (c.state === 'draft') return undefined; // prepared on the fly, then sent
+  if (c.state === 'draft' || recurringRunDue(c, now)) return undefined; // prepared (or refreshed) on the fly, then sent
   const ledger = openLedger(deps.store, c);
   if (ledger.dueCount(now) > 0) return undefined;
   const waiting = ledger.waiting(now);
@@ -54,7 +56,9 @@ export function dueSelection(deps: CampaignDeps): DueSelection {
   const now = deps.now();
   const names: string[] = [];
   const skipped: DueSkip[] = [];
-  for (const c of dueCampaigns(deps.store, now)) {
+  const scheduled = dueCampaigns(deps.store, now);
+  const recurring = dueRecurring(deps.store, now).filter((r) => !scheduled.some((c) => c.id === r.id));
+  for (const c of [...scheduled, ...recurring]) {
     const skip = skipOf(deps, c, now);
     if (skip) skipped.push(skip);
     else names.push(c.name);

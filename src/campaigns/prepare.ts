@@ -27,6 +27,8 @@ export interface PrepareOptions {
   exclusions?: ExclusionSource;
   /** Average SMS segments per message, when the caller can estimate it (templates). */
   estimateSmsSegments?: (campaign: Campaign) => Promise<number | undefined>;
+  /** The run that appends these rows (recurring campaigns); 1 by default. */
+  run?: number;
   /** Pre-flight's render of every recipient: failures are stored with the plan (send refuses them). */
   renderFailures?: RenderFailures;
 }
@@ -48,7 +50,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const now = deps.now();
   const where = await compileSegment(deps.workspace, campaign.segment, new Date(now));
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const prepared = prepareAudience(deps.store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now });
+  const prepared = prepareAudience(deps.store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
   const { counts, added, recipients } = prepared;
   if (campaign.settings.send_at_local) applySendAtLocal(deps.store, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');

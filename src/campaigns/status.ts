@@ -1,5 +1,6 @@
 import { pauseText } from '../db/campaigns.js';
 import { openLedger, type LedgerState } from '../db/ledger.js';
+import { ledgerParts } from '../db/ledger-breakdown.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
@@ -23,6 +24,8 @@ export interface CampaignStatus {
   rate_per_s: number | null;
   pause_reason: string | null;
   plan_hash: string | null;
+  /** Recurring campaigns: each run's rows (the customers it appended) and their counts; totals are above. */
+  runs?: Array<{ run: number; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
   timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
 }
 
@@ -51,6 +54,7 @@ export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string):
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
+    ...(c.settings.recurring ? { runs: ledgerParts(store, c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),

@@ -45,6 +45,13 @@ export function showText(v: CampaignView, colour: Colour): string {
   return renderFields(fields);
 }
 
+/** The non-zero ledger counts of a part of a campaign: `sent 3, failed 1`. */
+const countsText = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none';
+
 /** `campaign status`: state, ledger counts (coloured by state), senders, delivery, errors, timings. */
 export function statusText(x: CampaignStatus, colour: Colour): string {
   const paint = stateColour(colour);
@@ -58,6 +65,7 @@ export function statusText(x: CampaignStatus, colour: Colour): string {
     ...Object.entries(x.delivery).map(([k, v]): Field => [`delivery ${k}`, paint(k, String(v))]),
     ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as Field] : []),
     ...x.errors.map((e): Field => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
+    ...(x.runs ?? []).map((r): Field => [`run ${r.run}`, `${r.recipients} recipient(s): ${countsText(r.counts)}${r.first_sent_at ? `, first sent ${r.first_sent_at}` : ''}`]),
     ...Object.entries(x.timings).map(([k, v]): Field => [k, v]),
   ]);
 }
