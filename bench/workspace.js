@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../dist/db/open.js';
+import { sqliteRepositories } from '../dist/db/sqlite-repositories.js';
 import { seedCustomers } from '../dist/customers/seed.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,7 +66,7 @@ export function benchWorkspace({ providers, customers, extraEnv = {} }) {
     env,
     open() {
       const store = openStore(db);
-      return { store, deps: { store, workspace: dir, env, now: Date.now } };
+      return { store, deps: { repos: sqliteRepositories(store), store, workspace: dir, env, now: Date.now } };
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

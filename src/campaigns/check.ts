@@ -23,7 +23,7 @@ import { compileSegment } from '../segments/index.js';
 import { RenderError, type CompiledTemplate } from '../templates/contract.js';
 import { loadTemplate } from '../templates/index.js';
 import { getCampaign } from './create.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { templateVars, type UnsubscribeLinker } from './message.js';
 import { splitTemplateRef } from './references.js';
 import { RenderFailureTally, renderFailureLines, type RenderFailures } from './render-failures.js';
@@ -54,7 +54,7 @@ export async function checkCampaign(
   name: string,
   opts: { budget?: number; unsubscribe?: UnsubscribeLinker } = {},
 ): Promise<PreflightReport> {
-  const campaign = getCampaign(deps, name);
+  const campaign = await getCampaign(deps, name);
   const channel = campaign.channel;
   const errors: PreflightIssue[] = [];
   const warnings: PreflightIssue[] = [];
@@ -90,7 +90,7 @@ export async function checkCampaign(
   let plusOne = 0;
   let cost = 0;
   let priced = price !== undefined;
-  const rows = audienceSample(deps.store, { campaignId: campaign.id, channel, prepared, where });
+  const rows = audienceSample(sqliteStore(deps), { campaignId: campaign.id, channel, prepared, where });
   // every recipient is rendered (the template is compiled once: each render is Liquid alone,
   // ~18k/s for the sample newsletter); rows stream from the store, failures fold into causes
   for (const row of rows) {

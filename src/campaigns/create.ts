@@ -1,4 +1,4 @@
-import { allCampaigns, findCampaign, insertCampaign, updateCampaign, type Campaign, type CampaignSettings } from '../db/campaigns.js';
+import type { Campaign, CampaignSettings } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CampaignDeps } from './deps.js';
@@ -9,11 +9,10 @@ import { view, type CampaignView } from './view.js';
 /** Creates a draft campaign after checking that its segment, provider and template exist and agree. */
 export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Promise<CampaignView> {
   await checkReferences(deps.workspace, spec);
-  if (findCampaign(deps.store, spec.name)) {
+  if (await deps.repos.campaigns.get(spec.name)) {
     throw new InputError('campaign_exists', `a campaign named "${spec.name}" already exists`, { hint: 'pick another --name, or `mkt campaign show` it' });
   }
-  const row = insertCampaign(
-    deps.store,
+  const row = await deps.repos.campaigns.create(
     {
       name: spec.name,
       channel: spec.channel,
@@ -35,10 +34,10 @@ function settingsOf(spec: CampaignSpec): CampaignSettings {
   return Object.fromEntries(Object.entries({ distribution, send_at_local, recurring, variants, test }).filter(([, v]) => v !== undefined));
 }
 
-export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Campaign {
-  const row = findCampaign(deps.store, name);
+export async function getCampaign(deps: Pick<CampaignDeps, 'repos'>, name: string): Promise<Campaign> {
+  const row = await deps.repos.campaigns.get(name);
   if (!row) {
-    const known = allCampaigns(deps.store).map((c) => c.name);
+    const known = (await deps.repos.campaigns.list()).map((c) => c.name);
     throw new InputError('campaign_not_found', `no campaign named "${name}"${didYouMean(name, known)}`, {
       hint: known.length ? `campaigns: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'create one with `mkt campaign create`',
     });
@@ -46,19 +45,19 @@ export function getCampaign(deps: Pick<CampaignDeps, 'store'>, name: string): Ca
   return row;
 }
 
-export function listCampaignViews(deps: Pick<CampaignDeps, 'store'>): CampaignView[] {
-  return allCampaigns(deps.store).map(view);
+export async function listCampaignViews(deps: Pick<CampaignDeps, 'repos'>): Promise<CampaignView[]> {
+  return (await deps.repos.campaigns.list()).map(view);
 }
 
 /** The pause reason of a cancelled campaign (shown as `cancelled by the operator`). */
 export const CANCELLED = { code: null, message: 'cancelled by the operator' };
 
 /** Cancels a campaign that has not finished. A running send notices at its next heartbeat and stops claiming. */
-export function cancelCampaign(deps: CampaignDeps, name: string): CampaignView {
-  const row = getCampaign(deps, name);
+export async function cancelCampaign(deps: CampaignDeps, name: string): Promise<CampaignView> {
+  const row = await getCampaign(deps, name);
   if (row.state === 'completed' || row.state === 'cancelled') {
     throw new InputError('campaign_finished', `campaign "${name}" is already ${row.state}`);
   }
-  updateCampaign(deps.store, row.id, { state: 'cancelled', pause: CANCELLED }, deps.now());
-  return view(getCampaign(deps, name));
+  await deps.repos.campaigns.update(row.id, { state: 'cancelled', pause: CANCELLED }, deps.now());
+  return view(await getCampaign(deps, name));
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedCustomers } from '../customers/seed.js';
 import { openStore } from '../db/open.js';
+import { sqliteRepositories } from '../db/sqlite-repositories.js';
 import { UsageError } from '../errors.js';
 import { countSegment } from '../segments/index.js';
 import { createCampaign } from './create.js';
@@ -75,7 +76,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ result: DemoResult; 
     const segmentName = 'everyone-email';
     const count = await countSegment(store, dir, segmentName, new Date(opts.now()));
     step(`segment ${segmentName}: ${count.count} customers (counted in ${count.ms} ms)`);
-    const deps = { store, workspace: dir, env, now: opts.now };
+    const deps = { repos: sqliteRepositories(store), store, workspace: dir, env, now: opts.now };
     const name = 'demo-spring-sale';
     await createCampaign(deps, { name, channel: 'email', segment: segmentName, provider: 'outbox', template: 'spring-sale', throttle: opts.throttle });
     const hooks = await opts.hooks(dir, env);
@@ -87,7 +88,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ result: DemoResult; 
     );
     step(`sending through the outbox provider over ${Object.keys(plan.senders).length} senders at ${opts.throttle} …`);
     const sent = await sendCampaign(deps, name, { ...hooks, signal: opts.signal, onProgress: opts.onProgress });
-    const status = campaignStatus(deps, name);
+    const status = await campaignStatus(deps, name);
     return {
       result: { workspace: dir, customers: seeded.count, segment: { name: segmentName, count: count.count }, plan, send: sent.summary, status, outbox: path.join(dir, '.mkt', 'outbox', name) },
       error: sent.error,

@@ -10,18 +10,18 @@ import { templateVars, type messageBuilder } from './message.js';
 import { RenderFailureTally } from './render-failures.js';
 import { emptySummary, type SendSummary } from './send-summary.js';
 
-export function dryRun(
+export async function dryRun(
   now: () => number,
   campaign: Campaign,
   ledger: Pick<Ledger, 'pending' | 'counts'>,
   msgCtx: Parameters<typeof messageBuilder>[0],
   senders: Array<{ id: string; weight: number; dailyCap?: number }>,
-): SendSummary {
+): Promise<SendSummary> {
   const started = now();
   let ok = 0;
   let segments = 0;
   const failures = new RenderFailureTally();
-  for (const row of ledger.pending()) {
+  for await (const row of ledger.pending()) {
     try {
       const rendered = msgCtx.template.render(templateVars(msgCtx, row).vars);
       if (rendered.channel === 'sms') segments += rendered.segments;
@@ -31,7 +31,7 @@ export function dryRun(
       failures.add(row.address, e);
     }
   }
-  const summary = emptySummary(campaign.name, campaign.state, 'dry_run', ledger.counts());
+  const summary = emptySummary(campaign.name, campaign.state, 'dry_run', await ledger.counts());
   summary.would_send = ok;
   summary.failed = failures.count;
   summary.render_failures = failures.result();

@@ -1,7 +1,7 @@
 /** `send --due`: which campaigns may be sent (or resumed) unattended, and why the others wait. */
-import { dueCampaigns, type Campaign } from '../db/campaigns.js';
+import type { Campaign } from '../db/campaigns.js';
 import { openLedger } from '../db/ledger.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { dueRecurring, recurringRunDue } from './recurring.js';
 
 /** Pauses a scheduled job may resume: the rest (fatal errors, a canary --limit) wait for a person. */
@@ -33,7 +33,7 @@ export interface DueSelection {
 }
 
 /** Why a candidate is not run now, or undefined to run it. */
-function skipOf(deps: CampaignDeps, c: Campaign, now: number): DueSkip | undefined {
+async function skipOf(deps: CampaignDeps, c: Campaign, now: number): Promise<DueSkip | undefined> {
   // a recurring campaign's next run is its schedule
   const runnable = c.scheduleAt !== null || recurringRunDue(c, now) ? resumableUnattended(c) : TIME_WAITS.includes(pauseCode(c));
   if (!runnable) {
@@ -41,9 +41,9 @@ function skipOf(deps: CampaignDeps, c: Campaign, now: number): DueSkip | undefin
     return { campaign: c.name, reason: held ? 'canary_held' : 'paused', message: held ? `a --limit batch was sent (${c.pause?.message}); send it by name to go on` : (c.pause?.message ?? 'paused') };
   }
   if (c.state === 'draft' || recurringRunDue(c, now)) return undefined; // prepared (or refreshed) on the fly, then sent
-  const ledger = openLedger(deps.store, c);
-  if (ledger.dueCount(now) > 0) return undefined;
-  const waiting = ledger.waiting(now);
+  const ledger = openLedger(sqliteStore(deps), c);
+  if ((await ledger.dueCount(now)) > 0) return undefined;
+  const waiting = await ledger.waiting(now);
   if (waiting.count === 0 || waiting.next === null) return undefined; // nothing left: the run completes it
   const until = new Date(waiting.next).toISOString();
   return c.settings.send_at_local
@@ -52,14 +52,14 @@ function skipOf(deps: CampaignDeps, c: Campaign, now: number): DueSkip | undefin
 }
 
 /** The campaigns `send --due` runs now, and those it skips with the reason. */
-export function dueSelection(deps: CampaignDeps): DueSelection {
+export async function dueSelection(deps: CampaignDeps): Promise<DueSelection> {
   const now = deps.now();
   const names: string[] = [];
   const skipped: DueSkip[] = [];
-  const scheduled = dueCampaigns(deps.store, now);
-  const recurring = dueRecurring(deps.store, now).filter((r) => !scheduled.some((c) => c.id === r.id));
+  const scheduled = await deps.repos.campaigns.due(now);
+  const recurring = dueRecurring(await deps.repos.campaigns.list(), now).filter((r) => !scheduled.some((c) => c.id === r.id));
   for (const c of [...scheduled, ...recurring]) {
-    const skip = skipOf(deps, c, now);
+    const skip = await skipOf(deps, c, now);
     if (skip) skipped.push(skip);
     else names.push(c.name);
   }
@@ -67,6 +67,6 @@ export function dueSelection(deps: CampaignDeps): DueSelection {
 }
 
 /** Names of campaigns whose schedule has passed and that may be sent unattended. */
-export function dueCampaignNames(deps: CampaignDeps): string[] {
-  return dueSelection(deps).names;
+export async function dueCampaignNames(deps: CampaignDeps): Promise<string[]> {
+  return (await dueSelection(deps)).names;
 }

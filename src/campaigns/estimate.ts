@@ -1,6 +1,6 @@
 import type { Campaign } from '../db/campaigns.js';
 import { openLedger } from '../db/ledger.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { templateVars } from './message.js';
 import { loadCampaignTemplate } from './references.js';
 
@@ -10,7 +10,7 @@ export async function sampleSmsSegments(deps: CampaignDeps, row: Campaign, sampl
   const ctx = { campaign: { name: row.name, id: row.id, channel: row.channel }, template, now: deps.now };
   let n = 0;
   let segments = 0;
-  for (const r of openLedger(deps.store, row).pending()) {
+  for await (const r of openLedger(sqliteStore(deps), row).pending()) {
     try {
       const out = template.render(templateVars(ctx, r).vars);
       if (out.channel === 'sms') segments += out.segments;

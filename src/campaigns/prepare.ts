@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { frozenListOf, measureDrift, prepareAudience, type ExclusionRule } from '../db/audience-sql.js';
-import { updateCampaign, type Campaign, type CampaignPlan, type RenderFailures } from '../db/campaigns.js';
+import type { Campaign, CampaignPlan, RenderFailures } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { loadSettings } from '../compliance/config.js';
 import { compileSegment } from '../segments/index.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
 import { applySendAtLocal } from './send-at-local.js';
@@ -38,7 +38,7 @@ function specOf(row: Campaign) {
 }
 
 export async function prepareCampaign(deps: CampaignDeps, name: string, opts: PrepareOptions = {}): Promise<Plan> {
-  const campaign = getCampaign(deps, name);
+  const campaign = await getCampaign(deps, name);
   const started = ['sending', 'paused', 'completed'].includes(campaign.state) || campaign.startedAt !== null;
   if (campaign.state === 'cancelled') throw new InputError('campaign_cancelled', `campaign "${name}" is cancelled`);
   if (started && !opts.refresh) {
@@ -50,12 +50,13 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const now = deps.now();
   const where = await compileSegment(deps.workspace, campaign.segment, new Date(now));
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const prepared = prepareAudience(deps.store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
+  const store = sqliteStore(deps);
+  const prepared = prepareAudience(store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
   const { counts, added, recipients } = prepared;
-  if (campaign.settings.send_at_local) applySendAtLocal(deps.store, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
+  if (campaign.settings.send_at_local) applySendAtLocal(store, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
-  for (const r of frozenListOf(deps.store, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
+  for (const r of frozenListOf(store, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
 
   const rate = effectiveRate({ throttle: campaign.throttle, providerRate: provider.rate, senderRates: provider.senders.map((s) => s.rate) });
   const segs = campaign.channel === 'sms' && opts.estimateSmsSegments ? await opts.estimateSmsSegments(campaign) : undefined;
@@ -77,8 +78,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
     prepared_at: new Date(now).toISOString(),
     ...(opts.renderFailures && opts.renderFailures.total > 0 ? { render_failures: opts.renderFailures } : {}),
   };
-  updateCampaign(
-    deps.store,
+  await deps.repos.campaigns.update(
     campaign.id,
     {
       plan,
@@ -103,10 +103,10 @@ export interface Drift {
 
 /** Compares the live segment with the frozen list, without changing anything. */
 export async function recountCampaign(deps: CampaignDeps, name: string, opts: Pick<PrepareOptions, 'exclusions'> = {}): Promise<Drift> {
-  const campaign = getCampaign(deps, name);
+  const campaign = await getCampaign(deps, name);
   const where = await compileSegment(deps.workspace, campaign.segment, new Date(deps.now()));
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const d = measureDrift(deps.store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions });
+  const d = measureDrift(sqliteStore(deps), { campaignId: campaign.id, channel: campaign.channel, where, exclusions });
   const drift = d.frozen === 0 ? (d.now === 0 ? 0 : 100) : ((d.joined + d.left) / d.frozen) * 100;
   return { campaign: campaign.name, ...d, drift_percent: Math.round(drift * 100) / 100 };
 }

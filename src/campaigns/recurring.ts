@@ -7,7 +7,7 @@
  * of it (at most an hour): a daily job that starts a few seconds earlier than yesterday's must
  * not skip a day.
  */
-import { allCampaigns, type Campaign } from '../db/campaigns.js';
+import type { Campaign } from '../db/campaigns.js';
 import { parseEvery } from './spec.js';
 
 const MAX_SLACK_MS = 3_600_000;
@@ -26,7 +26,7 @@ export function recurringRunDue(c: Pick<Campaign, 'settings' | 'state' | 'schedu
   return now >= c.preparedAt + every - Math.min(every / 10, MAX_SLACK_MS);
 }
 
-/** Recurring campaigns whose next run is due, in creation order. */
-export function dueRecurring(store: Parameters<typeof allCampaigns>[0], now: number): Campaign[] {
-  return allCampaigns(store).filter((c) => recurringRunDue(c, now));
+/** The recurring campaigns among these whose next run is due. */
+export function dueRecurring(campaigns: Campaign[], now: number): Campaign[] {
+  return campaigns.filter((c) => recurringRunDue(c, now));
 }

@@ -1,11 +1,12 @@
 import { reportRows, type ReportFilter, type ReportRow } from '../db/ledger-report.js';
 import { LEDGER_STATES } from '../db/ledger.js';
+import type { Store } from '../db/open.js';
 import { UsageError } from '../errors.js';
 import { PrivateFileWriter } from '../util/private-file.js';
 import { didYouMean } from '../util/suggest.js';
 
 export type { ReportFilter };
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 
 export const REPORT_COLUMNS: Array<keyof ReportRow> = [
@@ -38,20 +39,20 @@ export function csvCell(value: unknown): string {
  * is looked up here, at the call, not on the first chunk: a generator runs nothing until it is
  * read, so an unknown name would otherwise surface only after the output file was opened.
  */
-export function reportChunks(deps: Pick<CampaignDeps, 'store'>, name: string, format: 'csv' | 'json', filter: ReportFilter = {}): Generator<string> {
-  const c = getCampaign(deps, name);
-  return chunks(deps, c.id, format, filter);
+export async function reportChunks(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string, format: 'csv' | 'json', filter: ReportFilter = {}): Promise<Generator<string>> {
+  const c = await getCampaign(deps, name);
+  return chunks(sqliteStore(deps), c.id, format, filter);
 }
 
-function* chunks(deps: Pick<CampaignDeps, 'store'>, campaignId: number, format: 'csv' | 'json', filter: ReportFilter): Generator<string> {
+function* chunks(store: Store, campaignId: number, format: 'csv' | 'json', filter: ReportFilter): Generator<string> {
   if (format === 'csv') {
     yield REPORT_COLUMNS.join(',') + '\n';
-    for (const row of reportRows(deps.store, campaignId, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
+    for (const row of reportRows(store, campaignId, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
     return;
   }
   yield '[';
   let first = true;
-  for (const row of reportRows(deps.store, campaignId, filter)) {
+  for (const row of reportRows(store, campaignId, filter)) {
     yield (first ? '\n' : ',\n') + JSON.stringify(row);
     first = false;
   }

@@ -8,7 +8,7 @@ import { MktError } from '../errors.js';
 import { nextRunNumber } from '../db/ledger-breakdown.js';
 import { getCampaign } from './create.js';
 import { recurringRunDue } from './recurring.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { prepareCampaign, type Plan, type PrepareOptions } from './prepare.js';
 import type { SendSummary } from './send.js';
 
@@ -33,13 +33,13 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
   for (const name of names) {
     if (opts.signal?.aborted) break;
     try {
-      const campaign = getCampaign(deps, name);
+      const campaign = await getCampaign(deps, name);
       if (campaign.state === 'draft') {
         const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions });
         opts.onPrepared?.(name, plan);
       } else if (recurringRunDue(campaign, deps.now())) {
         // the next run of a recurring campaign: only customers who newly match, as run N+1
-        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, run: nextRunNumber(deps.store, campaign.id) });
+        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, run: nextRunNumber(sqliteStore(deps), campaign.id) });
         opts.onPrepared?.(name, plan);
       }
       const r = await opts.send(name);

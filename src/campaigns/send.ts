@@ -4,7 +4,7 @@
  * loop (dispatch/), and how the run ended → state and exit code (end-of-run.ts). The ledger is
  * seen through its interface only (db/ledger-contract.ts).
  */
-import { updateCampaign, type Campaign } from '../db/campaigns.js';
+import type { Campaign } from '../db/campaigns.js';
 import { faultError, faultOfCode, whenFree } from '../db/faults.js';
 import { openLedger } from '../db/ledger.js';
 import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js';
@@ -13,7 +13,7 @@ import { InputError, type MktError } from '../errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { dryRun } from './dry-run.js';
 import { endOfRun } from './end-of-run.js';
 import { holdLease } from './lease.js';
@@ -57,9 +57,10 @@ function checkSendable(campaign: Campaign): void {
 }
 
 export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendOptions = {}): Promise<{ summary: SendSummary; error?: MktError }> {
-  const campaign = getCampaign(deps, name);
+  const campaign = await getCampaign(deps, name);
   checkSendable(campaign);
   if (!opts.dryRun) guardRenderFailures(campaign, opts.allowRenderFailures);
+  const store = sqliteStore(deps, 'campaign send');
   const throttle = parseThrottle(opts.throttle);
   if (opts.maxDrift !== undefined) await guardDrift(deps, name, opts.maxDrift, opts);
   const providerConfig = await getProviderConfig(deps.workspace, deps.env, campaign.provider);
@@ -67,7 +68,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     throw new InputError('campaign_mismatch', `provider "${providerConfig.name}" sends ${providerConfig.channel}, but the campaign's channel is ${campaign.channel}`);
   }
   const template = await loadCampaignTemplate(deps.workspace, campaign);
-  const ledger = openLedger(deps.store, { id: campaign.id, channel: campaign.channel, provider: providerConfig.name });
+  const ledger = openLedger(store, { id: campaign.id, channel: campaign.channel, provider: providerConfig.name });
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
   const pace = paceOf({
     throttle: throttle ?? campaign.throttle,
@@ -81,28 +82,28 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   for (const w of warnings) opts.onNotice?.(`${w.code}: ${w.message}`);
   const told = (summary: SendSummary): SendSummary => (warnings.length > 0 ? { ...summary, warnings } : summary);
 
-  if (opts.dryRun) return { summary: told(dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
+  if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
 
-  const lease = holdLease(deps.store, campaign, { now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
+  const lease = holdLease(store, campaign, { now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
   let provider: Awaited<ReturnType<typeof createProvider>> | undefined;
   try {
     const now = deps.now();
-    const recovered = ledger.recoverInFlight(now);
+    const recovered = await ledger.recoverInFlight(now);
     if (recovered > 0) opts.onNotice?.(`${recovered} recipient(s) were in flight when an earlier run stopped; they are now "unknown" and will not be resent (use --retry-unknown to resend them)`);
-    const requeued = ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
+    const requeued = await ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
     if (requeued > 0) opts.onNotice?.(`${requeued} recipient(s) put back in the queue`);
 
-    const total = ledger.dueCount(now) + ledger.waiting(now).count;
+    const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
     if (total === 0) {
-      const counts = ledger.counts();
-      if (campaign.state !== 'completed') updateCampaign(deps.store, campaign.id, { state: 'completed', completedAt: now, pause: null }, now);
+      const counts = await ledger.counts();
+      if (campaign.state !== 'completed') await deps.repos.campaigns.update(campaign.id, { state: 'completed', completedAt: now, pause: null }, now);
       return { summary: told(emptySummary(campaign.name, 'completed', 'nothing_to_send', counts, recovered, requeued)) };
     }
 
-    updateCampaign(deps.store, campaign.id, { state: 'sending', startedAt: campaign.startedAt ?? now, pause: null }, now);
+    await deps.repos.campaigns.update(campaign.id, { state: 'sending', startedAt: campaign.startedAt ?? now, pause: null }, now);
     provider = await createProvider(providerConfig, { workspace: deps.workspace, env: deps.env, now: () => new Date(deps.now()) });
     const extraCheck = opts.claimCheck ? await opts.claimCheck(deps, campaign) : undefined;
-    const before = ledger.counts();
+    const before = await ledger.counts();
     const recipients = Object.values(before).reduce((a, b) => a + b, 0);
     const overall = (p: Progress) => ({ recipients, sent: before.sent + p.sent, failed: before.failed + p.failed, unknown: before.unknown + p.unknown, skipped: before.skipped + p.skipped });
     const onProgress = opts.onProgress;
@@ -124,17 +125,17 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       onSuppress: (address, reason) => opts.onNotice?.(`provider reported ${address} as opted out (${reason}); suppressed`),
     });
     const end = deps.now();
-    const counts = ledger.counts();
+    const counts = await ledger.counts();
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,
       storageFault: (code, reason) => {
         const fault = faultOfCode(code);
-        return fault && fault !== 'locked' ? faultError(fault, deps.store.path, reason) : undefined;
+        return fault && fault !== 'locked' ? faultError(fault, store.path, reason) : undefined;
       },
     });
     const { state, pause } = outcome;
-    await whenFree(() => updateCampaign(deps.store, campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
+    await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
     return { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
   } finally {
     await lease.release();

@@ -1,8 +1,8 @@
 import { pauseText } from '../db/campaigns.js';
-import { openLedger, type LedgerState } from '../db/ledger.js';
+import { ledgerCounts, type LedgerState } from '../db/ledger.js';
 import { ledgerParts } from '../db/ledger-breakdown.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
 
@@ -31,10 +31,10 @@ export interface CampaignStatus {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function campaignStatus(deps: Pick<CampaignDeps, 'store'>, name: string): CampaignStatus {
-  const c = getCampaign(deps, name);
-  const { store } = deps;
-  const counts = openLedger(store, c).counts();
+export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string): Promise<CampaignStatus> {
+  const c = await getCampaign(deps, name);
+  const store = sqliteStore(deps);
+  const counts = ledgerCounts(store.sqlite, c.id);
   const times = sendTimes(store, c.id);
   const delivery = deliveryCounts(store, c.id);
   const rates = deliveryRates(delivery, counts.sent);

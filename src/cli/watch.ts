@@ -4,7 +4,7 @@
  * each reading is one more line, so a CI log shows the history instead of escape codes.
  */
 export interface WatchOptions<T> {
-  read(): T;
+  read(): T | Promise<T>;
   stopped(value: T): boolean;
   /** The full text for a terminal. */
   frame(value: T): string;
@@ -31,7 +31,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function watch<T>(o: WatchOptions<T>): Promise<T> {
   let lines = 0;
   for (;;) {
-    const value = o.read();
+    const value = await o.read();
     if (o.tty) {
       const text = o.frame(value);
       // back to the first line of the previous frame, erase it and everything below

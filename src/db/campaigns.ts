@@ -4,7 +4,7 @@
  * the pause reason are decoded here once, so no caller parses or splits a column again.
  * Not a hot path, so the drizzle builder is used except where a compare-and-swap needs exact SQL.
  */
-import { and, asc, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lte, or, type Column, type SQL } from 'drizzle-orm';
 import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
 import type { CampaignState } from './campaign-states.js';
@@ -116,7 +116,8 @@ function parseJson<T>(text: string | null, fallback: T): T {
   }
 }
 
-function decode(r: CampaignRecord): Campaign {
+/** A stored row as a typed Campaign (both stores keep the same columns). */
+export function decodeCampaign(r: CampaignRecord): Campaign {
   const { settings, plan, pauseReason, ...rest } = r;
   const s = parseJson<unknown>(settings, {});
   return {
@@ -127,7 +128,8 @@ function decode(r: CampaignRecord): Campaign {
   };
 }
 
-function encode(p: CampaignPatch): Partial<CampaignRecord> {
+/** A patch as the columns it sets. */
+export function encodeCampaignPatch(p: CampaignPatch): Partial<CampaignRecord> {
   const { pause, plan, ...rest } = p;
   return {
     ...rest,
@@ -136,34 +138,34 @@ function encode(p: CampaignPatch): Partial<CampaignRecord> {
   };
 }
 
+/** The columns a new (draft) campaign is inserted with. */
+export function newCampaignValues(c: NewCampaign, now: number) {
+  return {
+    name: c.name,
+    channel: c.channel,
+    segment: c.segment,
+    provider: c.provider,
+    template: c.template,
+    scheduleAt: c.scheduleAt ?? null,
+    throttle: c.throttle ?? null,
+    settings: JSON.stringify(c.settings ?? {}),
+    state: 'draft' as const,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export function insertCampaign(store: Store, c: NewCampaign, now: number): Campaign {
-  const row = store.db
-    .insert(campaigns)
-    .values({
-      name: c.name,
-      channel: c.channel,
-      segment: c.segment,
-      provider: c.provider,
-      template: c.template,
-      scheduleAt: c.scheduleAt ?? null,
-      throttle: c.throttle ?? null,
-      settings: JSON.stringify(c.settings ?? {}),
-      state: 'draft',
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning()
-    .get();
-  return decode(row);
+  return decodeCampaign(store.db.insert(campaigns).values(newCampaignValues(c, now)).returning().get());
 }
 
 export function findCampaign(store: Store, name: string): Campaign | undefined {
   const row = store.db.select().from(campaigns).where(eq(campaigns.name, name)).get();
-  return row ? decode(row) : undefined;
+  return row ? decodeCampaign(row) : undefined;
 }
 
 export function allCampaigns(store: Store): Campaign[] {
-  return store.db.select().from(campaigns).orderBy(asc(campaigns.id)).all().map(decode);
+  return store.db.select().from(campaigns).orderBy(asc(campaigns.id)).all().map(decodeCampaign);
 }
 
 /**
@@ -171,24 +173,27 @@ export function allCampaigns(store: Store): Campaign[] {
  * (scheduled or not) — the caller decides which pauses may be resumed unattended.
  */
 export function dueCampaigns(store: Store, now: number): Campaign[] {
-  return store.db
-    .select()
-    .from(campaigns)
-    .where(
-      or(
-        and(isNotNull(campaigns.scheduleAt), lte(campaigns.scheduleAt, now), inArray(campaigns.state, ['draft', 'prepared', 'sending', 'paused'])),
-        and(isNull(campaigns.scheduleAt), eq(campaigns.state, 'paused')),
-      ),
-    )
-    .orderBy(asc(campaigns.scheduleAt), asc(campaigns.id))
-    .all()
-    .map(decode);
+  return store.db.select().from(campaigns).where(dueCondition(campaigns, now)).orderBy(asc(campaigns.scheduleAt), asc(campaigns.id)).all().map(decodeCampaign);
+}
+
+/** The `send --due` candidate condition over either store's campaigns table (same columns, same builder). */
+export function dueCondition(c: DueColumns, now: number): SQL | undefined {
+  return or(
+    and(isNotNull(c.scheduleAt), lte(c.scheduleAt, now), inArray(c.state, ['draft', 'prepared', 'sending', 'paused'])),
+    and(isNull(c.scheduleAt), eq(c.state, 'paused')),
+  );
+}
+
+/** The two columns dueCondition reads, from a table of any dialect. */
+export interface DueColumns {
+  scheduleAt: Column;
+  state: Column;
 }
 
 export function updateCampaign(store: Store, id: number, patch: CampaignPatch, now: number): void {
   store.db
     .update(campaigns)
-    .set({ ...encode(patch), updatedAt: now })
+    .set({ ...encodeCampaignPatch(patch), updatedAt: now })
     .where(eq(campaigns.id, id))
     .run();
 }

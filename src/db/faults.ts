@@ -126,10 +126,11 @@ export function isBusy(error: unknown): boolean {
 }
 
 /** A small write, retried a few times while another process holds the lock (then thrown). */
-export async function whenFree<T>(write: () => T, tries = 4, waitMs = 500): Promise<T> {
+export async function whenFree<T>(write: () => T | Promise<T>, tries = 4, waitMs = 500): Promise<T> {
   for (let i = 1; ; i++) {
     try {
-      return write();
+      // awaited here, so a write through the asynchronous repositories is retried too
+      return await write();
     } catch (e) {
       if (i >= tries || !isBusy(e)) throw e;
       await new Promise((r) => setTimeout(r, waitMs));

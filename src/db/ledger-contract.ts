@@ -8,6 +8,9 @@
  * A claim (pending → sending, attempt counted, sender chosen) is durable before it returns, so
  * a crash leaves at most the in-flight rows in `sending`, which the next run turns into
  * `unknown` instead of sending them again.
+ *
+ * Every method returns a promise: PostgreSQL is a server. SQLite's ledger keeps its synchronous
+ * statements inside and resolves at once, so the embedded path costs one microtask a call.
  */
 import type { CustomerRow } from './customer-columns.js';
 
@@ -78,24 +81,24 @@ export interface Ledger {
    * address became suppressed or whose customer withdrew consent since prepare are skipped
    * here, never sent; senders are picked inside the transaction and their daily usage counted.
    */
-  claim(limit: number, now: number, opts: ClaimOptions): ClaimResult;
+  claim(limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult>;
   /** Writes a batch of outcomes in one short transaction. */
-  record(outcomes: Outcome[], now: number): void;
+  record(outcomes: Outcome[], now: number): Promise<void>;
   /** Pending rows due now. */
-  dueCount(now: number): number;
+  dueCount(now: number): Promise<number>;
   /** Pending rows not yet due, and when the first of them is. */
-  waiting(now: number): { count: number; next: number | null };
+  waiting(now: number): Promise<{ count: number; next: number | null }>;
   /** Messages each sender of this provider has been given today (UTC), for daily caps. */
-  usageToday(now: number): Map<string, number>;
+  usageToday(now: number): Promise<Map<string, number>>;
   /** Records an opt-out that a provider reported (e.g. Twilio 21610) so no campaign sends there again. */
-  suppress(address: string, reason: string, source: string, now: number): void;
+  suppress(address: string, reason: string, source: string, now: number): Promise<void>;
 
   /** Rows left in `sending` by a run that died: they may have been sent, so they become `unknown`. */
-  recoverInFlight(now: number): number;
+  recoverInFlight(now: number): Promise<number>;
   /** Puts unknown and/or failed rows back in the queue (the operator asked: --retry-unknown / --retry-failed). */
-  requeue(states: Array<'unknown' | 'failed'>, now: number): number;
+  requeue(states: Array<'unknown' | 'failed'>, now: number): Promise<number>;
   /** Rows per state. */
-  counts(): Record<LedgerState, number>;
-  /** Pending rows with their customers, streamed read-only in ledger order. */
-  pending(): Iterable<PendingRecipient>;
+  counts(): Promise<Record<LedgerState, number>>;
+  /** Pending rows with their customers, streamed read-only in ledger order (flat memory). */
+  pending(): AsyncIterable<PendingRecipient>;
 }

@@ -72,7 +72,7 @@ export class SqliteLedger implements Ledger {
   }
 
   /** Rows left in `sending` by a run that died: they may have been sent, so they become `unknown`. */
-  recoverInFlight(now: number): number {
+  async recoverInFlight(now: number): Promise<number> {
     return this.sqlite
       .prepare(
         `UPDATE campaign_recipients SET state = 'unknown', error_code = 'in_flight_at_crash',
@@ -83,7 +83,7 @@ export class SqliteLedger implements Ledger {
   }
 
   /** Puts unknown and/or failed rows back in the queue (operator asked: --retry-unknown / --retry-failed). */
-  requeue(states: Array<'unknown' | 'failed'>, now: number): number {
+  async requeue(states: Array<'unknown' | 'failed'>, now: number): Promise<number> {
     if (states.length === 0) return 0;
     const placeholders = states.map(() => '?').join(',');
     return this.sqlite
@@ -99,7 +99,7 @@ export class SqliteLedger implements Ledger {
    * whose customer withdrew consent since prepare are skipped here, never sent. Due pending rows
    * come in index order (campaign_id, state, next_attempt_at, rowid): O(k) however long the list.
    */
-  claim(limit: number, now: number, opts: ClaimOptions): ClaimResult {
+  async claim(limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
     const claimed: ClaimResult['claimed'] = [];
     let skipped = 0;
     let deferred = 0;
@@ -156,7 +156,7 @@ export class SqliteLedger implements Ledger {
    * it, so re-running a prepared one is not reliable. It cannot change inside a transaction
    * either; called inside one, the batch simply commits with the caller's transaction.
    */
-  record(outcomes: Outcome[], now: number): void {
+  async record(outcomes: Outcome[], now: number): Promise<void> {
     if (outcomes.length === 0) return;
     const relax = !this.sqlite.inTransaction;
     if (relax) this.sqlite.pragma('synchronous = NORMAL');
@@ -174,7 +174,7 @@ export class SqliteLedger implements Ledger {
   }
 
   /** Messages each sender of this provider has been given today (UTC), for daily caps. */
-  usageToday(now: number): Map<string, number> {
+  async usageToday(now: number): Promise<Map<string, number>> {
     const day = new Date(now).toISOString().slice(0, 10);
     const rows = this.sqlite.prepare('SELECT sender, count FROM sender_usage WHERE provider = ? AND day = ?').all(this.provider, day) as Array<{
       sender: string;
@@ -183,18 +183,12 @@ export class SqliteLedger implements Ledger {
     return new Map(rows.map((r) => [r.sender, r.count]));
   }
 
-  counts(): Record<LedgerState, number> {
-    const out = Object.fromEntries(LEDGER_STATES.map((s) => [s, 0])) as Record<LedgerState, number>;
-    const rows = this.sqlite.prepare('SELECT state, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? GROUP BY state').all(this.campaignId) as Array<{
-      state: LedgerState;
-      n: number;
-    }>;
-    for (const r of rows) out[r.state] = r.n;
-    return out;
+  async counts(): Promise<Record<LedgerState, number>> {
+    return ledgerCounts(this.sqlite, this.campaignId);
   }
 
   /** Pending rows not yet due, and when the first of them is. */
-  waiting(now: number): { count: number; next: number | null } {
+  async waiting(now: number): Promise<{ count: number; next: number | null }> {
     const r = this.sqlite
       .prepare(`SELECT count(*) AS n, min(next_attempt_at) AS next FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' AND next_attempt_at > ?`)
       .get(this.campaignId, now) as { n: number; next: number | null };
@@ -202,7 +196,7 @@ export class SqliteLedger implements Ledger {
   }
 
   /** Pending rows due now. */
-  dueCount(now: number): number {
+  async dueCount(now: number): Promise<number> {
     return (
       this.sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' AND next_attempt_at <= ?`).get(this.campaignId, now) as {
         n: number;
@@ -211,19 +205,31 @@ export class SqliteLedger implements Ledger {
   }
 
   /** Pending rows with their customers, streamed read-only in ledger order (dry runs, estimates). */
-  pending(): Iterable<PendingRecipient> {
-    return pendingWithCustomers(this.sqlite, this.campaignId);
+  async *pending(): AsyncIterable<PendingRecipient> {
+    yield* pendingWithCustomers(this.sqlite, this.campaignId);
   }
 
   /** Records an opt-out that a provider reported (e.g. Twilio 21610) so no campaign sends there again. */
-  suppress(address: string, reason: string, source: string, now: number): void {
+  async suppress(address: string, reason: string, source: string, now: number): Promise<void> {
     this.sqlite
       .prepare('INSERT INTO suppressions (channel, address, reason, source, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO NOTHING')
       .run(this.channel, address, reason, source, now);
   }
 }
 
-function skipMessage(reason: SkipReason): string {
+/** Rows per state of one campaign, synchronously (`campaign status` on SQLite reads it this way). */
+export function ledgerCounts(sqlite: Database.Database, campaignId: number): Record<LedgerState, number> {
+  const out = Object.fromEntries(LEDGER_STATES.map((s) => [s, 0])) as Record<LedgerState, number>;
+  const rows = sqlite.prepare('SELECT state, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? GROUP BY state').all(campaignId) as Array<{
+    state: LedgerState;
+    n: number;
+  }>;
+  for (const r of rows) out[r.state] = r.n;
+  return out;
+}
+
+/** Why a row was skipped at claim time, in words (both ledgers write it). */
+export function skipMessage(reason: SkipReason): string {
   switch (reason) {
     case 'suppressed':
       return 'the address was suppressed after the list was prepared';

@@ -8,6 +8,7 @@
  * repositories until their PostgreSQL twins exist.
  */
 import type { Channel } from '../channels.js';
+import type { Campaign, CampaignPatch, NewCampaign } from './campaigns.js';
 import type { CustomerRow } from './customer-columns.js';
 import type { CustomerValues } from './customers-writer.js';
 import type { Filter } from './filter.js';
@@ -55,6 +56,21 @@ export interface SuppressionStore {
   matching(channel: Channel, addresses: string[]): Promise<Set<string>>;
 }
 
+/**
+ * Campaign rows, typed (`Campaign`: settings, plan and pause reason decoded). The send lease
+ * stays with the send path (db/campaigns.ts) until the worker registry replaces it.
+ */
+export interface CampaignStore {
+  /** Inserts a draft; a taken name is the caller's check (create looks first). */
+  create(c: NewCampaign, now: number): Promise<Campaign>;
+  get(name: string): Promise<Campaign | undefined>;
+  /** Every campaign in id order. */
+  list(): Promise<Campaign[]>;
+  /** `send --due` candidates: schedule passed (and not finished), or paused; by schedule, then id. */
+  due(now: number): Promise<Campaign[]>;
+  update(id: number, patch: CampaignPatch, now: number): Promise<void>;
+}
+
 /** An open store of either kind, seen through its repositories. */
 export interface Repositories {
   kind: 'sqlite' | 'postgres';
@@ -63,6 +79,7 @@ export interface Repositories {
   customers: CustomerStore;
   segments: SegmentStore;
   suppressions: SuppressionStore;
+  campaigns: CampaignStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

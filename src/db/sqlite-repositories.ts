@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Channel } from '../channels.js';
+import { allCampaigns, dueCampaigns, findCampaign, insertCampaign, updateCampaign } from './campaigns.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
@@ -48,6 +49,13 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       get: async (channel, address) => suppressions.get(channel, address),
       list: async (channel) => suppressions.list(channel),
       matching: async (channel: Channel, addresses: string[]) => suppressions.matching(channel, addresses),
+    },
+    campaigns: {
+      create: async (c, now) => insertCampaign(store, c, now),
+      get: async (name) => findCampaign(store, name),
+      list: async () => allCampaigns(store),
+      due: async (now) => dueCampaigns(store, now),
+      update: async (id, patch, now) => updateCampaign(store, id, patch, now),
     },
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });

@@ -77,7 +77,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   const graceMs = opts.graceMs ?? 30_000;
   const started = clock.now();
 
-  const pool = new SenderPool(opts.senders, opts.distribution ?? 'round-robin', clock.now, ledger.usageToday(clock.now()));
+  const pool = new SenderPool(opts.senders, opts.distribution ?? 'round-robin', clock.now, await ledger.usageToday(clock.now()));
   const adaptive = opts.ratePerSec ? new AdaptiveRate(opts.ratePerSec, clock.now) : undefined;
   // A burst of ~10 ms of tokens: enough to keep up at high rates with a coarse timer, small
   // enough that no one-second window goes measurably above the rate.
@@ -108,7 +108,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   const meter = new ProgressMeter(
     clock,
     started,
-    ledger.dueCount(clock.now()) + ledger.waiting(clock.now()).count,
+    (await ledger.dueCount(clock.now())) + (await ledger.waiting(clock.now())).count,
     () => ({ ...result, inFlight, allowedRate: adaptive?.rate }),
     opts.onProgress,
     opts.progressEveryMs,
@@ -145,7 +145,9 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       }
       if (decision.suppress) {
         opts.onSuppress?.(row.address, decision.suppress);
-        ledger.suppress(row.address, decision.suppress, `provider:${provider.name}`, clock.now());
+        await ledger.suppress(row.address, decision.suppress, `provider:${provider.name}`, clock.now()).catch((error: unknown) =>
+          latch.request('database', databaseCode(error), `cannot record an opt-out: ${(error as Error).message}`),
+        );
       }
       if (decision.recipientFailure !== undefined) breaker.record(decision.recipientFailure);
       const action = decision.action;
@@ -178,7 +180,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     if (bucket) {
       const tokens = bucket.available();
       if (tokens < 1) {
-        outcomes.flush();
+        await outcomes.flush();
         await waker.wait(Math.max(1, bucket.msUntilToken()));
         continue;
       }
@@ -186,9 +188,9 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
     let poolWait: number | undefined;
     let exhausted = false;
-    let claim: ReturnType<Ledger['claim']>;
+    let claim: Awaited<ReturnType<Ledger['claim']>>;
     try {
-      claim = ledger.claim(allowance, clock.now(), {
+      claim = await ledger.claim(allowance, clock.now(), {
         pickSender: (address) => {
           const pick = pool.take(address);
           if ('sender' in pick) {
@@ -224,20 +226,20 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       break;
     }
     if (poolWait !== undefined) {
-      outcomes.flush();
+      await outcomes.flush();
       await waker.wait(poolWait);
       continue;
     }
     // Nothing due right now.
     if (inFlight > 0) {
-      outcomes.flush();
+      await outcomes.flush();
       await waker.wait(1000);
       continue;
     }
-    outcomes.flush();
+    await outcomes.flush();
     const now = clock.now();
-    if (ledger.dueCount(now) > 0) continue;
-    const waiting = ledger.waiting(now);
+    if ((await ledger.dueCount(now)) > 0) continue;
+    const waiting = await ledger.waiting(now);
     if (waiting.count === 0) break; // completed
     if (waiting.next !== null && waiting.next - now <= maxRetryWaitMs) {
       meter.maybeReport(true);
@@ -251,19 +253,19 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   // Let in-flight requests finish: they were claimed and may be accepted; their outcome matters.
   const deadline = clock.now() + (latch.stop?.kind === 'interrupted' ? graceMs : Number.POSITIVE_INFINITY);
   while (inFlight > 0 && clock.now() < deadline) {
-    outcomes.flush();
+    await outcomes.flush();
     await waker.wait(Math.min(1000, Math.max(1, deadline - clock.now())));
   }
   result.abandonedInFlight = inFlight;
   // Outcomes must reach the ledger if at all possible; a row that never gets its outcome
   // written stays `sending` and becomes `unknown` next run — safe, but less precise.
-  for (let tries = 0; !outcomes.flush() && tries < 5; tries++) await clock.sleep(1000);
+  for (let tries = 0; !(await outcomes.flush()) && tries < 5; tries++) await clock.sleep(1000);
   opts.signal?.removeEventListener('abort', onAbort);
   opts.signal?.removeEventListener('abort', waker.wake);
 
   const end = clock.now();
   result.elapsedMs = end - started;
-  const waiting = ledger.waiting(end);
+  const waiting = await ledger.waiting(end);
   result.waiting = { count: waiting.count, until: waiting.next };
   const stop = latch.stop;
   if (stop) {

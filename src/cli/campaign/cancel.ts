@@ -12,9 +12,9 @@ export function registerCancel(group: Command, action: ActionFactory): void {
     .action(
       action<{ yes?: boolean }>(async (ctx, [name], opts) => {
         const c = await core(ctx);
-        const row = c.create.getCampaign(c.deps, name!);
+        const row = await c.create.getCampaign(c.deps, name!);
         await confirmOrRefuse(ctx, opts.yes, `Cancel campaign "${row.name}" (${row.state})? It cannot be sent again.`, 'cancelling a campaign');
-        const v = c.create.cancelCampaign(c.deps, name!);
+        const v = await c.create.cancelCampaign(c.deps, name!);
         ctx.result(v, (x) => `cancelled ${x.name}\n`);
       }),
     );

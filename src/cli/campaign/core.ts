@@ -1,3 +1,4 @@
+import type { CampaignDeps } from '../../campaigns/deps.js';
 import type { OpenMode } from '../../db/open.js';
 import type { CliContext } from '../context.js';
 
@@ -15,8 +16,10 @@ export async function core(ctx: CliContext, mode: OpenMode = 'write') {
     import('../../campaigns/spec.js'),
     import('../../campaigns/compliance-hooks.js'),
   ]);
-  const store = await ctx.store(mode);
-  const deps = { store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
+  const repos = await ctx.repositories(mode);
+  // the parts not behind the repositories yet (the send path) still take the SQLite store
+  const store = ctx.dbTarget.kind === 'sqlite' ? await ctx.store(mode) : undefined;
+  const deps: CampaignDeps = { repos, store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
   return { deps, create, prepare, send, status, report, spec, compliance };
 }
 

@@ -11,7 +11,7 @@ export function registerList(group: Command, action: ActionFactory): void {
     .action(
       action(async (ctx) => {
         const c = await core(ctx, 'read');
-        const rows = c.create.listCampaignViews(c.deps);
+        const rows = await c.create.listCampaignViews(c.deps);
         const paint = stateColour(ctx.outColour);
         ctx.result(rows, (list) =>
           renderTable(

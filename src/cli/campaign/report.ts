@@ -74,10 +74,10 @@ export function registerReport(group: Command, action: ActionFactory): void {
         const filter = { states: c.report.parseStates(o.states), limit: o.limit };
         // a person at a terminal gets the summary, not 27,000 rows scrolling past; --limit or a pipe gets rows
         if (!o.rowsAsked && ctx.io.stdout.isTTY && !ctx.json) {
-          ctx.io.stdout.write(reportSummary(c.status.campaignStatus(c.deps, o.name), filter.states, o.format, ctx));
+          ctx.io.stdout.write(reportSummary(await c.status.campaignStatus(c.deps, o.name), filter.states, o.format, ctx));
           return;
         }
-        const chunks = c.report.reportChunks(c.deps, o.name, o.format, filter);
+        const chunks = await c.report.reportChunks(c.deps, o.name, o.format, filter);
         if (o.out) {
           c.report.writeReport(path.resolve(ctx.deps.cwd, o.out), chunks);
           ctx.info(`wrote ${o.out}`);

@@ -104,7 +104,7 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
   favourSmallHeap();
   const c = await core(ctx);
   const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
-  const selection = o.target.due ? (await import('../../campaigns/due.js')).dueSelection(c.deps) : undefined;
+  const selection = o.target.due ? await (await import('../../campaigns/due.js')).dueSelection(c.deps) : undefined;
   const names = o.target.due ? selection!.names : [o.target.name];
   const skipped = selection?.skipped ?? [];
   for (const s of skipped) ctx.warn(`skipped ${s.campaign}: ${s.reason.replace('_', ' ')}: ${s.message}`);
@@ -156,7 +156,7 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
 const dueLine = (s: SendSummary) => `${s.stop}, sent ${s.sent}${s.waiting.count ? `, waiting: ${s.waiting.count} until ${s.waiting.until}` : ''}`;
 
 async function confirmText(c: Core, name: string, opts: SendCommandOptions['run']): Promise<string> {
-  const row = c.create.getCampaign(c.deps, name);
+  const row = await c.create.getCampaign(c.deps, name);
   const plan = row.plan ?? undefined;
   const senders = plan ? Object.keys(plan.senders).join(', ') : '?';
   return (

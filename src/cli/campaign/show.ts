@@ -12,7 +12,7 @@ export function registerShow(group: Command, action: ActionFactory): void {
       action(async (ctx, [name]) => {
         const c = await core(ctx, 'read');
         const { view } = await import('../../campaigns/view.js');
-        const v = view(c.create.getCampaign(c.deps, name!));
+        const v = view(await c.create.getCampaign(c.deps, name!));
         ctx.result(v, (x) => showText(x, ctx.outColour));
       }),
     );

@@ -7,7 +7,7 @@ import type { ActionFactory } from '../run.js';
 import { core } from './core.js';
 
 /** `status --watch`: until the campaign is no longer sending; Ctrl-C only ends the watching (exit 0). */
-async function watchStatus(ctx: CliContext, read: () => CampaignStatus, intervalMs: number): Promise<void> {
+async function watchStatus(ctx: CliContext, read: () => Promise<CampaignStatus>, intervalMs: number): Promise<void> {
   const { watch } = await import('../watch.js');
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -55,7 +55,7 @@ export function registerStatus(group: Command, action: ActionFactory): void {
         const c = await core(ctx, 'read');
         const read = () => c.status.campaignStatus(c.deps, o.name);
         if (o.watchMs !== undefined) return watchStatus(ctx, read, o.watchMs);
-        const s = read();
+        const s = await read();
         for (const w of s.warnings) ctx.warn(w);
         ctx.result(s, (x) => statusText(x, ctx.outColour));
       }),

@@ -9,6 +9,7 @@ import { WRITE_COLUMNS, type CustomerValues } from '../customers-writer.js';
 import type { Repositories } from '../repositories.js';
 import type { SuppressionRow } from '../suppressions.js';
 import { redactUrl } from '../target.js';
+import { pgCampaignStore } from './campaigns.js';
 import { migratePg, type PgStore } from './open.js';
 import { customers, suppressions } from './schema.js';
 import { countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
@@ -118,6 +119,7 @@ export function pgRepositories(store: PgStore): Repositories {
         return new Set(r.rows.map((row) => row.address));
       },
     },
+    campaigns: pgCampaignStore(db),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;

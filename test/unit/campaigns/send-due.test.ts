@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sendDue } from '../../../src/campaigns/send-due.js';
 import type { SendSummary } from '../../../src/campaigns/send.js';
 import { openStore, type Store } from '../../../src/db/open.js';
+import { sqliteRepositories } from '../../../src/db/sqlite-repositories.js';
 import { UnavailableError } from '../../../src/errors.js';
 import { smsWorkspace, type SmsWorkspace } from '../../support/campaign-workspace.js';
 
@@ -27,7 +28,7 @@ function setUp(names: string[], prepared: string[]) {
   for (const n of names) expect(ws.cli(['campaign', 'create', '--name', n, '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello']).code).toBe(0);
   for (const n of prepared) expect(ws.cli(['campaign', 'prepare', n]).code).toBe(0);
   store = openStore(ws.db);
-  return { store, workspace: ws.dir, env: ws.env, now: Date.now };
+  return { repos: sqliteRepositories(store), store, workspace: ws.dir, env: ws.env, now: Date.now };
 }
 
 const stateOf = (name: string) => ws!.query<{ state: string }>('SELECT state FROM campaigns WHERE name = ?', name)[0]!.state;

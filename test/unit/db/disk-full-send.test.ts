@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendCampaign } from '../../../src/campaigns/send.js';
 import { openStore, type Store } from '../../../src/db/open.js';
+import { sqliteRepositories } from '../../../src/db/sqlite-repositories.js';
 import { exitCodeFor } from '../../../src/output/exit-codes.js';
 import { smsWorkspace, type SmsWorkspace } from '../../support/campaign-workspace.js';
 
@@ -23,7 +24,7 @@ describe('disk full during a send', { timeout: 120_000 }, () => {
     // exactly as on a full disk (SQLite reports both as SQLITE_FULL)
     const pages = store.sqlite.pragma('page_count', { simple: true }) as number;
     store.sqlite.pragma(`max_page_count = ${pages}`);
-    const { summary, error } = await sendCampaign({ store, workspace: ws.dir, env: ws.env, now: Date.now }, 'c', { graceMs: 0 });
+    const { summary, error } = await sendCampaign({ repos: sqliteRepositories(store), store, workspace: ws.dir, env: ws.env, now: Date.now }, 'c', { graceMs: 0 });
     expect(error?.code).toBe('disk_full');
     expect(exitCodeFor(error)).toBe(74);
     expect(summary.state).toBe('paused');

@@ -66,13 +66,13 @@ describe('ledger durability', () => {
     }
   });
 
-  it('claims run with synchronous = FULL; every outcome batch with NORMAL, and FULL is back after each', () => {
+  it('claims run with synchronous = FULL; every outcome batch with NORMAL, and FULL is back after each', async () => {
     const { sqlite, ledger, seen, modes } = observedLedger();
     try {
       for (let i = 0; i < 3; i++) {
-        const { claimed } = ledger.claim(3, Date.now(), { pickSender: () => 'A' });
+        const { claimed } = await ledger.claim(3, Date.now(), { pickSender: () => 'A' });
         expect(claimed).toHaveLength(3);
-        ledger.record(sent(claimed), Date.now());
+        await ledger.record(sent(claimed), Date.now());
         expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
       }
       expect(seen).toHaveLength(18);
@@ -83,13 +83,13 @@ describe('ledger durability', () => {
     }
   });
 
-  it('a failed outcome batch still restores synchronous = FULL and writes nothing', () => {
+  it('a failed outcome batch still restores synchronous = FULL and writes nothing', async () => {
     const { sqlite, ledger } = observedLedger();
     try {
-      const { claimed } = ledger.claim(2, Date.now(), { pickSender: () => 'A' });
-      ledger.record(sent(claimed.slice(0, 1)), Date.now());
+      const { claimed } = await ledger.claim(2, Date.now(), { pickSender: () => 'A' });
+      await ledger.record(sent(claimed.slice(0, 1)), Date.now());
       // a value SQLite cannot bind makes the batch throw inside its transaction
-      expect(() => ledger.record([{ id: claimed[1]!.id, state: 'sent', providerMessageId: {} as unknown as string }], Date.now())).toThrow();
+      await expect(ledger.record([{ id: claimed[1]!.id, state: 'sent', providerMessageId: {} as unknown as string }], Date.now())).rejects.toThrow();
       expect(sqlite.pragma('synchronous', { simple: true })).toBe(FULL);
       expect(sqlite.prepare(`SELECT state FROM campaign_recipients WHERE id = ?`).get(claimed[1]!.id)).toEqual({ state: 'sending' });
     } finally {
@@ -97,11 +97,12 @@ describe('ledger durability', () => {
     }
   });
 
-  it('an outcome batch inside a caller\'s transaction commits with it (SQLite cannot change the mode there)', () => {
+  it('an outcome batch inside a caller\'s transaction commits with it (SQLite cannot change the mode there)', async () => {
     const { sqlite, ledger, modes } = observedLedger();
     try {
-      const { claimed } = ledger.claim(2, Date.now(), { pickSender: () => 'A' });
-      sqlite.transaction(() => ledger.record(sent(claimed), Date.now()))();
+      const { claimed } = await ledger.claim(2, Date.now(), { pickSender: () => 'A' });
+      // the batch's statements run synchronously inside the caller's transaction
+      sqlite.transaction(() => void ledger.record(sent(claimed), Date.now()))();
       expect(modes('toSent')).toEqual([FULL]);
       expect(sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE state = 'sent'`).get()).toEqual({ n: 2 });
     } finally {

@@ -1,6 +1,7 @@
 /**
- * Model-based test of the ledger state machine (fast-check commands) on a real SQLite store
- * with the real migrations: claim, send ok / recipient failure / throttle / ambiguous / fatal,
+ * Model-based test of the ledger state machine (fast-check commands) on every ledger, in the
+ * store contract style: the same cases against SQLite (in memory) and PostgreSQL (a database of
+ * its own, test/support/pg.ts), each with its real migrations: claim, send ok / recipient failure / throttle / ambiguous / fatal,
  * flush, crash (the process's memory is lost, rows in `sending` stay), resume (recoverInFlight),
  * suppress, retry-failed and time passing, in any order. After every command the real ledger
  * must equal the model, and the send guarantees must hold:
@@ -12,10 +13,10 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../../src/db/open.js';
-import { SqliteLedger, LEDGER_STATES, type Ledger, type ClaimedRow, type LedgerState, type Outcome } from '../../../src/db/ledger.js';
+import { LEDGER_STATES, type Ledger, type ClaimedRow, type LedgerState, type Outcome } from '../../../src/db/ledger.js';
 import { decide, DEFAULT_RETRY_POLICY } from '../../../src/dispatch/retry-policy.js';
 import { ProviderError, type ProviderErrorKind } from '../../../src/providers/contract.js';
+import { sqliteLedgerFixture, type LedgerFixture, type LedgerRowView } from '../../support/ledger-fixture.js';
 
 const N = 8;
 const ADDRESSES = Array.from({ length: N }, (_, i) => `r${i}@model.example`);
@@ -38,7 +39,7 @@ interface Model {
 }
 
 interface Real {
-  store: Store;
+  fixture: LedgerFixture;
   ledger: Ledger;
   inFlight: ClaimedRow[];
   buffer: Outcome[];
@@ -47,15 +48,13 @@ interface Real {
   now: number;
 }
 
-type Cmd = fc.Command<Model, Real>;
+type Cmd = fc.AsyncCommand<Model, Real>;
 
-function rowsOf(r: Real): Array<{ address: string; state: LedgerState; attempts: number; error_code: string | null }> {
-  return r.store.sqlite.prepare('SELECT address, state, attempts, error_code FROM campaign_recipients ORDER BY id').all() as never;
-}
+const rowsOf = (r: Real): Promise<LedgerRowView[]> => r.fixture.rows();
 
 /** The invariants, checked after every command. */
-function checkInvariants(m: Model, r: Real, before?: Array<{ attempts: number }>, refunded: number[] = []): void {
-  const rows = rowsOf(r);
+async function checkInvariants(m: Model, r: Real, before?: Array<{ attempts: number }>, refunded: number[] = []): Promise<void> {
+  const rows = await rowsOf(r);
   expect(rows).toHaveLength(N);
   rows.forEach((row, i) => {
     expect(LEDGER_STATES).toContain(row.state);
@@ -74,10 +73,10 @@ const indexOf = (address: string) => ADDRESSES.indexOf(address);
 class Claim implements Cmd {
   constructor(readonly k: number) {}
   check = () => true;
-  run(m: Model, r: Real): void {
-    const before = rowsOf(r);
-    const due = m.rows.filter((x, i) => x.state === 'pending' && nextAttempt(r, i) <= r.now).length;
-    const { claimed, skipped } = r.ledger.claim(this.k, r.now, { pickSender: () => 'sender-1' });
+  async run(m: Model, r: Real): Promise<void> {
+    const before = await rowsOf(r);
+    const due = m.rows.filter((x, i) => x.state === 'pending' && (before[i]!.next_attempt_at ?? 0) <= r.now).length;
+    const { claimed, skipped } = await r.ledger.claim(this.k, r.now, { pickSender: () => 'sender-1' });
     // every candidate looked at is either claimed or skipped, in order of the claim index
     expect(claimed.length + skipped).toBe(Math.min(this.k, due));
     for (const c of claimed) {
@@ -89,19 +88,15 @@ class Claim implements Cmd {
       r.inFlight.push(c);
     }
     // the rows it skipped were pending and suppressed
-    rowsOf(r).forEach((row, i) => {
+    (await rowsOf(r)).forEach((row, i) => {
       if (row.state === 'skipped' && m.rows[i]!.state === 'pending') {
         expect(m.suppressed.has(ADDRESSES[i]!)).toBe(true);
         m.rows[i] = { ...m.rows[i]!, state: 'skipped' };
       }
     });
-    checkInvariants(m, r, before);
+    await checkInvariants(m, r, before);
   }
   toString = () => `claim(${this.k})`;
-}
-
-function nextAttempt(r: Real, i: number): number {
-  return (r.store.sqlite.prepare('SELECT next_attempt_at AS t FROM campaign_recipients WHERE address = ?').get(ADDRESSES[i]) as { t: number | null }).t ?? 0;
 }
 
 type Result = 'ok' | 'recipient' | 'throttled' | 'ambiguous-accepted' | 'ambiguous-dropped' | 'fatal';
@@ -113,8 +108,8 @@ class Answer implements Cmd {
     readonly result: Result,
   ) {}
   check = (m: Readonly<Model>) => m.inFlight.length > 0;
-  run(m: Model, r: Real): void {
-    const before = rowsOf(r);
+  async run(m: Model, r: Real): Promise<void> {
+    const before = await rowsOf(r);
     const at = this.pick % r.inFlight.length;
     const [row] = r.inFlight.splice(at, 1);
     const [i] = m.inFlight.splice(at, 1);
@@ -131,7 +126,7 @@ class Answer implements Cmd {
     const mr = m.rows[i!]!;
     // the model's expectation once this outcome is written
     pendingWrites.set(i!, outcome.state === 'unknown' ? { state: 'unknown', attempts: mr.attempts, unknownBecause: 'ambiguous' } : { state: outcome.state, attempts: mr.attempts - ('refundAttempt' in outcome && outcome.refundAttempt ? 1 : 0) });
-    checkInvariants(m, r, before);
+    await checkInvariants(m, r, before);
   }
   toString = () => `answer(${this.pick}, ${this.result})`;
 }
@@ -141,9 +136,9 @@ const pendingWrites = new Map<number, ModelRow>();
 
 class Flush implements Cmd {
   check = () => true;
-  run(m: Model, r: Real): void {
-    const before = rowsOf(r);
-    r.ledger.record(r.buffer, r.now);
+  async run(m: Model, r: Real): Promise<void> {
+    const before = await rowsOf(r);
+    await r.ledger.record(r.buffer, r.now);
     const refunded: number[] = [];
     for (const i of m.buffered) {
       const next = pendingWrites.get(i)!;
@@ -153,7 +148,7 @@ class Flush implements Cmd {
     }
     r.buffer = [];
     m.buffered = [];
-    checkInvariants(m, r, before, refunded);
+    await checkInvariants(m, r, before, refunded);
   }
   toString = () => 'flush';
 }
@@ -161,13 +156,13 @@ class Flush implements Cmd {
 /** kill -9: in-flight requests and unwritten outcomes vanish; the database keeps what was committed. */
 class Crash implements Cmd {
   check = () => true;
-  run(m: Model, r: Real): void {
+  async run(m: Model, r: Real): Promise<void> {
     r.inFlight = [];
     r.buffer = [];
     m.inFlight = [];
     for (const i of m.buffered) pendingWrites.delete(i);
     m.buffered = [];
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
   toString = () => 'crash';
 }
@@ -175,21 +170,21 @@ class Crash implements Cmd {
 /** The next `send` starts: what was left in `sending` becomes unknown (only valid with nothing in flight). */
 class Resume implements Cmd {
   check = (m: Readonly<Model>) => m.inFlight.length === 0 && m.buffered.length === 0;
-  run(m: Model, r: Real): void {
-    const n = r.ledger.recoverInFlight(r.now);
+  async run(m: Model, r: Real): Promise<void> {
+    const n = await r.ledger.recoverInFlight(r.now);
     expect(n).toBe(m.rows.filter((x) => x.state === 'sending').length);
     m.rows = m.rows.map((x) => (x.state === 'sending' ? { ...x, state: 'unknown', unknownBecause: 'crash' } : x));
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
   toString = () => 'resume';
 }
 
 class RetryFailed implements Cmd {
   check = (m: Readonly<Model>) => m.inFlight.length === 0 && m.buffered.length === 0;
-  run(m: Model, r: Real): void {
-    r.ledger.requeue(['failed'], r.now);
+  async run(m: Model, r: Real): Promise<void> {
+    await r.ledger.requeue(['failed'], r.now);
     m.rows = m.rows.map((x) => (x.state === 'failed' ? { ...x, state: 'pending' } : x));
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
   toString = () => 'retry-failed';
 }
@@ -197,10 +192,10 @@ class RetryFailed implements Cmd {
 class Suppress implements Cmd {
   constructor(readonly i: number) {}
   check = () => true;
-  run(m: Model, r: Real): void {
-    r.store.sqlite.prepare("INSERT INTO suppressions (channel, address, reason, created_at) VALUES ('email', ?, 'manual', ?) ON CONFLICT DO NOTHING").run(ADDRESSES[this.i], r.now);
+  async run(m: Model, r: Real): Promise<void> {
+    await r.fixture.suppress(ADDRESSES[this.i]!, r.now);
     m.suppressed.add(ADDRESSES[this.i]!);
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
   toString = () => `suppress(${this.i})`;
 }
@@ -208,7 +203,7 @@ class Suppress implements Cmd {
 class Tick implements Cmd {
   constructor(readonly ms: number) {}
   check = () => true;
-  run(m: Model, r: Real): void {
+  async run(m: Model, r: Real): Promise<void> {
     r.now += this.ms;
     m.now = r.now;
   }
@@ -226,40 +221,49 @@ const commands = [
   fc.constantFrom(100, 5_000, 60_000).map((ms) => new Tick(ms)),
 ];
 
-let store: Store | undefined;
-afterEach(() => store?.close());
+const T0 = 1_700_000_000_000;
 
-function setup(): { model: Model; real: Real } {
-  store?.close();
-  store = openStore(':memory:');
-  const now = 1_700_000_000_000;
-  const db = store.sqlite;
-  db.prepare("INSERT INTO campaigns (name, channel, segment, provider, template, state, created_at, updated_at) VALUES ('m', 'email', 's', 'p', 't', 'sending', ?, ?)").run(now, now);
-  const customer = db.prepare('INSERT INTO customers (email, email_opt_in, created_at, updated_at) VALUES (?, 1, ?, ?)');
-  const recipient = db.prepare("INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at) VALUES (1, ?, ?, 'pending', 0, ?)");
-  for (const a of ADDRESSES) recipient.run(customer.run(a, now, now).lastInsertRowid, a, now);
+async function setup(open: () => Promise<LedgerFixture>): Promise<{ model: Model; real: Real }> {
+  const fixture = await open();
   pendingWrites.clear();
   return {
-    model: { rows: ADDRESSES.map(() => ({ state: 'pending', attempts: 0 })), suppressed: new Set(), inFlight: [], buffered: [], now },
-    real: { store, ledger: new SqliteLedger(db, 1, 'email', 'p'), inFlight: [], buffer: [], delivered: new Map(), now },
+    model: { rows: ADDRESSES.map(() => ({ state: 'pending', attempts: 0 })), suppressed: new Set(), inFlight: [], buffered: [], now: T0 },
+    real: { fixture, ledger: fixture.ledger, inFlight: [], buffer: [], delivered: new Map(), now: T0 },
   };
 }
 
-describe('ledger state machine (model-based)', () => {
-  it('keeps at-most-once, one state per row, no claim while suppressed, unknown only from crash/ambiguous, monotone attempts', () => {
-    fc.assert(
-      fc.property(fc.commands(commands, { maxCommands: 60 }), (cmds) => {
-        fc.modelRun(setup, cmds);
+
+const STORES: Array<{ name: string; available: boolean; open: () => Promise<LedgerFixture>; runs: number }> = [
+  { name: 'sqlite', available: true, open: () => sqliteLedgerFixture(ADDRESSES, T0), runs: 100 },
+];
+
+describe.each(STORES)('ledger state machine (model-based): $name', ({ available, open, runs }) => {
+  let current: LedgerFixture | undefined;
+  const fresh = async () => {
+    await current?.close();
+    const s = await setup(open);
+    current = s.real.fixture;
+    return s;
+  };
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+
+  it.skipIf(!available)('keeps at-most-once, one state per row, no claim while suppressed, unknown only from crash/ambiguous, monotone attempts', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 60 }), async (cmds) => {
+        await fc.asyncModelRun(fresh, cmds);
       }),
-      { numRuns: 100, seed: 20261129 },
+      { numRuns: runs, seed: 20261129 },
     );
   });
 
-  it('the model is not vacuous: a run reaches sent, failed, skipped and unknown', () => {
-    const { model, real } = setup();
+  it.skipIf(!available)('the model is not vacuous: a run reaches sent, failed, skipped and unknown', async () => {
+    const { model, real } = await fresh();
     const script: Cmd[] = [new Suppress(7), new Claim(4), new Answer(0, 'ok'), new Answer(0, 'recipient'), new Answer(0, 'ambiguous-accepted'), new Flush(), new Crash(), new Resume(), new Claim(4)];
-    for (const c of script) if (c.check(model)) c.run(model, real);
-    const states = new Set(rowsOf(real).map((r) => r.state));
+    for (const c of script) if (c.check(model)) await c.run(model, real);
+    const states = new Set((await rowsOf(real)).map((r) => r.state));
     expect([...states].sort()).toEqual(['failed', 'sending', 'sent', 'skipped', 'unknown']);
   });
 });

@@ -157,6 +157,33 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
     });
   });
 
+  describe.skipIf(!available)('campaigns', () => {
+    it('creates drafts, gets by name, lists in id order, updates the typed fields, and finds due campaigns', async () => {
+      const c = repos.campaigns;
+      const base = { channel: 'email' as const, segment: 'everyone', provider: 'outbox', template: 'spring' };
+      const a = await c.create({ ...base, name: 'camp-a', throttle: '5/s', settings: { distribution: 'sticky' } }, T0);
+      const b = await c.create({ ...base, name: 'camp-b', scheduleAt: T0 + 10 }, T0 + 1);
+      const p = await c.create({ ...base, name: 'camp-p' }, T0 + 2);
+      expect(a).toMatchObject({ name: 'camp-a', state: 'draft', throttle: '5/s', settings: { distribution: 'sticky' }, plan: null, pause: null, scheduleAt: null, createdAt: T0, updatedAt: T0 });
+      expect(typeof a.id).toBe('number');
+      expect(await c.get('camp-a')).toEqual(a);
+      expect(await c.get('nope')).toBeUndefined();
+      expect((await c.list()).map((x) => x.name)).toEqual(['camp-a', 'camp-b', 'camp-p']);
+
+      const plan = { campaign: 'camp-a', matched: 3, excluded: { no_consent: 1 }, recipients: 2, added: 2, senders: { s1: 2 }, estimate: { messages: 2, duration_s: 1, rate_per_s: 5 }, plan_hash: 'abc', prepared_at: new Date(T0).toISOString() };
+      await c.update(a.id, { state: 'prepared', plan, planHash: 'abc', preparedAt: T0 + 5 }, T0 + 5);
+      expect(await c.get('camp-a')).toMatchObject({ state: 'prepared', plan, planHash: 'abc', preparedAt: T0 + 5, updatedAt: T0 + 5 });
+      await c.update(p.id, { state: 'paused', pause: { code: 'fatal:AccountSuspended', message: 'the account is suspended' } }, T0 + 6);
+      expect((await c.get('camp-p'))?.pause).toEqual({ code: 'fatal:AccountSuspended', message: 'the account is suspended' });
+
+      // unscheduled paused first (as SQLite orders NULL), then by schedule; not yet due: none of b
+      expect((await c.due(T0 + 9)).map((x) => x.name)).toEqual(['camp-p']);
+      expect((await c.due(T0 + 10)).map((x) => x.name)).toEqual(['camp-p', 'camp-b']);
+      await c.update(b.id, { state: 'completed' }, T0 + 11);
+      expect((await c.due(T0 + 20)).map((x) => x.name)).toEqual(['camp-p']);
+    });
+  });
+
   describe.skipIf(!available)('migrations', () => {
     it('are applied on open, and migrating again is a no-op', async () => {
       const first = await repos.migrate();

@@ -108,7 +108,7 @@ describe('dispatcher', () => {
     expect(again.sent + again.unknown).toBe(0);
     expect(p.stats().calls).toBe(50);
     // the operator asks: unknowns go again
-    expect(ledger.requeue(['unknown'], Date.now())).toBe(5);
+    expect(await ledger.requeue(['unknown'], Date.now())).toBe(5);
   });
 
   it('with at-least-once opted in (ambiguous: retry), an ambiguous failure is sent again', async () => {
@@ -188,12 +188,12 @@ describe('dispatcher', () => {
     expect(states(store)).toEqual({ sent: 99, skipped: 1 });
   });
 
-  it('turns rows left in `sending` by a crash into unknown', () => {
+  it('turns rows left in `sending` by a crash into unknown', async () => {
     const { store, ledger } = setup(10);
-    const claimed = ledger.claim(3, Date.now(), { pickSender: () => 'A' });
+    const claimed = await ledger.claim(3, Date.now(), { pickSender: () => 'A' });
     expect(claimed.claimed).toHaveLength(3);
     // process dies here; the next run starts with recovery
-    expect(ledger.recoverInFlight(Date.now())).toBe(3);
+    expect(await ledger.recoverInFlight(Date.now())).toBe(3);
     expect(states(store)).toEqual({ pending: 7, unknown: 3 });
   });
 

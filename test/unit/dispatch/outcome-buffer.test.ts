@@ -6,15 +6,17 @@ import { OutcomeBuffer } from '../../../src/dispatch/outcome-buffer.js';
 import { VirtualClock } from '../../support/virtual-clock.js';
 
 const sent = (id: number): Outcome => ({ id, state: 'sent', providerMessageId: `m${id}` });
+/** Lets a write the buffer started on its own finish. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
 const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 
 describe('OutcomeBuffer', () => {
-  it('flushes at its size, keeps a refused batch, and writes it whole once the ledger takes it', () => {
+  it('flushes at its size, keeps a refused batch, and writes it whole once the ledger takes it', async () => {
     const written: number[][] = [];
     let refuse = false;
     const refusals: unknown[] = [];
     const ledger = {
-      record(o: Outcome[]) {
+      async record(o: Outcome[]) {
         if (refuse) throw busy();
         written.push(o.map((x) => x.id));
       },
@@ -24,14 +26,18 @@ describe('OutcomeBuffer', () => {
     buffer.push(sent(2));
     expect(written).toEqual([]);
     buffer.push(sent(3));
+    await settled();
     expect(written).toEqual([[1, 2, 3]]);
     refuse = true;
-    for (const id of [4, 5, 6, 7]) buffer.push(sent(id));
+    for (const id of [4, 5, 6, 7]) {
+      buffer.push(sent(id));
+      await settled();
+    }
     expect(buffer.length).toBe(4);
     expect(refusals.length).toBe(2);
     expect(refusals.every(isBusy)).toBe(true);
     refuse = false;
-    expect(buffer.flush()).toBe(true);
+    expect(await buffer.flush()).toBe(true);
     expect(written).toEqual([[1, 2, 3], [4, 5, 6, 7]]);
     expect(buffer.length).toBe(0);
   });
