@@ -2,6 +2,7 @@
 import type { Campaign } from '../db/campaigns.js';
 import { openLedger } from '../db/ledger.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
+import { abStage } from './ab-test.js';
 import { dueRecurring, recurringRunDue } from './recurring.js';
 
 /** Pauses a scheduled job may resume: the rest (fatal errors, a canary --limit) wait for a person. */
@@ -23,7 +24,7 @@ export function resumableUnattended(row: Campaign): boolean {
  */
 export interface DueSkip {
   campaign: string;
-  reason: 'paused' | 'canary_held' | 'quiet_hours' | 'local_time';
+  reason: 'paused' | 'canary_held' | 'quiet_hours' | 'local_time' | 'ab_test';
   message: string;
 }
 
@@ -41,11 +42,14 @@ async function skipOf(deps: CampaignDeps, c: Campaign, now: number): Promise<Due
     return { campaign: c.name, reason: held ? 'canary_held' : 'paused', message: held ? `a --limit batch was sent (${c.pause?.message}); send it by name to go on` : (c.pause?.message ?? 'paused') };
   }
   if (c.state === 'draft' || recurringRunDue(c, now)) return undefined; // prepared (or refreshed) on the fly, then sent
+  const ab = abStage(sqliteStore(deps), c, now);
+  if (ab.stage === 'due') return undefined; // the winner goes to the rest in this run
   const ledger = openLedger(sqliteStore(deps), c);
   if ((await ledger.dueCount(now)) > 0) return undefined;
   const waiting = await ledger.waiting(now);
   if (waiting.count === 0 || waiting.next === null) return undefined; // nothing left: the run completes it
   const until = new Date(waiting.next).toISOString();
+  if (ab.stage === 'waiting') return { campaign: c.name, reason: 'ab_test', message: `${ab.held} recipient(s) wait for the A/B test's winner, chosen at ${new Date(ab.decideAt).toISOString()}` };
   return c.settings.send_at_local
     ? { campaign: c.name, reason: 'local_time', message: `${waiting.count} recipient(s) wait for ${c.settings.send_at_local} on their own clock; the next at ${until}` }
     : { campaign: c.name, reason: 'quiet_hours', message: `${waiting.count} recipient(s) wait for their quiet hours to end; the next at ${until}` };

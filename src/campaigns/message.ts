@@ -22,6 +22,8 @@ export type UnsubscribeLinker = (r: { campaignId: number; customerId: number; ch
 export interface MessageContext {
   campaign: { name: string; id: number; channel: Channel };
   template: CompiledTemplate;
+  /** An A/B test's templates by variant; a row without a variant gets `template`. */
+  variants?: Map<string, CompiledTemplate>;
   unsubscribe?: UnsubscribeLinker;
   now: () => number;
 }
@@ -71,7 +73,8 @@ export function toOutgoing(rendered: Rendered, to: string, ref: MessageRef, link
 export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => OutgoingMessage {
   return (row) => {
     const { vars, links } = templateVars(ctx, row);
-    const rendered = ctx.template.render(vars);
+    const template = (row.variant && ctx.variants?.get(row.variant)) || ctx.template;
+    const rendered = template.render(vars);
     const ref: MessageRef = {
       campaign: ctx.campaign.name,
       campaignId: ctx.campaign.id,

@@ -14,6 +14,7 @@ import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
 import { applySendAtLocal } from './send-at-local.js';
+import { applyVariants } from './ab-test.js';
 import { effectiveRate, estimateSeconds } from './pace.js';
 
 /** What a prepare planned; stored with the campaign (db/campaigns.ts owns the shape). */
@@ -53,6 +54,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const store = sqliteStore(deps);
   const prepared = prepareAudience(store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
   const { counts, added, recipients } = prepared;
+  if (campaign.settings.variants) applyVariants(store, campaign, now);
   if (campaign.settings.send_at_local) applySendAtLocal(store, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));

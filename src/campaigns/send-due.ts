@@ -43,9 +43,11 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
         opts.onPrepared?.(name, plan);
       }
       const r = await opts.send(name);
-      // a send_at_local campaign whose other recipients' 09:00 is still ahead did what this run
-      // could: it is not a stop to report (exit 0, `waiting: N`); the next run sends them
-      const error = r.error?.code === 'waiting' && campaign.settings.send_at_local ? undefined : r.error;
+      // a campaign whose other recipients wait by design (their 09:00 is still ahead, or an A/B
+      // test's winner is not chosen yet) did what this run could: not a stop to report (exit 0,
+      // `waiting: N`); a later run sends them
+      const waitsByDesign = Boolean(campaign.settings.send_at_local || campaign.settings.test);
+      const error = r.error?.code === 'waiting' && waitsByDesign ? undefined : r.error;
       runs.push({ campaign: name, summary: r.summary, ...(error ? { error } : {}) });
     } catch (e) {
       if (!(e instanceof MktError)) throw e;

@@ -1,4 +1,5 @@
 /** The summary a send returns (`campaign send --json`; its shape is documented in README). */
+import type { AbDecision } from './ab-test.js';
 import type { RenderFailures } from '../db/campaigns.js';
 import type { LedgerState } from '../db/ledger-contract.js';
 import type { DispatchResult } from '../dispatch/dispatcher.js';
@@ -30,6 +31,8 @@ export interface SendSummary {
   sms_segments?: number;
   /** Told on stderr too; e.g. `throttle_capped` when the throttle asked for more than the provider allows. */
   warnings?: Array<{ code: string; message: string }>;
+  /** An A/B test's state at the start of this run: waiting for its winner, or decided now (figures, z-test, winner). */
+  ab_test?: AbDecision;
 }
 
 /** A run that sent nothing (a dry run, or nothing left to send). */

@@ -14,6 +14,7 @@ import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../provi
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
+import { abDecisionLines, decideAbTest, loadVariantTemplates, type AbDecision } from './ab-test.js';
 import { dryRun } from './dry-run.js';
 import { endOfRun } from './end-of-run.js';
 import { holdLease } from './lease.js';
@@ -69,7 +70,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   }
   const template = await loadCampaignTemplate(deps.workspace, campaign);
   const ledger = openLedger(store, { id: campaign.id, channel: campaign.channel, provider: providerConfig.name });
-  const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
+  const variants = campaign.settings.variants ? await loadVariantTemplates(deps.workspace, campaign, template) : undefined;
+  const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, variants, unsubscribe: opts.unsubscribe, now: deps.now };
   const pace = paceOf({
     throttle: throttle ?? campaign.throttle,
     throttleSource: throttle !== undefined ? '--throttle' : `campaign "${campaign.name}"'s throttle`,
@@ -80,7 +82,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   // Told at once (stderr) and kept in the summary (--json), whichever way the run ends.
   const warnings = pace.capped ? [{ code: pace.capped.code, message: pace.capped.message }] : [];
   for (const w of warnings) opts.onNotice?.(`${w.code}: ${w.message}`);
-  const told = (summary: SendSummary): SendSummary => (warnings.length > 0 ? { ...summary, warnings } : summary);
+  let ab: AbDecision | undefined;
+  const told = (summary: SendSummary): SendSummary => ({ ...summary, ...(warnings.length > 0 ? { warnings } : {}), ...(ab ? { ab_test: ab } : {}) });
 
   if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
 
@@ -92,6 +95,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     if (recovered > 0) opts.onNotice?.(`${recovered} recipient(s) were in flight when an earlier run stopped; they are now "unknown" and will not be resent (use --retry-unknown to resend them)`);
     const requeued = await ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
     if (requeued > 0) opts.onNotice?.(`${requeued} recipient(s) put back in the queue`);
+    ab = decideAbTest(store, campaign, now, opts.winner);
+    for (const line of ab ? abDecisionLines(ab) : []) opts.onNotice?.(line);
 
     const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
     if (total === 0) {

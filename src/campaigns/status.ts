@@ -25,6 +25,8 @@ export interface CampaignStatus {
   pause_reason: string | null;
   plan_hash: string | null;
   /** Recurring campaigns: each run's rows (the customers it appended) and their counts; totals are above. */
+  /** A/B tests: each variant's rows and counts (`held`: waiting for the winner). */
+  variants?: Array<{ variant: string; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
   runs?: Array<{ run: number; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
   timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
 }
@@ -54,6 +56,7 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos'>
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
+    ...(c.settings.variants ? { variants: ledgerParts(store, c.id, 'variant').map(({ key, ...p }) => ({ variant: key ?? 'held', ...p })) } : {}),
     ...(c.settings.recurring ? { runs: ledgerParts(store, c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,

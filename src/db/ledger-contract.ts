@@ -23,6 +23,8 @@ export interface ClaimedRow {
   attempts: number;
   sender: string;
   customer: CustomerRow;
+  /** The A/B test variant this row is sent (null outside a test). */
+  variant?: string | null;
 }
 
 export type Outcome =

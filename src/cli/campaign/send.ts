@@ -47,6 +47,7 @@ export interface SendFlags {
   maxDrift?: number;
   grace: number;
   allowRenderFailures?: number;
+  winner?: string;
 }
 
 /** What `campaign send` was asked to do. */
@@ -56,7 +57,7 @@ export interface SendCommandOptions {
   /** No question needed: --yes, or a dry run (it changes nothing). */
   confirmed: boolean;
   /** The options of each campaign's run, as sendCampaign takes them. */
-  run: Pick<SendOptions, 'throttle' | 'concurrency' | 'limit' | 'dryRun' | 'retryFailed' | 'retryUnknown' | 'maxDrift' | 'graceMs' | 'allowRenderFailures'>;
+  run: Pick<SendOptions, 'throttle' | 'concurrency' | 'limit' | 'dryRun' | 'retryFailed' | 'retryUnknown' | 'maxDrift' | 'graceMs' | 'allowRenderFailures' | 'winner'>;
 }
 
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
@@ -77,6 +78,7 @@ export function parseSendOptions(args: readonly string[], flags: SendFlags): Sen
       maxDrift: flags.maxDrift,
       graceMs: flags.grace * 1000,
       ...(flags.allowRenderFailures !== undefined ? { allowRenderFailures: flags.allowRenderFailures } : {}),
+      ...(flags.winner !== undefined ? { winner: flags.winner } : {}),
     },
   };
 }
@@ -96,6 +98,7 @@ export function registerSend(group: Command, action: ActionFactory): void {
     .option('--retry-unknown', 'put unknown recipients (may have been sent) back in the queue first')
     .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare (0 to 100)', percent)
     .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C (0 to 3600)', graceSeconds, 30)
+    .option('--winner <variant>', 'A/B test: send this variant to the rest now, instead of waiting for the metric')
     .option('--allow-render-failures <n>', 'send although prepare found up to N recipients whose message does not render', renderFailuresAllowed)
     .action(action<SendFlags>(async (ctx, args, flags) => sendCommand(ctx, parseSendOptions(args, flags))));
 }
