@@ -30,8 +30,8 @@ export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec): Pr
 
 /** The spec's options kept in the campaign's JSON settings (only those given). */
 function settingsOf(spec: CampaignSpec): CampaignSettings {
-  const { distribution, send_at_local, recurring, variants, test } = spec;
-  return Object.fromEntries(Object.entries({ distribution, send_at_local, recurring, variants, test }).filter(([, v]) => v !== undefined));
+  const { distribution, tracking, send_at_local, recurring, variants, test } = spec;
+  return Object.fromEntries(Object.entries({ distribution, tracking, send_at_local, recurring, variants, test }).filter(([, v]) => v !== undefined));
 }
 
 export async function getCampaign(deps: Pick<CampaignDeps, 'repos'>, name: string): Promise<Campaign> {

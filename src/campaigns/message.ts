@@ -9,6 +9,7 @@ import type { ClaimedRow } from '../db/ledger.js';
 import type { MessageRef, OutgoingMessage } from '../providers/contract.js';
 import { formatDeliveryRef } from '../providers/delivery-ref.js';
 import type { CompiledTemplate, Rendered, TemplateVars } from '../templates/contract.js';
+import type { MessageTracker } from './tracking.js';
 
 export interface UnsubscribeLinks {
   /** https URL for the body link and List-Unsubscribe (RFC 8058 one-click POST target). */
@@ -25,6 +26,8 @@ export interface MessageContext {
   /** An A/B test's templates by variant; a row without a variant gets `template`. */
   variants?: Map<string, CompiledTemplate>;
   unsubscribe?: UnsubscribeLinker;
+  /** click / open tracking (tracking.ts), applied after rendering so links from variables are tracked too */
+  track?: MessageTracker;
   now: () => number;
 }
 
@@ -74,7 +77,8 @@ export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => Outgoi
   return (row) => {
     const { vars, links } = templateVars(ctx, row);
     const template = (row.variant && ctx.variants?.get(row.variant)) || ctx.template;
-    const rendered = template.render(vars);
+    const plain = template.render(vars);
+    const rendered = ctx.track ? ctx.track(plain, { ledgerId: row.id, unsubscribeUrl: links?.url }) : plain;
     const ref: MessageRef = {
       campaign: ctx.campaign.name,
       campaignId: ctx.campaign.id,

@@ -9,6 +9,7 @@ import { faultError, faultOfCode, whenFree } from '../db/faults.js';
 import { openLedger } from '../db/ledger.js';
 import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from '../dispatch/retry-policy.js';
+import { loadSettings } from '../compliance/index.js';
 import { InputError, type MktError } from '../errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
@@ -25,6 +26,7 @@ import { guardRenderFailures } from './render-guard.js';
 import { loadCampaignTemplate } from './references.js';
 import type { SendOptions } from './send-options.js';
 import { emptySummary, runSummary, type SendSummary } from './send-summary.js';
+import { loadTracker } from './tracking.js';
 
 export { dueCampaignNames, resumableUnattended } from './due.js';
 export type { ClaimCheck, SendComplianceHooks, SendEnvironment, SendOptions, SendRunFlags } from './send-options.js';
@@ -85,7 +87,10 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   let ab: AbDecision | undefined;
   const told = (summary: SendSummary): SendSummary => ({ ...summary, ...(warnings.length > 0 ? { warnings } : {}), ...(ab ? { ab_test: ab } : {}) });
 
+  // a dry run records nothing, links included
   if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
+  const settings = await loadSettings(deps.workspace, deps.env);
+  const track = await loadTracker({ store, settings, campaign, maxSegments: (template as { maxSegments?: number }).maxSegments, now: deps.now });
 
   const lease = holdLease(store, campaign, { now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
   let provider: Awaited<ReturnType<typeof createProvider>> | undefined;
@@ -115,7 +120,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     const result = await dispatch({
       ledger,
       provider,
-      buildMessage: messageBuilder(msgCtx),
+      buildMessage: messageBuilder({ ...msgCtx, track }),
       senders: providerConfig.senders.map((s) => ({ id: s.id, weight: s.weight, ratePerSec: s.rate?.perSecond, dailyCap: s.dailyCap })),
       distribution: campaign.settings.distribution ?? 'round-robin',
       ratePerSec: pace.ratePerSec,

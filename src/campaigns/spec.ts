@@ -16,6 +16,7 @@
  *     a: { subject: "Spring sale" }
  *     b: { subject: "{{ first_name }}, your picks", template: email/spring-b, weight: 1 }
  *   test: { fraction: 20%, metric: clicks, wait: 4h }   # metric: clicks | opens | delivered
+ *   tracking: { clicks: true, opens: false, individual: false, utm: false }   # optional: over mkt.yaml's
  *
  * The shape is a zod schema; a file is read with the workspace toolkit, so every problem is
  * reported at its file:line:col.
@@ -24,6 +25,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CHANNELS, isChannel } from '../channels.js';
+import { checkUtm, trackingOverrideSchema } from '../compliance/tracking-config.js';
 import { InputError, UsageError } from '../errors.js';
 import { tryParseRate } from '../util/rate.js';
 import { formatIssue } from '../workspace/issue.js';
@@ -73,7 +75,7 @@ const FIELDS = {
   throttle: field('throttle', (v) => tryParseRate(v) !== undefined, (v) => `throttle "${v}" is not a rate (e.g. 50/s, 600/m)`),
   distribution: field<(typeof DISTRIBUTIONS)[number]>('distribution', (v) => (DISTRIBUTIONS as readonly string[]).includes(v), (v) => `distribution "${v}" must be round-robin or sticky`),
   send_at_local: field('send_at_local', (v) => LOCAL_TIME.test(v), (v) => `send_at_local "${v}" must be a local time HH:MM, e.g. "09:00"`),
-  recurring: z.strictObject({ every: field('every', (v) => parseEvery(v) !== undefined, (v) => `every "${v}" must be a duration such as 1d, 12h or 30m`) }),
+  recurring: z.strictObject({ every: field('every', (v) => parseEvery(v) !== undefined, (v) => `"${v}" must be a duration such as 1d, 12h or 30m`) }),
   variants: z
     .record(
       field('variant', (v) => /^[a-z0-9][a-z0-9_-]{0,15}$/.test(v), (v) => `variant name "${v}" must be a short slug (a, b, subject-2)`),
@@ -81,9 +83,9 @@ const FIELDS = {
     )
     .refine((v) => Object.keys(v).length >= 2, { error: 'variants: an A/B test needs at least two variants' }),
   test: z.strictObject({
-    fraction: field('fraction', (v) => parseFraction(v) !== undefined, (v) => `fraction "${v}" must be a percentage above 0 and below 100, e.g. 20%`),
-    metric: z.enum(AB_METRICS, { error: `metric must be ${AB_METRICS.join(', ')}` }),
-    wait: field('wait', (v) => parseEvery(v) !== undefined, (v) => `wait "${v}" must be a duration such as 4h or 30m`),
+    fraction: field('fraction', (v) => parseFraction(v) !== undefined, (v) => `"${v}" must be a percentage above 0 and below 100, e.g. 20%`),
+    metric: z.enum(AB_METRICS, { error: `must be ${AB_METRICS.join(', ')}` }),
+    wait: field('wait', (v) => parseEvery(v) !== undefined, (v) => `"${v}" must be a duration such as 4h or 30m`),
   }),
 };
 type Key = keyof typeof FIELDS;
@@ -104,11 +106,12 @@ export const campaignSpecSchema = z.strictObject({
   recurring: FIELDS.recurring.optional(),
   variants: FIELDS.variants.optional(),
   test: FIELDS.test.optional(),
+  tracking: trackingOverrideSchema.optional(),
 });
 export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
 
 /** What a campaign file may hold: every key optional, and an empty value counts as absent. */
-const fileSchema = z.strictObject(Object.fromEntries(KEYS.map((k) => [k, FIELDS[k].nullish()])));
+const fileSchema = z.strictObject({ ...Object.fromEntries(KEYS.map((k) => [k, FIELDS[k].nullish()])), tracking: trackingOverrideSchema.nullish() });
 
 /** Checks one field's value; returns a problem or undefined. */
 export function checkField(key: Key, value: unknown): string | undefined {
@@ -118,7 +121,7 @@ export function checkField(key: Key, value: unknown): string | undefined {
 }
 
 /** Validates a spec from flags; every problem is reported at once. */
-export function validateSpec(input: Partial<Record<Key, unknown>>): CampaignSpec {
+export function validateSpec(input: Partial<Record<Key | 'tracking', unknown>>): CampaignSpec {
   const problems = KEYS.map((k) => checkField(k, input[k])).filter((p): p is string => Boolean(p));
   for (const k of REQUIRED) if (!input[k]) problems.push(`missing ${k}`);
   if (problems.length) throw new InputError('bad_campaign', problems.join('; '));
@@ -139,9 +142,13 @@ export async function readSpecFile(file: string): Promise<CampaignSpec> {
   const start = source.position(0);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new InputError('bad_campaign', formatIssue({ ...start, message: 'expected a mapping of campaign settings' }));
   const checked = fileSchema.safeParse(data);
-  if (!checked.success) addZodIssues(source, [], checked.error, (issue) => (issue.code === 'unrecognized_keys' ? `unknown key "${issue.keys[0]}" (known: ${KEYS.join(', ')})` : undefined));
-  // in the order they are written, as people read the file
-  const problems = source.issues.sort((a, b) => a.line! - b.line! || a.col! - b.col!).map((i) => ({ ...i, path: undefined }));
+  if (!checked.success) addZodIssues(source, [], checked.error, (issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? `unknown key "${issue.keys[0]}" (known: ${[...KEYS, 'tracking'].join(', ')})` : undefined));
+  else await checkUtm(source, ['tracking', 'utm'], (data as { tracking?: { utm?: false | Record<string, string> } }).tracking?.utm);
+  // in the order they are written, as people read the file; top-level messages name their key
+  // already, nested ones (tracking.utm.medium) keep their path
+  const problems = source.issues
+    .sort((a, b) => a.line! - b.line! || a.col! - b.col!)
+    .map((i) => ({ ...i, path: i.path?.includes('.') ? i.path : undefined }));
   const spec: Record<string, unknown> = { ...data };
   spec.name ??= path.basename(file).replace(/\.ya?ml$/, '');
   for (const k of REQUIRED) if (spec[k] === undefined) problems.push({ ...start, path: undefined, message: `missing ${k}` });

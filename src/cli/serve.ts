@@ -6,13 +6,13 @@ import { hostFlag, port as portFlag } from './options.js';
 export function registerServe(program: Command, action: ActionFactory): void {
   program
     .command('serve')
-    .description('HTTP endpoints for one-click unsubscribe and provider feedback (SES, Twilio, Meta)')
+    .description('HTTP endpoints for one-click unsubscribe, provider feedback (SES, Twilio, Meta) and tracked links')
     .option('--port <n>', 'port (0 = any free port)', portFlag, 8025)
     .option('--host <host>', 'interface to listen on: an IP address of this machine (0.0.0.0 or :: for all) or localhost', hostFlag, '127.0.0.1')
     .action(
       action<{ port: number; host: string }>(async (ctx, _args, opts) => {
         const port = opts.port;
-        const [{ loadSettings, tokensFor }, { createFeedbackServer }, { serveRepository }] = await Promise.all([
+        const [{ loadSettings, tokensFor, trackingTokensFor }, { createFeedbackServer }, { serveRepository }] = await Promise.all([
           import('../compliance/index.js'),
           import('../compliance/serve.js'),
           import('../db/serve-sql.js'),
@@ -24,6 +24,7 @@ export function registerServe(program: Command, action: ActionFactory): void {
           dbFile: store.path,
           settings,
           tokens: tokensFor(settings),
+          trackingTokens: settings.tracking ? trackingTokensFor(settings) : undefined,
           now: () => ctx.now().getTime(),
           log: (line) => ctx.info(`${ctx.now().toISOString()} ${line}`),
         });
@@ -40,6 +41,7 @@ export function registerServe(program: Command, action: ActionFactory): void {
           ses: settings.feedback?.ses ? '/feedback/ses' : null,
           twilio: settings.feedback?.twilio ? ['/feedback/twilio/status', '/feedback/twilio/inbound'] : null,
           meta: settings.feedback?.meta ? '/feedback/meta' : null,
+          tracking: settings.tracking ? ['/c/<token>', '/o/<token>.gif', '/s/<code>'] : null,
         };
         ctx.result(endpoints, (e) => `listening on ${e.listening} (Ctrl-C stops)\n`);
         await new Promise<void>((resolve) => {

@@ -119,7 +119,7 @@ export function parseRenderOptions(name: string, flags: RenderOpts, cwd: string)
 
 async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): Promise<void> {
   const o = parseRenderOptions(name, flags, ctx.deps.cwd);
-  const [{ loadTemplate }, { previewVars, renderOnce, clipWarning }] = await Promise.all([import('../templates/index.js'), import('../templates/preview.js')]);
+  const [{ loadTemplate }, { previewVars, renderOnce, clipWarning, trackedSmsPreview }] = await Promise.all([import('../templates/index.js'), import('../templates/preview.js')]);
   const compiled = await loadTemplate(ctx.workspace, o.name);
   let source: TemplateVars;
   if ('customer' in o.vars) {
@@ -136,7 +136,21 @@ async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): 
   }
   const clipped = clipWarning(rendered);
   if (clipped) ctx.warn(clipped);
-  ctx.result(publicShape(rendered), (r) => humanRender(r, rendered, flags));
+  const base = rendered.channel === 'sms' ? await trackingBase(ctx) : undefined;
+  const tracked = base ? trackedSmsPreview(rendered, base) : undefined;
+  ctx.result({ ...publicShape(rendered), ...(tracked ? { tracked } : {}) }, (r) => humanRender(r, rendered, flags));
+}
+
+/** mkt.yaml's tracking base URL when clicks are tracked; a mkt.yaml that does not load only loses the preview. */
+async function trackingBase(ctx: CliContext): Promise<string | undefined> {
+  const { loadSettings } = await import('../compliance/index.js');
+  try {
+    const t = (await loadSettings(ctx.workspace, ctx.io.env)).tracking;
+    return t?.clicks ? t.baseUrl : undefined;
+  } catch (e) {
+    ctx.warn(`no tracked-link preview: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
 }
 
 /** The documented JSON keys per channel, exactly. */
@@ -173,8 +187,13 @@ function humanRender(shape: Record<string, unknown>, r: Rendered, opts: RenderOp
 
 function humanOther(shape: Record<string, unknown>): string {
   if (shape.channel === 'sms') {
-    const s = shape as { text: string; encoding: string; characters: number; segments: number };
-    return `${s.text}\n\n${s.encoding} · ${s.characters} characters · ${s.segments} segment${s.segments === 1 ? '' : 's'}\n`;
+    const s = shape as { text: string; encoding: string; characters: number; segments: number; tracked?: { text: string; segments: number; saved: number } };
+    const plural = (n: number) => `${n} segment${n === 1 ? '' : 's'}`;
+    const t = s.tracked;
+    const tracked = t
+      ? `\nWith tracked links (as sent):\n${t.text}\n\n${plural(t.segments)}: ${t.saved > 0 ? `${plural(t.saved)} saved` : t.saved < 0 ? `${plural(-t.saved)} more` : 'no segment saved'}\n`
+      : '';
+    return `${s.text}\n\n${s.encoding} · ${s.characters} characters · ${plural(s.segments)}\n${tracked}`;
   }
   return `${String(shape.text)}\n\nMeta template:\n${JSON.stringify(shape.meta, null, 2)}\n\nTwilio:\n${JSON.stringify(shape.twilio, null, 2)}\n`;
 }

@@ -1,6 +1,6 @@
 /**
  * mkt.yaml: workspace settings that are not about one provider (unsubscribe links, quiet
- * hours, frequency caps, delivery policy, feedback endpoints). Optional; validated like
+ * hours, frequency caps, delivery policy, feedback endpoints, click and open tracking). Optional; validated like
  * providers.yaml, every problem as `mkt.yaml:line:col`, secrets only as `${ENV_VAR}`.
  */
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { parseConfig, readConfigText, throwIssues, type ConfigKind } from '../wo
 import { resolveEnv, secretPaths } from '../workspace/secrets.js';
 import { addZodIssues } from '../workspace/zod-issues.js';
 import { parseWindow, type DailyWindow } from './quiet-hours.js';
+import { resolveTracking, trackingSchema, type TrackingSettings } from './tracking-config.js';
 
 export const SETTINGS_FILE = 'mkt.yaml';
 const KIND: ConfigKind = { file: SETTINGS_FILE, invalidCode: 'settings_invalid', readme: 'Compliance', unreadableCode: 'settings_unreadable' };
@@ -84,6 +85,7 @@ const settingsSchema = z.strictObject({
   frequency_cap: perChannel(capSchema).optional(),
   delivery: z.strictObject({ ambiguous: z.enum(['unknown', 'retry']).optional() }).optional(),
   feedback: feedbackSchema.optional(),
+  tracking: trackingSchema.optional(),
 });
 
 export type RawSettings = z.infer<typeof settingsSchema>;
@@ -95,6 +97,8 @@ export interface WorkspaceSettings {
   frequencyCap: Partial<Record<Channel, { max: number; perMs: number; per: string }>>;
   delivery: { ambiguous?: 'unknown' | 'retry' };
   feedback: RawSettings['feedback'];
+  /** Click and open tracking (absent: nothing is tracked); a campaign may override all but base_url. */
+  tracking?: TrackingSettings;
   /** Directory of mkt.yaml (relative paths in it resolve from here). */
   dir: string;
 }
@@ -160,6 +164,7 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
     if (ids.has(k)) file.add(i === 0 ? ['unsubscribe', 'key_id'] : ['unsubscribe', 'previous_secrets', i - 1, 'key_id'], `key id "${k}" is used twice: every key needs its own id`);
     ids.add(k);
   }
+  const tracking = s.tracking ? await resolveTracking(file, ['tracking'], s.tracking, s.unsubscribe !== undefined) : undefined;
   throwIssues(file, KIND);
   for (const ch of CHANNELS) if (s.quiet_hours?.[ch] === undefined) delete s.quiet_hours?.[ch];
   const u = s.unsubscribe;
@@ -184,6 +189,7 @@ async function readSettings(workspace: string, env: NodeJS.ProcessEnv, opts: Loa
     ),
     delivery: s.delivery ?? {},
     feedback: s.feedback,
+    ...(tracking ? { tracking } : {}),
     dir: workspace,
   };
 }

@@ -5,12 +5,18 @@
  * library: it never imports src/campaigns.
  */
 import type { WorkspaceSettings } from './config.js';
-import { UnsubscribeTokens } from './tokens.js';
+import { TrackingTokens, UnsubscribeTokens } from './tokens.js';
 
 /** The token signer/verifier of a workspace, or undefined when mkt.yaml has no `unsubscribe:`. */
 export function tokensFor(settings: WorkspaceSettings): UnsubscribeTokens | undefined {
   const u = settings.unsubscribe;
   return u ? new UnsubscribeTokens({ keyId: u.keyId, secret: u.secret }, u.previous) : undefined;
+}
+
+/** The signer of tracked links: the same keys as unsubscribe links (a different purpose in the MAC). */
+export function trackingTokensFor(settings: WorkspaceSettings): TrackingTokens | undefined {
+  const u = settings.unsubscribe;
+  return u ? new TrackingTokens({ keyId: u.keyId, secret: u.secret }, u.previous) : undefined;
 }
 
 export { claimRules } from './claim-check.js';

@@ -87,9 +87,10 @@ export function tokenRef(token: string): string {
   return '#' + createHash('sha256').update(token).digest('hex').slice(0, 10);
 }
 
-/** A request path as it may be logged: whatever follows `/u/` is a token, shown as its hash prefix; long paths are cut. */
+/** A request path as it may be logged: whatever follows `/u/` (or a tracking route) is a token, shown as its hash prefix; long paths are cut. */
 export function loggablePath(p: string): string {
-  if (p.startsWith('/u/')) return '/u/' + tokenRef(p.slice(3));
+  const m = /^\/(u|c|o|s)\//.exec(p);
+  if (m) return m[0] + tokenRef(p.slice(3));
   return p.length > 200 ? p.slice(0, 200) + '…' : p;
 }
 

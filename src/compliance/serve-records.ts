@@ -7,15 +7,19 @@ import type { Channel } from '../channels.js';
 import { normaliseAddress } from '../customers/address.js';
 import type { ServeRepository } from '../db/serve-sql.js';
 import { applyFeedback, type FeedbackEvent } from './feedback/index.js';
+import type { EngagementRecordHit } from './serve-track.js';
 
 export type ServeRecord =
   | { t: 'unsubscribe'; at: number; campaignId: number; customerId: number; channel: Channel; ref: string }
-  | { t: 'feedback'; at: number; what: string; events: FeedbackEvent[] };
+  | { t: 'feedback'; at: number; what: string; events: FeedbackEvent[] }
+  | { t: 'engage'; at: number; hits: EngagementRecordHit[] };
 
 /** Applies records in order in one transaction; logs what each did once it is committed. */
-export function recordApplier(store: ServeRepository, log: (line: string) => void): (records: ServeRecord[]) => void {
+export function recordApplier(store: ServeRepository, log: (line: string) => void, engage?: (hits: EngagementRecordHit[]) => string): (records: ServeRecord[]) => void {
   const { suppressions } = store;
   const applyOne = (r: ServeRecord): string | undefined => {
+    // hits are not logged one by one (there are many): the batch says how many were machine
+    if (r.t === 'engage') return engage ? engage(r.hits) : undefined;
     if (r.t === 'feedback') {
       const s = applyFeedback(store.feedback, r.events, r.at);
       return `${r.what}: ${s.events} event(s), ${s.matched} matched, ${s.suppressed} suppressed, ${s.lifted} lifted`;

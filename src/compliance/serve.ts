@@ -10,6 +10,8 @@
  *   GET  /feedback/meta             Meta webhook verification (hub.challenge)
  *   POST /feedback/meta             Meta WhatsApp webhooks (X-Hub-Signature-256)
  *   GET  /healthz                   200 ok
+ *   GET  /c/<token>  /s/<code>      tracked click / SMS short link → 302 to the recorded destination (serve-track.ts)
+ *   GET  /o/<token>.gif             open pixel
  *
  * Bodies are capped (256 KiB → 413, declared or chunked). Nothing here prints: the caller passes
  * `log`, and every line is escaped (request text cannot forge a line) and never holds a token.
@@ -29,7 +31,8 @@ import { plausibleSigningCertUrl, snsKeyFromPem, validMetaSignature, validSnsSig
 import { decodeSegment, escapeLogLine, HttpError, loggablePath, parseTarget, readBody, send, tokenRef, type Target } from './serve-http.js';
 import { recordApplier, type ServeRecord } from './serve-records.js';
 import { DurableQueue, SpoolUnavailable } from './serve-spool.js';
-import type { UnsubscribeTokens } from './tokens.js';
+import { engagementApplier, trackingRoutes, type EngagementRecordHit } from './serve-track.js';
+import type { TrackingTokens, UnsubscribeTokens } from './tokens.js';
 
 export interface ServeDeps {
   /** The store, through the one repository serve writes with. */
@@ -38,6 +41,8 @@ export interface ServeDeps {
   dbFile: string;
   settings: WorkspaceSettings;
   tokens?: UnsubscribeTokens;
+  /** signs tracked links (same keys as `tokens`); without it /c/, /o/ and /s/ are 404 */
+  trackingTokens?: TrackingTokens;
   now: () => number;
   log: (line: string) => void;
   /** How often spooled records are retried while the database is busy (ms). */
@@ -49,6 +54,10 @@ export interface FeedbackServer {
   /** After the server stopped listening: a last replay of the spool, waiting up to `waitMs` for the lock. */
   close(waitMs?: number): Promise<void>;
 }
+
+/** Tracked hits are written in batches: at most this long after the answer, or this many at once. */
+const HIT_BATCH_MS = 200;
+const HIT_BATCH_MAX = 1000;
 
 /** How long providers are asked to wait before retrying a 503. */
 const RETRY_AFTER_S = '30';
@@ -85,17 +94,46 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log), retryable: isSqliteError, log, retryMs: deps.retryMs });
+  const engage = engagementApplier(deps.store.engagement, settings.tracking);
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, engage), retryable: isSqliteError, log, retryMs: deps.retryMs });
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {
     try {
-      if ((await queue.submit(record)) === 'spooled') log(`${record.t === 'feedback' ? record.what : `unsubscribe ${record.ref}`}: spooled (database busy)`);
+      if ((await queue.submit(record)) === 'spooled') log(`${record.t === 'feedback' ? record.what : record.t === 'engage' ? `tracking: ${record.hits.length} hit(s)` : `unsubscribe ${record.ref}`}: spooled (database busy)`);
     } catch (e) {
       if (e instanceof SpoolUnavailable) throw new HttpError(503, 'temporarily unavailable, retry later', { 'retry-after': RETRY_AFTER_S });
       throw e;
     }
   };
+  // Hits wait here for their batch; the answer went out already, so a failure is only logged.
+  let hits: EngagementRecordHit[] = [];
+  let hitTimer: NodeJS.Timeout | undefined;
+  const flushHits = async () => {
+    clearTimeout(hitTimer);
+    hitTimer = undefined;
+    if (hits.length === 0) return;
+    const batch = hits;
+    hits = [];
+    try {
+      await keep({ t: 'engage', at: deps.now(), hits: batch });
+    } catch (e) {
+      log(`tracking: ${batch.length} hit(s) not recorded: ${(e as Error).message}`);
+    }
+  };
+  const tracking = deps.trackingTokens
+    ? trackingRoutes({
+        engagement: deps.store.engagement,
+        tokens: deps.trackingTokens,
+        now: deps.now,
+        hit: (h) => {
+          hits.push(h);
+          if (hits.length >= HIT_BATCH_MAX) void flushHits();
+          else hitTimer ??= setTimeout(() => void flushHits(), HIT_BATCH_MS);
+        },
+      })
+    : undefined;
+
   /** What a successful request did, for its one log line (never a token: /u/ paths are logged as a hash). */
   const outcome = new WeakMap<ServerResponse, string>();
   const feedback = (res: ServerResponse, events: FeedbackEvent[], what: string) => {
@@ -174,6 +212,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const u = /^\/u\/([^/]+)$/.exec(p);
     if (u) return unsubscribe(req, res, decodeSegment(u[1]!));
     if (p === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n');
+    if (tracking?.handle(req, res, target)) return;
     if (p === '/feedback/meta' && (req.method === 'GET' || req.method === 'POST')) return meta(req, res, target);
     if (req.method !== 'POST') throw new HttpError(p.startsWith('/feedback/') ? 405 : 404, 'not found');
     if (p === '/feedback/ses') return ses(req, res);
@@ -200,7 +239,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
       const target = parseTarget(req.url);
       // failures are logged by `fail`; every other answer gets its line here (health checks excepted)
       res.once('finish', () => {
-        if (res.statusCode < 400 && target.path !== '/healthz') log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
+        if (res.statusCode < 400 && target.path !== '/healthz' && !TRACKED.test(target.path)) log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);
       });
       route(req, res, target).catch((e: unknown) => {
         try {
@@ -231,11 +270,15 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   return {
     server,
     close: async (waitMs = 5000) => {
+      await flushHits();
       deps.store.setBusyTimeout(waitMs);
       await queue.close();
     },
   };
 }
+
+/** Tracked hits are many: they are counted in the database and logged per batch, not per request. */
+const TRACKED = /^\/(c|o|s)\//;
 
 /** The path of a request target for a log line, whatever it is. */
 function parseTargetOrRaw(raw: string | undefined): string {

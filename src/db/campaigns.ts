@@ -23,6 +23,8 @@ export interface CampaignSettings {
   /** An A/B test's variants: a subject and/or template each, weighted. */
   variants?: Record<string, { subject?: string; template?: string; weight?: number }>;
   test?: { fraction: string; metric: 'clicks' | 'opens' | 'delivered'; wait: string };
+  /** the campaign file's `tracking:` (over mkt.yaml's; src/compliance/tracking-config.ts checks it) */
+  tracking?: { clicks?: boolean; opens?: boolean; individual?: boolean; utm?: false | Record<string, string | undefined>; bot_click_window?: number };
   [key: string]: unknown;
 }
 

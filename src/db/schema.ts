@@ -4,7 +4,7 @@
  * Changing this file means running `npm run db:generate` and committing the new migration.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { CHANNELS } from '../channels.js';
 import { CAMPAIGN_STATES } from './campaign-states.js';
 
@@ -146,4 +146,97 @@ export const senderUsage = sqliteTable(
     count: integer('count').notNull().default(0),
   },
   (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
+);
+
+/**
+ * Engagement (tracked clicks, opens, deliveries, reads): the links each campaign sent, hourly
+ * counts kept in every privacy mode, per-recipient events kept only with `tracking.individual`,
+ * and the seen-set that makes unique counts possible without a recipient id (src/db/engagement.ts).
+ */
+
+/**
+ * The destinations a campaign actually sent (UTM added), numbered 1..n per campaign: a click
+ * token names a link id, never a URL, so it can only lead to one of these (no open redirect).
+ * SMS short codes are a signed compact encoding of (campaign, ledger row, link id), so they
+ * need no column here.
+ */
+export const campaignLinks = sqliteTable(
+  'campaign_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    linkId: integer('link_id').notNull(),
+    url: text('url').notNull(),
+    kind: text('kind').notNull(), // link | sms | button
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('campaign_links_campaign_url_uq').on(t.campaignId, t.url), uniqueIndex('campaign_links_campaign_link_uq').on(t.campaignId, t.linkId)],
+);
+
+/**
+ * Counts per campaign, link, hour, kind and human/machine, written in every privacy mode.
+ * link_id 0 is the campaign as a whole: opens, deliveries, reads and unsubscribes only have that
+ * row; a click adds to its link's row AND to the link-0 row, whose unique_count is then the
+ * recipients who clicked any link (not the sum of the per-link uniques).
+ */
+export const engagementHourly = sqliteTable(
+  'engagement_hourly',
+  {
+    campaignId: integer('campaign_id').notNull(),
+    linkId: integer('link_id').notNull().default(0),
+    hour: integer('hour').notNull(), // epoch ms at the start of the UTC hour
+    kind: text('kind').notNull(), // click | open | delivered | read | unsubscribe
+    machine: integer('machine').notNull().default(0), // 0/1
+    count: integer('count').notNull().default(0),
+    uniqueCount: integer('unique_count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.linkId, t.hour, t.kind, t.machine] })],
+);
+
+/** Per-recipient engagement, written only when the campaign's tracking is `individual: true`. */
+export const engagementEvents = sqliteTable(
+  'engagement_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    campaignId: integer('campaign_id').notNull(),
+    ledgerId: integer('ledger_id').notNull(),
+    customerId: integer('customer_id').notNull(),
+    kind: text('kind').notNull(), // click | open | delivered | read | unsubscribe
+    linkId: integer('link_id').notNull().default(0),
+    machine: integer('machine').notNull().default(0),
+    reason: text('reason'), // why it was classed machine: head | scanner_ua | after_delivery | all_links | mail_proxy
+    userAgentClass: text('user_agent_class'),
+    at: integer('at').notNull(),
+    source: text('source').notNull(), // serve | ses | twilio | meta
+  },
+  (t) => [index('engagement_events_campaign_idx').on(t.campaignId, t.kind, t.at), index('engagement_events_customer_idx').on(t.customerId, t.at)],
+);
+
+/**
+ * A random key per campaign for the seen-set below: HMAC(key, ledger id) names a recipient for
+ * "first time?" without holding a customer id. Deleting a campaign's key makes its seen-set
+ * unlinkable to anyone (the counts stay).
+ */
+export const engagementKeys = sqliteTable('engagement_keys', {
+  campaignId: integer('campaign_id').primaryKey(),
+  key: blob('key', { mode: 'buffer' }).notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * Who has already clicked / opened, per campaign, kind, link (0 = any) and human/machine, as a
+ * keyed hash of the ledger id: no customer id, no address, no time.
+ */
+export const engagementSeen = sqliteTable(
+  'engagement_seen',
+  {
+    campaignId: integer('campaign_id').notNull(),
+    kind: text('kind').notNull(),
+    linkId: integer('link_id').notNull().default(0),
+    machine: integer('machine').notNull().default(0),
+    digest: blob('digest', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.kind, t.linkId, t.machine, t.digest] })],
 );

@@ -2,10 +2,11 @@
  * The store as `mkt serve` sees it (src/compliance/serve*.ts): one repository that holds the
  * connection, so the server never touches SQL. It sets how long the connection may wait for a
  * lock, finds which address an unsubscribe token's subject stands for, runs a batch of records
- * in one transaction, and writes through the suppression and feedback repositories.
+ * in one transaction, and writes through the suppression, feedback and engagement repositories.
  */
 import Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
+import { EngagementRepository } from './engagement.js';
 import { FeedbackRepository } from './feedback.js';
 import type { Store } from './open.js';
 import type { SuppressionRepository } from './suppressions.js';
@@ -13,11 +14,13 @@ import type { SuppressionRepository } from './suppressions.js';
 export class ServeRepository {
   readonly feedback: FeedbackRepository;
   readonly suppressions: SuppressionRepository;
+  readonly engagement: EngagementRepository;
   private readonly addresses: UnsubscribeAddresses;
 
   constructor(private readonly sqlite: Database.Database) {
     this.feedback = new FeedbackRepository(sqlite);
     this.suppressions = this.feedback.suppressions;
+    this.engagement = new EngagementRepository(sqlite);
     this.addresses = new UnsubscribeAddresses(sqlite);
   }
 

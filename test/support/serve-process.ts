@@ -16,8 +16,9 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(dir: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json'], { cwd: dir, env: cliEnv(env) });
+/** Starts `mkt serve` on `port` (default: any free one). */
+export async function startServe(dir: string, env: NodeJS.ProcessEnv, port = 0): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--json'], { cwd: dir, env: cliEnv(env) });
   let out = '';
   let err = '';
   let exitCode: number | null | undefined;

@@ -9,13 +9,14 @@
  * Changing this file means running `npm run db:generate:pg` and committing the new migration.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { CHANNELS } from '../../channels.js';
 import { CAMPAIGN_STATES } from '../campaign-states.js';
 
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity();
 /** Epoch milliseconds. */
 const ms = (name: string) => bigint(name, { mode: 'number' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 export const customers = pgTable(
   'customers',
@@ -143,4 +144,70 @@ export const senderUsage = pgTable(
     count: integer('count').notNull().default(0),
   },
   (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
+);
+
+/** The engagement tables: see ../schema.ts for what each holds and why. */
+export const campaignLinks = pgTable(
+  'campaign_links',
+  {
+    id: id(),
+    campaignId: bigint('campaign_id', { mode: 'number' })
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    linkId: integer('link_id').notNull(),
+    url: text('url').notNull(),
+    kind: text('kind').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('campaign_links_campaign_url_uq').on(t.campaignId, t.url), uniqueIndex('campaign_links_campaign_link_uq').on(t.campaignId, t.linkId)],
+);
+
+export const engagementHourly = pgTable(
+  'engagement_hourly',
+  {
+    campaignId: bigint('campaign_id', { mode: 'number' }).notNull(),
+    linkId: integer('link_id').notNull().default(0),
+    hour: ms('hour').notNull(),
+    kind: text('kind').notNull(),
+    machine: integer('machine').notNull().default(0),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+    uniqueCount: bigint('unique_count', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.linkId, t.hour, t.kind, t.machine] })],
+);
+
+export const engagementEvents = pgTable(
+  'engagement_events',
+  {
+    id: id(),
+    campaignId: bigint('campaign_id', { mode: 'number' }).notNull(),
+    ledgerId: bigint('ledger_id', { mode: 'number' }).notNull(),
+    customerId: bigint('customer_id', { mode: 'number' }).notNull(),
+    kind: text('kind').notNull(),
+    linkId: integer('link_id').notNull().default(0),
+    machine: integer('machine').notNull().default(0),
+    reason: text('reason'),
+    userAgentClass: text('user_agent_class'),
+    at: ms('at').notNull(),
+    source: text('source').notNull(),
+  },
+  (t) => [index('engagement_events_campaign_idx').on(t.campaignId, t.kind, t.at), index('engagement_events_customer_idx').on(t.customerId, t.at)],
+);
+
+export const engagementKeys = pgTable('engagement_keys', {
+  campaignId: bigint('campaign_id', { mode: 'number' }).primaryKey(),
+  key: bytea('key').notNull(),
+  createdAt: ms('created_at').notNull(),
+});
+
+export const engagementSeen = pgTable(
+  'engagement_seen',
+  {
+    campaignId: bigint('campaign_id', { mode: 'number' }).notNull(),
+    kind: text('kind').notNull(),
+    linkId: integer('link_id').notNull().default(0),
+    machine: integer('machine').notNull().default(0),
+    digest: bytea('digest').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.kind, t.linkId, t.machine, t.digest] })],
 );

@@ -34,7 +34,7 @@ describe('campaign files', () => {
     expect(e.message.split('\n')).toEqual([
       `${f}:1:11: throttle "fast" is not a rate (e.g. 50/s, 600/m)`,
       `${f}:2:7: name "Bad Name" must be a slug: lower-case letters, digits, - and _ (at most 64)`,
-      `${f}:3:1: unknown key "extra" (known: name, channel, segment, provider, template, schedule, throttle, distribution, send_at_local, recurring, variants, test)`,
+      `${f}:3:1: unknown key "extra" (known: name, channel, segment, provider, template, schedule, throttle, distribution, send_at_local, recurring, variants, test, tracking)`,
       `${f}:4:10: channel "fax" must be email, sms or whatsapp`,
       `${f}:5:11: provider must be a string`,
       `${f}:1:1: missing segment`,
@@ -63,6 +63,19 @@ describe('campaign files', () => {
     expect(() => validateSpec({ name: 'A', channel: 'x', schedule: 3 })).toThrow(
       'name "A" must be a slug: lower-case letters, digits, - and _ (at most 64); channel "x" must be email, sms or whatsapp; schedule must be a string; missing segment; missing provider; missing template',
     );
+  });
+
+  it('tracking: is read, and its problems name line and field (a UTM value is checked as Liquid)', async () => {
+    const ok = path.join(dir, 'tracked.yaml');
+    writeFileSync(ok, 'channel: email\nsegment: s\nprovider: p\ntemplate: t\ntracking: { individual: true, utm: false }\n');
+    expect((await readSpecFile(ok)).tracking).toEqual({ individual: true, utm: false });
+    const e = await problem('tracked-bad.yaml', 'channel: email\nsegment: s\nprovider: p\ntemplate: t\ntracking:\n  opens: often\n  utm:\n    medium: "{{ chanel }}"\n');
+    const f = path.join(dir, 'tracked-bad.yaml');
+    const lines = e.message.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:10: tracking\\.opens: `));
+    expect(e.message).not.toContain('chanel'); // the schema problem comes first; Liquid is checked once the shape is right
+    const liquid = await problem('tracked-liquid.yaml', 'channel: email\nsegment: s\nprovider: p\ntemplate: t\ntracking:\n  utm:\n    medium: "{{ chanel }}"\n');
+    expect(liquid.message).toMatch(/tracked-liquid\.yaml:7:13: tracking\.utm\.medium: Liquid: .*chanel/);
   });
 });
 
@@ -96,10 +109,10 @@ describe('campaign files: operator workflow settings (issue 16)', () => {
     const f = path.join(dir, 'ab-bad.yaml');
     expect(e.message.split('\n')).toEqual([
       `${f}:5:16: send_at_local "9am" must be a local time HH:MM, e.g. "09:00"`,
-      `${f}:6:21: every "daily" must be a duration such as 1d, 12h or 30m`,
+      `${f}:6:21: recurring.every: "daily" must be a duration such as 1d, 12h or 30m`,
       `${f}:8:3: variants: an A/B test needs at least two variants`,
-      `${f}:9:19: fraction "120%" must be a percentage above 0 and below 100, e.g. 20%`,
-      `${f}:9:33: metric must be clicks, opens, delivered`,
+      `${f}:9:19: test.fraction: "120%" must be a percentage above 0 and below 100, e.g. 20%`,
+      `${f}:9:33: test.metric: must be clicks, opens, delivered`,
     ]);
   });
 });

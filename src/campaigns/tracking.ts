@@ -1,0 +1,81 @@
+/**
+ * Click and open tracking for one campaign run: the workspace's `tracking:` with the campaign's
+ * own settings over it, links signed with the unsubscribe keys, and every destination recorded
+ * in campaign_links before the message that carries it is sent (so a token can only ever lead
+ * to a URL this campaign sent). The link rewriting itself is src/templates/track-message.ts.
+ */
+import type { Channel } from '../channels.js';
+import { applyOverride, type TrackingSettings } from '../compliance/tracking-config.js';
+import { trackingTokensFor } from '../compliance/index.js';
+import type { WorkspaceSettings } from '../compliance/config.js';
+import type { Campaign } from '../db/campaigns.js';
+import { EngagementRepository, type LinkKind } from '../db/engagement.js';
+import type { Store } from '../db/open.js';
+import type { Rendered } from '../templates/contract.js';
+import { trackRendered } from '../templates/track-message.js';
+import { withUtm } from '../templates/track-links.js';
+import { renderUtm } from '../templates/utm.js';
+
+/** Tracks one rendered message of the campaign for one ledger row. */
+export type MessageTracker = (rendered: Rendered, recipient: { ledgerId: number; unsubscribeUrl?: string }) => Rendered;
+
+/** The campaign's effective tracking, or undefined when nothing is tracked. */
+export function campaignTracking(settings: WorkspaceSettings, campaign: Pick<Campaign, 'settings'>): TrackingSettings | undefined {
+  if (!settings.tracking) return undefined;
+  const t = applyOverride(settings.tracking, campaign.settings.tracking);
+  return t.clicks || t.opens ? t : undefined;
+}
+
+/** Whether a link is one mkt may rewrite: http(s), not the unsubscribe link, not already a tracking URL. */
+export function trackable(url: string, t: { baseUrl: string; unsubscribeBase?: string; unsubscribeUrl?: string }): boolean {
+  if (!/^https?:\/\/[^\s]/i.test(url)) return false;
+  if (url === t.unsubscribeUrl) return false;
+  if (t.unsubscribeBase && url.startsWith(`${t.unsubscribeBase}/`)) return false;
+  return !url.startsWith(`${t.baseUrl}/`);
+}
+
+export interface TrackerOptions {
+  store: Store;
+  settings: WorkspaceSettings;
+  campaign: { id: number; name: string; channel: Channel; settings: Campaign['settings'] };
+  /** SMS: the template's max_segments */
+  maxSegments?: number;
+  now: () => number;
+}
+
+/** The tracker of a campaign run, or undefined when the campaign tracks nothing. */
+export async function loadTracker(o: TrackerOptions): Promise<MessageTracker | undefined> {
+  const t = campaignTracking(o.settings, o.campaign);
+  const tokens = trackingTokensFor(o.settings);
+  if (!t || !tokens || o.campaign.channel === 'whatsapp') return undefined;
+  const utm = await renderUtm(t.utm, { channel: o.campaign.channel, campaign: { name: o.campaign.name, id: o.campaign.id } });
+  const repo = new EngagementRepository(o.store.sqlite);
+  const campaignId = o.campaign.id;
+  // destination → link id, filled from what earlier runs recorded; a new one is written at once
+  const ids = new Map(repo.links(campaignId).map((l) => [l.url, l.link_id]));
+  const linkId = (url: string, kind: LinkKind): number => {
+    const dest = withUtm(url, utm);
+    let id = ids.get(dest);
+    if (id === undefined) {
+      id = repo.registerLinks(campaignId, [{ url: dest, kind }], o.now()).get(dest)!;
+      ids.set(dest, id);
+    }
+    return id;
+  };
+  const unsubscribeBase = o.settings.unsubscribe?.baseUrl;
+  return (rendered, r) => {
+    const rules = { baseUrl: t.baseUrl, unsubscribeBase, unsubscribeUrl: r.unsubscribeUrl };
+    const subject = (id: number) => ({ campaignId, ledgerId: r.ledgerId, linkId: id });
+    return trackRendered(rendered, {
+      click: t.clicks
+        ? (url, kind) => {
+            if (!trackable(url, rules)) return undefined;
+            const id = linkId(url, kind);
+            return kind === 'sms' ? `${t.baseUrl}/s/${tokens.short(subject(id))}` : `${t.baseUrl}/c/${tokens.sign(subject(id))}`;
+          }
+        : undefined,
+      pixel: t.opens && rendered.channel === 'email' ? `${t.baseUrl}/o/${tokens.sign(subject(0))}.gif` : undefined,
+      maxSegments: o.maxSegments,
+    });
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The tracking side of `mkt serve`: `/c/<token>` (click → 302), `/o/<token>.gif` (open pixel),
+ * `/s/<code>` (SMS short link → 302). A forged or tampered token is 404, never a redirect, and a
+ * genuine one only leads to the destination its campaign recorded (campaign_links).
+ *
+ * The answer never waits for the database: the destination comes from a cache (one read per link
+ * per server), and the hit is queued and written in batches through serve's durable queue
+ * (committed, else spooled), after the answer, so a redirect happens even when recording fails.
+ * Applying a batch classifies each hit (machine.ts) with the ledger's times at hand.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Campaign } from '../db/campaigns.js';
+import type { EngagementRepository } from '../db/engagement.js';
+import { classify, SweepDetector, userAgentClass, type UserAgentClass } from './machine.js';
+import { decodeSegment, HttpError, type Target } from './serve-http.js';
+import type { TrackingTokens } from './tokens.js';
+import { applyOverride, type TrackingSettings } from './tracking-config.js';
+
+/** One click or open as spooled: short keys, since a busy day spools many. */
+export interface EngagementRecordHit {
+  c: number;
+  r: number;
+  l: number;
+  k: 'click' | 'open';
+  head: boolean;
+  ua: UserAgentClass;
+  at: number;
+}
+
+// a transparent 1×1 GIF
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/** A Location header value: non-ASCII (IRIs from templates) percent-encoded, nothing else touched. */
+const locationOf = (url: string) => url.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+
+export interface TrackingRoutes {
+  /** Answers a tracking route (true) or says it is not one (false). */
+  handle(req: IncomingMessage, res: ServerResponse, target: Target): boolean;
+}
+
+export function trackingRoutes(deps: { engagement: EngagementRepository; tokens: TrackingTokens; now: () => number; hit: (h: EngagementRecordHit) => void }): TrackingRoutes {
+  const links = new Map<string, string | null>();
+  const destination = (campaignId: number, linkId: number): string | undefined => {
+    const key = `${campaignId}.${linkId}`;
+    let url = links.get(key);
+    if (url === undefined) {
+      url = deps.engagement.link(campaignId, linkId)?.url ?? null;
+      // a link a send has not recorded yet may appear later: only known ones are kept
+      if (url !== null) links.set(key, url);
+    }
+    return url ?? undefined;
+  };
+  const record = (req: IncomingMessage, c: number, r: number, l: number, k: 'click' | 'open') => {
+    const ua = req.headers['user-agent'];
+    deps.hit({ c, r, l, k, head: req.method === 'HEAD', ua: userAgentClass(typeof ua === 'string' ? ua : undefined), at: deps.now() });
+  };
+  const redirect = (req: IncomingMessage, res: ServerResponse, s: { campaignId: number; ledgerId: number; linkId: number } | undefined) => {
+    const url = s && s.linkId > 0 ? destination(s.campaignId, s.linkId) : undefined;
+    if (!s || url === undefined) throw new HttpError(404, 'not found');
+    res.writeHead(302, { location: locationOf(url), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'content-length': '0' });
+    res.end();
+    record(req, s.campaignId, s.ledgerId, s.linkId, 'click');
+  };
+  return {
+    handle(req, res, target) {
+      const m = /^\/(c|o|s)\/([^/]+)$/.exec(target.path);
+      if (!m) return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET or HEAD');
+      const value = decodeSegment(m[2]!);
+      if (m[1] === 'c') redirect(req, res, deps.tokens.verify(value));
+      else if (m[1] === 's') redirect(req, res, deps.tokens.verifyShort(value));
+      else {
+        const s = value.endsWith('.gif') ? deps.tokens.verify(value.slice(0, -4)) : undefined;
+        if (!s) throw new HttpError(404, 'not found');
+        res.writeHead(200, { 'content-type': 'image/gif', 'content-length': String(PIXEL.length), 'cache-control': 'no-store' });
+        res.end(PIXEL);
+        record(req, s.campaignId, s.ledgerId, 0, 'open');
+      }
+      return true;
+    },
+  };
+}
+
+/**
+ * Applies a batch of hits: each classified human or machine, then recorded (hourly counts
+ * always; the per-recipient event only in a campaign with `individual: true`). Returns a line
+ * for the log. `workspace` is mkt.yaml's tracking, each campaign's own settings go over it.
+ */
+export function engagementApplier(engagement: EngagementRepository, workspace: TrackingSettings | undefined): (hits: EngagementRecordHit[]) => string {
+  const sweeps = new SweepDetector();
+  const settings = new Map<number, { tracking: TrackingSettings; links: number } | null>();
+  const campaign = (id: number) => {
+    let s = settings.get(id);
+    if (s === undefined) {
+      const text = engagement.campaignSettings(id);
+      const own = text ? ((JSON.parse(text) as Campaign['settings']).tracking ?? undefined) : undefined;
+      const base = workspace ?? { baseUrl: '', clicks: true, opens: false, individual: false, utm: {}, botClickWindowMs: 10_000 };
+      s = text === undefined ? null : { tracking: applyOverride(base, own), links: engagement.linkCount(id) };
+      settings.set(id, s);
+    }
+    return s;
+  };
+  return (hits) => {
+    let machine = 0;
+    let recorded = 0;
+    for (const h of hits) {
+      const c = campaign(h.c);
+      if (!c) continue; // the campaign was deleted since the message went out
+      const who = engagement.recipient(h.c, h.r);
+      const delivered = who ? (who.delivery_at ?? who.sent_at ?? undefined) : undefined;
+      if (h.k === 'click' && h.l > c.links) c.links = engagement.linkCount(h.c);
+      const sweep = h.k === 'click' && sweeps.click(`${h.c}.${h.r}`, h.l, h.at, c.links);
+      const verdict = classify({ kind: h.k, head: h.head, ua: h.ua, at: h.at, deliveredAt: delivered, windowMs: c.tracking.botClickWindowMs, sweep });
+      engagement.recordEngagement({
+        campaignId: h.c,
+        ledgerId: h.r,
+        customerId: who?.customer_id ?? 0,
+        kind: h.k,
+        linkId: h.l,
+        machine: verdict.machine,
+        reason: verdict.reason ?? null,
+        userAgentClass: h.ua,
+        at: h.at,
+        source: 'serve',
+        // a ledger row that is gone (forgotten) has nobody to attach an event to
+        individual: c.tracking.individual && who !== undefined,
+      });
+      recorded++;
+      if (verdict.machine) machine++;
+    }
+    return `tracking: ${recorded} hit(s) recorded, ${machine} machine`;
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The write side of engagement (tracked clicks and opens, delivery and read reports): the links a
+ * campaign sent, the hourly counts every privacy mode keeps, the per-recipient events only
+ * `tracking.individual: true` keeps, and the seen-set behind unique counts.
+ *
+ * Unique counts without a recipient id: "has this recipient clicked before?" is answered by the
+ * table engagement_seen, which holds HMAC-SHA256(campaign key, ledger id) truncated to 16 bytes
+ * per (campaign, kind, link, machine). The campaign key is random (engagement_keys), so the
+ * digest is not a customer id, an address or a time, and it cannot be joined with the hourly
+ * counts. It is pseudonymous, not anonymous: whoever holds the database can recompute the digest
+ * of a known ledger row while the key exists; `dropSeenKey` removes that possibility for good.
+ * Statements are prepared once: serve records each hit through here.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { Store } from './open.js';
+
+export const LINK_KINDS = ['link', 'sms', 'button'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+export const ENGAGEMENT_KINDS = ['click', 'open', 'delivered', 'read', 'unsubscribe'] as const;
+export type EngagementKind = (typeof ENGAGEMENT_KINDS)[number];
+
+export const ENGAGEMENT_SOURCES = ['serve', 'ses', 'twilio', 'meta'] as const;
+export type EngagementSource = (typeof ENGAGEMENT_SOURCES)[number];
+
+export interface CampaignLinkRow {
+  link_id: number;
+  url: string;
+  kind: LinkKind;
+}
+
+export interface EngagementHit {
+  campaignId: number;
+  /** the ledger row (campaign_recipients.id) the hit is about */
+  ledgerId: number;
+  /** written only into engagement_events, i.e. only when `individual` */
+  customerId: number;
+  kind: EngagementKind;
+  /** 0 = not about one link (opens, deliveries …) */
+  linkId: number;
+  machine: boolean;
+  /** why it was classed machine (head, scanner_ua, after_delivery, all_links, mail_proxy) */
+  reason?: string | null;
+  userAgentClass?: string | null;
+  at: number;
+  source: EngagementSource;
+  /** the campaign's privacy mode: true also stores the per-recipient event */
+  individual: boolean;
+}
+
+export interface EngagementResult {
+  /** the first hit of this kind on this link (0: on the campaign) by this recipient, human or machine as classed */
+  first: boolean;
+  /** for clicks: the first click on any link of the campaign by this recipient */
+  firstForCampaign: boolean;
+}
+
+/** What the classifier needs to know about a recipient: when it was sent and delivered. */
+export interface RecipientTimes {
+  customer_id: number;
+  sent_at: number | null;
+  delivery_at: number | null;
+}
+
+const HOUR = 3_600_000;
+const DIGEST_BYTES = 16;
+
+export const hourOf = (at: number): number => Math.floor(at / HOUR) * HOUR;
+
+export class EngagementRepository {
+  private readonly keys = new Map<number, Buffer>();
+  private readonly getKey: Database.Statement;
+  private readonly putKey: Database.Statement;
+  private readonly delKey: Database.Statement;
+  private readonly seen: Database.Statement;
+  private readonly hourly: Database.Statement;
+  private readonly event: Database.Statement;
+  private readonly linkById: Database.Statement;
+  private readonly linksOf: Database.Statement;
+  private readonly linkCountOf: Database.Statement;
+  private readonly linkInsert: Database.Statement;
+  private readonly recipientTimes: Database.Statement;
+  private readonly settingsOf: Database.Statement;
+
+  constructor(private readonly sqlite: Database.Database) {
+    this.getKey = sqlite.prepare('SELECT key FROM engagement_keys WHERE campaign_id = ?');
+    this.putKey = sqlite.prepare('INSERT INTO engagement_keys (campaign_id, key, created_at) VALUES (?, ?, ?) ON CONFLICT (campaign_id) DO NOTHING');
+    this.delKey = sqlite.prepare('DELETE FROM engagement_keys WHERE campaign_id = ?');
+    // a new row = the first time this recipient did this: the insert itself is the test
+    this.seen = sqlite.prepare('INSERT INTO engagement_seen (campaign_id, kind, link_id, machine, digest) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    this.hourly = sqlite.prepare(`
+      INSERT INTO engagement_hourly (campaign_id, link_id, hour, kind, machine, count, unique_count)
+      VALUES (@campaignId, @linkId, @hour, @kind, @machine, @count, @unique)
+      ON CONFLICT (campaign_id, link_id, hour, kind, machine)
+      DO UPDATE SET count = count + excluded.count, unique_count = unique_count + excluded.unique_count`);
+    this.event = sqlite.prepare(`
+      INSERT INTO engagement_events (campaign_id, ledger_id, customer_id, kind, link_id, machine, reason, user_agent_class, at, source)
+      VALUES (@campaignId, @ledgerId, @customerId, @kind, @linkId, @machine, @reason, @userAgentClass, @at, @source)`);
+    this.linkById = sqlite.prepare('SELECT link_id, url, kind FROM campaign_links WHERE campaign_id = ? AND link_id = ?');
+    this.linksOf = sqlite.prepare('SELECT link_id, url, kind FROM campaign_links WHERE campaign_id = ? ORDER BY link_id');
+    this.linkCountOf = sqlite.prepare('SELECT count(*) AS n FROM campaign_links WHERE campaign_id = ?');
+    // link ids are 1..n in the order destinations were first seen; a URL already known keeps its id
+    this.linkInsert = sqlite.prepare(`
+      INSERT INTO campaign_links (campaign_id, link_id, url, kind, created_at)
+      SELECT @campaignId, coalesce(max(link_id), 0) + 1, @url, @kind, @now FROM campaign_links WHERE campaign_id = @campaignId
+      ON CONFLICT (campaign_id, url) DO NOTHING`);
+    this.settingsOf = sqlite.prepare('SELECT settings FROM campaigns WHERE id = ?');
+    this.recipientTimes = sqlite.prepare('SELECT customer_id, sent_at, delivery_at FROM campaign_recipients WHERE id = ? AND campaign_id = ?');
+  }
+
+  /** The link ids of these destinations in this campaign, adding the new ones (one transaction). */
+  registerLinks(campaignId: number, links: Array<{ url: string; kind: LinkKind }>, now: number): Map<string, number> {
+    return this.sqlite.transaction(() => {
+      const ids = new Map<string, number>();
+      for (const l of links) {
+        if (ids.has(l.url)) continue;
+        this.linkInsert.run({ campaignId, url: l.url, kind: l.kind, now });
+        const row = this.sqlite.prepare('SELECT link_id FROM campaign_links WHERE campaign_id = ? AND url = ?').get(campaignId, l.url) as { link_id: number };
+        ids.set(l.url, row.link_id);
+      }
+      return ids;
+    })();
+  }
+
+  /** The destination of one link of a campaign: the only URLs a tracked link may lead to. */
+  link(campaignId: number, linkId: number): CampaignLinkRow | undefined {
+    return this.linkById.get(campaignId, linkId) as CampaignLinkRow | undefined;
+  }
+
+  links(campaignId: number): CampaignLinkRow[] {
+    return this.linksOf.all(campaignId) as CampaignLinkRow[];
+  }
+
+  linkCount(campaignId: number): number {
+    return (this.linkCountOf.get(campaignId) as { n: number }).n;
+  }
+
+  /** The ledger row's customer and times, if the row belongs to that campaign. */
+  recipient(campaignId: number, ledgerId: number): RecipientTimes | undefined {
+    return this.recipientTimes.get(ledgerId, campaignId) as RecipientTimes | undefined;
+  }
+
+  /** The campaign's settings JSON (its own `tracking:` is in there), undefined for no such campaign. */
+  campaignSettings(campaignId: number): string | undefined {
+    return (this.settingsOf.get(campaignId) as { settings: string } | undefined)?.settings;
+  }
+
+  /** Runs `fn` in one transaction (a savepoint inside one). */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)();
+  }
+
+  /**
+   * Records one hit: the hourly counts always, the seen-set for uniqueness, the per-recipient
+   * event only when `individual`. A click also adds to the campaign-wide (link 0) click row, and
+   * a human click counts as a human open for unique opens (a reader who clicked has opened, even
+   * with images off). Returns whether it was this recipient's first.
+   */
+  recordEngagement(h: EngagementHit): EngagementResult {
+    const machine = h.machine ? 1 : 0;
+    const digest = this.hash(this.key(h.campaignId, h.at), h.ledgerId);
+    const firstOn = (kind: EngagementKind, linkId: number) => this.seen.run(h.campaignId, kind, linkId, machine, digest).changes === 1;
+    const bump = (kind: EngagementKind, linkId: number, count: number, unique: boolean) => {
+      if (count === 0 && !unique) return;
+      this.hourly.run({ campaignId: h.campaignId, linkId, hour: hourOf(h.at), kind, machine, count, unique: unique ? 1 : 0 });
+    };
+    return this.sqlite.transaction((): EngagementResult => {
+      const first = firstOn(h.kind, h.linkId);
+      bump(h.kind, h.linkId, 1, first);
+      let firstForCampaign = first;
+      if (h.kind === 'click' && h.linkId !== 0) {
+        firstForCampaign = firstOn('click', 0);
+        bump('click', 0, 1, firstForCampaign);
+        if (!h.machine && firstForCampaign) bump('open', 0, 0, firstOn('open', 0));
+      }
+      if (h.individual) {
+        this.event.run({ campaignId: h.campaignId, ledgerId: h.ledgerId, customerId: h.customerId, kind: h.kind, linkId: h.linkId, machine, reason: h.reason ?? null, userAgentClass: h.userAgentClass ?? null, at: h.at, source: h.source });
+      }
+      return { first, firstForCampaign };
+    })();
+  }
+
+  /** The seen-set digest of a ledger row, if the campaign has a key (`customers forget` deletes a person's seen rows by it). */
+  digest(campaignId: number, ledgerId: number): Buffer | undefined {
+    const key = this.keys.get(campaignId) ?? (this.getKey.get(campaignId) as { key: Buffer } | undefined)?.key;
+    return key && this.hash(key, ledgerId);
+  }
+
+  private hash(key: Buffer, ledgerId: number): Buffer {
+    return createHmac('sha256', key).update(String(ledgerId)).digest().subarray(0, DIGEST_BYTES);
+  }
+
+  /** Forgets a campaign's seen-set key: its seen rows can then never be linked to anyone again. */
+  dropSeenKey(campaignId: number): void {
+    this.delKey.run(campaignId);
+    this.keys.delete(campaignId);
+  }
+
+  private key(campaignId: number, now: number): Buffer {
+    let key = this.keys.get(campaignId);
+    if (!key) {
+      this.putKey.run(campaignId, randomBytes(32), now);
+      key = (this.getKey.get(campaignId) as { key: Buffer }).key;
+      this.keys.set(campaignId, key);
+    }
+    return key;
+  }
+}
+
+export const engagementRepository = (store: Store): EngagementRepository => new EngagementRepository(store.sqlite);
