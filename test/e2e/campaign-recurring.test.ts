@@ -32,6 +32,8 @@ describe('recurring campaigns', { timeout: 180_000 }, () => {
       expect(w.cli(['customers', 'import', `day${day}.csv`], at(t)).code).toBe(0);
     };
     expect(w.cli(['campaign', 'create', '--file', 'campaigns/welcome.yaml'], at('2026-05-03T12:00:00Z')).code).toBe(0);
+    expect(w.cli(['campaign', 'show', 'welcome']).stdout).toMatch(/^recurring +every 1d$/m);
+    expect(JSON.parse(w.cli(['campaign', 'show', 'welcome', '--json']).stdout).recurring).toEqual({ every: '1d' });
 
     signUp(0, 3);
     const day0 = w.cli(['campaign', 'send', '--due', '--yes'], at(DAYS[0]!));
