@@ -25,6 +25,7 @@ import { loadTemplate } from '../templates/index.js';
 import { getCampaign } from './create.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
 import { templateVars, type UnsubscribeLinker } from './message.js';
+import { loadVariantTemplates } from './ab-test.js';
 import { splitTemplateRef } from './references.js';
 import { RenderFailureTally, renderFailureLines, type RenderFailures } from './render-failures.js';
 
@@ -63,6 +64,7 @@ export async function checkCampaign(
   const provider = (await listProviders(deps.workspace)).find((p) => p.name === campaign.provider);
   if (!provider) throw new InputError('provider_not_found', `no provider named "${campaign.provider}" in providers.yaml`);
   const template: CompiledTemplate = await loadTemplate(deps.workspace, splitTemplateRef(campaign.template).name, { channel, campaign: { name: campaign.name, id: campaign.id } });
+  const variants = campaign.settings.variants ? await loadVariantTemplates(deps.workspace, campaign, template) : undefined;
 
   if (provider.senders.length === 0) errors.push({ code: 'no_sender', message: `provider "${provider.name}" has no sender identity (senders: in providers.yaml)` });
   if (channel === 'email') {
@@ -97,7 +99,8 @@ export async function checkCampaign(
     recipients++;
     if (channel === 'whatsapp' && row.address.startsWith('+1')) plusOne++;
     try {
-      const out = template.render(templateVars(msgCtx, row).vars);
+      // an A/B test's row is rendered with its own variant (a held row with the campaign's template)
+      const out = ((row.variant && variants?.get(row.variant)) || template).render(templateVars(msgCtx, row).vars);
       rendered++;
       if (out.channel === 'whatsapp') category = out.category;
       if (out.channel === 'sms') {

@@ -106,4 +106,14 @@ describe('A/B tests', { timeout: 180_000 }, () => {
     expect(held).toBe(0);
     expect(w.states('ab')).toEqual({ sent: 300 });
   });
+
+  it('pre-flight renders each test row with its own variant', () => {
+    const w = setUp();
+    const b = w.query<{ n: number }>(`SELECT count(*) AS n FROM campaign_recipients WHERE variant = 'b'`)[0]!.n;
+    expect(JSON.parse(w.cli(['campaign', 'check', 'ab', '--json']).stdout).render_failures.total).toBe(0);
+    writeFileSync(path.join(w.dir, 'templates', 'sms', 'hello-b.txt'), 'Kim, your tier: {{ attributes.tier }}.\n');
+    const report = JSON.parse(w.cli(['campaign', 'check', 'ab', '--json']).stdout);
+    expect(report.recipients).toBe(300);
+    expect(report.render_failures.groups).toEqual([expect.objectContaining({ cause: 'missing variable "attributes.tier"', at: 'templates/sms/hello-b.txt:1:20', count: b })]);
+  });
 });
