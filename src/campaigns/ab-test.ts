@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Campaign } from '../db/campaigns.js';
 import type { Store } from '../db/open.js';
 import { abProgress, assignVariants, releaseHeld, variantMetric } from '../db/variant-sql.js';
-import { InputError } from '../errors.js';
+import { InputError, ResumableStop, type MktError } from '../errors.js';
 import type { CompiledTemplate } from '../templates/contract.js';
 import { loadTemplate } from '../templates/index.js';
 import { withSubject } from '../templates/subject-override.js';
@@ -123,4 +123,26 @@ export function abDecisionLines(d: AbDecision): string[] {
     `A/B test: z = ${d.z}, p = ${d.p}: ${d.significant ? 'significant at 5%' : 'not significant'}`,
     `A/B test: winner ${d.winner} (${d.chosen_by === 'metric' ? `higher ${d.metric} rate` : 'chosen with --winner'}); sending it to the other ${d.released} recipient(s)`,
   ];
+}
+
+/**
+ * After a run that sent an A/B test's fraction: the held rows wait for the winner, not for a
+ * time of day, so the run's `waiting` says when the winner is chosen (instead of the far-future
+ * hold time) and the hint names `--winner`.
+ */
+export function abWaitingRun<S extends { stop: string; reason?: string; waiting: { count: number; until: string | null } }>(
+  store: Store,
+  campaign: Pick<Campaign, 'id' | 'name' | 'settings'>,
+  now: number,
+  run: { summary: S; error?: MktError },
+): { summary: S; error?: MktError } {
+  if (run.summary.stop !== 'waiting') return run;
+  const st = abStage(store, campaign, now);
+  if (st.stage !== 'waiting') return run;
+  const until = new Date(st.decideAt).toISOString();
+  const reason = `${st.held} recipient(s) wait for the A/B test's winner, chosen at ${until}`;
+  return {
+    summary: { ...run.summary, reason, waiting: { count: run.summary.waiting.count, until } },
+    error: new ResumableStop('waiting', reason, { hint: `run \`mkt campaign send ${campaign.name}\` (or send --due) after ${until}, or choose now with --winner` }),
+  };
 }

@@ -15,7 +15,7 @@ import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../provi
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
-import { abDecisionLines, decideAbTest, loadVariantTemplates, type AbDecision } from './ab-test.js';
+import { abDecisionLines, abWaitingRun, decideAbTest, loadVariantTemplates, type AbDecision } from './ab-test.js';
 import { dryRun } from './dry-run.js';
 import { endOfRun } from './end-of-run.js';
 import { holdLease } from './lease.js';
@@ -146,7 +146,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     });
     const { state, pause } = outcome;
     await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
-    return { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
+    const run = { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
+    return campaign.settings.test ? abWaitingRun(store, campaign, end, run) : run;
   } finally {
     await lease.release();
     await provider?.close?.().catch(() => {});

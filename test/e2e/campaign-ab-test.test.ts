@@ -96,7 +96,10 @@ describe('A/B tests', { timeout: 180_000 }, () => {
 
   it('--winner overrides before the wait; no deliveries yet is "not significant"', () => {
     const w = setUp();
-    expect(w.cli(['campaign', 'send', 'ab', '--yes'], at(T0)).code).toBe(75); // the rest waits for the winner
+    const first = w.cli(['campaign', 'send', 'ab', '--yes'], at(T0));
+    expect(first.code).toBe(75); // the rest waits for the winner
+    expect(first.stderr).toMatch(/recipient\(s\) wait for the A\/B test's winner, chosen at 2026-06-01T14:00:0/);
+    expect(first.stderr).toContain('or choose now with --winner');
     expect(w.cli(['campaign', 'send', 'ab', '--yes', '--winner', 'c'], at('2026-06-01T11:00:00Z')).code).toBe(65);
     const r = w.cli(['campaign', 'send', 'ab', '--yes', '--winner', 'a'], at('2026-06-01T11:00:00Z'));
     expect(r.code).toBe(0);
