@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../dist/db/open.js';
+import { sqliteRepositories } from '../dist/db/sqlite-repositories.js';
 import { seedCustomers } from '../dist/customers/seed.js';
 import { countSegment } from '../dist/segments/index.js';
 
@@ -56,6 +57,7 @@ export default async function bench() {
     store.sqlite.pragma('optimize');
 
     const segments = {};
+    const repos = sqliteRepositories(store);
     let worst = 0;
     for (const c of CASES) {
       // warm the page cache once for both sides
@@ -66,7 +68,7 @@ export default async function bench() {
       let handCount = -1;
       for (let i = 0; i < RUNS; i++) {
         let t = performance.now();
-        mineCount = (await countSegment(store, ROOT, c.segment, NOW)).count;
+        mineCount = (await countSegment(repos.segments, ROOT, c.segment, NOW)).count;
         mine.push(performance.now() - t);
         t = performance.now();
         handCount = store.sqlite.prepare(c.sql).get(...c.params).n;

@@ -15,15 +15,14 @@
 import type { Channel } from '../channels.js';
 import { loadSettings } from '../compliance/config.js';
 import { keywordOf, STOP_KEYWORDS } from '../compliance/feedback/keywords.js';
-import { audienceSample } from '../db/compliance-sql.js';
 import { InputError } from '../errors.js';
 import { priceSchema, unitPrice } from '../providers/compliance-settings.js';
 import { listProviders } from '../providers/load.js';
-import { compileSegment } from '../segments/index.js';
+import { segmentFilter } from '../segments/index.js';
 import { RenderError, type CompiledTemplate } from '../templates/contract.js';
 import { loadTemplate } from '../templates/index.js';
 import { getCampaign } from './create.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { templateVars, type UnsubscribeLinker } from './message.js';
 import { loadVariantTemplates } from './ab-test.js';
 import { splitTemplateRef } from './references.js';
@@ -77,7 +76,7 @@ export async function checkCampaign(
   }
 
   const prepared = campaign.state !== 'draft';
-  const where = prepared ? undefined : await compileSegment(deps.workspace, campaign.segment, new Date(deps.now()));
+  const filter = prepared ? undefined : await segmentFilter(deps.workspace, campaign.segment);
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
   const parsedPrice = priceSchema.optional().safeParse(provider.settings.price);
   if (!parsedPrice.success) throw new InputError('bad_price', `providers.yaml: provider "${provider.name}": price: write a number, or a mapping like { default: 0.0079, "+1": 0.0083 }`);
@@ -92,10 +91,10 @@ export async function checkCampaign(
   let plusOne = 0;
   let cost = 0;
   let priced = price !== undefined;
-  const rows = audienceSample(sqliteStore(deps), { campaignId: campaign.id, channel, prepared, where });
+  const rows = deps.repos.audience.sample({ campaignId: campaign.id, channel, prepared, filter, now: deps.now() });
   // every recipient is rendered (the template is compiled once: each render is Liquid alone,
   // ~18k/s for the sample newsletter); rows stream from the store, failures fold into causes
-  for (const row of rows) {
+  for await (const row of rows) {
     recipients++;
     if (channel === 'whatsapp' && row.address.startsWith('+1')) plusOne++;
     try {

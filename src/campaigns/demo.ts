@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recheckStoredAddresses } from '../customers/recheck.js';
 import { seedCustomers } from '../customers/seed.js';
 import { openStore } from '../db/open.js';
 import { sqliteRepositories } from '../db/sqlite-repositories.js';
@@ -68,15 +69,16 @@ export async function runDemo(opts: DemoOptions): Promise<{ result: DemoResult; 
   freshWorkspace(dir);
   // The demo's unsubscribe links need a signing key; a throwaway one is fine for the outbox.
   const env = { ...opts.env, MKT_UNSUBSCRIBE_SECRET: opts.env.MKT_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex') };
-  const store = openStore(path.join(dir, '.mkt', 'mkt.db'));
+  const store = openStore(path.join(dir, '.mkt', 'mkt.db'), 'write', { recheck: recheckStoredAddresses });
   try {
     step(`demo workspace: ${dir}`);
     const seeded = seedCustomers(store, { count: opts.customers, seed: opts.seed, now: new Date(opts.now()) });
     step(`seeded ${seeded.inserted} demo customers (seed ${opts.seed})`);
     const segmentName = 'everyone-email';
-    const count = await countSegment(store, dir, segmentName, new Date(opts.now()));
+    const repos = sqliteRepositories(store);
+    const count = await countSegment(repos.segments, dir, segmentName, new Date(opts.now()));
     step(`segment ${segmentName}: ${count.count} customers (counted in ${count.ms} ms)`);
-    const deps = { repos: sqliteRepositories(store), store, workspace: dir, env, now: opts.now };
+    const deps = { repos, store, workspace: dir, env, now: opts.now };
     const name = 'demo-spring-sale';
     await createCampaign(deps, { name, channel: 'email', segment: segmentName, provider: 'outbox', template: 'spring-sale', throttle: opts.throttle });
     const hooks = await opts.hooks(dir, env);

@@ -1,4 +1,5 @@
 import type { Store } from '../db/open.js';
+import type { PgStore } from '../db/pg/open.js';
 import type { Repositories } from '../db/repositories.js';
 import { ConfigError } from '../errors.js';
 
@@ -8,6 +9,8 @@ export interface CampaignDeps {
   repos: Repositories;
   /** The SQLite store, for the parts not behind the repositories yet (the send path); absent on PostgreSQL. */
   store?: Store;
+  /** The PostgreSQL store, for the send path (ledger, worker registry); absent on SQLite. */
+  pg?: PgStore;
   workspace: string;
   env: NodeJS.ProcessEnv;
   /** Wall clock in ms. */

@@ -1,6 +1,5 @@
 import type { Campaign } from '../db/campaigns.js';
-import { openLedger } from '../db/ledger.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { templateVars } from './message.js';
 import { loadCampaignTemplate } from './references.js';
 
@@ -10,7 +9,8 @@ export async function sampleSmsSegments(deps: CampaignDeps, row: Campaign, sampl
   const ctx = { campaign: { name: row.name, id: row.id, channel: row.channel }, template, now: deps.now };
   let n = 0;
   let segments = 0;
-  for await (const r of openLedger(sqliteStore(deps), row).pending()) {
+  // the pending list in ledger order, with each customer (what a send renders first)
+  for await (const r of deps.repos.audience.sample({ campaignId: row.id, channel: row.channel, prepared: true, filter: undefined, now: deps.now() })) {
     try {
       const out = template.render(templateVars(ctx, r).vars);
       if (out.channel === 'sms') segments += out.segments;

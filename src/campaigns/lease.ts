@@ -41,6 +41,35 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
+/**
+ * The stop side of a held right to send (lease or worker slot): a signal that aborts when the
+ * user stops the run or the holder aborts it with a cause, and the HeldLease built around it.
+ */
+export function heldRun(userSignal: AbortSignal | undefined, release: () => Promise<void>) {
+  const stopper = new AbortController();
+  let stopCause: HeldLease['stopCause'];
+  const onUserAbort = () => stopper.abort();
+  userSignal?.addEventListener('abort', onUserAbort, { once: true });
+  if (userSignal?.aborted) stopper.abort();
+  const held: HeldLease = {
+    signal: stopper.signal,
+    get stopCause() {
+      return stopCause;
+    },
+    async release() {
+      userSignal?.removeEventListener('abort', onUserAbort);
+      await release();
+    },
+  };
+  return {
+    held,
+    stop(cause: NonNullable<HeldLease['stopCause']>) {
+      stopCause = cause;
+      stopper.abort();
+    },
+  };
+}
+
 export function holdLease(
   store: Store,
   campaign: { id: number; name: string },
@@ -54,33 +83,17 @@ export function holdLease(
       hint: `wait for it to finish, or run again after ${new Date(lease.holder.expiresAt).toISOString()} if that process died`,
     });
   }
-  const stopper = new AbortController();
-  let stopCause: HeldLease['stopCause'];
-  const onUserAbort = () => stopper.abort();
-  opts.signal?.addEventListener('abort', onUserAbort, { once: true });
-  if (opts.signal?.aborted) stopper.abort();
+  const run = heldRun(opts.signal, async () => {
+    clearInterval(heartbeat);
+    await whenFree(() => releaseLease(store, campaign.id, owner)).catch(() => {});
+  });
   const heartbeat = setInterval(() => {
     try {
-      if (!renewLease(store, campaign.id, owner, opts.now(), ttl)) {
-        stopCause = 'lease_lost';
-        stopper.abort();
-      } else if (campaignStateOf(store, campaign.id) === 'cancelled') {
-        stopCause = 'cancelled';
-        stopper.abort();
-      }
+      if (!renewLease(store, campaign.id, owner, opts.now(), ttl)) run.stop('lease_lost');
+      else if (campaignStateOf(store, campaign.id) === 'cancelled') run.stop('cancelled');
     } catch {
       // a busy database this once: the next beat tries again, well before the lease runs out
     }
   }, Math.max(50, Math.floor(ttl / 6)));
-  return {
-    signal: stopper.signal,
-    get stopCause() {
-      return stopCause;
-    },
-    async release() {
-      clearInterval(heartbeat);
-      opts.signal?.removeEventListener('abort', onUserAbort);
-      await whenFree(() => releaseLease(store, campaign.id, owner)).catch(() => {});
-    },
-  };
+  return run.held;
 }

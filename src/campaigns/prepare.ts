@@ -4,12 +4,12 @@
  * INSERT … SELECT; the whole replacement is one transaction, so a failure leaves the old list.
  */
 import { createHash } from 'node:crypto';
-import { frozenListOf, measureDrift, prepareAudience, type ExclusionRule } from '../db/audience-sql.js';
+import type { ExclusionRule } from '../db/audience-sql.js';
 import type { Campaign, CampaignPlan, RenderFailures } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { loadSettings } from '../compliance/config.js';
-import { compileSegment } from '../segments/index.js';
+import { segmentFilter } from '../segments/index.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
@@ -49,16 +49,16 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   }
   const { provider } = await checkReferences(deps.workspace, specOf(campaign));
   const now = deps.now();
-  const where = await compileSegment(deps.workspace, campaign.segment, new Date(now));
+  const filter = await segmentFilter(deps.workspace, campaign.segment);
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const store = sqliteStore(deps);
-  const prepared = prepareAudience(store, { campaignId: campaign.id, channel: campaign.channel, where, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
+  const prepared = await deps.repos.audience.prepare({ campaignId: campaign.id, channel: campaign.channel, filter, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
   const { counts, added, recipients } = prepared;
-  if (campaign.settings.variants) applyVariants(store, campaign, now);
-  if (campaign.settings.send_at_local) applySendAtLocal(store, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
+  // per-row settings (SQLite only for now: their SQL has no PostgreSQL twin yet)
+  if (campaign.settings.variants) applyVariants(sqliteStore(deps, 'an A/B test'), campaign, now);
+  if (campaign.settings.send_at_local) applySendAtLocal(sqliteStore(deps, 'send_at_local'), campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
-  for (const r of frozenListOf(store, campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
+  for await (const r of deps.repos.audience.frozen(campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
 
   const rate = effectiveRate({ throttle: campaign.throttle, providerRate: provider.rate, senderRates: provider.senders.map((s) => s.rate) });
   const segs = campaign.channel === 'sms' && opts.estimateSmsSegments ? await opts.estimateSmsSegments(campaign) : undefined;
@@ -106,9 +106,9 @@ export interface Drift {
 /** Compares the live segment with the frozen list, without changing anything. */
 export async function recountCampaign(deps: CampaignDeps, name: string, opts: Pick<PrepareOptions, 'exclusions'> = {}): Promise<Drift> {
   const campaign = await getCampaign(deps, name);
-  const where = await compileSegment(deps.workspace, campaign.segment, new Date(deps.now()));
+  const filter = await segmentFilter(deps.workspace, campaign.segment);
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const d = measureDrift(sqliteStore(deps), { campaignId: campaign.id, channel: campaign.channel, where, exclusions });
+  const d = await deps.repos.audience.drift({ campaignId: campaign.id, channel: campaign.channel, filter, exclusions, now: deps.now() });
   const drift = d.frozen === 0 ? (d.now === 0 ? 0 : 100) : ((d.joined + d.left) / d.frozen) * 100;
   return { campaign: campaign.name, ...d, drift_percent: Math.round(drift * 100) / 100 };
 }

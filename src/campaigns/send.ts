@@ -1,16 +1,17 @@
 /**
  * send: the orchestration of one run of a campaign. The named parts do the work: the drift
- * guard (prepare.ts), the pace (pace.ts), the one-sender-at-a-time lease (lease.ts), the send
+ * guard (prepare.ts), the pace (pace.ts), the store's ledger and right to send (send-backend.ts:
+ * the one-sender lease on SQLite, the worker registry on PostgreSQL), the send
  * loop (dispatch/), and how the run ended → state and exit code (end-of-run.ts). The ledger is
  * seen through its interface only (db/ledger-contract.ts).
  */
 import type { Campaign } from '../db/campaigns.js';
-import { faultError, faultOfCode, whenFree } from '../db/faults.js';
-import { openLedger } from '../db/ledger.js';
+import { whenFree } from '../db/faults.js';
 import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from '../dispatch/retry-policy.js';
 import { loadSettings } from '../compliance/index.js';
-import { InputError, type MktError } from '../errors.js';
+import { InputError, UnavailableError, type MktError } from '../errors.js';
+import { isConnectionError } from '../db/pg/errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
@@ -18,12 +19,12 @@ import { sqliteStore, type CampaignDeps } from './deps.js';
 import { abDecisionLines, abWaitingRun, decideAbTest, loadVariantTemplates, type AbDecision } from './ab-test.js';
 import { dryRun } from './dry-run.js';
 import { endOfRun } from './end-of-run.js';
-import { holdLease } from './lease.js';
 import { messageBuilder } from './message.js';
 import { paceOf } from './pace.js';
 import { recountCampaign } from './prepare.js';
 import { guardRenderFailures } from './render-guard.js';
 import { loadCampaignTemplate } from './references.js';
+import { sendBackend } from './send-backend.js';
 import type { SendOptions } from './send-options.js';
 import { emptySummary, runSummary, type SendSummary } from './send-summary.js';
 import { loadTracker } from './tracking.js';
@@ -52,6 +53,13 @@ async function guardDrift(deps: CampaignDeps, name: string, maxDrift: number, op
   );
 }
 
+/** PostgreSQL did not come back within the ledger's retry window: exit 69, nothing sent twice. */
+function unreachable(error: unknown): UnavailableError {
+  return new UnavailableError('db_unreachable', `lost the connection to PostgreSQL and it did not come back (${(error as { code?: string }).code ?? 'connection error'})`, {
+    hint: 'nothing was sent twice; run the send again once PostgreSQL answers (rows that were in flight become "unknown")',
+  });
+}
+
 function checkSendable(campaign: Campaign): void {
   if (campaign.state === 'draft') {
     throw new InputError('campaign_not_prepared', `campaign "${campaign.name}" has no send list yet`, { hint: `run \`mkt campaign prepare ${campaign.name}\` first` });
@@ -63,7 +71,6 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   const campaign = await getCampaign(deps, name);
   checkSendable(campaign);
   if (!opts.dryRun) guardRenderFailures(campaign, opts.allowRenderFailures);
-  const store = sqliteStore(deps, 'campaign send');
   const throttle = parseThrottle(opts.throttle);
   if (opts.maxDrift !== undefined) await guardDrift(deps, name, opts.maxDrift, opts);
   const providerConfig = await getProviderConfig(deps.workspace, deps.env, campaign.provider);
@@ -71,7 +78,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     throw new InputError('campaign_mismatch', `provider "${providerConfig.name}" sends ${providerConfig.channel}, but the campaign's channel is ${campaign.channel}`);
   }
   const template = await loadCampaignTemplate(deps.workspace, campaign);
-  const ledger = openLedger(store, { id: campaign.id, channel: campaign.channel, provider: providerConfig.name });
+  const backend = sendBackend(deps, campaign, providerConfig.name, opts.onNotice);
+  const { ledger } = backend;
   const variants = campaign.settings.variants ? await loadVariantTemplates(deps.workspace, campaign, template) : undefined;
   const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, variants, unsubscribe: opts.unsubscribe, now: deps.now };
   const pace = paceOf({
@@ -90,9 +98,9 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   // a dry run records nothing, links included
   if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
   const settings = await loadSettings(deps.workspace, deps.env);
-  const track = await loadTracker({ store, settings, campaign, maxSegments: (template as { maxSegments?: number }).maxSegments, now: deps.now });
+  const track = await loadTracker({ store: deps.store, settings, campaign, maxSegments: (template as { maxSegments?: number }).maxSegments, now: deps.now });
 
-  const lease = holdLease(store, campaign, { now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
+  const lease = await backend.hold({ now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
   let provider: Awaited<ReturnType<typeof createProvider>> | undefined;
   try {
     const now = deps.now();
@@ -100,7 +108,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     if (recovered > 0) opts.onNotice?.(`${recovered} recipient(s) were in flight when an earlier run stopped; they are now "unknown" and will not be resent (use --retry-unknown to resend them)`);
     const requeued = await ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
     if (requeued > 0) opts.onNotice?.(`${requeued} recipient(s) put back in the queue`);
-    ab = decideAbTest(store, campaign, now, opts.winner);
+    ab = campaign.settings.test ? decideAbTest(sqliteStore(deps, 'an A/B test'), campaign, now, opts.winner) : undefined;
     for (const line of ab ? abDecisionLines(ab) : []) opts.onNotice?.(line);
 
     const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
@@ -139,15 +147,17 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,
-      storageFault: (code, reason) => {
-        const fault = faultOfCode(code);
-        return fault && fault !== 'locked' ? faultError(fault, store.path, reason) : undefined;
-      },
+      storageFault: (code, reason) => backend.storageFault(code, reason),
     });
     const { state, pause } = outcome;
-    await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end));
+    await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end)).catch((error: unknown) => {
+      // PostgreSQL still gone: the run's error says so; the next run starts from the ledger
+      if (!(backend.kind === 'postgres' && isConnectionError(error) && outcome.error)) throw error;
+    });
     const run = { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
-    return campaign.settings.test ? abWaitingRun(store, campaign, end, run) : run;
+    return campaign.settings.test ? abWaitingRun(sqliteStore(deps, 'an A/B test'), campaign, end, run) : run;
+  } catch (error) {
+    throw backend.kind === 'postgres' && isConnectionError(error) ? unreachable(error) : error;
   } finally {
     await lease.release();
     await provider?.close?.().catch(() => {});

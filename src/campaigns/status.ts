@@ -1,9 +1,9 @@
 import { pauseText } from '../db/campaigns.js';
-import { ledgerCounts, type LedgerState } from '../db/ledger.js';
-import { ledgerParts } from '../db/ledger-breakdown.js';
-import { countsBySender, deliveryCounts, errorGroups, sendTimes } from '../db/ledger-report.js';
+import type { LedgerState } from '../db/ledger-contract.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
+import { ledgerParts } from '../db/ledger-breakdown.js';
 import { getCampaign } from './create.js';
+import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
 
 /** `campaign status --json`: a stable shape for scripts (documented in README). */
@@ -24,21 +24,21 @@ export interface CampaignStatus {
   rate_per_s: number | null;
   pause_reason: string | null;
   plan_hash: string | null;
-  /** Recurring campaigns: each run's rows (the customers it appended) and their counts; totals are above. */
+  /** The processes sending it now: the worker registry (PostgreSQL) or the lease holder (SQLite). */
+  workers: WorkerView[];
   /** A/B tests: each variant's rows and counts (`held`: waiting for the winner). */
   variants?: Array<{ variant: string; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
+  /** Recurring campaigns: each run's rows (the customers it appended) and their counts; totals are above. */
   runs?: Array<{ run: number; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
   timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string): Promise<CampaignStatus> {
+export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' | 'pg'> & Partial<Pick<CampaignDeps, 'now'>>, name: string): Promise<CampaignStatus> {
   const c = await getCampaign(deps, name);
-  const store = sqliteStore(deps);
-  const counts = ledgerCounts(store.sqlite, c.id);
-  const times = sendTimes(store, c.id);
-  const delivery = deliveryCounts(store, c.id);
+  const { reports } = deps.repos;
+  const [counts, times, delivery, bySender, errors] = await Promise.all([reports.counts(c.id), reports.sendTimes(c.id), reports.delivery(c.id), reports.bySender(c.id), reports.errors(c.id)]);
   const rates = deliveryRates(delivery, counts.sent);
   const span = times.first !== null && times.last !== null ? (times.last - times.first) / 1000 : 0;
   return {
@@ -48,16 +48,17 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos'>
     provider: c.provider,
     recipients: Object.values(counts).reduce((a, b) => a + b, 0),
     counts,
-    by_sender: countsBySender(store, c.id),
-    errors: errorGroups(store, c.id),
+    by_sender: bySender,
+    errors,
     delivery,
     delivery_rates: rates,
     warnings: reputationWarnings(rates),
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
-    ...(c.settings.variants ? { variants: ledgerParts(store, c.id, 'variant').map(({ key, ...p }) => ({ variant: key ?? 'held', ...p })) } : {}),
-    ...(c.settings.recurring ? { runs: ledgerParts(store, c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
+    workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
+    ...(c.settings.variants ? { variants: ledgerParts(sqliteStore(deps), c.id, 'variant').map(({ key, ...p }) => ({ variant: key ?? 'held', ...p })) } : {}),
+    ...(c.settings.recurring ? { runs: ledgerParts(sqliteStore(deps), c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),

@@ -4,7 +4,7 @@
  * (toOutgoing), so the test proves what a campaign would send.
  */
 import type { Channel } from '../channels.js';
-import type { Store } from '../db/open.js';
+import type { CustomerStore } from '../db/repositories.js';
 import type { MessageRef, OutgoingMessage } from '../providers/contract.js';
 import { toOutgoing } from './message.js';
 
@@ -15,8 +15,8 @@ export interface TemplateTestOptions {
   customer?: string;
   to: string;
   now: () => Date;
-  /** The store, opened only when a customer is named. */
-  store: () => Promise<Store>;
+  /** The customers of the store, opened only when a customer is named. */
+  customers: () => Promise<Pick<CustomerStore, 'by'>>;
 }
 
 /** The `build` of sendTestMessage (providers/operations.ts) for a template. */
@@ -27,7 +27,7 @@ export function templateTestMessage(o: TemplateTestOptions): (config: { channel:
     let customer = DEMO_CUSTOMER;
     if (o.customer) {
       const { requireCustomer } = await import('../customers/find.js');
-      customer = requireCustomer(await o.store(), o.customer);
+      customer = await requireCustomer(await o.customers(), o.customer);
     }
     const unsubscribe = PREVIEW_EXTRAS.unsubscribe_url;
     const rendered = renderOnce(template, { ...customer, campaign: { name: 'provider-test', id: null }, unsubscribe_url: unsubscribe, now: o.now().toISOString() });

@@ -5,6 +5,7 @@
  * to a URL this campaign sent). The link rewriting itself is src/templates/track-message.ts.
  */
 import type { Channel } from '../channels.js';
+import { ConfigError } from '../errors.js';
 import { applyOverride, type TrackingSettings } from '../compliance/tracking-config.js';
 import { trackingTokensFor } from '../compliance/index.js';
 import type { WorkspaceSettings } from '../compliance/config.js';
@@ -35,7 +36,8 @@ export function trackable(url: string, t: { baseUrl: string; unsubscribeBase?: s
 }
 
 export interface TrackerOptions {
-  store: Store;
+  /** the SQLite store; undefined on PostgreSQL, where tracking is not available yet */
+  store: Store | undefined;
   settings: WorkspaceSettings;
   campaign: { id: number; name: string; channel: Channel; settings: Campaign['settings'] };
   /** SMS: the template's max_segments */
@@ -49,6 +51,11 @@ export async function loadTracker(o: TrackerOptions): Promise<MessageTracker | u
   const tokens = trackingTokensFor(o.settings);
   if (!t || !tokens || o.campaign.channel === 'whatsapp') return undefined;
   const utm = await renderUtm(t.utm, { channel: o.campaign.channel, campaign: { name: o.campaign.name, id: o.campaign.id } });
+  if (!o.store) {
+    throw new ConfigError('store_unsupported', 'click and open tracking does not run on a PostgreSQL store yet', {
+      hint: 'turn tracking off for this campaign (tracking: { clicks: false, opens: false }) or send from an SQLite store',
+    });
+  }
   const repo = new EngagementRepository(o.store.sqlite);
   const campaignId = o.campaign.id;
   // destination → link id, filled from what earlier runs recorded; a new one is written at once

@@ -69,6 +69,8 @@ export function statusText(x: CampaignStatus, colour: Colour): string {
     ...Object.entries(x.delivery).map(([k, v]): Field => [`delivery ${k}`, paint(k, String(v))]),
     ...(Object.keys(x.delivery).length ? [['delivery rates', Object.entries(x.delivery_rates).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ')] as Field] : []),
     ...x.errors.map((e): Field => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
+    ['workers', x.workers.length === 0 ? 'none' : String(x.workers.length)],
+    ...x.workers.map((w): Field => [`worker ${w.host}:${w.pid ?? '?'}`, w.heartbeat_at ? `since ${w.started_at}, last heartbeat ${w.heartbeat_at}` : 'holds the send lease']),
     ...(x.variants ?? []).map((v): Field => [`variant ${v.variant}`, `${v.recipients} recipient(s): ${countsText(v.counts)}`]),
     ...(x.runs ?? []).map((r): Field => [`run ${r.run}`, `${r.recipients} recipient(s): ${countsText(r.counts)}${r.first_sent_at ? `, first sent ${r.first_sent_at}` : ''}`]),
     ...Object.entries(x.timings).map(([k, v]): Field => [k, v]),

@@ -5,6 +5,7 @@ import type { Repositories } from '../db/repositories.js';
 import { describeTarget, parseDbTarget, type DbTarget } from '../db/target.js';
 import { ConfigError } from '../errors.js';
 import { makeColour, type Colour } from '../output/colour.js';
+import { DEFAULT_CONCURRENCY } from '../providers/types.js';
 import type { Io } from '../output/io.js';
 import { redact } from '../util/redact.js';
 import { defaultDbPath, findWorkspace } from '../workspace/locate.js';
@@ -47,6 +48,8 @@ export class CliContext {
   readonly outColour: Colour;
   private storeHandle?: Store;
   private pgRepositories?: Promise<Repositories>;
+  /** Requests in flight the PostgreSQL pool is sized for (`sizePoolFor`); default: a send's default concurrency. */
+  private concurrency = DEFAULT_CONCURRENCY;
 
   constructor(
     readonly io: Io,
@@ -87,8 +90,8 @@ export class CliContext {
       });
     }
     if (!this.storeHandle) {
-      const { openStore } = await import('../db/open.js');
-      this.storeHandle = openStore(this.dbPath, mode);
+      const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
+      this.storeHandle = openStore(this.dbPath, mode, { recheck: recheckStoredAddresses });
       for (const w of this.storeHandle.warnings) this.warn(w);
       if (mode === 'write') await this.replaySpools(this.storeHandle);
     }
@@ -107,6 +110,15 @@ export class CliContext {
       if (e instanceof ConfigError && e.code === 'no_database') return undefined;
       throw e;
     }
+  }
+
+  /**
+   * The store of either kind through its repositories, or undefined when there is no SQLite
+   * database yet (the rule of `existingStore`); a PostgreSQL store always exists once reachable.
+   */
+  async existingRepositories(): Promise<Repositories | undefined> {
+    if (this.dbTarget.kind === 'sqlite' && !(await this.existingStore())) return undefined;
+    return this.repositories('read');
   }
 
   /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
@@ -129,11 +141,16 @@ export class CliContext {
       return sqliteRepositories(await this.store(mode), before);
     }
     if (!this.pgRepositories) {
-      this.pgRepositories = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget));
+      this.pgRepositories = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget, { poolSize: m.poolSizeFor(this.concurrency) }));
       // a failed open is reported by the caller's await, not again here
       this.pgRepositories.catch(() => {});
     }
     return this.pgRepositories;
+  }
+
+  /** Sizes the PostgreSQL pool for `concurrency` requests in flight (`send --concurrency`); before the store is opened. */
+  sizePoolFor(concurrency: number): void {
+    this.concurrency = concurrency;
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,12 @@ import { renderFields, renderTable } from '../output/table.js';
 import type { Store } from '../db/open.js';
 import type { CliContext } from './context.js';
 import { normaliseCountry } from '../customers/address.js';
-import { mapEntryProblem } from '../customers/fields.js';
+import { mapEntryProblem, parseColumnMap, type ColumnMap } from '../customers/fields.js';
 import { checkedFlag, collect, listLimit, listOffset, seedCount, seedNumber } from './options.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 
-interface ImportFlags {
+export interface ImportFlags {
   format?: 'csv' | 'json' | 'jsonl';
   delimiter?: string;
   map?: string[];
@@ -17,6 +17,79 @@ interface ImportFlags {
   rejects?: string;
   strict?: boolean;
   dryRun?: boolean;
+}
+
+/** What `customers import` was asked to do; paths as typed (the handler resolves them). */
+export interface ImportCommandOptions {
+  file: string;
+  format?: 'csv' | 'json' | 'jsonl';
+  delimiter?: string;
+  map: ColumnMap;
+  defaultCountry?: string;
+  rejectsFile?: string;
+  strict: boolean;
+  dryRun: boolean;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseImportOptions(file: string, flags: ImportFlags): ImportCommandOptions {
+  return {
+    file,
+    ...(flags.format ? { format: flags.format } : {}),
+    ...(flags.delimiter !== undefined ? { delimiter: flags.delimiter } : {}),
+    map: parseColumnMap(flags.map ?? []),
+    ...(flags.defaultCountry !== undefined ? { defaultCountry: flags.defaultCountry } : {}),
+    ...(flags.rejects ? { rejectsFile: flags.rejects } : {}),
+    strict: Boolean(flags.strict),
+    dryRun: Boolean(flags.dryRun),
+  };
+}
+
+export interface ListFlags {
+  limit: number;
+  offset: number;
+}
+
+/** What `customers list` was asked to do. */
+export interface ListCommandOptions {
+  limit: number;
+  offset: number;
+}
+
+export function parseListOptions(flags: ListFlags): ListCommandOptions {
+  return { limit: flags.limit, offset: flags.offset };
+}
+
+export interface SeedFlags {
+  count: number;
+  seed: number;
+  replace?: boolean;
+  yes?: boolean;
+}
+
+/** What `customers seed` was asked to do. */
+export interface SeedCommandOptions {
+  count: number;
+  seed: number;
+  replace: boolean;
+  /** --yes: deleting every customer (--replace) needs no question. */
+  confirmed: boolean;
+  /**
+   * MKT_NOW when it is set and a date: demo rows are dated from it, not from the clock that
+   * advances from it while mkt runs (so they never depend on how long start-up took).
+   */
+  datedFrom?: Date;
+}
+
+export function parseSeedOptions(flags: SeedFlags, env: Readonly<Record<string, string | undefined>>): SeedCommandOptions {
+  const fixed = env.MKT_NOW ? Date.parse(env.MKT_NOW) : NaN;
+  return {
+    count: flags.count,
+    seed: flags.seed,
+    replace: Boolean(flags.replace),
+    confirmed: Boolean(flags.yes),
+    ...(Number.isNaN(fixed) ? {} : { datedFrom: new Date(fixed) }),
+  };
 }
 
 /** `--delimiter` accepts the character itself or a name for the awkward ones. */
@@ -41,8 +114,8 @@ async function dryRunStore(ctx: CliContext, opened: { memory?: Store }): Promise
   const store = await ctx.existingStore();
   if (store) return store;
   ctx.info(`no database at ${ctx.dbPath} yet: the dry run counts against an empty one and creates nothing`);
-  const { openStore } = await import('../db/open.js');
-  return (opened.memory = openStore(':memory:'));
+  const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
+  return (opened.memory = openStore(':memory:', 'write', { recheck: recheckStoredAddresses }));
 }
 
 /** A path as the user typed it when it resolves the same from here (messages then name it that way). */
@@ -73,7 +146,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action(async (ctx, [key]) => {
         const { requireCustomer } = await import('../customers/find.js');
-        const found = requireCustomer(await ctx.store('read'), key!);
+        const found = await requireCustomer((await ctx.repositories('read')).customers, key!);
         ctx.result(found, (c) => renderFields(Object.entries(c)));
       }),
     );
@@ -84,9 +157,10 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .option('--limit <n>', 'how many (1 to 1,000,000)', listLimit, 20)
     .option('--offset <n>', 'skip this many first', listOffset, 0)
     .action(
-      action<{ limit: number; offset: number }>(async (ctx, _args, opts) => {
-        const { listCustomers } = await import('../customers/query.js');
-        const rows = listCustomers(await ctx.store('read'), opts.limit, opts.offset);
+      action<ListFlags>(async (ctx, _args, flags) => {
+        const o = parseListOptions(flags);
+        const { customerPage } = await import('../customers/query.js');
+        const rows = await customerPage((await ctx.repositories('read')).customers, o.limit, o.offset);
         ctx.result(rows, (list) =>
           renderTable(
             ['id', 'email', 'phone', 'name', 'country', 'ltv', 'consent'],
@@ -115,33 +189,28 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .option('--strict', 'fail the whole import on any warning or rejected row')
     .option('--dry-run', 'validate and report; write nothing')
     .action(
-      action<ImportFlags>(async (ctx, [file], opts) => {
+      action<ImportFlags>(async (ctx, [file], flags) => {
+        const o = parseImportOptions(file!, flags);
         const { importCustomers } = await import('../customers/import/index.js');
-        const { parseColumnMap } = await import('../customers/fields.js');
-        const name = userPath(ctx, file!);
+        const name = userPath(ctx, o.file);
         // opened only once the file and the rejects folder checked out; a dry run only reads
         const opened: { memory?: Store } = {};
-        const store = opts.dryRun ? () => dryRunStore(ctx, opened) : () => ctx.store();
+        const store = o.dryRun ? () => dryRunStore(ctx, opened) : () => ctx.store();
         const result = await importCustomers(store, {
+          ...o,
           file: name,
-          format: opts.format,
-          delimiter: opts.delimiter,
-          map: parseColumnMap(opts.map ?? []),
-          defaultCountry: opts.defaultCountry,
-          strict: opts.strict,
-          dryRun: opts.dryRun,
-          rejectsFile: opts.rejects ? userPath(ctx, opts.rejects) : undefined,
+          rejectsFile: o.rejectsFile ? userPath(ctx, o.rejectsFile) : undefined,
           now: ctx.now(),
         }).finally(() => opened.memory?.close());
         if (!ctx.json) {
           for (const w of result.warning_samples.slice(0, SHOWN)) ctx.warn(`${name}:${w.line}: ${w.reason}`);
           if (result.warnings > SHOWN) ctx.info(`… and ${result.warnings - SHOWN} more warnings (--json lists the first 100)`);
           for (const r of result.rejects.slice(0, SHOWN)) ctx.info(`${ctx.colour.red('rejected:')} ${name}:${r.line}: ${r.reason}`);
-          if (result.rejected > SHOWN) ctx.info(`… and ${result.rejected - SHOWN} more rejected rows${opts.rejects ? '' : ' (--rejects <file> writes them all)'}`);
+          if (result.rejected > SHOWN) ctx.info(`… and ${result.rejected - SHOWN} more rejected rows${o.rejectsFile ? '' : ' (--rejects <file> writes them all)'}`);
         }
         ctx.result(result, (r) => {
           const counts = `read ${r.read}, inserted ${r.inserted}, updated ${r.updated}, unchanged ${r.unchanged}, rejected ${r.rejected}, warnings ${r.warnings}`;
-          return opts.dryRun ? `dry run, nothing written: ${counts}\n` : `imported ${name}: ${counts}\n`;
+          return o.dryRun ? `dry run, nothing written: ${counts}\n` : `imported ${name}: ${counts}\n`;
         });
       }),
     );
@@ -154,18 +223,16 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .option('--replace', 'delete all customers first (asks, or needs --yes)')
     .option(...YES_FLAG)
     .action(
-      action<{ count: number; seed: number; replace?: boolean; yes?: boolean }>(async (ctx, _args, opts) => {
-        const { seedCustomers } = await import('../customers/seed.js');
-        if (opts.replace) {
-          const { countCustomers } = await import('../customers/query.js');
-          const n = countCustomers(await ctx.store());
-          if (n > 0) await confirmOrRefuse(ctx, opts.yes, `Delete all ${n} customers before seeding?`, '--replace (deleting every customer)');
+      action<SeedFlags>(async (ctx, _args, flags) => {
+        const o = parseSeedOptions(flags, ctx.io.env);
+        const { seedCustomersInto } = await import('../customers/seed.js');
+        // through the repositories, so it runs on either store (SQLite or PostgreSQL)
+        const { customers } = await ctx.repositories();
+        if (o.replace) {
+          const n = await customers.count();
+          if (n > 0) await confirmOrRefuse(ctx, o.confirmed, `Delete all ${n} customers before seeding?`, '--replace (deleting every customer)');
         }
-        // The clock advances from MKT_NOW while mkt runs; demo rows must not depend on how long
-        // start-up took, so they are dated from MKT_NOW itself when it is set.
-        const fixed = ctx.io.env.MKT_NOW ? Date.parse(ctx.io.env.MKT_NOW) : NaN;
-        const now = Number.isNaN(fixed) ? ctx.now() : new Date(fixed);
-        const result = seedCustomers(await ctx.store(), { count: opts.count, seed: opts.seed, now, replace: opts.replace });
+        const result = await seedCustomersInto(customers, { count: o.count, seed: o.seed, now: o.datedFrom ?? ctx.now(), replace: o.replace });
         ctx.result(result, (r) => {
           const removed = r.deleted > 0 ? `removed ${r.deleted} customers, then ` : '';
           return `${removed}seeded ${r.inserted} demo customers (seed ${r.seed}${r.skipped > 0 ? `; ${r.skipped} already present` : ''})\n`;

@@ -1,8 +1,22 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { renderFields } from '../output/table.js';
 import type { ActionFactory } from './run.js';
 
+/** What `db backup` was asked to do. */
+export interface BackupCommandOptions {
+  /** Where the copy goes, absolute. */
+  target: string;
+  force: boolean;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseBackupOptions(file: string, flags: { force?: boolean }, cwd: string): BackupCommandOptions {
+  return { target: path.resolve(cwd, file), force: Boolean(flags.force) };
+}
+
 export function registerDb(program: Command, action: ActionFactory): void {
-  const group = program.command('db').description('the database: migrate, backup');
+  const group = program.command('db').description('the database: migrate, backup, copy');
 
   group
     .command('migrate')
@@ -21,11 +35,25 @@ export function registerDb(program: Command, action: ActionFactory): void {
     .argument('<file>', 'where to write the copy')
     .option('--force', 'replace the file if it exists')
     .action(
-      action<{ force?: boolean }>(async (ctx, [file], opts) => {
-        const path = await import('node:path');
+      action<{ force?: boolean }>(async (ctx, [file], flags) => {
+        const o = parseBackupOptions(file!, flags, ctx.deps.cwd);
         const { backupDatabase } = await import('../db/backup.js');
-        const result = await backupDatabase({ source: ctx.dbPath, target: path.resolve(ctx.deps.cwd, file!), force: opts.force });
+        const result = await backupDatabase({ source: ctx.dbPath, target: o.target, force: o.force });
         ctx.result(result, (r) => `backed up ${r.source} to ${r.file} (${r.bytes} bytes, integrity ok, mode 0600)\n`);
+      }),
+    );
+
+  group
+    .command('copy')
+    .description('copy a whole SQLite database (customers, suppressions, campaigns, ledgers, feedback) into PostgreSQL, in one transaction')
+    .argument('<source>', 'the SQLite file')
+    .argument('<target>', 'the postgres:// URL (an empty database, or --replace)')
+    .option('--replace', 'delete what the target holds first (in the same transaction)')
+    .action(
+      action<{ replace?: boolean }>(async (ctx, [source, target], opts) => {
+        const { copyDatabase } = await import('../db/copy.js');
+        const r = await copyDatabase(source!, target!, { cwd: ctx.deps.cwd, replace: opts.replace });
+        ctx.result(r, (v) => `copied ${v.total} rows from ${v.source} to ${v.target}${v.replaced ? ' (its previous rows deleted)' : ''}:\n${renderFields(Object.entries(v.tables))}`);
       }),
     );
 }

@@ -5,6 +5,32 @@ import { onInterrupt } from './interrupts.js';
 import { demoCustomers, rateFlag, seedNumber } from './options.js';
 import type { ActionFactory } from './run.js';
 
+export interface DemoFlags {
+  dir?: string;
+  customers: number;
+  seed: number;
+  throttle: string;
+}
+
+/** What `mkt demo` was asked to do. */
+export interface DemoCommandOptions {
+  /** The demo workspace, absolute: --dir (against `cwd`), else <workspace>/.mkt/demo. */
+  dir: string;
+  customers: number;
+  seed: number;
+  throttle: string;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseDemoOptions(flags: DemoFlags, where: { cwd: string; workspace: string }): DemoCommandOptions {
+  return {
+    dir: flags.dir ? path.resolve(where.cwd, flags.dir) : path.join(where.workspace, '.mkt', 'demo'),
+    customers: flags.customers,
+    seed: flags.seed,
+    throttle: flags.throttle,
+  };
+}
+
 export function registerDemo(program: Command, action: ActionFactory): void {
   program
     .command('demo')
@@ -14,7 +40,9 @@ export function registerDemo(program: Command, action: ActionFactory): void {
     .option('--seed <n>', 'seed for the demo data (0 to 4,294,967,295)', seedNumber, 1)
     .option('--throttle <rate>', 'send rate', rateFlag, '100/s')
     .action(
-      action<{ dir?: string; customers: number; seed: number; throttle: string }>(async (ctx, _args, opts) => {
+      action<DemoFlags>(async (ctx, _args, flags) => {
+        // --dir as the shell resolves it (the process's folder), as before
+        const opts = parseDemoOptions(flags, { cwd: process.cwd(), workspace: ctx.workspace });
         const [{ runDemo }, { loadSendHooks }, { progressView }] = await Promise.all([
           import('../campaigns/demo.js'),
           import('../campaigns/compliance-hooks.js'),
@@ -31,7 +59,7 @@ export function registerDemo(program: Command, action: ActionFactory): void {
         let out;
         try {
           out = await runDemo({
-            dir: opts.dir ? path.resolve(opts.dir) : path.join(ctx.workspace, '.mkt', 'demo'),
+            dir: opts.dir,
             customers: opts.customers,
             seed: opts.seed,
             throttle: opts.throttle,

@@ -4,6 +4,18 @@ import type { ActionFactory } from './run.js';
 import { FEEDBACK_SOURCES } from '../compliance/vocabulary.js';
 import { choiceFlag } from './options.js';
 
+/** What `feedback import` was asked to do. */
+export interface FeedbackImportOptions {
+  file: string;
+  /** For events without a "source" field. */
+  source?: string;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseFeedbackImportOptions(file: string, flags: { source?: string }): FeedbackImportOptions {
+  return { file, ...(flags.source ? { source: flags.source } : {}) };
+}
+
 export function registerFeedback(program: Command, action: ActionFactory): void {
   const group = program.command('feedback').description('provider feedback: bounces, complaints, delivery status, STOP keywords');
 
@@ -13,9 +25,10 @@ export function registerFeedback(program: Command, action: ActionFactory): void 
     .argument('<file>')
     .option('--source <source>', 'ses, twilio or meta, for events without a "source" field', choiceFlag(FEEDBACK_SOURCES))
     .action(
-      action<{ source?: string }>(async (ctx, [file], opts) => {
+      action<{ source?: string }>(async (ctx, [file], flags) => {
+        const o = parseFeedbackImportOptions(file!, flags);
         const { importFeedback } = await import('../compliance/feedback/import.js');
-        const r = await importFeedback(await ctx.store(), { file: file!, source: opts.source, now: ctx.now().getTime() });
+        const r = await importFeedback(await ctx.store(), { ...o, now: ctx.now().getTime() });
         ctx.result(r, (x) =>
           renderFields([
             ['events', x.events],

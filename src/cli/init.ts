@@ -2,17 +2,31 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { ActionFactory } from './run.js';
 
+/** What `mkt init` was asked to do. */
+export interface InitCommandOptions {
+  /** The folder to write into, absolute. */
+  target: string;
+}
+
+/**
+ * Flags → options, without running anything (test/unit/cli/command-options.test.ts). Not the
+ * workspace found upward: init writes where the user stands unless told otherwise (a [dir], or
+ * --workspace).
+ */
+export function parseInitOptions(dir: string | undefined, flags: { workspace?: string }, where: { cwd: string; workspace: string }): InitCommandOptions {
+  return { target: dir ? path.resolve(where.cwd, dir) : flags.workspace ? where.workspace : where.cwd };
+}
+
 export function registerInit(program: Command, action: ActionFactory): void {
   program
     .command('init')
     .description('scaffold a workspace: providers.yaml (outbox + commented real providers), mkt.yaml, a segment, one template per channel, .gitignore')
     .argument('[dir]', 'folder to write into (default: --workspace, else the current folder)')
     .action(
-      action<{ workspace?: string }>(async (ctx, [dir], opts) => {
+      action<{ workspace?: string }>(async (ctx, [dir], flags) => {
+        const o = parseInitOptions(dir, flags, { cwd: ctx.deps.cwd, workspace: ctx.workspace });
         const { initWorkspace } = await import('../workspace/init.js');
-        // not the workspace found upward: init writes where the user stands unless told otherwise
-        const target = dir ? path.resolve(ctx.deps.cwd, dir) : opts.workspace ? ctx.workspace : ctx.deps.cwd;
-        const result = initWorkspace(target);
+        const result = initWorkspace(o.target);
         const rel = path.relative(ctx.deps.cwd, result.dir) || '.';
         const here = rel.startsWith('..') ? result.dir : rel;
         const cd = here === '.' ? '' : `cd ${here} && `;

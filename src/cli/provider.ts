@@ -101,7 +101,7 @@ export function registerProvider(program: Command, action: ActionFactory): void 
       action<TestFlags>(async (ctx, [name], flags) => {
         const o = parseTestOptions(name!, flags);
         const [{ sendTestMessage }, { templateTestMessage }] = await Promise.all([import('../providers/operations.js'), import('../campaigns/test-message.js')]);
-        const build = o.template ? templateTestMessage({ workspace: ctx.workspace, template: o.template, customer: o.customer, to: o.to, now: () => ctx.now(), store: () => ctx.store('read') }) : undefined;
+        const build = o.template ? templateTestMessage({ workspace: ctx.workspace, template: o.template, customer: o.customer, to: o.to, now: () => ctx.now(), customers: async () => (await ctx.repositories('read')).customers }) : undefined;
         const result = await sendTestMessage({ workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now() }, { ...o.send, ...(build ? { build } : {}) });
         ctx.info(`sent through ${result.provider} (${result.type}) from ${result.sender} to ${result.to}`);
         ctx.result(result, (r) => `${r.providerMessageId}\n`);

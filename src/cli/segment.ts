@@ -7,6 +7,61 @@ import type { SegmentIssue } from '../segments/parse.js';
 
 const DEFAULT_PREVIEW_FIELDS = ['email', 'phone', 'first_name', 'last_name', 'country', 'lifetime_value'];
 
+/** What `segment count` was asked to do. */
+export interface SegmentCountOptions {
+  name: string;
+  /** Break the count down by this field. */
+  by?: string;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseSegmentCountOptions(name: string, flags: { by?: string }): SegmentCountOptions {
+  return { name, ...(flags.by ? { by: flags.by } : {}) };
+}
+
+/** What `segment preview` was asked to do. */
+export interface SegmentPreviewOptions {
+  name: string;
+  limit: number;
+  /** --fields as given, empty entries dropped; undefined: the default columns. */
+  fields?: string[];
+  /** The table's columns: id, then the fields (trimmed) or the defaults. */
+  columns: string[];
+}
+
+export function parseSegmentPreviewOptions(name: string, flags: { limit: number; fields?: string }): SegmentPreviewOptions {
+  const fields = flags.fields?.split(',').filter((f) => f.trim() !== '');
+  return { name, limit: flags.limit, ...(fields ? { fields } : {}), columns: ['id', ...(fields?.map((f) => f.trim()) ?? DEFAULT_PREVIEW_FIELDS)] };
+}
+
+/** What `segment list` was asked to do. */
+export interface SegmentListOptions {
+  /** Count each segment now (needs the store). */
+  count: boolean;
+}
+
+export function parseSegmentListOptions(flags: { count?: boolean }): SegmentListOptions {
+  return { count: Boolean(flags.count) };
+}
+
+export interface SegmentCreateFlags {
+  rule: string[];
+  description?: string;
+  force?: boolean;
+}
+
+/** What `segment create` was asked to do: from --rule flags, or asked interactively. */
+export type SegmentCreateOptions =
+  | { from: 'rules'; name: string; rules: string[]; description?: string; force: boolean }
+  | { from: 'prompts'; name?: string; description?: string; force: boolean };
+
+export function parseSegmentCreateOptions(name: string | undefined, flags: SegmentCreateFlags): SegmentCreateOptions {
+  const shared = { ...(flags.description !== undefined ? { description: flags.description } : {}), force: Boolean(flags.force) };
+  if (flags.rule.length === 0) return { from: 'prompts', ...(name ? { name } : {}), ...shared };
+  if (!name) throw new UsageError('segment create with --rule needs the segment name', { hint: 'mkt segment create <name> --rule "…"' });
+  return { from: 'rules', name, rules: flags.rule, ...shared };
+}
+
 export function registerSegment(program: Command, action: ActionFactory): void {
   const group = program.command('segment').description('saved customer filters (segments/<name>.yaml): list, count, preview, validate, create');
 
@@ -15,19 +70,20 @@ export function registerSegment(program: Command, action: ActionFactory): void {
     .description('every segment with its description; --count adds the live size')
     .option('--count', 'count each segment now')
     .action(
-      action<{ count?: boolean }>(async (ctx, _args, opts) => {
+      action<{ count?: boolean }>(async (ctx, _args, flags) => {
+        const opts = parseSegmentListOptions(flags);
         const { listSegments, countSegment } = await import('../segments/index.js');
         const { formatIssue } = await import('../segments/parse.js');
         const list = await listSegments(ctx.workspace);
         const rows: Array<{ name: string; description?: string; file: string; count?: number | null; error?: string }> = [];
-        const store = opts.count ? await ctx.store('read') : undefined;
+        const segments = opts.count ? (await ctx.repositories('read')).segments : undefined;
         for (const s of list) {
-          if (!store) {
+          if (!segments) {
             rows.push(s);
             continue;
           }
           try {
-            rows.push({ ...s, count: (await countSegment(store, ctx.workspace, s.name, ctx.now())).count });
+            rows.push({ ...s, count: (await countSegment(segments, ctx.workspace, s.name, ctx.now())).count });
           } catch (e) {
             // one broken definition must not hide the others' sizes
             const first = (e as { details?: { issues?: SegmentIssue[] } }).details?.issues?.[0];
@@ -51,9 +107,10 @@ export function registerSegment(program: Command, action: ActionFactory): void {
     .argument('<name>', 'segment name (file name without .yaml)')
     .option('--by <field>', 'break the count down by a field (dates: by month)')
     .action(
-      action<{ by?: string }>(async (ctx, [name], opts) => {
+      action<{ by?: string }>(async (ctx, [name], flags) => {
+        const opts = parseSegmentCountOptions(name!, flags);
         const { countSegment } = await import('../segments/index.js');
-        const result = await countSegment(await ctx.store('read'), ctx.workspace, name!, ctx.now(), { by: opts.by });
+        const result = await countSegment((await ctx.repositories('read')).segments, ctx.workspace, opts.name, ctx.now(), { by: opts.by });
         ctx.result(result, (r) => {
           const head = `${r.count} customers in ${r.segment} (${r.ms} ms)\n`;
           if (!r.by) return head;
@@ -69,11 +126,10 @@ export function registerSegment(program: Command, action: ActionFactory): void {
     .option('--limit <n>', 'how many (1 to 1,000,000)', listLimit, 10)
     .option('--fields <list>', 'comma-separated fields to show, e.g. email,country,attributes.plan')
     .action(
-      action<{ limit: number; fields?: string }>(async (ctx, [name], opts) => {
+      action<{ limit: number; fields?: string }>(async (ctx, [name], flags) => {
+        const { name: segment, limit, fields, columns } = parseSegmentPreviewOptions(name!, flags);
         const { previewSegment } = await import('../segments/index.js');
-        const fields = opts.fields?.split(',').filter((f) => f.trim() !== '');
-        const result = await previewSegment(await ctx.store('read'), ctx.workspace, name!, ctx.now(), { limit: opts.limit, fields });
-        const columns = ['id', ...(fields?.map((f) => f.trim()) ?? DEFAULT_PREVIEW_FIELDS)];
+        const result = await previewSegment(await ctx.store('read'), ctx.workspace, segment, ctx.now(), { limit, fields });
         ctx.result(result, (r) =>
           r.customers.length === 0
             ? `no customers match ${r.segment}\n`
@@ -116,22 +172,20 @@ export function registerSegment(program: Command, action: ActionFactory): void {
     .option('--description <text>', 'what the segment is for')
     .option('--force', 'replace an existing definition')
     .action(
-      action<{ rule: string[]; description?: string; force?: boolean }>(async (ctx, [name], opts) => {
+      action<SegmentCreateFlags>(async (ctx, [name], flags) => {
+        const o = parseSegmentCreateOptions(name, flags);
         const { createSegment, countSegment } = await import('../segments/index.js');
         let created;
-        if (opts.rule.length > 0) {
-          if (!name) {
-            throw new UsageError('segment create with --rule needs the segment name', { hint: 'mkt segment create <name> --rule "…"' });
-          }
-          created = await createSegment(ctx.workspace, name, { description: opts.description, rules: opts.rule, force: opts.force });
+        if (o.from === 'rules') {
+          created = await createSegment(ctx.workspace, o.name, { description: o.description, rules: o.rules, force: o.force });
         } else {
           const { buildSegment } = await import('./segment-builder.js');
-          const built = await buildSegment(ctx, { name, description: opts.description, force: Boolean(opts.force) });
+          const built = await buildSegment(ctx, { name: o.name, description: o.description, force: o.force });
           created = await createSegment(ctx.workspace, built.name, { description: built.description, entries: built.entries, force: true });
         }
         // the file is the result; the live count needs customers, and a workspace without a database has none yet
-        const store = await ctx.existingStore();
-        const count = store ? (await countSegment(store, ctx.workspace, created.segment, ctx.now())).count : null;
+        const repos = await ctx.existingRepositories();
+        const count = repos ? (await countSegment(repos.segments, ctx.workspace, created.segment, ctx.now())).count : null;
         ctx.result({ ...created, count }, (r) => `wrote ${r.file} (${r.count === null ? `no database at ${ctx.dbPath} yet, so no live count; import customers first` : `${r.count} customers match now`})\n`);
       }),
     );

@@ -3,6 +3,17 @@ import { UsageError } from '../errors.js';
 import type { ActionFactory } from './run.js';
 import { hostFlag, port as portFlag } from './options.js';
 
+/** What `mkt serve` was asked to do. */
+export interface ServeCommandOptions {
+  port: number;
+  host: string;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseServeOptions(flags: { port: number; host: string }): ServeCommandOptions {
+  return { port: flags.port, host: flags.host };
+}
+
 export function registerServe(program: Command, action: ActionFactory): void {
   program
     .command('serve')
@@ -10,7 +21,8 @@ export function registerServe(program: Command, action: ActionFactory): void {
     .option('--port <n>', 'port (0 = any free port)', portFlag, 8025)
     .option('--host <host>', 'interface to listen on: an IP address of this machine (0.0.0.0 or :: for all) or localhost', hostFlag, '127.0.0.1')
     .action(
-      action<{ port: number; host: string }>(async (ctx, _args, opts) => {
+      action<{ port: number; host: string }>(async (ctx, _args, flags) => {
+        const opts = parseServeOptions(flags);
         const port = opts.port;
         const [{ loadSettings, tokensFor, trackingTokensFor }, { createFeedbackServer }, { serveRepository }] = await Promise.all([
           import('../compliance/index.js'),

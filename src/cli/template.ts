@@ -124,7 +124,7 @@ async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): 
   let source: TemplateVars;
   if ('customer' in o.vars) {
     const { requireCustomer } = await import('../customers/find.js');
-    source = requireCustomer(await ctx.store('read'), o.vars.customer);
+    source = await requireCustomer((await ctx.repositories('read')).customers, o.vars.customer);
   } else source = readJsonVars(o.vars.data, o.vars.shown);
   const rendered = renderOnce(compiled, previewVars(source, ctx.now().toISOString()));
   if (o.out) {

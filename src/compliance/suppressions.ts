@@ -10,6 +10,7 @@ import { formatFromPath, type ImportFormat } from '../customers/import/source.js
 import { openSource } from '../customers/import/index.js';
 import { malformed } from '../customers/import/text.js';
 import type { Store } from '../db/open.js';
+import type { SuppressionStore } from '../db/repositories.js';
 import { suppressionRepository, type SuppressionRow } from '../db/suppressions.js';
 import { inWriteTransaction } from '../db/transaction.js';
 import { InputError, UsageError } from '../errors.js';
@@ -52,29 +53,26 @@ function addressOf(channel: Channel, raw: string): string {
   throw new InputError('bad_address', `${quoted(raw)} is not ${channel === 'email' ? 'an email address' : 'a phone number (E.164, e.g. +447911123456)'}: ${checked.problem}`);
 }
 
-export function addSuppression(
-  store: Store,
+export async function addSuppression(
+  suppressions: SuppressionStore,
   input: { address: string; channel?: string; reason?: string; note?: string; source?: string },
   now: number,
-): { added: boolean; suppression: SuppressionView } {
+): Promise<{ added: boolean; suppression: SuppressionView }> {
   const channel = checkChannel(input.channel);
   const reason = checkReason(input.reason);
   const address = addressOf(channel, input.address);
-  const suppressions = suppressionRepository(store);
-  const added = suppressions.add({ channel, address, reason, source: input.source ?? 'cli', note: input.note ?? null }, now);
-  return { added, suppression: view(suppressions.get(channel, address)!) };
+  const added = await suppressions.add({ channel, address, reason, source: input.source ?? 'cli', note: input.note ?? null }, now);
+  return { added, suppression: view((await suppressions.get(channel, address))!) };
 }
 
-export function removeSuppression(store: Store, input: { address: string; channel?: string }): { removed: boolean; channel: Channel; address: string } {
+export async function removeSuppression(suppressions: SuppressionStore, input: { address: string; channel?: string }): Promise<{ removed: boolean; channel: Channel; address: string }> {
   const channel = checkChannel(input.channel);
   const address = addressOf(channel, input.address);
-  return { removed: suppressionRepository(store).lift(channel, address), channel, address };
+  return { removed: await suppressions.lift(channel, address), channel, address };
 }
 
-export function listSuppressions(store: Store, channel?: string): SuppressionView[] {
-  return suppressionRepository(store)
-    .list(channel === undefined ? undefined : checkChannel(channel))
-    .map(view);
+export async function listSuppressions(suppressions: SuppressionStore, channel?: string): Promise<SuppressionView[]> {
+  return (await suppressions.list(channel === undefined ? undefined : checkChannel(channel))).map(view);
 }
 
 export interface SuppressionImport {

@@ -3,9 +3,8 @@
  * phone number loads libphonenumber's metadata (~100 ms), which `customers count` and `list` do
  * not need.
  */
-import { customerRowBy } from '../db/customers.js';
+import type { CustomerStore } from '../db/repositories.js';
 import { InputError } from '../errors.js';
-import type { Store } from '../db/open.js';
 import { normaliseEmail, normalisePhone } from './address.js';
 import { toRecord, type CustomerRecord } from './record.js';
 
@@ -13,7 +12,7 @@ import { toRecord, type CustomerRecord } from './record.js';
  * Finds one customer by id, external id, email or phone — whichever the key looks like.
  * Email and phone are compared in normalised form (lower-case email; E.164 phone).
  */
-export function findCustomer(store: Store, key: string): CustomerRecord | undefined {
+export async function findCustomer(customers: Pick<CustomerStore, 'by'>, key: string): Promise<CustomerRecord | undefined> {
   const k = key.trim();
   const tries: Array<[by: 'id' | 'externalId' | 'email' | 'phone', value: string | number]> = [];
   if (/^\d+$/.test(k)) tries.push(['id', Number(k)]);
@@ -23,15 +22,15 @@ export function findCustomer(store: Store, key: string): CustomerRecord | undefi
   if (phone) tries.push(['phone', phone]);
   tries.push(['externalId', k]);
   for (const [by, value] of tries) {
-    const row = customerRowBy(store, by, value);
+    const row = await customers.by(by, value);
     if (row) return toRecord(row);
   }
   return undefined;
 }
 
 /** The customer a command names (`--customer`); none is bad input (65) with the way to look. */
-export function requireCustomer(store: Store, key: string): CustomerRecord {
-  const found = findCustomer(store, key);
+export async function requireCustomer(customers: Pick<CustomerStore, 'by'>, key: string): Promise<CustomerRecord> {
+  const found = await findCustomer(customers, key);
   if (!found) throw new InputError('customer_not_found', `no customer matches "${key}"`, { hint: 'try `mkt customers list`' });
   return found;
 }

@@ -40,7 +40,19 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.
  * Impossible dates (2024-02-30, 25:00) are `undefined` rather than silently rolled over.
  */
 export function parseIsoDate(raw: string): number | undefined {
-  const m = ISO_DATE.exec(raw.trim());
+  const text = raw.trim();
+  // a date alone (YYYY-MM-DD): a customer file repeats a few thousand of them a million times
+  if (text.length !== 10) return readIsoDate(text);
+  if (dateCache.has(text)) return dateCache.get(text);
+  const t = readIsoDate(text);
+  if (dateCache.size < 10_000) dateCache.set(text, t);
+  return t;
+}
+
+const dateCache = new Map<string, number | undefined>();
+
+function readIsoDate(text: string): number | undefined {
+  const m = ISO_DATE.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
   const year = Number(y);

@@ -7,6 +7,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json';
 import { insertSeedCustomers } from '../db/customers-writer.js';
 import type { Store } from '../db/open.js';
+import type { CustomerStore } from '../db/repositories.js';
 import { Random, mixSeed } from '../util/prng.js';
 import { phoneLibrary } from './address.js';
 import { COUNTRIES, EMAIL_DOMAINS, PLANS, SOURCES, type CountryProfile } from './seed-data.js';
@@ -142,11 +143,17 @@ function customer(i: number, seed: number, now: number): unknown[] {
  * harmless; `replace` deletes every customer first.
  */
 export function seedCustomers(store: Store, options: SeedOptions): SeedResult {
-  const { count, seed } = options;
-  const now = options.now.getTime();
-  function* rows(): Generator<unknown[]> {
-    for (let i = 1; i <= count; i++) yield customer(i, seed, now);
-  }
-  const { inserted, deleted } = insertSeedCustomers(store, rows(), options.replace ?? false);
-  return { seed, count, inserted, skipped: count - inserted, deleted };
+  const { inserted, deleted } = insertSeedCustomers(store, seedRows(options), options.replace ?? false);
+  return { seed: options.seed, count: options.count, inserted, skipped: options.count - inserted, deleted };
+}
+
+/** seedCustomers into a store of either kind (SQLite or PostgreSQL), through its repository. */
+export async function seedCustomersInto(customers: Pick<CustomerStore, 'insert'>, options: SeedOptions): Promise<SeedResult> {
+  const { inserted, deleted } = await customers.insert(seedRows(options), { replace: options.replace ?? false });
+  return { seed: options.seed, count: options.count, inserted, skipped: options.count - inserted, deleted };
+}
+
+function* seedRows({ count, seed, now }: SeedOptions): Generator<unknown[]> {
+  const at = now.getTime();
+  for (let i = 1; i <= count; i++) yield customer(i, seed, at);
 }

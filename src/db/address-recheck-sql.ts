@@ -15,6 +15,9 @@ const setAddressRuleVersion = (sqlite: Database.Database, v: number): void => vo
 /** The raw connection openStore passes to the re-check before the Store exists. */
 export type RecheckConnection = Database.Database;
 
+/** The re-check openStore runs after migrating (src/customers/recheck.ts, passed in by the caller). */
+export type StoredAddressRecheck = (connection: RecheckConnection, now: number) => unknown;
+
 /**
  * Runs `body` once per database: unless the stored rule version is current, in one IMMEDIATE
  * transaction that also bumps the version (checked again inside, in case another process did

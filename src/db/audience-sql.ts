@@ -13,7 +13,10 @@ export type AudienceStatus = 'ok' | 'invalid_address' | 'no_consent' | 'suppress
 /** An extra exclusion rule, tested after the built-in ones (e.g. frequency caps). */
 export interface ExclusionRule {
   status: string;
-  /** Boolean SQL over customers `c`, with `{addr}` standing for the channel's address column; true = exclude. */
+  /**
+   * Boolean SQL over customers `c`, with `{addr}` standing for the channel's address column; true = exclude.
+   * Written in SQL both stores run (`?` placeholders: PostgreSQL's store numbers them).
+   */
   sql: SqlFragment;
 }
 
@@ -55,11 +58,18 @@ export interface AudienceCounts {
 }
 
 export function audienceCounts(sqlite: Database.Database): AudienceCounts {
-  const rows = sqlite.prepare('SELECT status, count(*) AS n, count(DISTINCT address) AS d FROM mkt_audience GROUP BY status').all() as Array<{
-    status: string;
-    n: number;
-    d: number;
-  }>;
+  return countsFromGroups(sqlite.prepare('SELECT status, count(*) AS n, count(DISTINCT address) AS d FROM mkt_audience GROUP BY status').all() as AudienceGroup[]);
+}
+
+/** One status of the classified audience: its rows and its distinct addresses. */
+export interface AudienceGroup {
+  status: string;
+  n: number;
+  d: number;
+}
+
+/** The counts a plan shows, from the audience grouped by status (both stores). */
+export function countsFromGroups(rows: AudienceGroup[]): AudienceCounts {
   const excluded: Record<string, number> = { no_consent: 0, suppressed: 0, invalid_address: 0, duplicate_address: 0 };
   let matched = 0;
   let eligible = 0;
@@ -104,8 +114,16 @@ export function refreshAudience(sqlite: Database.Database, campaignId: number, n
     .run(campaignId, now, run, campaignId, campaignId).changes;
 }
 
+/** Live audience vs frozen list: the list's size, the live size, who would join, who has left. */
+export interface AudienceDrift {
+  frozen: number;
+  now: number;
+  joined: number;
+  left: number;
+}
+
 /** Live audience vs frozen list: who would join, who has left. */
-export function audienceDrift(sqlite: Database.Database, campaignId: number): { frozen: number; now: number; joined: number; left: number } {
+export function audienceDrift(sqlite: Database.Database, campaignId: number): AudienceDrift {
   const r = sqlite
     .prepare(
       `WITH live AS (SELECT DISTINCT address FROM mkt_audience WHERE status = 'ok'),
@@ -115,7 +133,7 @@ export function audienceDrift(sqlite: Database.Database, campaignId: number): { 
               (SELECT count(*) FROM live WHERE address NOT IN (SELECT address FROM frozen)) AS joined,
               (SELECT count(*) FROM frozen WHERE address NOT IN (SELECT address FROM live)) AS left`,
     )
-    .get(campaignId) as { frozen: number; now: number; joined: number; left: number };
+    .get(campaignId) as AudienceDrift;
   return r;
 }
 
@@ -167,9 +185,9 @@ export function prepareAudience(
 }
 
 /** The recount unit of work: classify the live audience and compare it with the frozen list, changing nothing. */
-export function measureDrift(store: Store, c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[] }): ReturnType<typeof audienceDrift> {
+export function measureDrift(store: Store, c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[] }): AudienceDrift {
   const { sqlite } = store;
-  let d!: ReturnType<typeof audienceDrift>;
+  let d!: AudienceDrift;
   sqlite.transaction(() => {
     classifyAudience(sqlite, c.channel, c.where, c.exclusions);
     d = audienceDrift(sqlite, c.campaignId);

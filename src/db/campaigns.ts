@@ -232,6 +232,12 @@ export function acquireLease(
   }).immediate();
 }
 
+/** The live holder of the campaign's send lease (`campaign status`), if any. */
+export function leaseHolder(store: Store, campaignId: number, now: number): { owner: string; expiresAt: number } | undefined {
+  const row = store.sqlite.prepare('SELECT lease_owner AS owner, lease_expires_at AS exp FROM campaigns WHERE id = ?').get(campaignId) as { owner: string | null; exp: number | null } | undefined;
+  return row?.owner && row.exp !== null && row.exp > now ? { owner: row.owner, expiresAt: row.exp } : undefined;
+}
+
 /** Extends the lease; false when it was lost (taken over after it expired). */
 export function renewLease(store: Store, campaignId: number, owner: string, now: number, ttlMs: number): boolean {
   return store.sqlite.prepare('UPDATE campaigns SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?').run(now + ttlMs, campaignId, owner).changes === 1;

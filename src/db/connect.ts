@@ -5,6 +5,19 @@
 import type { Repositories } from './repositories.js';
 import type { DbTarget } from './target.js';
 
+/**
+ * Connections the one PostgreSQL pool of a process may open: a send's concurrency plus a few.
+ * A send needs far fewer connections than requests in flight (claims and outcome batches are
+ * one short transaction each, and outcome writes never overlap), so `concurrency` is a ceiling
+ * that never starves it; the headroom is the worker heartbeat, a claim and an outcome batch at
+ * once, and a status read.
+ */
+export const POOL_HEADROOM = 4;
+
+export function poolSizeFor(concurrency: number): number {
+  return concurrency + POOL_HEADROOM;
+}
+
 export async function openRepositories(target: DbTarget, opts: { poolSize?: number } = {}): Promise<Repositories> {
   if (target.kind === 'sqlite') {
     const { openSqliteRepositories } = await import('./sqlite-repositories.js');

@@ -23,13 +23,12 @@ export type CustomerValues = unknown[];
 /** The columns an import writes, in the order of `CustomerValues`. */
 export const WRITE_COLUMNS = [...CUSTOMER_DATA_COLUMNS, 'updated_at'] as const;
 
-/** Prefix of a key in the set `existingIdentities` returns: `x:` external id, `e:` email, `p:` phone. */
+/** Prefix of an identity key (`forEachIdentity`): `x:` external id, `e:` email, `p:` phone. */
 export const IDENTITY_KEY = { ext: 'x:', email: 'e:', phone: 'p:' } as const;
 
 /** The import's statements; build inside the import's transaction and `dispose()` before it ends. */
 export class CustomerImportRepository {
   private readonly byIdentity: Database.Statement<[Identity], StoredCustomer & { via: IdentityMatch }>;
-  private readonly existing: Database.Statement<[string, string, string], { k: string; open: 0 | 1 }>;
   private readonly insertStmt: Database.Statement<unknown[]>;
   private readonly updateStmt: Database.Statement<unknown[]>;
   private readonly saveBefore: Database.Statement<[number]>;
@@ -53,17 +52,6 @@ export class CustomerImportRepository {
          UNION ALL SELECT * FROM (SELECT 3 AS via, * FROM customers WHERE phone = @phone AND ${sameOwner} ORDER BY id LIMIT 1)
        ) LIMIT 1`,
     );
-    // Which of a batch's identity values any stored customer has (JSON arrays of strings): one
-    // index probe per value, three statements per batch instead of one lookup per row. For an
-    // email or phone, `open` says whether one of its owners has no external id: only such an
-    // owner can match a row whose external id is new (see `sameOwner` above), so a value whose
-    // owners all have other external ids needs no lookup. UNION ALL: the prefixes keep the
-    // branches apart, and the caller's map folds duplicates.
-    this.existing = sqlite.prepare(
-      `SELECT '${IDENTITY_KEY.ext}' || external_id AS k, 1 AS open FROM customers WHERE external_id IN (SELECT value FROM json_each(?))
-       UNION ALL SELECT '${IDENTITY_KEY.email}' || email, external_id IS NULL FROM customers WHERE email IN (SELECT value FROM json_each(?))
-       UNION ALL SELECT '${IDENTITY_KEY.phone}' || phone, external_id IS NULL FROM customers WHERE phone IN (SELECT value FROM json_each(?))`,
-    );
     this.insertStmt = sqlite.prepare(`INSERT INTO customers (${WRITE_COLUMNS.join(', ')}) VALUES (${WRITE_COLUMNS.map(() => '?').join(', ')})`);
     this.updateStmt = sqlite.prepare(`UPDATE customers SET ${WRITE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
     // Rows as they were before this import changed them, for when a later line of the same file
@@ -77,19 +65,6 @@ export class CustomerImportRepository {
   /** The customer a row's identities resolve to, and which identity matched. */
   find(identity: Identity): (StoredCustomer & { via: IdentityMatch }) | undefined {
     return this.byIdentity.get(identity);
-  }
-
-  /**
-   * The identity values (keyed with `IDENTITY_KEY`) some stored customer has, of those given,
-   * each with whether one of its owners has no external id (always true for an external id).
-   */
-  existingIdentities(ext: string[], email: string[], phone: string[]): Map<string, boolean> {
-    const found = new Map<string, boolean>();
-    if (ext.length + email.length + phone.length === 0) return found;
-    for (const r of this.existing.all(JSON.stringify(ext), JSON.stringify(email), JSON.stringify(phone))) {
-      if (r.open || !found.has(r.k)) found.set(r.k, r.open === 1);
-    }
-    return found;
   }
 
   /** Calls `each` with every stored customer's identity values, keyed with `IDENTITY_KEY`. */

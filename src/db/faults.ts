@@ -3,6 +3,7 @@
  * never look resumable (75: the README's CI example treats that as success) nor like a bug (1).
  */
 import Database from 'better-sqlite3';
+import { isConnectionError } from './pg/errors.js';
 import { ConfigError, MktError, ResumableStop, StorageIoError } from '../errors.js';
 
 export type StorageFault = 'locked' | 'corrupt' | 'full' | 'io' | 'readonly' | 'cantopen';
@@ -44,6 +45,8 @@ export function storageFault(error: unknown): StorageFault | undefined {
 
 /** The code a ledger write that failed stops with (dispatcher → send → pause reason). */
 export function storageFaultCode(error: unknown): string {
+  // PostgreSQL gone past the ledger's retry window (a restart that did not come back)
+  if (isConnectionError(error)) return 'db_unreachable';
   const fault = storageFault(error);
   return fault ? FAULT_CODES[fault] : 'database_error';
 }

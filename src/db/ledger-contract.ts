@@ -43,6 +43,19 @@ export interface ClaimOptions {
    * leave the row pending until then (quiet hours), or undefined to claim it.
    */
   extraCheck?: (row: ClaimCandidate) => ClaimVerdict;
+  /**
+   * The run's rates and caps, for a ledger shared by several workers (PostgreSQL), which
+   * enforces them across all of them in the claim's transaction. A ledger with one sender at a
+   * time (SQLite: the lease) leaves them to the dispatcher's own bucket and sender pool.
+   */
+  limits?: SharedLimits;
+}
+
+/** Rates and daily caps that hold across every worker of a campaign. */
+export interface SharedLimits {
+  /** The campaign's overall messages per second (--throttle, the provider's rate). */
+  ratePerSec?: number;
+  senders: Array<{ id: string; ratePerSec?: number; dailyCap?: number }>;
 }
 
 /** What a claim-time rule sees of a due row. */
@@ -61,6 +74,10 @@ export interface ClaimResult {
   skipped: number;
   /** Rows left pending for later by a claim-time rule (quiet hours). */
   deferred: number;
+  /** Nothing claimed because a shared limit (rate) says wait: this many ms. */
+  waitMs?: number;
+  /** Nothing claimed because every sender reached its daily cap (counted across workers). */
+  exhausted?: boolean;
 }
 
 /** A pending recipient with its customer, as a dry run renders it. */
@@ -77,6 +94,12 @@ export interface PendingRecipient {
  */
 export interface Ledger {
   readonly campaignId: number;
+  /**
+   * True when this ledger holds `ClaimOptions.limits` across every worker (PostgreSQL): its
+   * claims are then cut to what the shared buckets allow, and the dispatcher's own bucket does
+   * not also shrink them.
+   */
+  readonly sharesLimits?: boolean;
 
   /**
    * Claims up to `limit` due rows in one transaction that takes the write lock first. Rows whose

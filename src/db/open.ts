@@ -7,7 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ConfigError } from '../errors.js';
 import { makePrivateDirs, onPseudoFileSystem } from '../util/private-file.js';
 import { storageError } from './faults.js';
-import { recheckStoredAddresses } from '../customers/recheck.js';
+import type { StoredAddressRecheck } from './address-recheck-sql.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -29,6 +29,15 @@ export interface Store {
  */
 export type OpenMode = 'read' | 'write';
 
+export interface OpenOptions {
+  /**
+   * Run once the schema is current: brings rows stored under an older canonical address rule
+   * to the current one (src/customers/recheck.ts). Passed in by the caller because the rule
+   * lives in src/customers, above the store; every command's store (src/cli/context.ts) passes it.
+   */
+  recheck?: StoredAddressRecheck;
+}
+
 // src/db/open.ts and dist/db/open.js both sit two levels below the package root.
 export const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
@@ -37,7 +46,7 @@ export const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.ur
  * are created private (0700 / 0600) before SQLite touches them: the store holds customer data.
  * Every SQLite failure on the way is typed by src/db/faults.ts.
  */
-export function openStore(file: string, mode: OpenMode = 'write'): Store {
+export function openStore(file: string, mode: OpenMode = 'write', options: OpenOptions = {}): Store {
   const warnings: string[] = [];
   if (file !== ':memory:') prepareFile(file, mode, warnings);
   let sqlite: Database.Database | undefined;
@@ -55,7 +64,7 @@ export function openStore(file: string, mode: OpenMode = 'write'): Store {
     const db = drizzle(sqlite, { schema });
     migrate(db, { migrationsFolder: MIGRATIONS });
     // once per database: rows stored before the canonical address rule are brought to it
-    recheckStoredAddresses(sqlite, Date.now());
+    options.recheck?.(sqlite, Date.now());
     const handle = sqlite;
     return { db, sqlite: handle, path: file, warnings, close: () => handle.close() };
   } catch (cause) {

@@ -8,10 +8,12 @@
  * repositories until their PostgreSQL twins exist.
  */
 import type { Channel } from '../channels.js';
+import type { AudienceDrift, ExclusionRule, PreparedAudience } from './audience-sql.js';
 import type { Campaign, CampaignPatch, NewCampaign } from './campaigns.js';
 import type { CustomerRow } from './customer-columns.js';
 import type { CustomerValues } from './customers-writer.js';
-import type { Filter } from './filter.js';
+import type { Field, Filter } from './filter.js';
+import type { LedgerState } from './ledger-contract.js';
 import type { SuppressionRow } from './suppressions.js';
 
 export type CustomerKey = 'id' | 'externalId' | 'email' | 'phone';
@@ -34,6 +36,8 @@ export interface SegmentStore {
   count(filter: Filter, now: Date): Promise<number>;
   /** The ids of the matching customers in id order (tests hold them to the plain evaluator). */
   ids(filter: Filter, now: Date): Promise<number[]>;
+  /** The matching customers grouped by a field's value (`k` null when missing), largest group first. */
+  breakdown(filter: Filter, now: Date, by: Field): Promise<Array<{ k: unknown; n: number }>>;
 }
 
 export interface NewSuppression {
@@ -71,6 +75,56 @@ export interface CampaignStore {
   update(id: number, patch: CampaignPatch, now: number): Promise<void>;
 }
 
+/** Whose live audience a campaign has: the segment's filter (compiled by the store for its dialect) and the extra rules. */
+export interface AudienceQuery {
+  campaignId: number;
+  channel: Channel;
+  filter: Filter;
+  /** The clock: relative dates in the filter, and the rows' times. */
+  now: number;
+  /** Extra exclusions (frequency caps): SQL both stores understand, `?` placeholders. */
+  exclusions: ExclusionRule[];
+}
+
+/**
+ * The send list of a campaign (`campaign prepare`, `recount`, pre-flight): the live audience
+ * classified by the first exclusion that applies (invalid address, no consent, suppressed, the
+ * extra rules; one row per address, the lowest customer id) and frozen set-based, never row by row.
+ */
+export interface AudienceStore {
+  /** Replaces the list with the eligible audience (`refresh`: adds only newcomers) in one transaction. */
+  /** `run`: the recurring run that appends the rows (1 by default). */
+  prepare(q: AudienceQuery & { refresh: boolean; run?: number }): Promise<PreparedAudience>;
+  /** Live audience vs frozen list, changing nothing. */
+  drift(q: AudienceQuery): Promise<AudienceDrift>;
+  /** The frozen list in ledger order (the plan hash), streamed. */
+  frozen(campaignId: number): AsyncIterable<{ customer_id: number; address: string }>;
+  /**
+   * Recipients a campaign would reach, streamed for pre-flight: the pending rows once prepared
+   * (ledger order), else the live segment's customers with consent and an address, not suppressed.
+   */
+  sample(q: { campaignId: number; channel: Channel; prepared: boolean; filter: Filter | undefined; now: number }): AsyncIterable<{ address: string; customer: CustomerRow; variant?: string | null }>;
+}
+
+export interface ErrorGroup {
+  code: string;
+  state: string;
+  count: number;
+  sample: string;
+}
+
+/** Read-only aggregates over a campaign's ledger (`campaign status`). */
+export interface ReportStore {
+  counts(campaignId: number): Promise<Record<LedgerState, number>>;
+  /** Sent rows per sender. */
+  bySender(campaignId: number): Promise<Record<string, number>>;
+  /** Errors grouped by code and state, most frequent first, each with one sample message. */
+  errors(campaignId: number, limit?: number): Promise<ErrorGroup[]>;
+  sendTimes(campaignId: number): Promise<{ first: number | null; last: number | null; sent: number }>;
+  /** Rows per delivery status (feedback). */
+  delivery(campaignId: number): Promise<Record<string, number>>;
+}
+
 /** An open store of either kind, seen through its repositories. */
 export interface Repositories {
   kind: 'sqlite' | 'postgres';
@@ -80,6 +134,8 @@ export interface Repositories {
   segments: SegmentStore;
   suppressions: SuppressionStore;
   campaigns: CampaignStore;
+  audience: AudienceStore;
+  reports: ReportStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

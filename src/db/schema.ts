@@ -103,6 +103,9 @@ export const campaignRecipients = sqliteTable(
     errorMessage: text('error_message'),
     nextAttemptAt: integer('next_attempt_at'), // pending rows wait until this time (retry, quiet hours)
     claimedAt: integer('claimed_at'),
+    // the worker that claimed the row (PostgreSQL, several workers): its rows become `unknown`
+    // when its heartbeat expires. NULL for a SQLite send, whose one sender holds the lease.
+    claimedBy: text('claimed_by'),
     sentAt: integer('sent_at'),
     updatedAt: integer('updated_at').notNull(),
     // Delivery feedback after the send: delivered | bounced | complained | read | failed …
@@ -146,6 +149,41 @@ export const senderUsage = sqliteTable(
     count: integer('count').notNull().default(0),
   },
   (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
+);
+
+/**
+ * The worker registry (PostgreSQL, where several `campaign send` processes drain one campaign):
+ * one row per live worker, its heartbeat renewed every few seconds. A worker whose heartbeat is
+ * older than the expiry is dead: its `sending` rows become `unknown`. The table exists in
+ * SQLite too (one schema for both stores), where the single-holder lease on campaigns is used.
+ */
+export const workers = sqliteTable(
+  'workers',
+  {
+    id: text('id').primaryKey(),
+    campaignId: integer('campaign_id').notNull(),
+    host: text('host').notNull(),
+    pid: integer('pid').notNull(),
+    startedAt: integer('started_at').notNull(),
+    heartbeatAt: integer('heartbeat_at').notNull(),
+  },
+  (t) => [index('workers_campaign_idx').on(t.campaignId, t.heartbeatAt)],
+);
+
+/**
+ * Token buckets shared by every worker of a campaign (PostgreSQL): the campaign's rate (key
+ * `''`) and each sender's (`sender:<id>`). Each claim locks them, refills by the time elapsed on
+ * the database's clock, and debits what it claims, in the claim's own transaction.
+ */
+export const rateBuckets = sqliteTable(
+  'rate_buckets',
+  {
+    campaignId: integer('campaign_id').notNull(),
+    key: text('key').notNull(),
+    tokens: real('tokens').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('rate_buckets_uq').on(t.campaignId, t.key)],
 );
 
 /**

@@ -7,12 +7,16 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Channel } from '../channels.js';
+import { frozenListOf, measureDrift, prepareAudience } from './audience-sql.js';
 import { allCampaigns, dueCampaigns, findCampaign, insertCampaign, updateCampaign } from './campaigns.js';
+import { audienceSample } from './compliance-sql.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
+import { ledgerCounts } from './ledger.js';
+import { countsBySender, deliveryCounts, errorGroups, sendTimes } from './ledger-report.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
 import type { Repositories } from './repositories.js';
-import { countMatching } from './segment-queries.js';
+import { breakdownMatching, countMatching } from './segment-queries.js';
 import { filterToSql } from './segment-sql.js';
 import { SuppressionRepository } from './suppressions.js';
 
@@ -42,6 +46,7 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
         const where = filterToSql(filter, now);
         return (store.sqlite.prepare(`SELECT c.id AS id FROM customers c WHERE ${where.text} ORDER BY c.id`).all(...where.params) as Array<{ id: number }>).map((r) => r.id);
       },
+      breakdown: async (filter, now, by) => breakdownMatching(store, filterToSql(filter, now), by),
     },
     suppressions: {
       add: async (s, now) => suppressions.add(s, now),
@@ -56,6 +61,24 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       list: async () => allCampaigns(store),
       due: async (now) => dueCampaigns(store, now),
       update: async (id, patch, now) => updateCampaign(store, id, patch, now),
+    },
+    audience: {
+      prepare: async (q) => prepareAudience(store, { ...q, where: filterToSql(q.filter, new Date(q.now)) }),
+      drift: async (q) => measureDrift(store, { ...q, where: filterToSql(q.filter, new Date(q.now)) }),
+      // a synchronous statement iterated: the consumer must not use this store between rows
+      frozen: async function* (campaignId) {
+        yield* frozenListOf(store, campaignId);
+      },
+      sample: async function* (q) {
+        yield* audienceSample(store, { ...q, where: q.filter && filterToSql(q.filter, new Date(q.now)) });
+      },
+    },
+    reports: {
+      counts: async (id) => ledgerCounts(store.sqlite, id),
+      bySender: async (id) => countsBySender(store, id),
+      errors: async (id, limit) => errorGroups(store, id, limit),
+      sendTimes: async (id) => sendTimes(store, id),
+      delivery: async (id) => deliveryCounts(store, id),
     },
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });

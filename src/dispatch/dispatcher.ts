@@ -177,7 +177,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
     let allowance = free;
     if (opts.limit !== undefined) allowance = Math.min(allowance, opts.limit - claimedThisRun);
-    if (bucket) {
+    // a ledger that shares the limits across workers sizes the claim itself
+    if (bucket && !ledger.sharesLimits) {
       const tokens = bucket.available();
       if (tokens < 1) {
         await outcomes.flush();
@@ -202,6 +203,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
           return undefined;
         },
         extraCheck: opts.extraCheck,
+        // for a ledger shared by several workers: the same limits, held across all of them
+        limits: { ratePerSec: bucket?.rate, senders: opts.senders.map((s) => ({ id: s.id, ratePerSec: s.ratePerSec, dailyCap: s.dailyCap })) },
       });
     } catch (error) {
       // Nothing was claimed (the transaction rolled back). SQLite already waited busy_timeout.
@@ -221,10 +224,11 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       continue;
     }
     if (skipped > 0 || deferred > 0) continue;
-    if (exhausted) {
+    if (exhausted || claim.exhausted) {
       latch.request('daily_cap', 'daily_cap', 'every sender has reached its daily cap');
       break;
     }
+    poolWait = poolWait ?? claim.waitMs;
     if (poolWait !== undefined) {
       await outcomes.flush();
       await waker.wait(poolWait);

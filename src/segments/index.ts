@@ -5,7 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Store } from '../db/open.js';
-import { breakdownMatching, countMatching, previewMatching } from '../db/segment-queries.js';
+import type { SegmentStore } from '../db/repositories.js';
+import { countMatching, previewMatching } from '../db/segment-queries.js';
 import { filterToSql } from '../db/segment-sql.js';
 import type { SqlFragment } from '../db/sql-fragment.js';
 import { InputError, UsageError } from '../errors.js';
@@ -57,7 +58,12 @@ export async function loadFilter(library: SegmentLibrary, name: string): Promise
  * `SELECT … FROM customers c WHERE <text>`. Relative dates are fixed against `now`.
  */
 export async function compileSegment(workspace: string, name: string, now: Date): Promise<SqlFragment> {
-  return filterToSql(await loadFilter(workspaceSegments(workspace), name), now);
+  return filterToSql(await segmentFilter(workspace, name), now);
+}
+
+/** The named segment of the workspace as a resolved filter: what a store compiles for its own dialect. */
+export async function segmentFilter(workspace: string, name: string): Promise<Filter> {
+  return loadFilter(workspaceSegments(workspace), name);
 }
 
 export interface SegmentCount {
@@ -69,15 +75,15 @@ export interface SegmentCount {
 }
 
 /** The live size of a segment, optionally broken down by a field (one SQL query either way). */
-export async function countSegment(store: Store, workspace: string, name: string, now: Date, opts: { by?: string } = {}): Promise<SegmentCount> {
+export async function countSegment(segments: SegmentStore, workspace: string, name: string, now: Date, opts: { by?: string } = {}): Promise<SegmentCount> {
   const started = performance.now();
   const byField = opts.by === undefined ? undefined : fieldOption(opts.by, '--by');
-  const where = await compileSegment(workspace, name, now);
+  const filter = await segmentFilter(workspace, name);
   if (!byField) {
-    const count = countWhere(store, where);
+    const count = await segments.count(filter, now);
     return { segment: name, count, ms: elapsed(started) };
   }
-  const by = breakdown(store, where, byField);
+  const by = breakdown(await segments.breakdown(filter, now, byField), byField);
   const count = Object.values(by).reduce((a, b) => a + b, 0);
   return { segment: name, count, by, ms: elapsed(started) };
 }
@@ -101,8 +107,7 @@ export async function countCond(store: Store, library: SegmentLibrary, cond: Con
 /** Missing values are grouped under this key. */
 export const NONE_KEY = '(none)';
 
-function breakdown(store: Store, where: SqlFragment, by: Field): Record<string, number> {
-  const rows = breakdownMatching(store, where, by);
+function breakdown(rows: Array<{ k: unknown; n: number }>, by: Field): Record<string, number> {
   const out: Record<string, number> = {};
   for (const { k, n } of rows) {
     const key = k === null ? NONE_KEY : by.kind === 'column' && by.type === 'boolean' ? String(k === 1) : String(k);

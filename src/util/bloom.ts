@@ -20,6 +20,11 @@ export class BloomFilter {
     this.probe(text, true);
   }
 
+  /** Adds `text`; false only when it had certainly never been added before (one pass, not mayHave + add). */
+  addAndCheck(text: string): boolean {
+    return this.probe(text, true);
+  }
+
   /** False only when `text` was never added. */
   mayHave(text: string): boolean {
     return this.probe(text, false);
@@ -40,8 +45,10 @@ export class BloomFilter {
       const bit = (h1 + i * h2) & this.mask;
       const word = bit >>> 5;
       const flag = 1 << (bit & 31);
-      if (set) this.bits[word] = this.bits[word]! | flag;
-      else if ((this.bits[word]! & flag) === 0) all = false;
+      if ((this.bits[word]! & flag) === 0) {
+        all = false;
+        if (set) this.bits[word] = this.bits[word]! | flag;
+      }
     }
     return all;
   }

@@ -4,18 +4,23 @@
  * output, not even in a driver's error; commands the PostgreSQL preview does not cover say so
  * (exit 78) instead of touching a file named like the URL.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCliAsync } from '../support/cli.js';
+import { readQuery } from '../support/campaign-workspace.js';
+import { runCliAsync, tempWorkspace } from '../support/cli.js';
 import { pgTestDatabase } from '../support/pg.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-db-store-'));
 const pgDb = await pgTestDatabase('e2e_store');
+const pgCampaigns = pgDb && (await pgTestDatabase('e2e_campaigns'));
+const pgCopy = pgDb && (await pgTestDatabase('e2e_copy'));
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await pgDb?.drop();
+  await pgCampaigns?.drop();
+  await pgCopy?.drop();
 });
 
 describe('db migrate on SQLite', () => {
@@ -67,10 +72,137 @@ describe.skipIf(!pgDb)('the PostgreSQL store from the command line', () => {
   });
 
   it('a command the preview does not cover exits 78 and creates no file', async () => {
-    const r = await runCliAsync(['suppress', 'list'], { cwd: dir, env: { MKT_DB: url } });
+    writeFileSync(path.join(dir, 'events.jsonl'), '');
+    const r = await runCliAsync(['feedback', 'import', 'events.jsonl', '--source', 'ses'], { cwd: dir, env: { MKT_DB: url } });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/does not run on a PostgreSQL store yet/);
     expect(r.stderr).not.toContain(password);
     expect(readdirSync(dir).filter((f) => f.startsWith('postgres'))).toEqual([]);
+  });
+});
+
+/**
+ * The campaign lifecycle up to the send list, run the same way on an SQLite file and on
+ * PostgreSQL: every result (--json) must be the same, bar the store's name and the timings.
+ */
+describe.skipIf(!pgCampaigns)('campaigns on PostgreSQL: the same results as on SQLite', { timeout: 180_000 }, () => {
+  const url = pgCampaigns?.url ?? '';
+  const password = url ? decodeURIComponent(new URL(url).password) : '';
+  const ws = tempWorkspace(true);
+  afterAll(() => ws.cleanup());
+  const env = { MKT_NOW: '2026-03-02T10:00:00Z' };
+  const steps: string[][] = [
+    ['customers', 'seed', '--count', '300'],
+    ['suppress', 'add', 'NOT-A-CUSTOMER@example.com', '--channel', 'email', '--note', 'asked by phone'],
+    ['customers', 'list', '--limit', '3', '--offset', '2'],
+    ['customers', 'show', '7'],
+    ['segment', 'count', 'everyone-email', '--by', 'country'],
+    ['segment', 'list', '--count'],
+    ['campaign', 'create', '--name', 'spring', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale'],
+    ['campaign', 'check', 'spring'],
+    ['campaign', 'prepare', 'spring'],
+    ['campaign', 'status', 'spring'],
+    ['campaign', 'recount', 'spring'],
+    ['campaign', 'show', 'spring'],
+    ['campaign', 'list'],
+    ['suppress', 'list'],
+    ['suppress', 'remove', 'not-a-customer@example.com', '--channel', 'email', '--yes'],
+    ['campaign', 'cancel', 'spring', '--yes'],
+    ['campaign', 'status', 'spring'],
+  ];
+  // what differs by nature: how long things took (the clock runs on from MKT_NOW)
+  const comparable = (text: string) => JSON.parse(text.replace(/"ms": [\d.]+/g, '"ms": 0').replace(/"2026-03-02T10:0\d:[\d.]+Z"/g, '"(run time)"'));
+
+  it('create → check → prepare → status → recount → cancel, segment counts, customers and suppressions', async () => {
+    const sqlite = path.join(ws.dir, 'lifecycle.db');
+    for (const step of steps) {
+      const [a, b] = await Promise.all([
+        runCliAsync(['--db', sqlite, ...step, '--json'], { cwd: ws.dir, env }),
+        runCliAsync([...step, '--json'], { cwd: ws.dir, env: { ...env, MKT_DB: url } }),
+      ]);
+      expect(b.stderr, step.join(' ')).not.toMatch(/does not run on a PostgreSQL store/);
+      expect({ step, code: b.code }).toEqual({ step, code: a.code });
+      expect(a.code, `${step.join(' ')}: ${a.stderr}`).toBe(0);
+      expect(comparable(b.stdout), step.join(' ')).toEqual(comparable(a.stdout));
+      expect(b.stdout + b.stderr).not.toContain(password);
+    }
+    const status = comparable((await runCliAsync(['campaign', 'status', 'spring', '--json'], { cwd: ws.dir, env: { ...env, MKT_DB: url } })).stdout);
+    expect(status.state).toBe('cancelled');
+    expect(status.recipients).toBeGreaterThan(100);
+    expect(status.counts.pending).toBe(status.recipients);
+  });
+});
+
+describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL', { timeout: 180_000 }, () => {
+  const url = pgCopy?.url ?? '';
+  const password = url ? decodeURIComponent(new URL(url).password) : '';
+  const ws = tempWorkspace(true);
+  afterAll(() => ws.cleanup());
+  const env = { MKT_NOW: '2026-03-02T10:00:00Z' };
+  const onSqlite = (args: string[]) => runCliAsync(args, { cwd: ws.dir, env });
+  const onPg = (args: string[]) => runCliAsync(args, { cwd: ws.dir, env: { ...env, MKT_DB: url } });
+  const TABLES = ['customers', 'suppressions', 'campaigns', 'campaign_recipients', 'feedback_events', 'sender_usage'];
+
+  it('copies every table in one transaction, verified; refuses a non-empty target; --replace; a refused row leaves the target as it was', async () => {
+    for (const step of [
+      ['customers', 'seed', '--count', '200'],
+      ['suppress', 'add', 'gone@example.com', '--channel', 'email'],
+      ['campaign', 'create', '--name', 'spring', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale'],
+      ['campaign', 'prepare', 'spring'],
+      ['campaign', 'send', 'spring', '--limit', '5', '--yes'],
+    ]) {
+      const r = await onSqlite(step);
+      expect(r.code, `${step.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const query = readQuery(ws.db);
+    const expected = Object.fromEntries(TABLES.map((t) => [t, query<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)[0]!.n]));
+    expect(expected.campaign_recipients).toBeGreaterThan(50);
+    expect(expected.sender_usage).toBeGreaterThan(0);
+
+    const copied = await onSqlite(['db', 'copy', ws.db, url, '--json']);
+    expect(copied.code, copied.stderr).toBe(0);
+    const r = JSON.parse(copied.stdout);
+    expect(r).toMatchObject({ source: ws.db, replaced: false, tables: expected });
+    expect(r.target).toContain(':***@');
+    expect(r.total).toBe(Object.values(expected).reduce((a, b) => a + b, 0));
+
+    // the copy reads as the original: the same status (5 sent), the same customers
+    const status = async (run: typeof onPg) => JSON.parse((await run(['campaign', 'status', 'spring', '--json'])).stdout);
+    expect(await status(onPg)).toEqual(await status(onSqlite));
+    expect((await onPg(['customers', 'show', '17', '--json'])).stdout).toBe((await onSqlite(['customers', 'show', '17', '--json'])).stdout);
+    // identities continue after the copied ids: a new campaign gets the next id
+    const created = await onPg(['campaign', 'create', '--name', 'later', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).id).toBe(2);
+
+    // a second copy is refused (64), naming what the target holds; nothing changes
+    const again = await onSqlite(['db', 'copy', ws.db, url, '--json']);
+    expect(again.code).toBe(64);
+    expect(JSON.parse(again.stderr).error).toMatchObject({ code: 'copy_target_not_empty' });
+    expect(again.stderr).toMatch(/200 customers/);
+    expect((await onPg(['campaign', 'list', '--json'])).stdout).toMatch(/"later"/);
+
+    // --replace: the target is emptied and copied again in the same transaction
+    const replaced = await onSqlite(['db', 'copy', ws.db, url, '--replace']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toMatch(/its previous rows deleted/);
+    expect(JSON.parse((await onPg(['campaign', 'list', '--json'])).stdout).map((c: { name: string }) => c.name)).toEqual(['spring']);
+
+    // a row PostgreSQL refuses (attributes that are not JSON) fails the copy (65) and rolls it all back
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(ws.db);
+    db.prepare(`UPDATE customers SET attributes = '{not json' WHERE id = 150`).run();
+    db.prepare(`DELETE FROM suppressions`).run();
+    db.close();
+    const bad = await onSqlite(['db', 'copy', ws.db, url, '--replace', '--json']);
+    expect(bad.code).toBe(65);
+    expect(JSON.parse(bad.stderr).error).toMatchObject({ code: 'copy_failed' });
+    expect(bad.stderr).toMatch(/nothing was copied/);
+    expect(JSON.parse((await onPg(['suppress', 'list', '--json'])).stdout)).toHaveLength(1);
+
+    // only SQLite → PostgreSQL
+    const wrongWay = await onSqlite(['db', 'copy', url, ws.db]);
+    expect(wrongWay.code).toBe(64);
+    for (const x of [copied, again, replaced, bad, wrongWay]) expect(x.stdout + x.stderr).not.toContain(password);
   });
 });

@@ -6,6 +6,8 @@
  */
 import { openStore } from '../../src/db/open.js';
 import { SqliteLedger, type Ledger, type LedgerState } from '../../src/db/ledger.js';
+import { PostgresLedger, type PgLedgerOptions } from '../../src/db/pg/ledger.js';
+import type { PgStore } from '../../src/db/pg/open.js';
 
 export interface LedgerRowView {
   address: string;
@@ -38,5 +40,27 @@ export async function sqliteLedgerFixture(addresses: string[], now: number): Pro
       db.prepare("INSERT INTO suppressions (channel, address, reason, created_at) VALUES ('email', ?, 'manual', ?) ON CONFLICT DO NOTHING").run(address, at);
     },
     close: async () => store.close(),
+  };
+}
+
+/**
+ * The same campaign on a PostgreSQL store (already open and migrated): its tables emptied first,
+ * so one database serves every run of a property. `close` leaves the store open (the caller's).
+ */
+export async function pgLedgerFixture(store: PgStore, addresses: string[], now: number, opts: PgLedgerOptions = {}): Promise<LedgerFixture> {
+  await store.pool.query('TRUNCATE campaign_recipients, campaigns, customers, suppressions, sender_usage, workers, rate_buckets RESTART IDENTITY CASCADE');
+  await store.pool.query("INSERT INTO campaigns (name, channel, segment, provider, template, state, created_at, updated_at) VALUES ('m', 'email', 's', 'p', 't', 'sending', $1, $1)", [now]);
+  await store.pool.query(
+    `WITH c AS (INSERT INTO customers (email, email_opt_in, created_at, updated_at) SELECT a, true, $2, $2 FROM unnest($1::text[]) WITH ORDINALITY AS t(a, n) ORDER BY n RETURNING id, email)
+     INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at) SELECT 1, c.id, c.email, 'pending', 0, $2 FROM c ORDER BY c.id`,
+    [addresses, now],
+  );
+  return {
+    ledger: new PostgresLedger(store, 1, 'email', 'p', opts),
+    rows: async () => (await store.pool.query<LedgerRowView>('SELECT address, state, attempts, error_code, next_attempt_at FROM campaign_recipients ORDER BY id')).rows,
+    suppress: async (address, at) => {
+      await store.pool.query("INSERT INTO suppressions (channel, address, reason, created_at) VALUES ('email', $1, 'manual', $2) ON CONFLICT DO NOTHING", [address, at]);
+    },
+    close: async () => {},
   };
 }

@@ -19,7 +19,9 @@ export async function core(ctx: CliContext, mode: OpenMode = 'write') {
   const repos = await ctx.repositories(mode);
   // the parts not behind the repositories yet (the send path) still take the SQLite store
   const store = ctx.dbTarget.kind === 'sqlite' ? await ctx.store(mode) : undefined;
-  const deps: CampaignDeps = { repos, store, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
+  // the send path on PostgreSQL: the same pool as the repositories (one per process and URL)
+  const pg = ctx.dbTarget.kind === 'postgres' ? await (await import('../../db/pg/open.js')).openPgStore(ctx.dbTarget.url) : undefined;
+  const deps: CampaignDeps = { repos, store, pg, workspace: ctx.workspace, env: ctx.io.env, now: () => ctx.now().getTime() };
   return { deps, create, prepare, send, status, report, spec, compliance };
 }
 

@@ -3,7 +3,7 @@ import type { SendHooks } from '../../campaigns/compliance-hooks.js';
 import { renderFailureLines } from '../../campaigns/render-failures.js';
 import type { DueRun } from '../../campaigns/send-due.js';
 import type { SendOptions, SendSummary } from '../../campaigns/send.js';
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { exitCodeFor, worstExit } from '../../output/exit-codes.js';
 import type { ProgressView } from '../../output/progress.js';
 import { renderFields } from '../../output/table.js';
@@ -105,6 +105,8 @@ export function registerSend(group: Command, action: ActionFactory): void {
 
 async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void> {
   favourSmallHeap();
+  // the one PostgreSQL pool of the process: the send's concurrency plus a few (db/connect.ts)
+  if (o.run.concurrency !== undefined) ctx.sizePoolFor(o.run.concurrency);
   const c = await core(ctx);
   const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
   const selection = o.target.due ? await (await import('../../campaigns/due.js')).dueSelection(c.deps) : undefined;
@@ -189,6 +191,18 @@ function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortContro
   return { controller, release };
 }
 
+/**
+ * MKT_WORKER_TTL_S: how long a silent worker (or SQLite lease holder) counts as alive; its
+ * heartbeat beats every sixth of it. Default 30 s; lower it where workers die often and their
+ * in-flight rows should become `unknown` sooner.
+ */
+function workerTtlMs(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.MKT_WORKER_TTL_S;
+  if (text === undefined || text === '') return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(text)) throw new ConfigError('bad_worker_ttl', `MKT_WORKER_TTL_S="${text}" is not a whole number of seconds`, { hint: 'e.g. MKT_WORKER_TTL_S=10' });
+  return Number(text) * 1000;
+}
+
 async function runSend(ctx: CliContext, c: Core, name: string, run: SendCommandOptions['run'], hooks: SendHooks, signal: AbortSignal, screen: Screen) {
   const { progressView } = await import('../../output/progress.js');
   const view = run.dryRun ? undefined : progressView(ctx);
@@ -197,6 +211,7 @@ async function runSend(ctx: CliContext, c: Core, name: string, run: SendCommandO
     return await c.send.sendCampaign(c.deps, name, {
       ...run,
       signal,
+      leaseTtlMs: workerTtlMs(ctx.io.env),
       onProgress: view ? (p) => view.update(p) : undefined,
       onNotice: (m) => {
         view?.clear();

@@ -5,18 +5,17 @@
  */
 import { UsageError } from '../../errors.js';
 import type { Store } from '../../db/open.js';
-import { inWriteTransaction } from '../../db/transaction.js';
 import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
-import { openCsv } from './csv.js';
-import { openJsonArray, openJsonLines } from './json.js';
+import { openSource } from './prepared.js';
+import { openReader } from './reader.js';
 import { RejectsFile } from './rejects.js';
-import { RowMapper, type CustomerInput, type RowOutcome } from './row.js';
-import { formatFromPath, type ImportFormat, type RawRow, type Source } from './source.js';
+import { formatFromPath, type ImportFormat } from './source.js';
 import { malformed } from './text.js';
-import { CustomerWriter } from './upsert.js';
+import { sqliteSink } from './sink.js';
 
 export type { ImportFormat } from './source.js';
+export { openSource };
 
 export interface ImportOptions {
   file: string;
@@ -55,14 +54,6 @@ export interface ImportResult {
 }
 
 const SAMPLE = 100;
-/** Rows normalised ahead of writing (a few hundred KB at most). */
-const BATCH = 500;
-
-/** Opens an import file of any supported format as rows with their line numbers. */
-export async function openSource(file: string, format: ImportFormat, delimiter?: string): Promise<Source> {
-  if (format === 'csv') return openCsv(file, delimiter);
-  return format === 'json' ? openJsonArray(file) : openJsonLines(file);
-}
 
 /** The store, or how to open it: opened only after the flags, the file and the rejects file checked out. */
 export type StoreSource = Store | (() => Store | Promise<Store>);
@@ -85,70 +76,60 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
     if (!defaultCountry) throw new UsageError(`--default-country "${options.defaultCountry}" is not an ISO 3166 two-letter country code`);
   }
 
-  const source = await openSource(file, format, options.delimiter);
-  if (source.header && options.map) {
-    // a --map naming a column the file does not have is almost always a typo
-    const columns = new Set(source.header.map(columnKey));
-    for (const [key, target] of options.map) {
-      if (!columns.has(key)) throw new UsageError(`--map "${target.source ?? key}": ${file} has no such column`, { hint: `its columns: ${source.header.join(', ')}` });
-    }
-  }
-  const mapper = new RowMapper({ defaultCountry, map: options.map }, source.header);
-  const rejectsFile = options.rejectsFile ? new RejectsFile(options.rejectsFile, source.header) : undefined;
-  const result: ImportResult = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0, rejects: [], warning_samples: [] };
-  const failStrict = (line: number, what: string) => malformed({ file, line }, `${what} (--strict: nothing was imported)`, 'import_strict');
-  const warn = (line: number, reason: string) => {
-    if (options.strict) throw failStrict(line, reason);
-    result.warnings++;
-    if (result.warning_samples.length < SAMPLE) result.warning_samples.push({ line, reason });
-  };
-
-  // Rows are normalised ahead in batches, so that which of their identities exist is asked in
-  // three queries per batch instead of one lookup per row; they are then applied in file order,
-  // so warnings, rejects and --strict failures come exactly as row by row.
-  const batch: Array<{ row: RawRow; outcome: RowOutcome }> = [];
+  // parsed and normalised on a worker thread (./reader.ts), ahead of the writes here
+  const source = await openReader({ file, format, delimiter: options.delimiter, defaultCountry, map: options.map });
+  let rejectsFile: RejectsFile | undefined;
   try {
+    if (source.header && options.map) {
+      // a --map naming a column the file does not have is almost always a typo
+      const columns = new Set(source.header.map(columnKey));
+      for (const [key, target] of options.map) {
+        if (!columns.has(key)) throw new UsageError(`--map "${target.source ?? key}": ${file} has no such column`, { hint: `its columns: ${source.header.join(', ')}` });
+      }
+    }
+    rejectsFile = options.rejectsFile ? new RejectsFile(options.rejectsFile, source.header) : undefined;
+    const result: ImportResult = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0, rejects: [], warning_samples: [] };
+    const failStrict = (line: number, what: string) => malformed({ file, line }, `${what} (--strict: nothing was imported)`, 'import_strict');
+    const warn = (line: number, reason: string) => {
+      if (options.strict) throw failStrict(line, reason);
+      result.warnings++;
+      if (result.warning_samples.length < SAMPLE) result.warning_samples.push({ line, reason });
+    };
+
     const store = typeof storeSource === 'function' ? await storeSource() : storeSource;
-    await inWriteTransaction(
-      store,
-      async () => {
-        const writer = new CustomerWriter(store, options.now.getTime());
-        const flush = () => {
-          const inputs: CustomerInput[] = [];
-          for (const b of batch) if (b.outcome.ok) inputs.push(b.outcome.input);
-          writer.prefetch(inputs);
-          for (const { row, outcome } of batch) {
-            if (!outcome.ok) {
-              if (options.strict) throw failStrict(row.line, `rejected: ${outcome.reason}`);
+    await sqliteSink(store, options.now.getTime()).write(
+      async (writer) => {
+        // Rows come in batches, so the sink decides once per batch which of them may match a
+        // customer; they are applied in file order, so warnings, rejects and --strict failures
+        // come exactly as row by row.
+        for await (const { lines, values, notes } of source.batches) {
+          result.read += lines.length;
+          writer.prefetch(values);
+          let n = 0;
+          for (let at = 0; at < lines.length; at++) {
+            const line = lines[at]!;
+            const note = notes[n]?.at === at ? notes[n++] : undefined;
+            const input = values[at];
+            if (!input) {
+              const reason = note!.reason!;
+              if (options.strict) throw failStrict(line, `rejected: ${reason}`);
               result.rejected++;
-              if (result.rejects.length < SAMPLE) result.rejects.push({ line: row.line, reason: outcome.reason });
-              rejectsFile?.add(row.line, outcome.reason, row.cells, row.object);
+              if (result.rejects.length < SAMPLE) result.rejects.push({ line, reason });
+              rejectsFile?.add(line, reason, note!.cells, note!.object);
               continue;
             }
-            for (const w of outcome.warnings) warn(row.line, w);
-            const dup = writer.apply(outcome.input, row.line);
-            if (dup) warn(row.line, `same customer as line ${dup.line} (${dup.by}): line ${row.line} wins`);
+            if (note?.warnings) for (const w of note.warnings) warn(line, w);
+            const dup = writer.apply(input, line);
+            if (dup) warn(line, `same customer as line ${dup.line} (${dup.by}): line ${line} wins`);
           }
-          batch.length = 0;
-        };
-        try {
-          for await (const row of source.rows) {
-            result.read++;
-            batch.push({ row, outcome: mapper.normalise(row) });
-            if (batch.length >= BATCH) flush();
-          }
-        } catch (error) {
-          flush(); // a --strict failure on an earlier line is reported before a later structural error
-          throw error;
         }
-        flush();
-        writer.dispose();
         Object.assign(result, writer.counts);
       },
       !options.dryRun,
     );
+    return result;
   } finally {
+    source.close();
     rejectsFile?.close();
   }
-  return result;
 }

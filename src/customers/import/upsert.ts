@@ -8,7 +8,7 @@ import { CustomerImportRepository, IDENTITY_KEY, type CustomerValues } from '../
 import type { Store } from '../../db/open.js';
 import { BloomFilter } from '../../util/bloom.js';
 import { quoted } from '../../util/printable.js';
-import type { CustomerInput } from './row.js';
+import { ATTRIBUTES_SLOT, SLOT, type PreparedValues } from './prepared.js';
 
 export type Outcome = 'inserted' | 'updated' | 'unchanged';
 
@@ -49,21 +49,16 @@ export class CustomerWriter {
   private readonly book = new LineBook();
   private readonly repo: CustomerImportRepository;
   /**
-   * Identities of the current batch that a stored customer had when the batch began, and those
-   * this batch has written since, each with whether an owner of it has no external id (see
-   * `needsLookup`). A row none of whose identities can match is inserted without a lookup (a
-   * fresh import never looks up). Undefined: look every row up.
-   */
-  private known?: Map<string, boolean>;
-  private readonly written = new Map<string, boolean>();
-  /**
    * Every identity any customer has had during this import: those stored when it began and
-   * those it wrote. Only values it may hold are asked of the store, so a file of new customers
-   * costs no index probes beyond the inserts' own. Fixed size (10 bits per identity expected):
+   * those of every row prefetched since. A row none of whose identities it ever held cannot be
+   * a customer yet, neither a stored one nor one an earlier line wrote, and is inserted without
+   * a lookup (a file of new customers costs no index probes beyond the inserts' own); every
+   * other row is looked up, and the lookup decides. Fixed size (10 bits per identity expected):
    * memory stays flat however long the file.
    */
   private readonly everSeen: BloomFilter;
-
+  /** Rows of the current batch that may match a customer (see `everSeen`). */
+  private readonly mayMatch = new Set<PreparedValues>();
 
   /** Call inside an open transaction; `dispose()` before it ends. */
   constructor(
@@ -80,82 +75,48 @@ export class CustomerWriter {
     this.repo.dispose();
   }
 
-  /** Resolves which of the next rows' identities exist, in three queries; then `apply` them in order. */
-  prefetch(inputs: CustomerInput[]): void {
-    const ext: string[] = [];
-    const email: string[] = [];
-    const phone: string[] = [];
-    const seen = this.everSeen;
-    for (const i of inputs) {
-      if (i.external_id && seen.mayHave(IDENTITY_KEY.ext + i.external_id)) ext.push(i.external_id);
-      if (i.email && seen.mayHave(IDENTITY_KEY.email + i.email)) email.push(i.email);
-      if (i.phone && seen.mayHave(IDENTITY_KEY.phone + i.phone)) phone.push(i.phone);
-    }
-    this.known = this.repo.existingIdentities(ext, email, phone);
-    this.written.clear();
-  }
-
   /**
-   * Whether `find` could match anything: the row's external id is known, or its email / phone
-   * is, with an owner that could be this row's customer. Under the lookup's rule an owner
-   * matches by address only when the two external ids do not contradict; an owner whose
-   * external id equals the row's would have made that external id known, so with a new
-   * external id only an owner without one can match.
+   * Notes which of the next rows may match a customer, before they are applied in order. The
+   * row's own identities are added as it is checked, so a later row sharing one is looked up
+   * (and finds the customer the earlier one wrote); a write can give a customer no identity
+   * that its row did not bring, so nothing is added after writing.
    */
-  private needsLookup(input: CustomerInput): boolean {
-    const ext = input.external_id;
-    if (ext && this.seen(IDENTITY_KEY.ext + ext) !== undefined) return true;
-    return (input.email !== undefined && this.mayOwn(IDENTITY_KEY.email + input.email, ext)) || (input.phone !== undefined && this.mayOwn(IDENTITY_KEY.phone + input.phone, ext));
+  prefetch(inputs: ReadonlyArray<PreparedValues | null>): void {
+    const seen = this.everSeen;
+    this.mayMatch.clear();
+    for (const i of inputs) {
+      if (!i) continue;
+      const [x, e, p] = identity(i);
+      // all three are checked (and so added), whatever the first answered
+      const byExt = x !== null && seen.addAndCheck(IDENTITY_KEY.ext + x);
+      const byEmail = e !== null && seen.addAndCheck(IDENTITY_KEY.email + e);
+      const byPhone = p !== null && seen.addAndCheck(IDENTITY_KEY.phone + p);
+      if (byExt || byEmail || byPhone) this.mayMatch.add(i);
+    }
   }
 
-  /** Whether a customer with this email / phone key could be the customer of a row with `ext`. */
-  private mayOwn(key: string, ext: string | undefined): boolean {
-    const open = this.seen(key);
-    return open === true || (open === false && !ext);
-  }
-
-  /** undefined: no customer has the identity; else whether one of its owners has no external id. */
-  private seen(key: string): boolean | undefined {
-    const stored = this.known!.get(key);
-    const wrote = this.written.get(key);
-    return stored === undefined ? wrote : stored || wrote === true;
-  }
-
-  private find(input: CustomerInput): (StoredCustomer & { via: number }) | undefined {
-    if (this.known && !this.needsLookup(input)) return undefined;
-    return this.repo.find({ ext: input.external_id ?? null, email: input.email ?? null, phone: input.phone ?? null });
-  }
-
-  private wrote(row: { external_id?: string | null; email?: string | null; phone?: string | null }): void {
-    const open = !row.external_id;
-    if (row.external_id) this.note(IDENTITY_KEY.ext + row.external_id, true);
-    if (row.email) this.note(IDENTITY_KEY.email + row.email, open);
-    if (row.phone) this.note(IDENTITY_KEY.phone + row.phone, open);
-  }
-
-  private note(key: string, open: boolean): void {
-    this.everSeen.add(key);
-    if (open || !this.written.has(key)) this.written.set(key, open);
+  private find(input: PreparedValues): (StoredCustomer & { via: number }) | undefined {
+    if (!this.mayMatch.has(input)) return undefined;
+    const [ext, email, phone] = identity(input);
+    return this.repo.find({ ext, email, phone });
   }
 
   private write(row: StoredCustomer): void {
     this.repo.update(row.id, valuesOf(row));
-    this.wrote(row);
   }
 
   /** Inserts or updates the customer of one row; returns the earlier line when this file already touched it. */
-  apply(input: CustomerInput, line: number): Duplicate | undefined {
+  apply(input: PreparedValues, line: number): Duplicate | undefined {
     const found = this.find(input);
     if (!found) {
       const values: CustomerValues = new Array(INSERT_DEFAULTS.length + 2);
       for (let i = 0; i < INSERT_DEFAULTS.length; i++) {
-        const v = input[CUSTOMER_INPUT_COLUMNS[i]!];
-        values[i] = v !== undefined ? v : INSERT_DEFAULTS[i] === NOW ? this.now : INSERT_DEFAULTS[i];
+        const v = input[i];
+        values[i] = v !== null ? v : INSERT_DEFAULTS[i] === NOW ? this.now : INSERT_DEFAULTS[i];
       }
-      values[INSERT_DEFAULTS.length] = JSON.stringify(input.attributes);
+      values[INSERT_DEFAULTS.length] = input[ATTRIBUTES_SLOT] ?? '{}';
       values[INSERT_DEFAULTS.length + 1] = this.now;
       const id = this.repo.insert(values);
-      this.wrote(input);
       this.counts.inserted++;
       this.book.set(id, line, 'inserted');
       return undefined;
@@ -194,7 +155,8 @@ export class CustomerWriter {
       this.counts[outcome]++;
     }
     this.book.set(current.id, line, outcome);
-    const by = via === 1 ? `external_id ${quoted(String(input.external_id))}` : via === 2 ? `email ${quoted(String(input.email))}` : `phone ${quoted(String(input.phone))}`;
+    const [ext, email, phone] = identity(input);
+    const by = via === 1 ? `external_id ${quoted(String(ext))}` : via === 2 ? `email ${quoted(String(email))}` : `phone ${quoted(String(phone))}`;
     return { line: earlier.line, by };
   }
 }
@@ -207,34 +169,46 @@ function valuesOf(row: StoredCustomer): CustomerValues {
   return values;
 }
 
-function merge(current: StoredCustomer, input: CustomerInput): StoredCustomer {
+/** A row's identities: external id, email, phone (null: not given). */
+function identity(input: PreparedValues): [string | null, string | null, string | null] {
+  return [input[SLOT.external_id] as string | null, input[SLOT.email] as string | null, input[SLOT.phone] as string | null];
+}
+
+function merge(current: StoredCustomer, input: PreparedValues): StoredCustomer {
   const next: StoredCustomer = { ...current };
   const target = next as unknown as Record<string, unknown>;
-  for (const c of CUSTOMER_INPUT_COLUMNS) {
-    const v = input[c];
-    if (v !== undefined) target[c] = v;
+  for (let i = 0; i < CUSTOMER_INPUT_COLUMNS.length; i++) {
+    const v = input[i];
+    if (v !== null) target[CUSTOMER_INPUT_COLUMNS[i]!] = v;
   }
-  const keys = Object.keys(input.attributes);
-  if (keys.length > 0) {
-    // no prototype: a `__proto__` key from a file is stored like any other
-    const attrs: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    let parsedOk = false;
-    try {
-      const parsed: unknown = JSON.parse(current.attributes);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        Object.assign(attrs, parsed);
-        parsedOk = true;
-      }
-    } catch {
-      // unreadable stored attributes are replaced by the file's
-    }
-    // Every value the file gives is already stored as the same scalar: the stored text (written
-    // by JSON.stringify, so a parse and re-serialise would give it back) stays as it is.
-    if (parsedOk && keys.every((k) => isScalar(input.attributes[k]) && Object.prototype.hasOwnProperty.call(attrs, k) && attrs[k] === input.attributes[k])) return next;
-    for (const k of keys) attrs[k] = input.attributes[k];
-    next.attributes = JSON.stringify(attrs);
-  }
+  // the same text as stored (a re-import of an unchanged row): both were written by
+  // JSON.stringify, so merging one into the other gives that text again; no parse needed
+  const given = input[ATTRIBUTES_SLOT] as string | null;
+  if (given !== null && given !== current.attributes) next.attributes = mergeAttributes(current.attributes, given);
   return next;
+}
+
+/** The stored attributes JSON with the file's (JSON text of a non-empty object) laid over it. */
+function mergeAttributes(stored: string, given: string): string {
+  const input = JSON.parse(given) as Record<string, unknown>;
+  const keys = Object.keys(input);
+  // no prototype: a `__proto__` key from a file is stored like any other
+  const attrs: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  let parsedOk = false;
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      Object.assign(attrs, parsed);
+      parsedOk = true;
+    }
+  } catch {
+    // unreadable stored attributes are replaced by the file's
+  }
+  // Every value the file gives is already stored as the same scalar: the stored text (written
+  // by JSON.stringify, so a parse and re-serialise would give it back) stays as it is.
+  if (parsedOk && keys.every((k) => isScalar(input[k]) && Object.prototype.hasOwnProperty.call(attrs, k) && attrs[k] === input[k])) return stored;
+  for (const k of keys) attrs[k] = input[k];
+  return JSON.stringify(attrs);
 }
 
 const isScalar = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));

@@ -4,25 +4,18 @@
  * layers above never see which store they talk to.
  */
 import { and, asc, count, eq, type SQL } from 'drizzle-orm';
-import type { CustomerRow } from '../customer-columns.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../customers-writer.js';
 import type { Repositories } from '../repositories.js';
 import type { SuppressionRow } from '../suppressions.js';
 import { redactUrl } from '../target.js';
 import { pgCampaignStore } from './campaigns.js';
+import { toRow } from './customer-rows.js';
+import { pgAudienceStore } from './audience.js';
 import { migratePg, type PgStore } from './open.js';
+import { pgReportStore } from './reports.js';
+import { inTransaction } from './transaction.js';
 import { customers, suppressions } from './schema.js';
-import { countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
-
-type PgCustomer = typeof customers.$inferSelect;
-
-const toRow = (c: PgCustomer): CustomerRow => ({
-  ...c,
-  emailOptIn: c.emailOptIn ? 1 : 0,
-  smsOptIn: c.smsOptIn ? 1 : 0,
-  whatsappOptIn: c.whatsappOptIn ? 1 : 0,
-  attributes: JSON.stringify(c.attributes),
-});
+import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
 
 const BOOLEAN_COLUMNS = new Set<string>(['email_opt_in', 'sms_opt_in', 'whatsapp_opt_in']);
 /** Rows per INSERT: 19 values each, well under the protocol's 65,535 parameters. */
@@ -59,10 +52,8 @@ export function pgRepositories(store: PgStore): Repositories {
         const [row] = await db.select().from(customers).where(eq(customers[by], value as never)).orderBy(asc(customers.id)).limit(1);
         return row && toRow(row);
       },
-      insert: async (rows, opts) => {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+      insert: async (rows, opts) =>
+        inTransaction(pool, async (client) => {
           const deleted = opts?.replace ? ((await client.query('DELETE FROM customers')).rowCount ?? 0) : 0;
           let inserted = 0;
           let batch: CustomerValues[] = [];
@@ -77,15 +68,8 @@ export function pgRepositories(store: PgStore): Repositories {
             if (batch.length === INSERT_BATCH) await flush();
           }
           await flush();
-          await client.query('COMMIT');
           return { inserted, deleted };
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+        }),
     },
     segments: {
       count: async (filter, now) => {
@@ -95,6 +79,11 @@ export function pgRepositories(store: PgStore): Repositories {
       ids: async (filter, now) => {
         const q = idsPgSql(filterToPgSql(filter, now));
         return (await pool.query<{ id: number }>(q.text, q.params)).rows.map((r) => r.id);
+      },
+      breakdown: async (filter, now, by) => {
+        const q = breakdownPgSql(filterToPgSql(filter, now), by);
+        const rows = (await pool.query<{ k: unknown; n: number }>(q.text, q.params)).rows;
+        return by.kind === 'attribute' ? rows.map((r) => ({ k: attributeKey(r.k), n: r.n })) : rows;
       },
     },
     suppressions: {
@@ -120,6 +109,8 @@ export function pgRepositories(store: PgStore): Repositories {
       },
     },
     campaigns: pgCampaignStore(db),
+    audience: pgAudienceStore(pool),
+    reports: pgReportStore(pool),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;

@@ -106,6 +106,7 @@ export const campaignRecipients = pgTable(
     errorMessage: text('error_message'),
     nextAttemptAt: ms('next_attempt_at'),
     claimedAt: ms('claimed_at'),
+    claimedBy: text('claimed_by'),
     sentAt: ms('sent_at'),
     updatedAt: ms('updated_at').notNull(),
     deliveryStatus: text('delivery_status'),
@@ -144,6 +145,32 @@ export const senderUsage = pgTable(
     count: integer('count').notNull().default(0),
   },
   (t) => [uniqueIndex('sender_usage_uq').on(t.provider, t.sender, t.day)],
+);
+
+/** The worker registry: see ../schema.ts. */
+export const workers = pgTable(
+  'workers',
+  {
+    id: text('id').primaryKey(),
+    campaignId: bigint('campaign_id', { mode: 'number' }).notNull(),
+    host: text('host').notNull(),
+    pid: integer('pid').notNull(),
+    startedAt: ms('started_at').notNull(),
+    heartbeatAt: ms('heartbeat_at').notNull(),
+  },
+  (t) => [index('workers_campaign_idx').on(t.campaignId, t.heartbeatAt)],
+);
+
+/** Token buckets shared by a campaign's workers: see ../schema.ts. */
+export const rateBuckets = pgTable(
+  'rate_buckets',
+  {
+    campaignId: bigint('campaign_id', { mode: 'number' }).notNull(),
+    key: text('key').notNull(),
+    tokens: doublePrecision('tokens').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('rate_buckets_uq').on(t.campaignId, t.key)],
 );
 
 /** The engagement tables: see ../schema.ts for what each holds and why. */

@@ -120,3 +120,29 @@ export function idsPgSql(where: SqlFragment): SqlFragment {
   return { text: `SELECT c.id AS id FROM customers c WHERE ${where.text} ORDER BY c.id`, params: where.params };
 }
 
+
+/**
+ * Matching customers grouped by the value of `by` (`k` null for a missing value), in the forms
+ * SQLite's breakdownSql gives: booleans as 0/1, dates by UTC month (`YYYY-MM`). An attribute's
+ * key is its jsonb value (grouped as jsonb compares: 2 and 2.0 alike, "2" apart); `attributeKey`
+ * turns it into json_extract's form.
+ */
+export function breakdownPgSql(where: SqlFragment, by: Field): SqlFragment {
+  const params = [...where.params];
+  let key: string;
+  if (by.kind === 'attribute') {
+    params.push(by.path);
+    key = `(c.attributes #> $${params.length}::text[])`;
+  } else {
+    const col = columnSql(by);
+    key =
+      by.type === 'date' ? `to_char(to_timestamp(${col} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')` : by.type === 'boolean' ? `${col}::int` : col;
+  }
+  return { text: `SELECT ${key} AS k, count(*) AS n FROM customers c WHERE ${where.text} GROUP BY k ORDER BY n DESC, k`, params };
+}
+
+/** A jsonb breakdown key (as node-postgres parsed it) in json_extract's form: booleans 1/0, objects and arrays as JSON text. */
+export function attributeKey(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
+}

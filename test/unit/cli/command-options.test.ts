@@ -9,7 +9,15 @@ import { parseCreateOptions } from '../../../src/cli/campaign/create.js';
 import { parseReportOptions } from '../../../src/cli/campaign/report.js';
 import { parseSendOptions, type SendFlags } from '../../../src/cli/campaign/send.js';
 import { parseStatusOptions } from '../../../src/cli/campaign/status.js';
+import { parseImportOptions, parseListOptions, parseSeedOptions } from '../../../src/cli/customers.js';
+import { parseBackupOptions } from '../../../src/cli/db.js';
+import { parseDemoOptions } from '../../../src/cli/demo.js';
+import { parseFeedbackImportOptions } from '../../../src/cli/feedback.js';
+import { parseInitOptions } from '../../../src/cli/init.js';
 import { parseTestOptions, type TestFlags } from '../../../src/cli/provider.js';
+import { parseSegmentCountOptions, parseSegmentCreateOptions, parseSegmentListOptions, parseSegmentPreviewOptions } from '../../../src/cli/segment.js';
+import { parseServeOptions } from '../../../src/cli/serve.js';
+import { parseSuppressAddOptions, parseSuppressImportOptions, parseSuppressListOptions, parseSuppressRemoveOptions } from '../../../src/cli/suppress.js';
 import { parseRenderOptions } from '../../../src/cli/template.js';
 import { UsageError } from '../../../src/errors.js';
 
@@ -107,4 +115,79 @@ describe('template render', () => {
     ['neither', {}],
     ['both', { customer: '1', data: 'vars.json' }],
   ])('%s of --customer and --data is a usage error', (_, flags) => expect(() => parseRenderOptions('welcome', flags, '/work/here')).toThrow(/exactly one of --customer/));
+});
+
+describe('customers import', () => {
+  const none = { map: new Map(), strict: false, dryRun: false };
+  it.each([
+    ['only the file', {}, { file: 'c.csv', ...none }],
+    ['--strict and --dry-run', { strict: true, dryRun: true }, { file: 'c.csv', ...none, strict: true, dryRun: true }],
+    ['--format, --delimiter, --default-country, --rejects', { format: 'csv' as const, delimiter: ';', defaultCountry: 'de', rejects: 'bad.csv' }, { file: 'c.csv', ...none, format: 'csv', delimiter: ';', defaultCountry: 'de', rejectsFile: 'bad.csv' }],
+  ])('%s', (_, flags, want) => expect(parseImportOptions('c.csv', flags)).toEqual(want));
+
+  it('--map becomes the column map, keyed by the column as compared', () => {
+    const o = parseImportOptions('c.csv', { map: ['Kundennummer=external_id', 'Notes=-', 'Tier=attributes.plan'] });
+    expect([...o.map]).toEqual([
+      ['kundennummer', { kind: 'field', field: 'external_id', source: 'Kundennummer' }],
+      ['notes', { kind: 'ignore', source: 'Notes' }],
+      ['tier', { kind: 'attribute', name: 'plan', source: 'Tier' }],
+    ]);
+  });
+  it('a --map to an unknown field is a usage error', () => expect(() => parseImportOptions('c.csv', { map: ['A=nope'] })).toThrow(UsageError));
+});
+
+describe('customers list and seed', () => {
+  it('list passes --limit and --offset', () => expect(parseListOptions({ limit: 5, offset: 10 })).toEqual({ limit: 5, offset: 10 }));
+  it.each([
+    ['defaults', { count: 1000, seed: 1 }, {}, { count: 1000, seed: 1, replace: false, confirmed: false }],
+    ['--replace --yes', { count: 10, seed: 7, replace: true, yes: true }, {}, { count: 10, seed: 7, replace: true, confirmed: true }],
+    ['MKT_NOW dates the rows', { count: 10, seed: 1 }, { MKT_NOW: '2025-03-01T00:00:00Z' }, { count: 10, seed: 1, replace: false, confirmed: false, datedFrom: new Date('2025-03-01T00:00:00Z') }],
+    ['an unreadable MKT_NOW does not', { count: 10, seed: 1 }, { MKT_NOW: 'soon' }, { count: 10, seed: 1, replace: false, confirmed: false }],
+  ])('seed: %s', (_, flags, env, want) => expect(parseSeedOptions(flags, env)).toEqual(want));
+});
+
+describe('segment', () => {
+  it.each([
+    ['list', parseSegmentListOptions({}), { count: false }],
+    ['list --count', parseSegmentListOptions({ count: true }), { count: true }],
+    ['count', parseSegmentCountOptions('vip', {}), { name: 'vip' }],
+    ['count --by', parseSegmentCountOptions('vip', { by: 'country' }), { name: 'vip', by: 'country' }],
+    ['preview: default columns', parseSegmentPreviewOptions('vip', { limit: 10 }), { name: 'vip', limit: 10, columns: ['id', 'email', 'phone', 'first_name', 'last_name', 'country', 'lifetime_value'] }],
+    ['preview --fields: empty entries dropped, columns trimmed', parseSegmentPreviewOptions('vip', { limit: 3, fields: 'email, country,,' }), { name: 'vip', limit: 3, fields: ['email', ' country'], columns: ['id', 'email', 'country'] }],
+    ['create --rule', parseSegmentCreateOptions('vip', { rule: ['ltv gt 500'], force: true }), { from: 'rules', name: 'vip', rules: ['ltv gt 500'], force: true }],
+    ['create without --rule asks', parseSegmentCreateOptions(undefined, { rule: [], description: 'big spenders' }), { from: 'prompts', description: 'big spenders', force: false }],
+  ])('%s', (_, got, want) => expect(got).toEqual(want));
+  it('create --rule without a name is a usage error', () => {
+    expect(() => parseSegmentCreateOptions(undefined, { rule: ['ltv gt 500'] })).toThrow(UsageError);
+    expect(() => parseSegmentCreateOptions(undefined, { rule: ['ltv gt 500'] })).toThrow(/needs the segment name/);
+  });
+});
+
+describe('suppress', () => {
+  it.each([
+    ['add', parseSuppressAddOptions('a@example.com', { reason: 'manual' }), { address: 'a@example.com', reason: 'manual' }],
+    ['add --channel --reason --note', parseSuppressAddOptions('+447911123456', { channel: 'sms', reason: 'complaint', note: 'asked by phone' }), { address: '+447911123456', channel: 'sms', reason: 'complaint', note: 'asked by phone' }],
+    ['remove', parseSuppressRemoveOptions('a@example.com', {}), { address: 'a@example.com', confirmed: false }],
+    ['remove --channel --yes', parseSuppressRemoveOptions('a@example.com', { channel: 'email', yes: true }), { address: 'a@example.com', channel: 'email', confirmed: true }],
+    ['list', parseSuppressListOptions({}), {}],
+    ['list --channel', parseSuppressListOptions({ channel: 'whatsapp' }), { channel: 'whatsapp' }],
+    ['import', parseSuppressImportOptions('s.csv', { reason: 'manual' }), { file: 's.csv', reason: 'manual' }],
+    ['import --channel --reason --format', parseSuppressImportOptions('s.txt', { channel: 'sms', reason: 'bounced', format: 'csv' }), { file: 's.txt', channel: 'sms', reason: 'bounced', format: 'csv' }],
+  ])('%s', (_, got, want) => expect(got).toEqual(want));
+});
+
+describe('serve, feedback, init, db, demo', () => {
+  const where = { cwd: '/work/here', workspace: '/work/ws' };
+  it.each([
+    ['serve', parseServeOptions({ port: 8025, host: '127.0.0.1' }), { port: 8025, host: '127.0.0.1' }],
+    ['feedback import', parseFeedbackImportOptions('events.jsonl', {}), { file: 'events.jsonl' }],
+    ['feedback import --source', parseFeedbackImportOptions('events.json', { source: 'ses' }), { file: 'events.json', source: 'ses' }],
+    ['init: where the user stands', parseInitOptions(undefined, {}, where), { target: '/work/here' }],
+    ['init [dir], against the working directory', parseInitOptions('shop', {}, where), { target: '/work/here/shop' }],
+    ['init --workspace', parseInitOptions(undefined, { workspace: '../ws' }, where), { target: '/work/ws' }],
+    ['db backup', parseBackupOptions('copy.db', {}, '/work/here'), { target: '/work/here/copy.db', force: false }],
+    ['db backup --force', parseBackupOptions('/tmp/copy.db', { force: true }, '/work/here'), { target: '/tmp/copy.db', force: true }],
+    ['demo defaults', parseDemoOptions({ customers: 2000, seed: 1, throttle: '100/s' }, where), { dir: '/work/ws/.mkt/demo', customers: 2000, seed: 1, throttle: '100/s' }],
+    ['demo --dir', parseDemoOptions({ dir: 'd', customers: 5, seed: 2, throttle: '10/s' }, where), { dir: '/work/here/d', customers: 5, seed: 2, throttle: '10/s' }],
+  ])('%s', (_, got, want) => expect(got).toEqual(want));
 });

@@ -6,7 +6,7 @@
 import { domainToUnicode } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkEmail, checkPhone, normaliseEmail, normalisePhone } from '../../../src/customers/address.js';
+import { checkEmail, checkPhone, normaliseEmail, normalisePhone, parsePhone, phoneLibrary } from '../../../src/customers/address.js';
 
 describe('email: one address, whatever its spelling', () => {
   it.each([
@@ -98,5 +98,25 @@ describe('phone: valid for its region, or not stored', () => {
 
   it('a valid number is E.164 whatever its spelling', () => {
     for (const raw of ['+49 151 23456789', '0049 151 23456789', 'whatsapp:+4915123456789', '(0151) 234 567 89']) expect(normalisePhone(raw, 'DE')).toBe('+4915123456789');
+  });
+});
+
+describe('the direct phone parser', () => {
+  // parsePhone skips libphonenumber's argument wrappers (src/customers/address.ts directParser):
+  // it must read every text exactly as the public parsePhoneNumberFromString does
+  const view = (n: ReturnType<typeof parsePhone>) => n && { number: n.number, ext: n.ext, country: n.country, valid: n.isValid(), possible: n.isPossible() };
+  const text = fc.oneof(
+    fc.stringMatching(/^(\+|00)?[0-9 ()\-.]{0,18}$/),
+    fc.constantFrom('0151 23456789', '+49 151 23456789', '07400 123456', '(201) 555-0123', '+1 201 555 0123 ext. 7', '06 12 34 56 78', '+44', 'tel:+4930123456', ''),
+    fc.string({ maxLength: 20 }),
+  );
+  it('gives the same numbers as parsePhoneNumberFromString, with and without a region', () => {
+    const lib = phoneLibrary();
+    fc.assert(
+      fc.property(text, fc.constantFrom(undefined, 'DE', 'GB', 'US', 'FR', 'NL', 'IN', 'BR'), (t, region) => {
+        expect(view(parsePhone(t, region))).toEqual(view(lib.parsePhoneNumberFromString(t, region as never)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyAudience } from '../../../src/db/audience-sql.js';
+import { recheckStoredAddresses } from '../../../src/customers/recheck.js';
 import { openStore } from '../../../src/db/open.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-recheck-'));
@@ -33,7 +34,7 @@ describe('stored addresses follow the canonical rule', () => {
     q.pragma('user_version = 0'); // as a database from before the rule
     legacy.close();
 
-    const store = openStore(file);
+    const store = openStore(file, 'write', { recheck: recheckStoredAddresses });
     try {
       const s = store.sqlite;
       expect(s.prepare('SELECT email, phone FROM customers ORDER BY id').all()).toEqual([
@@ -67,7 +68,7 @@ describe('stored addresses follow the canonical rule', () => {
     } finally {
       store.close();
     }
-    const again = openStore(file);
+    const again = openStore(file, 'write', { recheck: recheckStoredAddresses });
     try {
       expect(again.sqlite.prepare('SELECT email FROM customers WHERE id = 4').get()).toEqual({ email: 'x@bücher.example' });
     } finally {

@@ -12,11 +12,13 @@
  *   - attempts only grow, except the refund when the provider refused before sending (fatal).
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LEDGER_STATES, type Ledger, type ClaimedRow, type LedgerState, type Outcome } from '../../../src/db/ledger.js';
 import { decide, DEFAULT_RETRY_POLICY } from '../../../src/dispatch/retry-policy.js';
+import { openPgStore } from '../../../src/db/pg/open.js';
+import { pgTestDatabase } from '../../support/pg.js';
 import { ProviderError, type ProviderErrorKind } from '../../../src/providers/contract.js';
-import { sqliteLedgerFixture, type LedgerFixture, type LedgerRowView } from '../../support/ledger-fixture.js';
+import { pgLedgerFixture, sqliteLedgerFixture, type LedgerFixture, type LedgerRowView } from '../../support/ledger-fixture.js';
 
 const N = 8;
 const ADDRESSES = Array.from({ length: N }, (_, i) => `r${i}@model.example`);
@@ -233,8 +235,16 @@ async function setup(open: () => Promise<LedgerFixture>): Promise<{ model: Model
 }
 
 
+const pgDb = await pgTestDatabase('ledger_model');
+const pgStore = pgDb ? await openPgStore(pgDb.url) : undefined;
+afterAll(async () => {
+  await pgStore?.close();
+  await pgDb?.drop();
+});
+
 const STORES: Array<{ name: string; available: boolean; open: () => Promise<LedgerFixture>; runs: number }> = [
   { name: 'sqlite', available: true, open: () => sqliteLedgerFixture(ADDRESSES, T0), runs: 100 },
+  { name: 'postgres', available: pgStore !== undefined, open: () => pgLedgerFixture(pgStore!, ADDRESSES, T0), runs: 40 },
 ];
 
 describe.each(STORES)('ledger state machine (model-based): $name', ({ available, open, runs }) => {

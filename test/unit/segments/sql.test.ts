@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { filterToSql } from '../../../src/db/segment-sql.js';
+import { sqliteRepositories } from '../../../src/db/sqlite-repositories.js';
 import { compileSegment, countSegment, listSegments, previewSegment, validateSegments } from '../../../src/segments/index.js';
 import { memorySource, SegmentLibrary } from '../../../src/segments/library.js';
 import { formatIssue } from '../../../src/segments/parse.js';
@@ -133,18 +134,18 @@ describe('segments in a workspace: compile, count, breakdown, preview, list, val
   });
 
   it('countSegment counts, and breaks down by a field', async () => {
-    expect(await countSegment(store, ws, 'big', NOW)).toMatchObject({ segment: 'big', count: 4 });
-    const r = await countSegment(store, ws, 'big', NOW, { by: 'country' });
+    expect(await countSegment(sqliteRepositories(store).segments, ws, 'big', NOW)).toMatchObject({ segment: 'big', count: 4 });
+    const r = await countSegment(sqliteRepositories(store).segments, ws, 'big', NOW, { by: 'country' });
     expect(r.by).toEqual({ AT: 1, CH: 1, DE: 1, FR: 1 });
     expect(r.count).toBe(4);
     expect(typeof r.ms).toBe('number');
-    expect((await countSegment(store, ws, 'big', NOW, { by: 'attributes.plan' })).by).toEqual({ '(none)': 2, free: 1, pro: 1 });
-    expect((await countSegment(store, ws, 'big', NOW, { by: 'last_order_at' })).by).toEqual({ '(none)': 1, '2026-01': 2, '2024-12': 1 });
-    expect((await countSegment(store, ws, 'big', NOW, { by: 'email_opt_in' })).by).toEqual({ false: 4 });
+    expect((await countSegment(sqliteRepositories(store).segments, ws, 'big', NOW, { by: 'attributes.plan' })).by).toEqual({ '(none)': 2, free: 1, pro: 1 });
+    expect((await countSegment(sqliteRepositories(store).segments, ws, 'big', NOW, { by: 'last_order_at' })).by).toEqual({ '(none)': 1, '2026-01': 2, '2024-12': 1 });
+    expect((await countSegment(sqliteRepositories(store).segments, ws, 'big', NOW, { by: 'email_opt_in' })).by).toEqual({ false: 4 });
   });
 
   it('unknown --by field is a usage error with a suggestion', async () => {
-    await expect(countSegment(store, ws, 'big', NOW, { by: 'contry' })).rejects.toMatchObject({ category: 'usage', message: '--by: unknown field "contry" (did you mean "country"?)' });
+    await expect(countSegment(sqliteRepositories(store).segments, ws, 'big', NOW, { by: 'contry' })).rejects.toMatchObject({ category: 'usage', message: '--by: unknown field "contry" (did you mean "country"?)' });
   });
 
   it('unknown and invalid segments are input errors (exit 65) naming the file', async () => {

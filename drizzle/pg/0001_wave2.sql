@@ -47,8 +47,27 @@ CREATE TABLE "engagement_seen" (
 	CONSTRAINT "engagement_seen_campaign_id_kind_link_id_machine_digest_pk" PRIMARY KEY("campaign_id","kind","link_id","machine","digest")
 );
 --> statement-breakpoint
+CREATE TABLE "rate_buckets" (
+	"campaign_id" bigint NOT NULL,
+	"key" text NOT NULL,
+	"tokens" double precision NOT NULL,
+	"updated_at" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "workers" (
+	"id" text PRIMARY KEY NOT NULL,
+	"campaign_id" bigint NOT NULL,
+	"host" text NOT NULL,
+	"pid" integer NOT NULL,
+	"started_at" bigint NOT NULL,
+	"heartbeat_at" bigint NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "campaign_recipients" ADD COLUMN "claimed_by" text;--> statement-breakpoint
 ALTER TABLE "campaign_links" ADD CONSTRAINT "campaign_links_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "campaign_links_campaign_url_uq" ON "campaign_links" USING btree ("campaign_id","url");--> statement-breakpoint
 CREATE UNIQUE INDEX "campaign_links_campaign_link_uq" ON "campaign_links" USING btree ("campaign_id","link_id");--> statement-breakpoint
 CREATE INDEX "engagement_events_campaign_idx" ON "engagement_events" USING btree ("campaign_id","kind","at");--> statement-breakpoint
-CREATE INDEX "engagement_events_customer_idx" ON "engagement_events" USING btree ("customer_id","at");
+CREATE INDEX "engagement_events_customer_idx" ON "engagement_events" USING btree ("customer_id","at");--> statement-breakpoint
+CREATE UNIQUE INDEX "rate_buckets_uq" ON "rate_buckets" USING btree ("campaign_id","key");--> statement-breakpoint
+CREATE INDEX "workers_campaign_idx" ON "workers" USING btree ("campaign_id","heartbeat_at");

@@ -1,0 +1,60 @@
+/**
+ * What a send run needs from its store, picked by the store's kind: the ledger, the right to
+ * send, and how a storage stop becomes an error.
+ * - SQLite: `SqliteLedger` and the single-holder lease (a second sender exits 75, campaign_busy).
+ * - PostgreSQL: `PostgresLedger` and the worker registry (several workers drain one campaign;
+ *   each claim records the worker, a dead worker's rows become unknown once its heartbeat expires).
+ */
+import type { Channel } from '../channels.js';
+import { faultError, faultOfCode } from '../db/faults.js';
+import type { Ledger } from '../db/ledger-contract.js';
+import { openLedger } from '../db/ledger.js';
+import { PostgresLedger } from '../db/pg/ledger.js';
+import { UnavailableError, type MktError } from '../errors.js';
+import type { CampaignDeps } from './deps.js';
+import { holdLease, leaseOwner, type HeldLease } from './lease.js';
+import { holdWorker } from './worker-registry.js';
+
+export interface SendBackend {
+  kind: 'sqlite' | 'postgres';
+  ledger: Ledger;
+  /** Takes the right to send (refuses with campaign_busy on SQLite when another sender holds it). */
+  hold(opts: { now: () => number; ttlMs?: number; signal?: AbortSignal }): Promise<HeldLease>;
+  /** The typed error of a storage stop code, when it is not simply resumable. */
+  storageFault(code: string | undefined, reason: string): MktError | undefined;
+}
+
+export function sendBackend(
+  deps: Pick<CampaignDeps, 'store' | 'pg' | 'repos'>,
+  campaign: { id: number; name: string; channel: Channel },
+  provider: string,
+  onNotice?: (message: string) => void,
+): SendBackend {
+  if (deps.pg) {
+    const pg = deps.pg;
+    const id = leaseOwner();
+    const ledger = new PostgresLedger(pg, campaign.id, campaign.channel, provider, {
+      workerId: id,
+      onConnection: (state) =>
+        onNotice?.(state === 'lost' ? 'lost the connection to PostgreSQL; pausing and retrying' : 'reconnected to PostgreSQL; resuming'),
+    });
+    return {
+      kind: 'postgres',
+      ledger,
+      hold: (opts) => holdWorker(pg, campaign, { ...opts, id, recover: () => ledger.recoverInFlight(opts.now()), onNotice }),
+      storageFault: (code, reason) =>
+        code === 'db_unreachable' ? new UnavailableError('db_unreachable', `stopped: ${reason}`, { hint: 'nothing was sent twice; run the send again once PostgreSQL answers' }) : undefined,
+    };
+  }
+  const store = deps.store;
+  if (!store) throw new Error('a send needs a SQLite store or a PostgreSQL one');
+  return {
+    kind: 'sqlite',
+    ledger: openLedger(store, { id: campaign.id, channel: campaign.channel, provider }),
+    hold: async (opts) => holdLease(store, campaign, opts),
+    storageFault: (code, reason) => {
+      const fault = faultOfCode(code);
+      return fault && fault !== 'locked' ? faultError(fault, store.path, reason) : undefined;
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * A campaign's send list on PostgreSQL: the twin of ../audience-sql.ts with the same meaning
+ * (the store contract suite gives both the same data and expects the same list). Where SQLite
+ * classifies into a temp table, this classifies in a MATERIALIZED CTE that the counts and the
+ * INSERT … SELECT both read: one statement, one scan of customers, no catalog churn.
+ *
+ * Parameters: the filter's own `$1…$n` come first (../pg/segment-sql.ts numbers from 1); what
+ * this file binds follows, with explicit types where PostgreSQL cannot infer one (a parameter
+ * in a SELECT list).
+ */
+import type pg from 'pg';
+import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
+import { countsFromGroups, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PreparedAudience } from '../audience-sql.js';
+import type { CustomerRow } from '../customer-columns.js';
+import type { AudienceQuery, AudienceStore } from '../repositories.js';
+import { PG_CUSTOMER_ROW_COLUMNS, toRow } from './customer-rows.js';
+import { filterToPgSql } from './segment-sql.js';
+import { inTransaction, numbered } from './transaction.js';
+
+// The same shape checks as SQLite's (addresses were normalised at import; this catches hand-edited data).
+const VALID_ADDRESS: Record<'email' | 'phone', string> = {
+  email: `({addr} LIKE '%_@_%._%' AND {addr} NOT LIKE '% %')`,
+  // '+', a digit 1-9, then 6 to 14 digits: SQLite's GLOB and length rule as one regular expression
+  phone: `({addr} ~ '^\\+[1-9][0-9]{6,14}$')`,
+};
+
+/** Rows fetched per round trip when a list is streamed (keyset pages on the id). */
+const PAGE = 10_000;
+
+/** Parameters bound in order; `bind` returns the placeholder. */
+class Params {
+  constructor(readonly values: unknown[]) {}
+  bind(value: unknown, type?: string): string {
+    this.values.push(value);
+    return `$${this.values.length}${type ? `::${type}` : ''}`;
+  }
+}
+
+/**
+ * `a(customer_id, address, status)`: every customer the segment matches now, classified by the
+ * first exclusion that applies, as SQLite's classifyAudience does.
+ */
+function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now: number; exclusions: ExclusionRule[] }): { cte: string; params: Params } {
+  const where = filterToPgSql(q.filter, new Date(q.now));
+  const p = new Params([...where.params]);
+  const { address, consent } = CHANNEL_FIELDS[q.channel];
+  const addr = `c.${address}`;
+  const valid = VALID_ADDRESS[address].replaceAll('{addr}', addr);
+  const channel = p.bind(q.channel, 'text');
+  const extra = q.exclusions
+    .map((r) => {
+      const text = numbered(r.sql.text.replaceAll('{addr}', addr), p.values.length);
+      p.values.push(...r.sql.params);
+      return `WHEN ${text} THEN ${p.bind(r.status, 'text')}`;
+    })
+    .join(' ');
+  const cte = `a AS MATERIALIZED (
+    SELECT c.id AS customer_id, ${addr} AS address,
+      CASE WHEN ${addr} IS NULL OR ${addr} = '' OR NOT ${valid} THEN 'invalid_address'
+           WHEN c.${consent} IS NOT TRUE THEN 'no_consent'
+           WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ${channel} AND s.address = ${addr}) THEN 'suppressed'
+           ${extra}
+           ELSE 'ok' END AS status
+    FROM customers c WHERE ${where.text})`;
+  return { cte, params: p };
+}
+
+async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean }): Promise<PreparedAudience> {
+  return inTransaction(pool, async (client) => {
+    // one prepare of a campaign at a time: a second one waits here instead of colliding on the list
+    await client.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
+    if (!q.refresh) await client.query('DELETE FROM campaign_recipients WHERE campaign_id = $1', [q.campaignId]);
+    const { cte, params } = audienceCte(q);
+    const id = params.bind(q.campaignId, 'bigint');
+    const at = params.bind(q.now, 'bigint');
+    // newcomers only: nobody already on the list (by address or by customer) is touched
+    const onlyNew = q.refresh
+      ? `AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ${id} AND r.address = a.address)
+         AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ${id} AND r.customer_id = a.customer_id)`
+      : '';
+    // one row per address, the lowest customer id, inserted in customer order (the claim order: see freezeAudience)
+    const r = await client.query<AudienceGroup & { added: number }>(
+      `WITH ${cte},
+       ins AS (
+         INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
+         SELECT ${id}, min(a.customer_id) AS cid, a.address, 'pending', 0, ${at} FROM a
+         WHERE a.status = 'ok' ${onlyNew}
+         GROUP BY a.address ORDER BY cid
+         RETURNING 1)
+       SELECT status, count(*) AS n, ${q.refresh ? 'count(DISTINCT address)' : 'NULL::bigint'} AS d, (SELECT count(*) FROM ins) AS added FROM a GROUP BY status`,
+      params.values,
+    );
+    const added = Number(r.rows[0]?.added ?? 0);
+    // a full prepare inserted one row per distinct eligible address: that count is the one a
+    // count(DISTINCT) would give, without sorting a million addresses a second time
+    if (!q.refresh) for (const g of r.rows) g.d = g.status === 'ok' ? added : 0;
+    if (!q.refresh) return { counts: countsFromGroups(r.rows), added, recipients: added };
+    // a refresh added to a list that was there: its size and what is still pending
+    const sizes = await client.query<{ n: number; pending: number }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE state = 'pending') AS pending FROM campaign_recipients WHERE campaign_id = $1`,
+      [q.campaignId],
+    );
+    const { n, pending } = sizes.rows[0]!;
+    return { counts: countsFromGroups(r.rows), added, recipients: n, pending };
+  });
+}
+
+async function drift(pool: pg.Pool, q: AudienceQuery): Promise<AudienceDrift> {
+  const { cte, params } = audienceCte(q);
+  const id = params.bind(q.campaignId, 'bigint');
+  const r = await pool.query<AudienceDrift>(
+    `WITH ${cte},
+       live AS (SELECT DISTINCT address FROM a WHERE status = 'ok'),
+       frozen AS (SELECT address FROM campaign_recipients WHERE campaign_id = ${id})
+     SELECT (SELECT count(*) FROM frozen) AS frozen,
+            (SELECT count(*) FROM live) AS now,
+            (SELECT count(*) FROM live l WHERE NOT EXISTS (SELECT 1 FROM frozen f WHERE f.address = l.address)) AS joined,
+            (SELECT count(*) FROM frozen f WHERE NOT EXISTS (SELECT 1 FROM live l WHERE l.address = f.address)) AS "left"`,
+    params.values,
+  );
+  return r.rows[0]!;
+}
+
+/**
+ * Streams a query in keyset pages: `page(after)` returns up to PAGE rows with `key` above
+ * `after`, in key order. Memory stays flat in the list's size, and no cursor holds a connection
+ * between pages.
+ */
+async function* pages<R extends { key: number }>(page: (after: number) => Promise<R[]>): AsyncGenerator<R> {
+  let after = -1;
+  for (;;) {
+    const rows = await page(after);
+    yield* rows;
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1]!.key;
+  }
+}
+
+function frozen(pool: pg.Pool, campaignId: number): AsyncIterable<{ customer_id: number; address: string }> {
+  const rows = pages((after) =>
+    pool
+      .query<{ key: number; customer_id: number; address: string }>(
+        'SELECT id AS key, customer_id, address FROM campaign_recipients WHERE campaign_id = $1 AND id > $2 ORDER BY id LIMIT $3',
+        [campaignId, after, PAGE],
+      )
+      .then((r) => r.rows),
+  );
+  return (async function* () {
+    for await (const r of rows) yield { customer_id: r.customer_id, address: r.address };
+  })();
+}
+
+type SampleRow = Parameters<typeof toRow>[0] & { key: number; addr: string };
+
+function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): AsyncIterable<{ address: string; customer: CustomerRow }> {
+  const { address, consent } = CHANNEL_FIELDS[q.channel];
+  const fromList = q.prepared || !q.filter;
+  const where = q.filter && !fromList ? filterToPgSql(q.filter, new Date(q.now)) : undefined;
+  const rows = pages<SampleRow>((after) => {
+    if (!where) {
+      return pool
+        .query<SampleRow>(
+          `SELECT r.id AS key, r.address AS addr, ${PG_CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
+           WHERE r.campaign_id = $1 AND r.state = 'pending' AND r.id > $2 ORDER BY r.id LIMIT $3`,
+          [q.campaignId, after, PAGE],
+        )
+        .then((r) => r.rows);
+    }
+    const p = new Params([...where.params]);
+    return pool
+      .query<SampleRow>(
+        `SELECT c.id AS key, c.${address} AS addr, ${PG_CUSTOMER_ROW_COLUMNS} FROM customers c
+         WHERE c.${consent} AND c.${address} IS NOT NULL AND c.${address} <> ''
+           AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ${p.bind(q.channel, 'text')} AND s.address = c.${address})
+           AND (${where.text}) AND c.id > ${p.bind(after, 'bigint')} ORDER BY c.id LIMIT ${p.bind(PAGE, 'int')}`,
+        p.values,
+      )
+      .then((r) => r.rows);
+  });
+  return (async function* () {
+    for await (const row of rows) {
+      const { key: _key, addr, ...customer } = row;
+      yield { address: addr, customer: toRow(customer) };
+    }
+  })();
+}
+
+export function pgAudienceStore(pool: pg.Pool): AudienceStore {
+  return {
+    prepare: (q) => prepare(pool, q),
+    drift: (q) => drift(pool, q),
+    frozen: (id) => frozen(pool, id),
+    sample: (q) => sample(pool, q),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * A private PostgreSQL cluster for the scenario that restarts the server: initdb in a temp dir
+ * as the postgres user, on a port of its own, trust auth on 127.0.0.1 only. It is never the
+ * shared cluster on 5432 (other test runs use that one). `stop` removes it.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+
+export interface PrivatePostgres {
+  url: string;
+  /** `pg_ctl restart -m fast`: every connection is closed (57P01), then the server comes back. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const asPostgres = (cmd: string) => execFileSync('su', ['postgres', '-c', cmd], { stdio: 'pipe', timeout: 60_000 });
+
+/** A running private cluster, or undefined where it cannot be made (no binaries, not root). */
+export async function privatePostgres(): Promise<PrivatePostgres | undefined> {
+  if (!existsSync(path.join(BIN, 'initdb')) || process.getuid?.() !== 0) return undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-pg-'));
+  chmodSync(dir, 0o777);
+  const data = path.join(dir, 'data');
+  const port = await freePort();
+  const ctl = (action: string) => asPostgres(`${BIN}/pg_ctl -D ${data} -l ${dir}/log -w -t 60 -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action}`);
+  try {
+    asPostgres(`${BIN}/initdb -D ${data} -A trust -U postgres --no-sync >/dev/null`);
+    ctl('start');
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart: async () => {
+      ctl('-m fast restart');
+    },
+    stop: async () => {
+      try {
+        ctl('-m immediate stop');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
