@@ -1,4 +1,4 @@
-import type { Campaign } from '../db/campaigns.js';
+import type { Campaign, CampaignSettings } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { checkSchedule, newCampaignOf } from './definition.js';
@@ -21,6 +21,7 @@ export async function createCampaign(deps: CampaignDeps, spec: CampaignSpec, o: 
   return view(await deps.repos.campaigns.create(newCampaignOf(spec), deps.now()));
 }
 
+/** The spec's options kept in the campaign's JSON settings (only those given). */
 export async function getCampaign(deps: Pick<CampaignDeps, 'repos'>, name: string): Promise<Campaign> {
   const row = await deps.repos.campaigns.get(name);
   if (!row) {

@@ -13,13 +13,19 @@ export type DefKey = SpecKey | 'tracking';
 
 /** The keys that may change in each state. A send list frozen by prepare fixes its audience and channel. */
 const MAY_CHANGE: Record<CampaignState, readonly DefKey[]> = {
-  draft: ['channel', 'segment', 'provider', 'template', 'schedule', 'throttle', 'distribution', 'concurrency', 'tracking'],
+  // send_at_local, recurring and an A/B test shape the send list prepare freezes: drafts only
+  draft: ['channel', 'segment', 'provider', 'template', 'schedule', 'throttle', 'distribution', 'concurrency', 'tracking', 'send_at_local', 'recurring', 'variants', 'test'],
   prepared: ['template', 'schedule', 'throttle', 'distribution', 'concurrency', 'tracking'],
   sending: ['throttle', 'schedule', 'concurrency'],
   paused: ['throttle', 'schedule', 'concurrency'],
   completed: [],
   cancelled: [],
 };
+
+/** The operator-workflow keys (issue 16), kept in the campaign's settings as the file has them. */
+const WORKFLOW_KEYS = ['send_at_local', 'recurring', 'variants', 'test'] as const;
+/** Keys holding a mapping: compared as their JSON, and without a command-line flag. */
+const MAPPING_KEYS: readonly DefKey[] = ['tracking', 'recurring', 'variants', 'test'];
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -31,6 +37,7 @@ export function specOf(row: Campaign): CampaignSpec {
   if (row.settings.distribution) spec.distribution = row.settings.distribution;
   if (typeof row.settings.concurrency === 'number') spec.concurrency = row.settings.concurrency;
   if (row.settings.tracking) spec.tracking = row.settings.tracking;
+  for (const k of WORKFLOW_KEYS) if (row.settings[k] !== undefined) spec[k] = row.settings[k];
   return spec as CampaignSpec;
 }
 
@@ -39,7 +46,7 @@ function comparable(key: DefKey, spec: CampaignSpec): unknown {
   const v = spec[key];
   if (key === 'schedule') return v === undefined ? undefined : Date.parse(v as string);
   if (key === 'distribution') return v ?? 'round-robin';
-  if (key === 'tracking') return v === undefined ? undefined : JSON.stringify(v);
+  if (MAPPING_KEYS.includes(key)) return v === undefined ? undefined : JSON.stringify(v);
   return v;
 }
 
@@ -112,9 +119,10 @@ export function newCampaignOf(spec: CampaignSpec): NewCampaign {
 
 /** The stored form of a spec's definition (every key: an absent one is unset). */
 export function definitionOf(spec: CampaignSpec, base: Campaign['settings'] = {}): Required<CampaignDefinitionPatch> {
-  const { distribution: _d, concurrency: _c, tracking: _t, ...other } = base;
+  const { distribution: _d, concurrency: _c, tracking: _t, send_at_local: _l, recurring: _r, variants: _v, test: _x, ...other } = base;
   const settings = {
     ...other,
+    ...Object.fromEntries(WORKFLOW_KEYS.flatMap((k) => (spec[k] !== undefined ? [[k, spec[k]]] : []))),
     ...(spec.distribution ? { distribution: spec.distribution } : {}),
     ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
     ...(spec.tracking ? { tracking: spec.tracking } : {}),
@@ -161,8 +169,8 @@ function shellWord(v: string): string {
 
 /** The non-interactive command that creates this campaign (interactive `campaign create` teaches it). */
 export function specCommandLine(spec: CampaignSpec): string {
-  // tracking has no flag: it is a campaign file's (and `apply`'s) key
-  const flags = (['name', ...DEFINITION_KEYS] as const).flatMap((k) => (spec[k] === undefined || k === 'tracking' ? [] : [`--${k}`, shellWord(String(spec[k]))]));
+  // mappings (tracking, recurring, variants, test) have no flag: they are a campaign file's (and `apply`'s) keys
+  const flags = (['name', ...DEFINITION_KEYS] as const).flatMap((k) => (spec[k] === undefined || MAPPING_KEYS.includes(k) ? [] : [`--${k.replace(/_/g, '-')}`, shellWord(String(spec[k]))]));
   return ['mkt', 'campaign', 'create', ...flags].join(' ');
 }
 

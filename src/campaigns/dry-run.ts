@@ -1,12 +1,13 @@
 /**
  * `send --dry-run`: renders every pending message and plans its sender, touching nothing: the
- * ledger is not claimed and no provider is contacted.
+ * ledger is not claimed and no provider is contacted. Render failures come grouped by cause.
  */
 import type { Campaign } from '../db/campaigns.js';
 import type { Ledger } from '../db/ledger-contract.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { RenderError } from '../templates/contract.js';
 import { templateVars, type messageBuilder } from './message.js';
+import { RenderFailureTally } from './render-failures.js';
 import { emptySummary, type SendSummary } from './send-summary.js';
 
 export async function dryRun(
@@ -19,8 +20,7 @@ export async function dryRun(
   const started = now();
   let ok = 0;
   let segments = 0;
-  const failures: NonNullable<SendSummary['render_failures']> = [];
-  let failed = 0;
+  const failures = new RenderFailureTally();
   for await (const row of ledger.pending()) {
     try {
       const rendered = msgCtx.template.render(templateVars(msgCtx, row).vars);
@@ -28,14 +28,13 @@ export async function dryRun(
       ok++;
     } catch (e) {
       if (!(e instanceof RenderError)) throw e;
-      failed++;
-      if (failures.length < 20) failures.push({ recipient: row.id, address: row.address, error: e.message });
+      failures.add(row.address, e);
     }
   }
   const summary = emptySummary(campaign.name, campaign.state, 'dry_run', await ledger.counts());
   summary.would_send = ok;
-  summary.failed = failed;
-  summary.render_failures = failures;
+  summary.failed = failures.count;
+  summary.render_failures = failures.result();
   summary.by_sender = SenderPool.plannedSplit(senders, ok);
   if (campaign.channel === 'sms') summary.sms_segments = segments;
   summary.elapsed_s = Math.round((now() - started) / 100) / 10;

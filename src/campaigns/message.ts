@@ -23,6 +23,8 @@ export type UnsubscribeLinker = (r: { campaignId: number; customerId: number; ch
 export interface MessageContext {
   campaign: { name: string; id: number; channel: Channel };
   template: CompiledTemplate;
+  /** An A/B test's templates by variant; a row without a variant gets `template`. */
+  variants?: Map<string, CompiledTemplate>;
   unsubscribe?: UnsubscribeLinker;
   /** click / open tracking (tracking.ts), applied after rendering so links from variables are tracked too */
   track?: MessageTracker;
@@ -82,7 +84,8 @@ export function toOutgoing(rendered: Rendered, to: string, ref: MessageRef, link
 export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => OutgoingMessage {
   return (row) => {
     const { vars, links } = templateVars(ctx, row);
-    const plain = ctx.template.render(vars);
+    const template = (row.variant && ctx.variants?.get(row.variant)) || ctx.template;
+    const plain = template.render(vars);
     const rendered = ctx.track ? ctx.track(plain, { ledgerId: row.id, unsubscribeUrl: links?.url }) : plain;
     const ref: MessageRef = {
       campaign: ctx.campaign.name,

@@ -5,13 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { ExclusionRule } from '../db/audience-sql.js';
-import type { Campaign, CampaignPlan } from '../db/campaigns.js';
+import type { Campaign, CampaignPlan, RenderFailures } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
+import { loadSettings } from '../compliance/config.js';
 import { segmentFilter } from '../segments/index.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
+import { applySendAtLocal } from './send-at-local.js';
+import { applyVariants } from './ab-test.js';
 import { effectiveRate, estimateSeconds } from './pace.js';
 
 /** What a prepare planned; stored with the campaign (db/campaigns.ts owns the shape). */
@@ -25,6 +28,10 @@ export interface PrepareOptions {
   exclusions?: ExclusionSource;
   /** Average SMS segments per message, when the caller can estimate it (templates). */
   estimateSmsSegments?: (campaign: Campaign) => Promise<number | undefined>;
+  /** The run that appends these rows (recurring campaigns); 1 by default. */
+  run?: number;
+  /** Pre-flight's render of every recipient: failures are stored with the plan (send refuses them). */
+  renderFailures?: RenderFailures;
 }
 
 function specOf(row: Campaign) {
@@ -44,8 +51,11 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const now = deps.now();
   const filter = await segmentFilter(deps.workspace, campaign.segment);
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const prepared = await deps.repos.audience.prepare({ campaignId: campaign.id, channel: campaign.channel, filter, exclusions, refresh: started, now });
+  const prepared = await deps.repos.audience.prepare({ campaignId: campaign.id, channel: campaign.channel, filter, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
   const { counts, added, recipients } = prepared;
+  // per-row settings (SQLite only for now: their SQL has no PostgreSQL twin yet)
+  if (campaign.settings.variants) applyVariants(sqliteStore(deps, 'an A/B test'), campaign, now);
+  if (campaign.settings.send_at_local) applySendAtLocal(sqliteStore(deps, 'send_at_local'), campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
   for await (const r of deps.repos.audience.frozen(campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
@@ -68,6 +78,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
     },
     plan_hash: hash.digest('hex').slice(0, 16),
     prepared_at: new Date(now).toISOString(),
+    ...(opts.renderFailures && opts.renderFailures.total > 0 ? { render_failures: opts.renderFailures } : {}),
   };
   await deps.repos.campaigns.update(
     campaign.id,

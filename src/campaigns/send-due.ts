@@ -5,8 +5,10 @@
  * others in a scheduled CI job. Anything else (a bug) stops the run.
  */
 import { MktError } from '../errors.js';
+import { nextRunNumber } from '../db/ledger-breakdown.js';
 import { getCampaign } from './create.js';
-import type { CampaignDeps } from './deps.js';
+import { recurringRunDue } from './recurring.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
 import { prepareCampaign, type Plan, type PrepareOptions } from './prepare.js';
 import type { SendSummary } from './send.js';
 
@@ -31,12 +33,22 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
   for (const name of names) {
     if (opts.signal?.aborted) break;
     try {
-      if ((await getCampaign(deps, name)).state === 'draft') {
+      const campaign = await getCampaign(deps, name);
+      if (campaign.state === 'draft') {
         const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions });
+        opts.onPrepared?.(name, plan);
+      } else if (recurringRunDue(campaign, deps.now())) {
+        // the next run of a recurring campaign: only customers who newly match, as run N+1
+        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, run: nextRunNumber(sqliteStore(deps), campaign.id) });
         opts.onPrepared?.(name, plan);
       }
       const r = await opts.send(name);
-      runs.push({ campaign: name, summary: r.summary, ...(r.error ? { error: r.error } : {}) });
+      // a campaign whose other recipients wait by design (their 09:00 is still ahead, or an A/B
+      // test's winner is not chosen yet) did what this run could: not a stop to report (exit 0,
+      // `waiting: N`); a later run sends them
+      const waitsByDesign = Boolean(campaign.settings.send_at_local || campaign.settings.test);
+      const error = r.error?.code === 'waiting' && waitsByDesign ? undefined : r.error;
+      runs.push({ campaign: name, summary: r.summary, ...(error ? { error } : {}) });
     } catch (e) {
       if (!(e instanceof MktError)) throw e;
       runs.push({ campaign: name, error: e });

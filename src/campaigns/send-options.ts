@@ -25,6 +25,10 @@ export interface SendRunFlags {
   maxDrift?: number;
   /** How long in-flight sends may take to finish after an interrupt. */
   graceMs?: number;
+  /** Send although pre-flight found up to this many recipients whose message does not render. */
+  allowRenderFailures?: number;
+  /** An A/B test's winner chosen by the operator (`--winner b`), instead of by the metric. */
+  winner?: string;
 }
 
 export type ClaimCheck = NonNullable<ClaimOptions['extraCheck']>;

@@ -1,4 +1,6 @@
 /** The summary a send returns (`campaign send --json`; its shape is documented in README). */
+import type { AbDecision } from './ab-test.js';
+import type { RenderFailures } from '../db/campaigns.js';
 import type { LedgerState } from '../db/ledger-contract.js';
 import type { DispatchResult } from '../dispatch/dispatcher.js';
 
@@ -24,10 +26,13 @@ export interface SendSummary {
   counts: Record<LedgerState, number>;
   /** Dry run only: what the run would have sent. */
   would_send?: number;
-  render_failures?: Array<{ recipient: number; address: string; error: string }>;
+  /** Dry run only: recipients whose message does not render, by cause. */
+  render_failures?: RenderFailures;
   sms_segments?: number;
   /** Told on stderr too; e.g. `throttle_capped` when the throttle asked for more than the provider allows. */
   warnings?: Array<{ code: string; message: string }>;
+  /** An A/B test's state at the start of this run: waiting for its winner, or decided now (figures, z-test, winner). */
+  ab_test?: AbDecision;
 }
 
 /** A run that sent nothing (a dry run, or nothing left to send). */

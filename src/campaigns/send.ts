@@ -15,12 +15,14 @@ import { isConnectionError } from '../db/connection-errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
+import { abDecisionLines, abWaitingRun, decideAbTest, loadVariantTemplates, type AbDecision } from './ab-test.js';
 import { dryRun } from './dry-run.js';
 import { endOfRun } from './end-of-run.js';
 import { messageBuilder } from './message.js';
 import { paceOf } from './pace.js';
 import { recountCampaign } from './prepare.js';
+import { guardRenderFailures } from './render-guard.js';
 import { loadCampaignTemplate } from './references.js';
 import { sendBackend } from './send-backend.js';
 import type { SendOptions } from './send-options.js';
@@ -68,6 +70,7 @@ function checkSendable(campaign: Campaign): void {
 export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendOptions = {}): Promise<{ summary: SendSummary; error?: MktError }> {
   const campaign = await getCampaign(deps, name);
   checkSendable(campaign);
+  if (!opts.dryRun) guardRenderFailures(campaign, opts.allowRenderFailures);
   const throttle = parseThrottle(opts.throttle);
   if (opts.maxDrift !== undefined) await guardDrift(deps, name, opts.maxDrift, opts);
   const providerConfig = await getProviderConfig(deps.workspace, deps.env, campaign.provider);
@@ -77,7 +80,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   const template = await loadCampaignTemplate(deps.workspace, campaign);
   const backend = await sendBackend(deps, campaign, providerConfig.name, opts.onNotice);
   const { ledger } = backend;
-  const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, unsubscribe: opts.unsubscribe, now: deps.now };
+  const variants = campaign.settings.variants ? await loadVariantTemplates(deps.workspace, campaign, template) : undefined;
+  const msgCtx = { campaign: { name: campaign.name, id: campaign.id, channel: campaign.channel }, template, variants, unsubscribe: opts.unsubscribe, now: deps.now };
   const pace = paceOf({
     throttle: throttle ?? campaign.throttle,
     throttleSource: throttle !== undefined ? '--throttle' : `campaign "${campaign.name}"'s throttle`,
@@ -88,7 +92,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   // Told at once (stderr) and kept in the summary (--json), whichever way the run ends.
   const warnings = pace.capped ? [{ code: pace.capped.code, message: pace.capped.message }] : [];
   for (const w of warnings) opts.onNotice?.(`${w.code}: ${w.message}`);
-  const told = (summary: SendSummary): SendSummary => (warnings.length > 0 ? { ...summary, warnings } : summary);
+  let ab: AbDecision | undefined;
+  const told = (summary: SendSummary): SendSummary => ({ ...summary, ...(warnings.length > 0 ? { warnings } : {}), ...(ab ? { ab_test: ab } : {}) });
 
   // a dry run records nothing, links included
   if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
@@ -103,6 +108,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     if (recovered > 0) opts.onNotice?.(`${recovered} recipient(s) were in flight when an earlier run stopped; they are now "unknown" and will not be resent (use --retry-unknown to resend them)`);
     const requeued = await ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
     if (requeued > 0) opts.onNotice?.(`${requeued} recipient(s) put back in the queue`);
+    ab = campaign.settings.test ? decideAbTest(sqliteStore(deps, 'an A/B test'), campaign, now, opts.winner) : undefined;
+    for (const line of ab ? abDecisionLines(ab) : []) opts.onNotice?.(line);
 
     const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
     if (total === 0) {
@@ -147,7 +154,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       // PostgreSQL still gone: the run's error says so; the next run starts from the ledger
       if (!(backend.kind === 'postgres' && isConnectionError(error) && outcome.error)) throw error;
     });
-    return { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
+    const run = { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
+    return campaign.settings.test ? abWaitingRun(sqliteStore(deps, 'an A/B test'), campaign, end, run) : run;
   } catch (error) {
     throw backend.kind === 'postgres' && isConnectionError(error) ? unreachable(error) : error;
   } finally {

@@ -11,6 +11,12 @@
  *   throttle: 50/s                   # optional; default: the provider's rate
  *   distribution: round-robin        # or sticky
  *   concurrency: 16                  # optional; default: the provider's concurrency
+ *   send_at_local: "09:00"           # optional: each recipient at 09:00 on their own clock
+ *   recurring: { every: 1d }         # optional: each `send --due` adds and sends newcomers
+ *   variants:                        # optional: an A/B test (at least two variants)
+ *     a: { subject: "Spring sale" }
+ *     b: { subject: "{{ first_name }}, your picks", template: email/spring-b, weight: 1 }
+ *   test: { fraction: 20%, metric: clicks, wait: 4h }   # metric: clicks | opens | delivered
  *   tracking: { clicks: true, opens: false, individual: false, utm: false }   # optional: over mkt.yaml's
  *
  * The shape is a zod schema; a file is read with the workspace toolkit, so every problem is
@@ -28,6 +34,27 @@ import { YamlFile } from '../workspace/yaml-file.js';
 import { addZodIssues } from '../workspace/zod-issues.js';
 
 export const CAMPAIGN_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** `send_at_local`: a local wall-clock time. */
+export const LOCAL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** What an A/B test may measure: clicks and opens from tracking, delivered from provider feedback. */
+export const AB_METRICS = ['clicks', 'opens', 'delivered'] as const;
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `1d`, `12h`, `30m` → ms; undefined for anything else. */
+export function parseEvery(text: string): number | undefined {
+  const m = /^([1-9]\d{0,5})([mhd])$/.exec(text);
+  return m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : undefined;
+}
+
+/** `20%` → 0.2; undefined unless strictly between 0 and 100 percent. */
+export function parseFraction(text: string): number | undefined {
+  const m = /^(\d{1,2}(\.\d+)?)%$/.exec(text);
+  const p = m ? Number(m[1]) : NaN;
+  return p > 0 && p < 100 ? p / 100 : undefined;
+}
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const DISTRIBUTIONS = ['round-robin', 'sticky'] as const;
@@ -52,6 +79,19 @@ const FIELDS = {
   concurrency: z
     .number({ error: (issue) => `concurrency ${JSON.stringify(issue.input)} must be a whole number from 1 to 1024` })
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 1024, { error: (issue) => `concurrency ${String(issue.input)} must be a whole number from 1 to 1024` }) as unknown as z.ZodType<number, number>,
+  send_at_local: field('send_at_local', (v) => LOCAL_TIME.test(v), (v) => `send_at_local "${v}" must be a local time HH:MM, e.g. "09:00"`),
+  recurring: z.strictObject({ every: field('every', (v) => parseEvery(v) !== undefined, (v) => `"${v}" must be a duration such as 1d, 12h or 30m`) }),
+  variants: z
+    .record(
+      field('variant', (v) => /^[a-z0-9][a-z0-9_-]{0,15}$/.test(v), (v) => `variant name "${v}" must be a short slug (a, b, subject-2)`),
+      z.strictObject({ subject: named('subject').optional(), template: named('template').optional(), weight: z.number({ error: 'weight must be a number' }).positive('weight must be above 0').optional() }),
+    )
+    .refine((v) => Object.keys(v).length >= 2, { error: 'variants: an A/B test needs at least two variants' }),
+  test: z.strictObject({
+    fraction: field('fraction', (v) => parseFraction(v) !== undefined, (v) => `"${v}" must be a percentage above 0 and below 100, e.g. 20%`),
+    metric: z.enum(AB_METRICS, { error: `must be ${AB_METRICS.join(', ')}` }),
+    wait: field('wait', (v) => parseEvery(v) !== undefined, (v) => `"${v}" must be a duration such as 4h or 30m`),
+  }),
 };
 export type SpecKey = keyof typeof FIELDS;
 type Key = SpecKey;
@@ -70,6 +110,10 @@ export const campaignSpecSchema = z.strictObject({
   throttle: FIELDS.throttle.optional(),
   distribution: FIELDS.distribution.optional(),
   concurrency: FIELDS.concurrency.optional(),
+  send_at_local: FIELDS.send_at_local.optional(),
+  recurring: FIELDS.recurring.optional(),
+  variants: FIELDS.variants.optional(),
+  test: FIELDS.test.optional(),
   tracking: trackingOverrideSchema.optional(),
 });
 export type CampaignSpec = z.infer<typeof campaignSpecSchema>;

@@ -1,6 +1,7 @@
 import { pauseText } from '../db/campaigns.js';
 import type { LedgerState } from '../db/ledger-contract.js';
-import type { CampaignDeps } from './deps.js';
+import { sqliteStore, type CampaignDeps } from './deps.js';
+import { ledgerParts } from '../db/ledger-breakdown.js';
 import { getCampaign } from './create.js';
 import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
@@ -28,6 +29,10 @@ export interface CampaignStatus {
   plan_hash: string | null;
   /** The processes sending it now: the worker registry (PostgreSQL) or the lease holder (SQLite). */
   workers: WorkerView[];
+  /** A/B tests: each variant's rows and counts (`held`: waiting for the winner). */
+  variants?: Array<{ variant: string; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
+  /** Recurring campaigns: each run's rows (the customers it appended) and their counts; totals are above. */
+  runs?: Array<{ run: number; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
   timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
 }
 
@@ -57,6 +62,8 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
     workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
+    ...(c.settings.variants ? { variants: ledgerParts(sqliteStore(deps), c.id, 'variant').map(({ key, ...p }) => ({ variant: key ?? 'held', ...p })) } : {}),
+    ...(c.settings.recurring ? { runs: ledgerParts(sqliteStore(deps), c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),

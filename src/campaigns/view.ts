@@ -20,6 +20,20 @@ export interface CampaignView {
   completed_at: string | null;
   /** `campaign archive`: hidden from `campaign list` unless --all */
   archived_at: string | null;
+  /** The operator-workflow settings, when set (issue 16): local send time, recurrence, A/B test. */
+  send_at_local?: string;
+  recurring?: { every: string };
+  variants?: Record<string, { subject?: string; template?: string; weight?: number }>;
+  test?: { fraction: string; metric: string; wait: string };
+}
+
+function workflowSettings(s: Campaign['settings']): Pick<CampaignView, 'send_at_local' | 'recurring' | 'variants' | 'test'> {
+  return {
+    ...(s.send_at_local ? { send_at_local: s.send_at_local } : {}),
+    ...(s.recurring ? { recurring: s.recurring } : {}),
+    ...(s.variants ? { variants: s.variants } : {}),
+    ...(s.test ? { test: s.test } : {}),
+  };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -43,5 +57,6 @@ export function view(row: Campaign): CampaignView {
     started_at: iso(row.startedAt),
     completed_at: iso(row.completedAt),
     archived_at: iso(row.archivedAt),
+    ...workflowSettings(row.settings),
   };
 }

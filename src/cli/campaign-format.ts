@@ -18,6 +18,7 @@ const planFields = (p: Plan, prefix = ''): Field[] => [
   ...(p.estimate.sms_segments !== undefined ? [[`${prefix}sms segments`, p.estimate.sms_segments] as Field] : []),
   [`${prefix}estimated duration`, `${p.estimate.duration_s}s${p.estimate.rate_per_s ? ` at ${p.estimate.rate_per_s}/s` : ''}`],
   [`${prefix}plan hash`, p.plan_hash],
+  ...(p.render_failures ? [[`${prefix}render failures`, `${p.render_failures.total} (send refuses them without --allow-render-failures)`] as Field] : []),
 ];
 
 export const planText = (p: Plan) => renderFields([['campaign', p.campaign], ...planFields(p)]);
@@ -36,6 +37,10 @@ export function showText(v: CampaignView, colour: Colour): string {
     ['schedule', v.schedule ?? 'none (send it by name)'],
     ['throttle', v.throttle ?? "the provider's rate"],
     ['distribution', v.distribution],
+    ...(v.send_at_local ? [['send at local', `${v.send_at_local} on each recipient's clock`] as Field] : []),
+    ...(v.recurring ? [['recurring', `every ${v.recurring.every}`] as Field] : []),
+    ...Object.entries(v.variants ?? {}).map(([k, x]): Field => [`variant ${k}`, [x.subject && `subject "${x.subject}"`, x.template && `template ${x.template}`, x.weight && `weight ${x.weight}`].filter(Boolean).join(', ')]),
+    ...(v.test ? [['a/b test', `${v.test.fraction} first, metric ${v.test.metric}, winner after ${v.test.wait}`] as Field] : []),
     ['created', v.created_at],
     ['prepared', v.prepared_at ?? 'not yet'],
     ...(v.started_at ? [['started', v.started_at] as Field] : []),
@@ -44,6 +49,13 @@ export function showText(v: CampaignView, colour: Colour): string {
   ];
   return renderFields(fields);
 }
+
+/** The non-zero ledger counts of a part of a campaign: `sent 3, failed 1`. */
+const countsText = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none';
 
 /** `campaign status`: state, ledger counts (coloured by state), senders, delivery, errors, timings. */
 export function statusText(x: CampaignStatus, colour: Colour): string {
@@ -61,6 +73,8 @@ export function statusText(x: CampaignStatus, colour: Colour): string {
     ...x.errors.map((e): Field => [`error ${e.code}`, `${e.count} ${paint(e.state)} — ${e.sample}`]),
     ['workers', x.workers.length === 0 ? 'none' : String(x.workers.length)],
     ...x.workers.map((w): Field => [`worker ${w.host}:${w.pid ?? '?'}`, w.heartbeat_at ? `since ${w.started_at}, last heartbeat ${w.heartbeat_at}` : 'holds the send lease']),
+    ...(x.variants ?? []).map((v): Field => [`variant ${v.variant}`, `${v.recipients} recipient(s): ${countsText(v.counts)}`]),
+    ...(x.runs ?? []).map((r): Field => [`run ${r.run}`, `${r.recipients} recipient(s): ${countsText(r.counts)}${r.first_sent_at ? `, first sent ${r.first_sent_at}` : ''}`]),
     ...Object.entries(x.timings).map(([k, v]): Field => [k, v]),
   ]);
 }

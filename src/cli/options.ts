@@ -83,6 +83,8 @@ export const demoCustomers = intFlag(1, 1_000_000);
 export const concurrency = intFlag(1, 1024);
 /** `send --limit`: a canary batch */
 export const sendLimit = intFlag(1, 1_000_000_000);
+/** `campaign send --allow-render-failures`. */
+export const renderFailuresAllowed = intFlag(0, 1_000_000_000);
 /** seconds in-flight requests may finish after Ctrl-C */
 export const graceSeconds = intFlag(0, 3600);
 /** `campaign status --watch --interval`: seconds between readings. */

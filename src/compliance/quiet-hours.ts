@@ -68,3 +68,18 @@ export function nextOpening(now: number, zone: string, w: DailyWindow): number |
   // never "now or earlier": a row deferred to the past would be claimed and deferred again
   return t > now ? t : now + 60_000;
 }
+
+/**
+ * The first instant at or after `after` at which the wall clock of `zone` shows `minutes` past
+ * local midnight (`send_at_local`). A time inside a DST gap (02:30 on the spring-forward night)
+ * comes out as the instant the clock jumps past it, as nextOpening does.
+ */
+export function nextWallClock(after: number, zone: string, minutes: number): number {
+  const wallNow = after + zoneOffsetMs(zone, after);
+  const day = Math.floor(wallNow / 86_400_000) * 86_400_000;
+  for (let d = 0; d < 3; d++) {
+    const t = wallToInstant(zone, day + d * 86_400_000 + minutes * 60_000);
+    if (t >= after) return t;
+  }
+  return after; // unreachable: a zone's clock shows every time of day within three days
+}

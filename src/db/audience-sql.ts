@@ -93,28 +93,28 @@ export function countsFromGroups(rows: AudienceGroup[]): AudienceCounts {
  * walks the customers table and the (customer_id, sent_at) index: in address order (what GROUP
  * BY alone yields) every batch of 64 outcomes touched ~76 scattered pages, in customer order ~10.
  */
-export function freezeAudience(sqlite: Database.Database, campaignId: number, now: number): number {
+export function freezeAudience(sqlite: Database.Database, campaignId: number, now: number, run = 1): number {
   sqlite.prepare('DELETE FROM campaign_recipients WHERE campaign_id = ?').run(campaignId);
   return sqlite
     .prepare(
-      `INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
-       SELECT ?, min(customer_id) AS cid, address, 'pending', 0, ? FROM mkt_audience WHERE status = 'ok' GROUP BY address ORDER BY cid`,
+      `INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at, run)
+       SELECT ?, min(customer_id) AS cid, address, 'pending', 0, ?, ? FROM mkt_audience WHERE status = 'ok' GROUP BY address ORDER BY cid`,
     )
-    .run(campaignId, now).changes;
+    .run(campaignId, now, run).changes;
 }
 
 /** Adds only newly eligible recipients: nobody already in the ledger (by address or customer) is touched. */
-export function refreshAudience(sqlite: Database.Database, campaignId: number, now: number): number {
+export function refreshAudience(sqlite: Database.Database, campaignId: number, now: number, run = 1): number {
   return sqlite
     .prepare(
-      `INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
-       SELECT ?, min(a.customer_id) AS cid, a.address, 'pending', 0, ? FROM mkt_audience a
+      `INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at, run)
+       SELECT ?, min(a.customer_id) AS cid, a.address, 'pending', 0, ?, ? FROM mkt_audience a
        WHERE a.status = 'ok'
          AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ? AND r.address = a.address)
          AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ? AND r.customer_id = a.customer_id)
        GROUP BY a.address ORDER BY cid`,
     )
-    .run(campaignId, now, campaignId, campaignId).changes;
+    .run(campaignId, now, run, campaignId, campaignId).changes;
 }
 
 /** Live audience vs frozen list: the list's size, the live size, who would join, who has left. */
@@ -169,7 +169,7 @@ export interface PreparedAudience {
  */
 export function prepareAudience(
   store: Store,
-  c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[]; refresh: boolean; now: number },
+  c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[]; refresh: boolean; now: number; run?: number },
 ): PreparedAudience {
   const { sqlite } = store;
   let counts!: AudienceCounts;
@@ -177,7 +177,7 @@ export function prepareAudience(
   sqlite.transaction(() => {
     classifyAudience(sqlite, c.channel, c.where, c.exclusions);
     counts = audienceCounts(sqlite);
-    added = c.refresh ? refreshAudience(sqlite, c.campaignId, c.now) : freezeAudience(sqlite, c.campaignId, c.now);
+    added = c.refresh ? refreshAudience(sqlite, c.campaignId, c.now, c.run) : freezeAudience(sqlite, c.campaignId, c.now, c.run);
   }).immediate();
   dropAudience(sqlite);
   const recipients = (sqlite.prepare('SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ?').get(c.campaignId) as { n: number }).n;

@@ -18,6 +18,13 @@ export interface CampaignSettings {
   distribution?: 'round-robin' | 'sticky';
   /** the campaign file's `concurrency:`; `send --concurrency` wins */
   concurrency?: number;
+  /** Each recipient due at this local time (HH:MM). */
+  send_at_local?: string;
+  /** A recurring campaign: each `send --due` run, once `every` has passed, adds and sends newcomers. */
+  recurring?: { every: string };
+  /** An A/B test's variants: a subject and/or template each, weighted. */
+  variants?: Record<string, { subject?: string; template?: string; weight?: number }>;
+  test?: { fraction: string; metric: 'clicks' | 'opens' | 'delivered'; wait: string };
   /** the campaign file's `tracking:` (over mkt.yaml's; src/compliance/tracking-config.ts checks it) */
   tracking?: { clicks?: boolean; opens?: boolean; individual?: boolean; utm?: false | Record<string, string | undefined>; bot_click_window?: number };
   [key: string]: unknown;
@@ -35,6 +42,27 @@ export interface CampaignPlan {
   estimate: { messages: number; sms_segments?: number; duration_s: number; rate_per_s: number | null };
   plan_hash: string;
   prepared_at: string;
+  /** Pre-flight's render of every recipient, when some failed: `send` refuses unless allowed. */
+  render_failures?: RenderFailures;
+}
+
+/** Recipients whose message does not render, grouped by cause (campaigns/render-failures.ts). */
+export interface RenderFailures {
+  total: number;
+  groups: RenderFailureGroup[];
+  /** Failures whose cause was not kept (beyond the number of causes kept). */
+  other: number;
+}
+
+export interface RenderFailureGroup {
+  /** What went wrong, without the position: `missing variable "lifetime_value"`. */
+  cause: string;
+  /** Where, when the template position is known: `templates/email/bx.mjml:5:50`. */
+  at?: string;
+  code: string;
+  count: number;
+  /** The first few addresses it hit. */
+  examples: string[];
 }
 
 /**

@@ -39,19 +39,19 @@ export function recentMessageCounter(store: Store, campaignId: number, channel: 
 export function* audienceSample(
   store: Store,
   opts: { campaignId: number; channel: Channel; prepared: boolean; where: SqlFragment | undefined },
-): Generator<{ address: string; customer: CustomerRow }> {
+): Generator<{ address: string; customer: CustomerRow; variant: string | null }> {
   const { address, consent } = CHANNEL_FIELDS[opts.channel];
   const stmt =
     opts.prepared || !opts.where
-      ? store.sqlite.prepare(`SELECT r.address AS addr, ${CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
+      ? store.sqlite.prepare(`SELECT r.address AS addr, r.variant AS variant, ${CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
            WHERE r.campaign_id = ? AND r.state = 'pending' ORDER BY r.id`)
       : store.sqlite.prepare(`SELECT c.${address} AS addr, ${CUSTOMER_ROW_COLUMNS} FROM customers c
            WHERE c.${consent} = 1 AND c.${address} IS NOT NULL AND c.${address} <> ''
              AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ? AND s.address = c.${address})
              AND (${opts.where.text}) ORDER BY c.id`);
   const rows = opts.prepared || !opts.where ? stmt.iterate(opts.campaignId) : stmt.iterate(opts.channel, ...opts.where.params);
-  for (const row of rows as Iterable<CustomerRow & { addr: string }>) {
-    const { addr, ...customer } = row;
-    yield { address: addr, customer };
+  for (const row of rows as Iterable<CustomerRow & { addr: string; variant?: string | null }>) {
+    const { addr, variant, ...customer } = row;
+    yield { address: addr, customer, variant: variant ?? null };
   }
 }

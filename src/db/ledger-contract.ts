@@ -28,6 +28,8 @@ export interface ClaimedRow {
    * several workers (PostgreSQL). Absent: send now.
    */
   delayMs?: number;
+  /** The A/B test variant this row is sent (null outside a test). */
+  variant?: string | null;
 }
 
 export type Outcome =

@@ -40,7 +40,7 @@ export class SqliteLedger implements Ledger {
     // Due pending rows in index order (campaign_id, state, next_attempt_at, rowid): a range
     // scan with no sort, so claiming stays O(k) however long the list is.
     this.candidates = sqlite.prepare(`
-      SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS customerId,
+      SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS customerId, r.variant AS variant,
              EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = @channel AND s.address = r.address) AS suppressed,
              c.${this.consent} AS consent, ${CUSTOMER_ROW_COLUMNS}
       FROM campaign_recipients r LEFT JOIN customers c ON c.id = r.customer_id
@@ -111,7 +111,7 @@ export class SqliteLedger implements Ledger {
     // first makes it wait its turn instead.
     const tx = this.sqlite.transaction(() => {
       const rows = this.candidates.all({ channel: this.channel, campaign: this.campaignId, now, limit }) as Array<
-        CustomerRow & { rid: number; address: string; attempts: number; customerId: number; suppressed: number; consent: number | null }
+        CustomerRow & { rid: number; address: string; attempts: number; customerId: number; variant: string | null; suppressed: number; consent: number | null }
       >;
       for (const row of rows) {
         const reason: ClaimVerdict =
@@ -137,8 +137,8 @@ export class SqliteLedger implements Ledger {
         if (sender === undefined) break;
         this.toSending.run({ id: row.rid, sender, now });
         perSender.set(sender, (perSender.get(sender) ?? 0) + 1);
-        const { rid, address, attempts, customerId: _c, suppressed: _s, consent: _k, ...customer } = row;
-        claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer });
+        const { rid, address, attempts, variant, customerId: _c, suppressed: _s, consent: _k, ...customer } = row;
+        claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer, variant });
       }
       // daily-cap usage, one upsert per sender per claim rather than one per row
       for (const [sender, n] of perSender) this.usage.run({ provider: this.provider, sender, day, n });

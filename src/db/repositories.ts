@@ -97,7 +97,8 @@ export interface AudienceQuery {
  */
 export interface AudienceStore {
   /** Replaces the list with the eligible audience (`refresh`: adds only newcomers) in one transaction. */
-  prepare(q: AudienceQuery & { refresh: boolean }): Promise<PreparedAudience>;
+  /** `run`: the recurring run that appends the rows (1 by default). */
+  prepare(q: AudienceQuery & { refresh: boolean; run?: number }): Promise<PreparedAudience>;
   /** Live audience vs frozen list, changing nothing. */
   drift(q: AudienceQuery): Promise<AudienceDrift>;
   /** The frozen list in ledger order (the plan hash), streamed. */
@@ -106,7 +107,7 @@ export interface AudienceStore {
    * Recipients a campaign would reach, streamed for pre-flight: the pending rows once prepared
    * (ledger order), else the live segment's customers with consent and an address, not suppressed.
    */
-  sample(q: { campaignId: number; channel: Channel; prepared: boolean; filter: Filter | undefined; now: number }): AsyncIterable<{ address: string; customer: CustomerRow }>;
+  sample(q: { campaignId: number; channel: Channel; prepared: boolean; filter: Filter | undefined; now: number }): AsyncIterable<{ address: string; customer: CustomerRow; variant?: string | null }>;
 }
 
 export interface ErrorGroup {

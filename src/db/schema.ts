@@ -113,6 +113,10 @@ export const campaignRecipients = sqliteTable(
     // Delivery feedback after the send: delivered | bounced | complained | read | failed …
     deliveryStatus: text('delivery_status'),
     deliveryAt: integer('delivery_at'),
+    // A/B tests: the variant this row is sent (a, b …); null for a row held back until the winner is chosen
+    variant: text('variant'),
+    // Recurring campaigns: which run (1, 2, …) appended this row; 1 for a one-off campaign
+    run: integer('run').notNull().default(1),
   },
   (t) => [
     uniqueIndex('campaign_recipients_campaign_address_uq').on(t.campaignId, t.address),

@@ -64,7 +64,7 @@ describe('pre-flight: campaign check and prepare', () => {
     create(ws, 'plain', 'sms', 'all-sms', 'outbox-sms', 'hello');
     const r = ws.cli(['campaign', 'check', 'plain', '--json']);
     expect(r.code).toBe(65);
-    expect(JSON.parse(r.stdout).errors).toEqual([expect.objectContaining({ code: 'no_opt_out', message: expect.stringContaining('3 of 3 sampled SMS have none') })]);
+    expect(JSON.parse(r.stdout).errors).toEqual([expect.objectContaining({ code: 'no_opt_out', message: expect.stringContaining('3 of 3 SMS have none') })]);
 
     ws.write('templates/sms/long.txt', `---\nmax_segments: 1\nopt_out_footer: "Reply STOP to opt out"\n---\n{{ first_name }} ${'x'.repeat(150)}\n`);
     create(ws, 'long', 'sms', 'all-sms', 'outbox-sms', 'long');

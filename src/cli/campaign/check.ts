@@ -30,7 +30,9 @@ const preflightText = (r: PreflightReport) =>
     ['campaign', r.campaign],
     ['result', r.ok ? 'ok' : `${r.errors.length} error(s)`],
     ['recipients', r.recipients],
-    ['sampled', r.sampled],
+    ['rendered', r.rendered],
+    // the causes are in the render_failures warning (stderr, and `warnings` in --json)
+    ...(r.render_failures.total > 0 ? [['render failures', r.render_failures.total] as [string, unknown]] : []),
     ...(r.estimate.sms_segments !== undefined ? [['sms segments', r.estimate.sms_segments] as [string, unknown]] : []),
     ...(r.estimate.cost !== undefined ? [['estimated cost', r.estimate.cost] as [string, unknown]] : []),
     ...(r.estimate.budget !== undefined ? [['budget', r.estimate.budget] as [string, unknown]] : []),

@@ -18,12 +18,13 @@ export interface CreateOpts {
   throttle?: string;
   distribution?: string;
   concurrency?: number;
+  sendAtLocal?: string;
   file?: string;
   now?: boolean;
 }
 
 /** A campaign-create flag checked by the campaign file's own rule (src/campaigns/spec.ts). */
-function specFlag(key: 'name' | 'schedule'): (value: string) => string {
+function specFlag(key: 'name' | 'schedule' | 'send_at_local'): (value: string) => string {
   return checkedFlag((v) => checkField(key, v));
 }
 
@@ -82,11 +83,13 @@ async function askMissing(ctx: CliContext, o: CreateOpts): Promise<CreateOpts> {
 }
 
 /** What `campaign create` was asked to do: read a campaign file, or build the campaign from flags (and questions). */
-export type CreateCommandOptions = ({ file: string } | { given: Omit<CreateOpts, 'file' | 'now'> }) & { allowPast: boolean };
+export type CreateCommandOptions = ({ file: string } | { given: Omit<CreateOpts, 'file' | 'now' | 'sendAtLocal'> & { send_at_local?: string } }) & { allowPast: boolean };
 
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). A file wins over flags. */
 export function parseCreateOptions(flags: CreateOpts): CreateCommandOptions {
-  const { file, now, ...given } = flags;
+  const { file, now, sendAtLocal, ...rest } = flags;
+  // the spec's own key, so the file's rules check it and createCampaign stores it
+  const given = sendAtLocal !== undefined ? { ...rest, send_at_local: sendAtLocal } : rest;
   return { ...(file ? { file } : { given }), allowPast: Boolean(now) };
 }
 
@@ -104,6 +107,7 @@ export function registerCreate(group: Command, action: ActionFactory): void {
     .option('--throttle <rate>', 'overall rate, e.g. 50/s (default and ceiling: the provider\'s rate)', rateFlag)
     .option('--distribution <mode>', 'round-robin (default) or sticky sender choice', choiceFlag(['round-robin', 'sticky'] as const))
     .option('--concurrency <n>', 'messages in flight (default: the provider\'s concurrency)', concurrencyFlag)
+    .option('--send-at-local <HH:MM>', 'each recipient becomes due at this time on their own clock, e.g. 09:00', specFlag('send_at_local'))
     .option('--file <path>', 'read the campaign from a YAML file (campaigns/<name>.yaml)')
     .option('--now', 'accept a --schedule that has passed (the campaign is due at once)')
     .action(

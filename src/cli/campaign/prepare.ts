@@ -25,7 +25,7 @@ export function registerPrepare(group: Command, action: ActionFactory): void {
         const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
         const report = await preflight(ctx, c, o.name, hooks, o.budget);
         if (!report.ok) throw preflightError(report);
-        const plan = await c.prepare.prepareCampaign(c.deps, o.name, { refresh: o.refresh, exclusions: hooks.exclusions, estimateSmsSegments: (row) => estimateSegments(c.deps, row) });
+        const plan = await c.prepare.prepareCampaign(c.deps, o.name, { refresh: o.refresh, exclusions: hooks.exclusions, estimateSmsSegments: (row) => estimateSegments(c.deps, row), renderFailures: report.render_failures });
         ctx.result(plan, planText);
       }),
     );

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SendHooks } from '../../campaigns/compliance-hooks.js';
+import { renderFailureLines } from '../../campaigns/render-failures.js';
 import type { DueRun } from '../../campaigns/send-due.js';
 import type { SendOptions, SendSummary } from '../../campaigns/send.js';
 import { ConfigError, UsageError } from '../../errors.js';
@@ -10,7 +11,7 @@ import { confirmOrRefuse, YES_FLAG } from '../confirm.js';
 import type { CliContext } from '../context.js';
 import { favourSmallHeap } from '../heap.js';
 import { onInterrupt } from '../interrupts.js';
-import { concurrency, graceSeconds, percent, rateFlag, sendLimit } from '../options.js';
+import { concurrency, graceSeconds, percent, rateFlag, renderFailuresAllowed, sendLimit } from '../options.js';
 import type { ActionFactory } from '../run.js';
 import { core, type Core } from './core.js';
 
@@ -30,7 +31,7 @@ const summaryText = (s: SendSummary) =>
     ['rate', `${s.rate_per_s}/s`],
     ...(s.waiting.count ? [['waiting', `${s.waiting.count} until ${s.waiting.until}`] as [string, unknown]] : []),
     ['ledger', Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ...(s.render_failures?.length ? [['render failures', s.render_failures.map((f) => `${f.address}: ${f.error}`).join(' | ')] as [string, unknown]] : []),
+    ...(s.render_failures ? renderFailureLines(s.render_failures).map((line) => ['render failure', line] as [string, unknown]) : []),
   ]);
 
 /** The flags as commander parsed them (each value already checked by src/cli/options.ts). */
@@ -45,6 +46,8 @@ export interface SendFlags {
   retryUnknown?: boolean;
   maxDrift?: number;
   grace: number;
+  allowRenderFailures?: number;
+  winner?: string;
 }
 
 /** What `campaign send` was asked to do. */
@@ -54,7 +57,7 @@ export interface SendCommandOptions {
   /** No question needed: --yes, or a dry run (it changes nothing). */
   confirmed: boolean;
   /** The options of each campaign's run, as sendCampaign takes them. */
-  run: Pick<SendOptions, 'throttle' | 'concurrency' | 'limit' | 'dryRun' | 'retryFailed' | 'retryUnknown' | 'maxDrift' | 'graceMs'>;
+  run: Pick<SendOptions, 'throttle' | 'concurrency' | 'limit' | 'dryRun' | 'retryFailed' | 'retryUnknown' | 'maxDrift' | 'graceMs' | 'allowRenderFailures' | 'winner'>;
 }
 
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
@@ -74,6 +77,8 @@ export function parseSendOptions(args: readonly string[], flags: SendFlags): Sen
       retryUnknown: flags.retryUnknown,
       maxDrift: flags.maxDrift,
       graceMs: flags.grace * 1000,
+      ...(flags.allowRenderFailures !== undefined ? { allowRenderFailures: flags.allowRenderFailures } : {}),
+      ...(flags.winner !== undefined ? { winner: flags.winner } : {}),
     },
   };
 }
@@ -93,6 +98,8 @@ export function registerSend(group: Command, action: ActionFactory): void {
     .option('--retry-unknown', 'put unknown recipients (may have been sent) back in the queue first')
     .option('--max-drift <percent>', 'refuse when the audience moved more than this since prepare (0 to 100)', percent)
     .option('--grace <seconds>', 'how long in-flight requests may finish after Ctrl-C (0 to 3600)', graceSeconds, 30)
+    .option('--winner <variant>', 'A/B test: send this variant to the rest now, instead of waiting for the metric')
+    .option('--allow-render-failures <n>', 'send although prepare found up to N recipients whose message does not render', renderFailuresAllowed)
     .action(action<SendFlags>(async (ctx, args, flags) => sendCommand(ctx, parseSendOptions(args, flags))));
 }
 
@@ -102,9 +109,12 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
   if (o.run.concurrency !== undefined) ctx.sizePoolFor(o.run.concurrency);
   const c = await core(ctx);
   const hooks = await c.compliance.loadSendHooks(ctx.workspace, ctx.io.env);
-  const names = o.target.due ? await c.send.dueCampaignNames(c.deps) : [o.target.name];
+  const selection = o.target.due ? await (await import('../../campaigns/due.js')).dueSelection(c.deps) : undefined;
+  const names = o.target.due ? selection!.names : [o.target.name];
+  const skipped = selection?.skipped ?? [];
+  for (const s of skipped) ctx.warn(`skipped ${s.campaign}: ${s.reason.replace('_', ' ')}: ${s.message}`);
   if (o.target.due && names.length === 0) {
-    ctx.result({ due: [], campaigns: [] }, () => 'no campaign is due\n');
+    ctx.result({ due: [], skipped, campaigns: [] }, () => 'no campaign is due\n');
     return;
   }
   for (const n of names) await confirmOrRefuse(ctx, o.confirmed, await confirmText(c, n, o.run), 'sending');
@@ -133,8 +143,8 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
     return;
   }
   ctx.result(
-    { due: names, campaigns: runs.map((r) => ({ campaign: r.campaign, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
-    (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : x.summary!.stop}\n`).join(''),
+    { due: names, skipped, campaigns: runs.map((r) => ({ campaign: r.campaign, ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error.toJSON() } : {}) })) },
+    (v) => v.campaigns.map((x) => `${x.campaign}: ${x.error ? `error ${x.error.code}: ${x.error.message}` : dueLine(x.summary!)}\n`).join(''),
   );
   // the worst outcome decides the exit code; the others are named on stderr. A storage fault
   // (corrupt, read-only, disk full) outranks everything: no CI run may pass it as 75
@@ -146,6 +156,9 @@ async function sendCommand(ctx: CliContext, o: SendCommandOptions): Promise<void
     throw worst;
   }
 }
+
+/** One campaign of a `--due` run: how it stopped, what it sent, and how many wait for later. */
+const dueLine = (s: SendSummary) => `${s.stop}, sent ${s.sent}${s.waiting.count ? `, waiting: ${s.waiting.count} until ${s.waiting.until}` : ''}`;
 
 async function confirmText(c: Core, name: string, opts: SendCommandOptions['run']): Promise<string> {
   const row = await c.create.getCampaign(c.deps, name);

@@ -112,6 +112,8 @@ export const campaignRecipients = pgTable(
     updatedAt: ms('updated_at').notNull(),
     deliveryStatus: text('delivery_status'),
     deliveryAt: ms('delivery_at'),
+    variant: text('variant'),
+    run: integer('run').notNull().default(1),
   },
   (t) => [
     uniqueIndex('campaign_recipients_campaign_address_uq').on(t.campaignId, t.address),

@@ -34,7 +34,7 @@ describe('campaign files', () => {
     expect(e.message.split('\n')).toEqual([
       `${f}:1:11: throttle "fast" is not a rate (e.g. 50/s, 600/m)`,
       `${f}:2:7: name "Bad Name" must be a slug: lower-case letters, digits, - and _ (at most 64)`,
-      `${f}:3:1: unknown key "extra" (known: name, channel, segment, provider, template, schedule, throttle, distribution, concurrency, tracking)`,
+      `${f}:3:1: unknown key "extra" (known: name, channel, segment, provider, template, schedule, throttle, distribution, concurrency, send_at_local, recurring, variants, test, tracking)`,
       `${f}:4:10: channel "fax" must be email, sms or whatsapp`,
       `${f}:5:11: provider must be a string`,
       `${f}:1:1: missing segment`,
@@ -76,5 +76,43 @@ describe('campaign files', () => {
     expect(e.message).not.toContain('chanel'); // the schema problem comes first; Liquid is checked once the shape is right
     const liquid = await problem('tracked-liquid.yaml', 'channel: email\nsegment: s\nprovider: p\ntemplate: t\ntracking:\n  utm:\n    medium: "{{ chanel }}"\n');
     expect(liquid.message).toMatch(/tracked-liquid\.yaml:7:13: tracking\.utm\.medium: Liquid: .*chanel/);
+  });
+});
+
+describe('campaign files: operator workflow settings (issue 16)', () => {
+  it('reads send_at_local, recurring, variants and test', async () => {
+    const file = path.join(dir, 'ab.yaml');
+    writeFileSync(
+      file,
+      'channel: email\nsegment: all\nprovider: p\ntemplate: t\nsend_at_local: "09:00"\nrecurring: { every: 1d }\n' +
+        'variants:\n  a: { subject: "Spring sale" }\n  b: { subject: "{{ first_name }}, picks", template: email/t-b, weight: 2 }\n' +
+        'test: { fraction: 20%, metric: clicks, wait: 4h }\n',
+    );
+    expect(await readSpecFile(file)).toEqual({
+      name: 'ab',
+      channel: 'email',
+      segment: 'all',
+      provider: 'p',
+      template: 't',
+      send_at_local: '09:00',
+      recurring: { every: '1d' },
+      variants: { a: { subject: 'Spring sale' }, b: { subject: '{{ first_name }}, picks', template: 'email/t-b', weight: 2 } },
+      test: { fraction: '20%', metric: 'clicks', wait: '4h' },
+    });
+  });
+
+  it('names each bad value at its line and column', async () => {
+    const e = await problem(
+      'ab-bad.yaml',
+      'channel: email\nsegment: all\nprovider: p\ntemplate: t\nsend_at_local: "9am"\nrecurring: { every: daily }\nvariants:\n  a: { subject: x }\ntest: { fraction: 120%, metric: replies, wait: 4h }\n',
+    );
+    const f = path.join(dir, 'ab-bad.yaml');
+    expect(e.message.split('\n')).toEqual([
+      `${f}:5:16: send_at_local "9am" must be a local time HH:MM, e.g. "09:00"`,
+      `${f}:6:21: recurring.every: "daily" must be a duration such as 1d, 12h or 30m`,
+      `${f}:8:3: variants: an A/B test needs at least two variants`,
+      `${f}:9:19: test.fraction: "120%" must be a percentage above 0 and below 100, e.g. 20%`,
+      `${f}:9:33: test.metric: must be clicks, opens, delivered`,
+    ]);
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * A/B tests in the ledger: each row's variant, set at prepare; rows outside the test fraction
+ * are held (variant null, due at HELD) until the winner is chosen; the metric per variant for
+ * the decision. Writes are batched in one transaction with prepared statements.
+ */
+import type { Store } from './open.js';
+
+/** "Not before the winner is chosen": the largest time a Date holds, so no claim reaches it. */
+export const HELD = 8_640_000_000_000_000;
+
+/** Gives every pending row without a variant its variant (or holds it: null); returns the rows held. */
+export function assignVariants(store: Store, campaignId: number, pick: (customerId: number) => string | null, now: number): number {
+  const { sqlite } = store;
+  const rows = sqlite.prepare(`SELECT id, customer_id AS customerId FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' AND variant IS NULL AND next_attempt_at <> ?`);
+  const put = sqlite.prepare('UPDATE campaign_recipients SET variant = ?, updated_at = ? WHERE id = ?');
+  const hold = sqlite.prepare('UPDATE campaign_recipients SET next_attempt_at = ?, updated_at = ? WHERE id = ?');
+  let held = 0;
+  sqlite.transaction(() => {
+    for (const r of rows.all(campaignId, HELD) as Array<{ id: number; customerId: number }>) {
+      const v = pick(r.customerId);
+      if (v === null) {
+        hold.run(HELD, now, r.id);
+        held++;
+      } else put.run(v, now, r.id);
+    }
+  }).immediate();
+  return held;
+}
+
+/** Rows held for the winner, and when the test's first message went out (null before). */
+export function abProgress(store: Store, campaignId: number): { held: number; testSentAt: number | null } {
+  const r = store.sqlite
+    .prepare(
+      `SELECT (SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' AND variant IS NULL) AS held,
+              (SELECT min(sent_at) FROM campaign_recipients WHERE campaign_id = ? AND variant IS NOT NULL AND sent_at IS NOT NULL) AS first`,
+    )
+    .get(campaignId, campaignId) as { held: number; first: number | null };
+  return { held: r.held, testSentAt: r.first };
+}
+
+/** Sends the winner to the held rows: they get its variant and become due now. */
+export function releaseHeld(store: Store, campaignId: number, variant: string, now: number): number {
+  return store.sqlite
+    .prepare(`UPDATE campaign_recipients SET variant = ?, next_attempt_at = 0, updated_at = ? WHERE campaign_id = ? AND state = 'pending' AND variant IS NULL`)
+    .run(variant, now, campaignId).changes;
+}
+
+/**
+ * Per test variant: messages sent, and how many of them reached the metric. `delivered` comes
+ * from provider feedback (delivery_status delivered or read); `clicks` / `opens` from the
+ * tracking's per-recipient events (engagement_events, human only), when that table exists.
+ */
+export function variantMetric(store: Store, campaignId: number, metric: 'clicks' | 'opens' | 'delivered'): Map<string, { sent: number; successes: number }> {
+  const { sqlite } = store;
+  const out = new Map<string, { sent: number; successes: number }>();
+  const sent = sqlite
+    .prepare(`SELECT variant, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND variant IS NOT NULL AND sent_at IS NOT NULL GROUP BY variant`)
+    .all(campaignId) as Array<{ variant: string; n: number }>;
+  for (const r of sent) out.set(r.variant, { sent: r.n, successes: 0 });
+  let rows: Array<{ variant: string; n: number }> = [];
+  if (metric === 'delivered') {
+    rows = sqlite
+      .prepare(
+        `SELECT variant, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND variant IS NOT NULL AND sent_at IS NOT NULL
+           AND delivery_status IN ('delivered', 'read') GROUP BY variant`,
+      )
+      .all(campaignId) as typeof rows;
+  } else if (sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'engagement_events'`).get()) {
+    rows = sqlite
+      .prepare(
+        `SELECT r.variant AS variant, count(DISTINCT e.ledger_id) AS n FROM engagement_events e JOIN campaign_recipients r ON r.id = e.ledger_id
+         WHERE e.campaign_id = ? AND e.kind = ? AND e.machine = 0 AND r.variant IS NOT NULL AND r.sent_at IS NOT NULL GROUP BY r.variant`,
+      )
+      .all(campaignId, metric === 'clicks' ? 'click' : 'open') as typeof rows;
+  }
+  for (const r of rows) {
+    const v = out.get(r.variant);
+    if (v) v.successes = r.n;
+  }
+  return out;
+}

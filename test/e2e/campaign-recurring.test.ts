@@ -1,0 +1,72 @@
+/**
+ * Recurring campaigns (issue 16, part 6): the example welcome campaign
+ * (examples/recurring-welcome) over three simulated days with MKT_NOW. Each day new customers
+ * sign up; each `send --due` run refreshes the segment, appends only the newcomers as the next
+ * run and sends to them; nobody gets it twice; a second run the same day sends nothing; status
+ * shows the totals and each run's counts. Through the built CLI, against the outbox.
+ */
+import { cpSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+import { smsWorkspace, type SmsWorkspace } from '../support/campaign-workspace.js';
+
+let ws: SmsWorkspace | undefined;
+afterEach(() => {
+  ws?.cleanup();
+  ws = undefined;
+});
+
+const at = (iso: string) => ({ MKT_NOW: iso });
+const DAYS = ['2026-05-04T06:00:00Z', '2026-05-05T06:00:00Z', '2026-05-06T06:00:00Z'];
+
+describe('recurring campaigns', { timeout: 180_000 }, () => {
+  it('a daily welcome: each run sends only to the customers who signed up since; status per run', () => {
+    const w = (ws = smsWorkspace(0));
+    cpSync(path.join(ROOT, 'examples', 'recurring-welcome'), w.dir, { recursive: true });
+    const signUp = (day: number, n: number) => {
+      const rows = Array.from({ length: n }, (_, i) => `d${day}-${i},+4917${String(30000000 + day * 100 + i).padStart(9, '0')},DE,yes,New${day}${i}`);
+      writeFileSync(path.join(w.dir, `day${day}.csv`), ['external_id,phone,country,sms_opt_in,first_name', ...rows].join('\n') + '\n');
+      // imported an hour before the daily job: created_at is the import time
+      const t = new Date(Date.parse(DAYS[day]!) - 3_600_000).toISOString();
+      expect(w.cli(['customers', 'import', `day${day}.csv`], at(t)).code).toBe(0);
+    };
+    expect(w.cli(['campaign', 'create', '--file', 'campaigns/welcome.yaml'], at('2026-05-03T12:00:00Z')).code).toBe(0);
+    expect(w.cli(['campaign', 'show', 'welcome']).stdout).toMatch(/^recurring +every 1d$/m);
+    expect(JSON.parse(w.cli(['campaign', 'show', 'welcome', '--json']).stdout).recurring).toEqual({ every: '1d' });
+
+    signUp(0, 3);
+    const day0 = w.cli(['campaign', 'send', '--due', '--yes'], at(DAYS[0]!));
+    expect(day0.code).toBe(0);
+    expect(w.states('welcome')).toEqual({ sent: 3 });
+
+    // the same day again: no run is due, nothing is sent
+    expect(w.cli(['campaign', 'send', '--due', '--yes'], at('2026-05-04T07:00:00Z')).stdout).toBe('no campaign is due\n');
+
+    signUp(1, 2);
+    // a few seconds earlier than yesterday's run: still today's run (the job's start time jitters)
+    expect(w.cli(['campaign', 'send', '--due', '--yes'], at('2026-05-05T05:59:50Z')).code).toBe(0);
+    expect(w.states('welcome')).toEqual({ sent: 5 });
+
+    signUp(2, 4);
+    expect(w.cli(['campaign', 'send', '--due', '--yes'], at(DAYS[2]!)).code).toBe(0);
+    // day 1's customers (created 25 h ago) are still in the segment: the ledger holds each
+    // customer once, so they are not sent again
+    const perCustomer = w.query<{ n: number }>('SELECT count(*) AS n FROM campaign_recipients GROUP BY customer_id HAVING n > 1');
+    expect(perCustomer).toEqual([]);
+    expect(w.states('welcome')).toEqual({ sent: 9 });
+    const outbox = w.query<{ run: number; n: number }>('SELECT run, count(*) AS n FROM campaign_recipients GROUP BY run ORDER BY run');
+    expect(outbox).toEqual([{ run: 1, n: 3 }, { run: 2, n: 2 }, { run: 3, n: 4 }]);
+
+    const status = JSON.parse(w.cli(['campaign', 'status', 'welcome', '--json']).stdout);
+    expect(status.recipients).toBe(9);
+    expect(status.counts.sent).toBe(9);
+    expect(status.runs.map((r: { run: number; recipients: number; counts: { sent: number } }) => [r.run, r.recipients, r.counts.sent])).toEqual([
+      [1, 3, 3],
+      [2, 2, 2],
+      [3, 4, 4],
+    ]);
+    const text = w.cli(['campaign', 'status', 'welcome']).stdout;
+    expect(text).toMatch(/^run 2 +2 recipient\(s\): sent 2, first sent 2026-05-05T05:59:5/m);
+  });
+});
