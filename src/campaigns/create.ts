@@ -1,4 +1,4 @@
-import type { Campaign, CampaignSettings } from '../db/campaigns.js';
+import type { Campaign } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { checkSchedule, newCampaignOf } from './definition.js';
