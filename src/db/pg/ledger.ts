@@ -27,6 +27,7 @@ import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outc
 import { LEDGER_STATES } from '../ledger-contract.js';
 import { skipMessage } from '../ledger.js';
 import { isConnectionError } from '../connection-errors.js';
+import { inTransaction } from './transaction.js';
 import type { PgStore } from './open.js';
 import { DEFAULT_WORKER_TTL_MS, LIVE_WORKERS_SQL } from './workers.js';
 
@@ -357,32 +358,6 @@ export class PostgresLedger implements Ledger {
       if (rows.length < PENDING_PAGE) return;
       after = rows[rows.length - 1]!.rid;
     }
-  }
-}
-
-/**
- * Runs `work` in one transaction on a client of its own. While checked out, a client whose
- * server goes away emits 'error' between queries; with no listener that would crash the
- * process, so it is heard here and the next query reports it. A broken connection is destroyed,
- * not handed to the next caller.
- */
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  const heard = () => {};
-  client.on('error', heard);
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    broken = isConnectionError(error);
-    throw error;
-  } finally {
-    client.off('error', heard);
-    client.release(broken);
   }
 }
 

@@ -1,11 +1,19 @@
 /**
  * One unit of work on one pooled connection: BEGIN, the work, COMMIT; ROLLBACK on any error
- * (and the error rethrown). The connection goes back to the pool either way.
+ * (and the error rethrown). The connection goes back to the pool either way, except a broken one.
+ *
+ * While checked out, a client whose server goes away emits 'error' between queries; with no
+ * listener that would crash the process, so it is heard here and the next query reports it. A
+ * broken connection is destroyed, not handed to the next caller.
  */
 import type pg from 'pg';
+import { isConnectionError } from '../connection-errors.js';
 
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  const heard = () => {};
+  client.on('error', heard);
+  let broken = false;
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -13,9 +21,11 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
+    broken = isConnectionError(error);
     throw error;
   } finally {
-    client.release();
+    client.off('error', heard);
+    client.release(broken);
   }
 }
 
