@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import { CUSTOMER_ROW_COLUMNS, type CustomerRow } from './customer-columns.js';
-import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
+import type { ClaimCandidate, ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
 import { LEDGER_STATES } from './ledger-contract.js';
 import type { Store } from './open.js';
 
@@ -114,14 +114,7 @@ export class SqliteLedger implements Ledger {
         CustomerRow & { rid: number; address: string; attempts: number; customerId: number; variant: string | null; suppressed: number; consent: number | null }
       >;
       for (const row of rows) {
-        const reason: ClaimVerdict =
-          row.id === null
-            ? 'customer_missing'
-            : row.suppressed
-              ? 'suppressed'
-              : row.consent !== 1
-                ? 'no_consent'
-                : opts.extraCheck?.({ customerId: row.customerId, address: row.address, timezone: row.timezone, country: row.country });
+        const reason = claimVerdict(row, opts.extraCheck);
         if (typeof reason === 'object') {
           // not now (quiet hours): stays pending, due again when its window opens
           this.toDeferred.run({ id: row.rid, until: reason.defer, now });
@@ -226,6 +219,18 @@ export function ledgerCounts(sqlite: Database.Database, campaignId: number): Rec
   }>;
   for (const r of rows) out[r.state] = r.n;
   return out;
+}
+
+/**
+ * Why a due row is not claimed now (both ledgers decide alike): its customer is gone, its address
+ * was suppressed or its consent withdrawn since prepare, or a claim-time rule (caps, quiet hours)
+ * says so. `consent` is the store's own truth value (1 in SQLite, true in PostgreSQL).
+ */
+export function claimVerdict(row: ClaimCandidate & { id: number | null; suppressed: unknown; consent: unknown }, extraCheck: ClaimOptions['extraCheck']): ClaimVerdict {
+  if (row.id === null) return 'customer_missing';
+  if (row.suppressed) return 'suppressed';
+  if (row.consent !== 1 && row.consent !== true) return 'no_consent';
+  return extraCheck?.({ customerId: row.customerId, address: row.address, timezone: row.timezone, country: row.country });
 }
 
 /** Why a row was skipped at claim time, in words (both ledgers write it). */

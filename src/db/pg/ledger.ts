@@ -23,9 +23,9 @@
 import type pg from 'pg';
 import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
 import type { CustomerRow } from '../customer-columns.js';
-import type { ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SharedLimits } from '../ledger-contract.js';
+import type { ClaimOptions, ClaimResult, Ledger, LedgerState, Outcome, PendingRecipient, SharedLimits } from '../ledger-contract.js';
 import { LEDGER_STATES } from '../ledger-contract.js';
-import { skipMessage } from '../ledger.js';
+import { claimVerdict, skipMessage } from '../ledger.js';
 import { isConnectionError } from '../connection-errors.js';
 import { inTransaction } from './transaction.js';
 import type { PgStore } from './open.js';
@@ -147,14 +147,7 @@ export class PostgresLedger implements Ledger {
     let waitMs: number | undefined;
     let exhausted = false;
     for (const row of rows) {
-      const reason: ClaimVerdict =
-        row.id === null
-          ? 'customer_missing'
-          : row.suppressed
-            ? 'suppressed'
-            : row.consent !== true
-              ? 'no_consent'
-              : opts.extraCheck?.({ customerId: row.customerId, address: row.address, timezone: row.timezone, country: row.country });
+      const reason = claimVerdict(row, opts.extraCheck);
       if (typeof reason === 'object') {
         toDeferred.ids.push(row.rid);
         toDeferred.until.push(reason.defer);
