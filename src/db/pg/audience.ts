@@ -24,6 +24,11 @@ const VALID_ADDRESS: Record<'email' | 'phone', string> = {
   phone: `({addr} ~ '^\\+[1-9][0-9]{6,14}$')`,
 };
 
+/** SQLite's `mkt_address_hash(kind, address)` (src/util/address-hash.ts) in PostgreSQL's own functions. */
+function pgAddressHash(kind: 'email' | 'phone', address: string): string {
+  return `encode(sha256(convert_to('${kind}:' || ${address}, 'UTF8')), 'hex')`;
+}
+
 /** Rows fetched per round trip when a list is streamed (keyset pages on the id). */
 const PAGE = 10_000;
 
@@ -59,6 +64,9 @@ function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now
       CASE WHEN ${addr} IS NULL OR ${addr} = '' OR NOT ${valid} THEN 'invalid_address'
            WHEN c.${consent} IS NOT TRUE THEN 'no_consent'
            WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ${channel} AND s.address = ${addr}) THEN 'suppressed'
+           -- erased on request (customers forget): the hash of src/util/address-hash.ts, sha256 of
+           -- '<kind>:<address>' in hex; the uncorrelated EXISTS runs once, so nobody forgotten costs nothing
+           WHEN EXISTS (SELECT 1 FROM forgotten_addresses) AND EXISTS (SELECT 1 FROM forgotten_addresses f WHERE f.hash = ${pgAddressHash(address, addr)}) THEN 'forgotten'
            ${extra}
            ELSE 'ok' END AS status
     FROM customers c WHERE ${where.text})`;
