@@ -125,9 +125,14 @@ describe('examples/github-actions/postgres-scheduled-send.yml', { timeout: 180_0
     const again = await runStep(send, s.w.dir, s.env);
     expect(again.code, again.stderr).toBe(0);
     expect(s.fake.receipts).toHaveLength(12);
+    // unchanged files change nothing; a finished campaign refuses a change, and the job fails at apply
+    expect((await runStep(apply, s.w.dir, s.env)).stdout).toBe('flash: no change\n');
+    writeFileSync(path.join(s.w.dir, 'campaigns', 'flash.yaml'), 'channel: sms\nsegment: all-sms\nprovider: tw\ntemplate: hello\nschedule: 2020-06-01T09:00:00Z\nthrottle: 1/s\n');
+    const refused = await runStep(apply, s.w.dir, s.env);
+    expect([refused.code, refused.stdout]).toEqual([65, 'flash: refused: flash is completed; nothing may change\n']);
     // the password never reaches the job's log
     const password = decodeURIComponent(new URL(s.url).password);
-    for (const x of [applied, r, again]) expect(x.stdout + x.stderr).not.toContain(password);
+    for (const x of [applied, r, again, refused]) expect(x.stdout + x.stderr).not.toContain(password);
   });
 
   it('two runs at once (the overlap concurrency: prevents) both pass and send nobody twice', async () => {
