@@ -46,13 +46,13 @@ const sampleSecrets = () => new Set([...envRefs('providers.yaml'), ...envRefs('m
  * ./node_modules/.bin/mkt installed, the fake Twilio (each call waits `latencyMs`) as `tw`, and
  * campaign `weekly` created on PostgreSQL, due since 2020. Undefined without a server.
  */
-async function pgWorkspace(n: number, latencyMs: number, create: string[] = ['--schedule', '2020-01-01T00:00:00Z', '--now']) {
+async function pgWorkspace(n: number, latencyMs: number, create: string[] = ['--schedule', '2020-01-01T00:00:00Z', '--now'], senders?: string) {
   const db = await pgTestDatabase('ci_workflow');
   if (!db) return undefined;
   dbs.push(db);
   fake = await startFakeTwilio({ authToken: TWILIO_TOKEN });
   if (latencyMs) fake.inject({ type: 'latency', ms: latencyMs });
-  ws = smsWorkspace(n, { twilioUrl: fake.url, concurrency: 4 });
+  ws = smsWorkspace(n, { twilioUrl: fake.url, concurrency: 4, ...(senders ? { senders } : {}) });
   installMkt(ws.dir);
   const copied = await runCliAsync(['db', 'copy', ws.db, db.url], { cwd: ws.dir, env: ws.env });
   expect(copied.code, copied.stderr).toBe(0);
@@ -60,6 +60,13 @@ async function pgWorkspace(n: number, latencyMs: number, create: string[] = ['--
   const made = await runCliAsync(['campaign', 'create', '--name', 'weekly', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'tw', '--template', 'hello', ...create], { cwd: ws.dir, env });
   expect(made.code, made.stderr).toBe(0);
   return { w: ws, fake, env, url: db.url };
+}
+
+/** The campaign's ledger by state, as `campaign status --json` reads it on PostgreSQL. */
+async function ledgerCounts(s: { w: SmsWorkspace; env: NodeJS.ProcessEnv }): Promise<Record<string, number>> {
+  const r = await runCliAsync(['campaign', 'status', 'weekly', '--json'], { cwd: s.w.dir, env: s.env });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).counts;
 }
 
 /** How many messages each phone got at the fake. */
@@ -141,11 +148,29 @@ describe('examples/github-actions/postgres-scheduled-send.yml', { timeout: 180_0
     const [a, b] = await Promise.all([runStep(send, s.w.dir, s.env, 'run-a.sh'), runStep(send, s.w.dir, s.env, 'run-b.sh')]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
-    const sent = [a, b].map((x) => (jsonOf(x.stdout) as { campaigns: Array<{ summary: { sent: number } }> }).campaigns.reduce((n, c) => n + c.summary.sent, 0));
-    expect(sent[0]! + sent[1]!).toBe(40);
     const got = perPhone(s.fake);
     expect(got.size).toBe(40);
     expect(Math.max(...got.values())).toBe(1);
+    // both took part, and the ledger agrees with the fake
+    for (const x of [a, b]) expect((jsonOf(x.stdout) as { due: string[] }).due).toEqual(['weekly']);
+    expect(await ledgerCounts(s)).toMatchObject({ sent: 40, pending: 0, sending: 0, unknown: 0 });
+  });
+
+  it('exit 75 (a daily cap) passes the job, and the next day\'s run resumes the paused campaign where the ledger says', async () => {
+    const s = await pgWorkspace(5, 0, undefined, '[ { number: "+15550000001", daily_cap: 2 } ]');
+    if (!s) return;
+    const day = (d: string) => ({ ...s.env, MKT_NOW: `2026-03-0${d}T10:00:00Z` });
+    const first = await runStep(send, s.w.dir, day('2'));
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('exit 75');
+    expect(s.fake.receipts).toHaveLength(2);
+    // the same day: still capped, still resumable; the campaign is no draft now, and --due must still see it
+    const same = await runStep(send, s.w.dir, day('2'));
+    expect(same.code, same.stderr).toBe(0);
+    expect(s.fake.receipts).toHaveLength(2);
+    for (const d of ['3', '4']) expect((await runStep(send, s.w.dir, day(d))).code).toBe(0);
+    const got = perPhone(s.fake);
+    expect([got.size, Math.max(...got.values())]).toEqual([5, 1]);
   });
 
   it('exit 69 (the provider refused fatally) fails the job with that code', async () => {
@@ -190,10 +215,9 @@ describe('examples/github-actions/postgres-workers.yml', { timeout: 180_000 }, (
     const got = perPhone(s.fake);
     expect(got.size).toBe(60);
     expect(Math.max(...got.values())).toBe(1);
-    // each worker's summary: what it sent itself; together the list, and more than one took part
-    // (the fake slows each call, so none drains it alone)
+    expect(await ledgerCounts(s)).toMatchObject({ sent: 60, pending: 0, sending: 0, unknown: 0 });
+    // more than one worker sent (the fake slows each call, so none drains it alone)
     const own = runs.map((r) => Number(/^sent\s+(\d+)$/m.exec(r.stdout)?.[1]));
-    expect(own.reduce((a, b) => a + b, 0)).toBe(60);
     expect(own.filter((n) => n > 0).length).toBeGreaterThan(1);
 
     // dispatched again: the campaign is no draft, so its list stays; the workers find nothing left

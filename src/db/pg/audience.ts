@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
-import { countsFromGroups, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PreparedAudience } from '../audience-sql.js';
+import { countsFromGroups, refuseStartedReplace, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PrepareGuardRow, type PreparedAudience } from '../audience-sql.js';
 import type { CustomerRow } from '../customer-columns.js';
 import type { AudienceQuery, AudienceStore } from '../repositories.js';
 import { PG_CUSTOMER_ROW_COLUMNS, toRow } from './customer-rows.js';
@@ -76,7 +76,8 @@ function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now
 async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean }): Promise<PreparedAudience> {
   return inTransaction(pool, async (client) => {
     // one prepare of a campaign at a time: a second one waits here instead of colliding on the list
-    await client.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
+    const locked = await client.query<PrepareGuardRow>('SELECT name, state, started_at FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
+    refuseStartedReplace(locked.rows[0], q.refresh);
     if (!q.refresh) await client.query('DELETE FROM campaign_recipients WHERE campaign_id = $1', [q.campaignId]);
     const { cte, params } = audienceCte(q);
     const id = params.bind(q.campaignId, 'bigint');

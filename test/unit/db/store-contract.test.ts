@@ -369,6 +369,20 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
       expect(await repos.audience.drift({ campaignId: email.id, channel: 'email', filter: all, now: T0, exclusions: [] })).toEqual({ frozen: 2, now: 2, joined: 0, left: 0 });
     });
 
+    it('a full prepare refuses to replace the list of a campaign that has started sending (checked under the prepare lock); a refresh still adds', async () => {
+      await reset([{ email: 'first@example.com', email_opt_in: true }], []);
+      const c = await newCampaign('email');
+      const all = await filterOf({ all: [] });
+      const q = { campaignId: c.id, channel: 'email' as const, filter: all, now: T0, exclusions: [] };
+      expect((await repos.audience.prepare({ ...q, refresh: false })).recipients).toBe(1);
+      // what a send does before its first claim; a second run that read the row as a draft earlier must not start over
+      await repos.campaigns.update(c.id, { state: 'sending', startedAt: T0 + 1 }, T0 + 1);
+      await repos.customers.insert([values({ email: 'second@example.com', email_opt_in: true })]);
+      await expect(repos.audience.prepare({ ...q, refresh: false })).rejects.toMatchObject({ code: 'campaign_started' });
+      expect((await listOf(c.id)).map(([, a]) => a)).toEqual(['first@example.com']);
+      expect(await repos.audience.prepare({ ...q, refresh: true })).toMatchObject({ added: 1, recipients: 2 });
+    });
+
     it('the forgotten hash is the same function on both stores for any address (unicode included)', async () => {
       // local parts from the whole of Unicode (no space, no @): the SQL hash must match addressHash byte for byte
       const local = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((x) => !/[\s@]/.test(x));
