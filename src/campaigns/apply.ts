@@ -5,7 +5,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { findCampaign, inCampaignTransaction, insertCampaign, redefineCampaign } from '../db/campaigns.js';
+import { findCampaign, inCampaignTransaction, insertCampaign, redefineCampaign, type Campaign } from '../db/campaigns.js';
+import type { Store } from '../db/open.js';
+import type { CampaignStore } from '../db/repositories.js';
 import { InputError, UsageError } from '../errors.js';
 import { formatIssue } from '../workspace/issue.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
@@ -85,16 +87,27 @@ export interface ApplyResult {
  */
 export async function applyCampaignFiles(deps: CampaignDeps, files: readonly string[], o: ApplyOptions = {}): Promise<{ result: ApplyResult; error?: Error }> {
   const { sources } = await validateCampaignFiles(deps.workspace, files);
-  // one transaction over every line: the SQLite store's (its PostgreSQL twin is not written yet)
-  const store = sqliteStore(deps, 'campaign apply');
   const now = deps.now();
-  const plan = () => sources.map((s) => ({ ...planChange(findCampaign(store, s.spec.name), s.spec, { now, allowPast: o.allowPast }), file: s.file }));
-  const first = plan();
+  const lineOf = (s: SpecSource, row: Campaign | undefined) => ({ ...planChange(row, s.spec, { now, allowPast: o.allowPast }), file: s.file });
+  const planWith = async (campaigns: CampaignStore) => {
+    const lines: Array<PlanLine & { file: string }> = [];
+    for (const s of sources) lines.push(lineOf(s, await campaigns.get(s.spec.name)));
+    return lines;
+  };
+  const first = await planWith(deps.repos.campaigns);
   const error = refusedError(first);
   if (error || o.dryRun) return { result: { dry_run: Boolean(o.dryRun), applied: false, plan: first }, error };
   // planned again inside the write lock, so a send that started meanwhile is seen
-  const applied = inCampaignTransaction(store, () => {
-    const lines = plan();
+  const applied = deps.store ? applyOnSqlite(deps.store, sources, lineOf, now) : await applyOnPg(deps, planWith, sources, now);
+  return { result: { dry_run: false, applied: applied.ok, plan: applied.lines }, error: refusedError(applied.lines) };
+}
+
+type LineOf = (s: SpecSource, row: Campaign | undefined) => PlanLine & { file: string };
+
+/** Every create and update in one IMMEDIATE transaction (SQLite's statements are synchronous). */
+function applyOnSqlite(store: Store, sources: SpecSource[], lineOf: LineOf, now: number): { lines: Array<PlanLine & { file: string }>; ok: boolean } {
+  return inCampaignTransaction(store, () => {
+    const lines = sources.map((s) => lineOf(s, findCampaign(store, s.spec.name)));
     if (refusedError(lines)) return { lines, ok: false };
     for (const [i, line] of lines.entries()) {
       const spec = sources[i]!.spec;
@@ -106,5 +119,28 @@ export async function applyCampaignFiles(deps: CampaignDeps, files: readonly str
     }
     return { lines, ok: true };
   });
-  return { result: { dry_run: false, applied: applied.ok, plan: applied.lines }, error: refusedError(applied.lines) };
+}
+
+/** The same on PostgreSQL: one transaction with campaign rows locked against other writers. */
+async function applyOnPg(
+  deps: CampaignDeps,
+  planWith: (campaigns: CampaignStore) => Promise<Array<PlanLine & { file: string }>>,
+  sources: SpecSource[],
+  now: number,
+): Promise<{ lines: Array<PlanLine & { file: string }>; ok: boolean }> {
+  if (!deps.pg) sqliteStore(deps, 'campaign apply');
+  const { inPgCampaignTransaction } = await import('../db/pg/campaigns.js');
+  return inPgCampaignTransaction(deps.pg!.pool, async (campaigns) => {
+    const lines = await planWith(campaigns);
+    if (refusedError(lines)) return { lines, ok: false };
+    for (const [i, line] of lines.entries()) {
+      const spec = sources[i]!.spec;
+      if (line.action === 'create') await campaigns.create(newCampaignOf(spec), now);
+      else if (line.action === 'update') {
+        const row = (await campaigns.get(spec.name))!;
+        await campaigns.redefine(row.id, definitionOf(spec, row.settings), now);
+      }
+    }
+    return { lines, ok: true };
+  });
 }

@@ -1,8 +1,8 @@
 /** `send --due`: which campaigns may be sent (or resumed) unattended, and why the others wait. */
 import type { Campaign } from '../db/campaigns.js';
-import { openLedger } from '../db/ledger.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
-import { abStage } from './ab-test.js';
+import { abStage, type AbStage } from './ab-test.js';
+import { sendBackend } from './send-backend.js';
 import { dueRecurring, recurringRunDue } from './recurring.js';
 
 /** Pauses a scheduled job may resume: the rest (fatal errors, a canary --limit) wait for a person. */
@@ -42,9 +42,11 @@ async function skipOf(deps: CampaignDeps, c: Campaign, now: number): Promise<Due
     return { campaign: c.name, reason: held ? 'canary_held' : 'paused', message: held ? `a --limit batch was sent (${c.pause?.message}); send it by name to go on` : (c.pause?.message ?? 'paused') };
   }
   if (c.state === 'draft' || recurringRunDue(c, now)) return undefined; // prepared (or refreshed) on the fly, then sent
-  const ab = abStage(sqliteStore(deps), c, now);
+  // A/B tests run on SQLite only (prepare refuses them on PostgreSQL): a campaign without one has no stage
+  const ab: AbStage = c.settings.variants && c.settings.test ? abStage(sqliteStore(deps, 'an A/B test'), c, now) : { stage: 'none' };
   if (ab.stage === 'due') return undefined; // the winner goes to the rest in this run
-  const ledger = openLedger(sqliteStore(deps), c);
+  // the store's own ledger (PostgreSQL: read only here; no worker registers until a send holds it)
+  const { ledger } = await sendBackend(deps, c, c.provider);
   if ((await ledger.dueCount(now)) > 0) return undefined;
   const waiting = await ledger.waiting(now);
   if (waiting.count === 0 || waiting.next === null) return undefined; // nothing left: the run completes it

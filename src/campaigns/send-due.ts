@@ -35,8 +35,14 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
     try {
       const campaign = await getCampaign(deps, name);
       if (campaign.state === 'draft') {
-        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions });
-        opts.onPrepared?.(name, plan);
+        try {
+          const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions });
+          opts.onPrepared?.(name, plan);
+        } catch (e) {
+          // an overlapping run (PostgreSQL: another worker) prepared and started it since we read
+          // the row; the store refused to replace its list, and this run joins the send instead
+          if (!(e instanceof MktError && e.code === 'campaign_started')) throw e;
+        }
       } else if (recurringRunDue(campaign, deps.now())) {
         // the next run of a recurring campaign: only customers who newly match, as run N+1
         const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, run: nextRunNumber(sqliteStore(deps), campaign.id) });

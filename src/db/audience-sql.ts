@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
+import { InputError } from '../errors.js';
 import type { Store } from './open.js';
 import type { SqlFragment } from './sql-fragment.js';
 
@@ -161,6 +162,29 @@ export interface PreparedAudience {
   pending?: number;
 }
 
+/** A campaign row as prepare reads it under its lock. */
+export interface PrepareGuardRow {
+  name: string;
+  state: string;
+  started_at: number | null;
+}
+
+/**
+ * A full prepare replaces the list, so it must not run once a send has started: checked by the
+ * store under the lock its prepare holds (not only by the caller, which read the row earlier).
+ * Two overlapping `send --due` runs that both saw a draft would otherwise let the second one
+ * replace the list the first is already sending from (rows claimed, then deleted and re-added
+ * as pending: sent twice). A refresh only adds newcomers, and is always allowed.
+ */
+export function refuseStartedReplace(row: PrepareGuardRow | undefined, refresh: boolean): void {
+  if (refresh || !row) return;
+  if (['sending', 'paused', 'completed', 'cancelled'].includes(row.state) || row.started_at !== null) {
+    throw new InputError('campaign_started', `campaign "${row.name}" has started sending; its list can no longer be replaced`, {
+      hint: 'use `mkt campaign prepare --refresh` to add only recipients who newly match',
+    });
+  }
+}
+
 /**
  * The prepare unit of work: classify the live audience and freeze it into the list (or, with
  * `refresh`, add only newcomers), in one IMMEDIATE transaction — the write lock is taken first,
@@ -175,6 +199,7 @@ export function prepareAudience(
   let counts!: AudienceCounts;
   let added = 0;
   sqlite.transaction(() => {
+    refuseStartedReplace(sqlite.prepare('SELECT name, state, started_at FROM campaigns WHERE id = ?').get(c.campaignId) as PrepareGuardRow | undefined, c.refresh);
     classifyAudience(sqlite, c.channel, c.where, c.exclusions);
     counts = audienceCounts(sqlite);
     added = c.refresh ? refreshAudience(sqlite, c.campaignId, c.now, c.run) : freezeAudience(sqlite, c.campaignId, c.now, c.run);

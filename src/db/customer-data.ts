@@ -131,6 +131,11 @@ export class ForgottenAddresses {
   }
 }
 
+/** Remembers one erased address's hash (`forgetPerson`, the repositories); true when it was new. */
+export function keepForgottenHash(store: Store, hash: string, now: number): boolean {
+  return store.sqlite.prepare('INSERT INTO forgotten_addresses (hash, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(hash, now).changes === 1;
+}
+
 export interface ForgetCounts {
   customers: number;
   hashes_kept: number;
@@ -153,8 +158,7 @@ export function forgetPerson(store: Store, customerId: number, a: PersonAddresse
   const { sqlite } = store;
   const run = sqlite.transaction((): ForgetCounts => {
     const hashes = [...(a.email ? [addressHash('email', a.email)] : []), ...(a.phone ? [addressHash('phone', a.phone)] : [])];
-    const keep = sqlite.prepare('INSERT INTO forgotten_addresses (hash, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
-    for (const h of hashes) keep.run(h, now);
+    for (const h of hashes) keepForgottenHash(store, h, now);
     const addresses = JSON.stringify([a.email, a.phone].filter(Boolean));
     const feedback = sqlite
       .prepare(

@@ -8,6 +8,7 @@
  * repositories until their PostgreSQL twins exist.
  */
 import type { Channel } from '../channels.js';
+import type { AddressKind } from '../util/address-hash.js';
 import type { AudienceDrift, ExclusionRule, PreparedAudience } from './audience-sql.js';
 import type { Campaign, CampaignDefinitionPatch, CampaignPatch, ListOptions, NewCampaign } from './campaigns.js';
 import type { CustomerRow } from './customer-columns.js';
@@ -79,6 +80,15 @@ export interface CampaignStore {
   deleteDraft(id: number): Promise<boolean>;
 }
 
+/**
+ * People erased on request (`customers forget`): only the one-way hash of each address
+ * (src/util/address-hash.ts) is kept, and prepare excludes a matching customer as `forgotten`.
+ */
+export interface ForgottenStore {
+  /** Remembers an erased address; true when it was not remembered yet. */
+  keep(kind: AddressKind, address: string, now: number): Promise<boolean>;
+}
+
 /** Whose live audience a campaign has: the segment's filter (compiled by the store for its dialect) and the extra rules. */
 export interface AudienceQuery {
   campaignId: number;
@@ -137,6 +147,7 @@ export interface Repositories {
   customers: CustomerStore;
   segments: SegmentStore;
   suppressions: SuppressionStore;
+  forgotten: ForgottenStore;
   campaigns: CampaignStore;
   audience: AudienceStore;
   reports: ReportStore;

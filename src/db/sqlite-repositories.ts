@@ -10,6 +10,7 @@ import type { Channel } from '../channels.js';
 import { frozenListOf, measureDrift, prepareAudience } from './audience-sql.js';
 import { allCampaigns, deleteDraftCampaign, dueCampaigns, findCampaign, insertCampaign, redefineCampaign, updateCampaign } from './campaigns.js';
 import { audienceSample } from './compliance-sql.js';
+import { keepForgottenHash } from './customer-data.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
 import { ledgerCounts } from './ledger.js';
@@ -19,6 +20,7 @@ import type { Repositories } from './repositories.js';
 import { breakdownMatching, countMatching } from './segment-queries.js';
 import { filterToSql } from './segment-sql.js';
 import { SuppressionRepository } from './suppressions.js';
+import { addressHash } from '../util/address-hash.js';
 
 /** Opens (creating and migrating) the SQLite store at `file` as repositories. */
 export function openSqliteRepositories(file: string): Repositories {
@@ -54,6 +56,9 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       get: async (channel, address) => suppressions.get(channel, address),
       list: async (channel) => suppressions.list(channel),
       matching: async (channel: Channel, addresses: string[]) => suppressions.matching(channel, addresses),
+    },
+    forgotten: {
+      keep: async (kind, address, now) => keepForgottenHash(store, addressHash(kind, address), now),
     },
     campaigns: {
       create: async (c, now) => insertCampaign(store, c, now),

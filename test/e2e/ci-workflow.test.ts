@@ -5,26 +5,16 @@
  * would (bash -eo pipefail) against a temp workspace with the built CLI installed as
  * ./node_modules/.bin/mkt: exit 0 and 75 pass the job, 69 fails it.
  */
-import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.js';
-import { BIN, cliEnv, ROOT, tempWorkspace } from '../support/cli.js';
+import { tempWorkspace } from '../support/cli.js';
 import { smsWorkspace, TWILIO_TOKEN, type SmsWorkspace } from '../support/campaign-workspace.js';
+import { envRefs, installMkt, readWorkflow, runStep, type Step } from '../support/workflow.js';
 
-const workflow = parse(readFileSync(path.join(ROOT, 'examples/github-actions/scheduled-send.yml'), 'utf8'));
-interface Step {
-  id?: string;
-  name?: string;
-  if?: string;
-  run?: string;
-  uses?: string;
-  env?: Record<string, string>;
-  with?: Record<string, unknown>;
-}
+const workflow = readWorkflow('scheduled-send.yml');
 const job = workflow.jobs.send as { env: Record<string, string>; steps: Step[] };
 const sendStep = job.steps.find((s) => s.id === 'send')!;
 const applyStep = job.steps.find((s) => s.id === 'apply')!;
@@ -41,36 +31,13 @@ afterEach(async () => {
 /** A workspace where ./node_modules/.bin/mkt is the built CLI, with one campaign due. */
 function dueWorkspace(n: number, opts: Parameters<typeof smsWorkspace>[1] & { provider?: string } = {}): SmsWorkspace {
   ws = smsWorkspace(n, opts);
-  writeFileSync(path.join(ws.dir, 'package.json'), '{ "name": "marketing", "private": true }\n');
-  mkdirSync(path.join(ws.dir, 'node_modules', '.bin'), { recursive: true });
-  symlinkSync(BIN, path.join(ws.dir, 'node_modules', '.bin', 'mkt'));
+  installMkt(ws.dir);
   const create = ws.cli(['campaign', 'create', '--name', 'weekly', '--channel', 'sms', '--segment', 'all-sms', '--provider', opts.provider ?? 'outbox-sms', '--template', 'hello', '--schedule', '2020-01-01T00:00:00Z', '--now']);
   expect(create.code, create.stderr).toBe(0);
   return ws;
 }
 
-/** Runs a step's script as GitHub's `shell: bash` does; returns the step's exit code. (Async: a fake server may run in this process.) */
-function runStep(step: Step, dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = path.join(dir, 'step.sh');
-  writeFileSync(script, step.run!);
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
-      cwd: dir,
-      env: cliEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 const runSendStep = (w: SmsWorkspace) => runStep(sendStep, w.dir, { ...w.env, MKT_DB: w.db });
-
-/** The ${NAME}s a YAML file's values refer to (`key: ${NAME}`), commented-out examples included. */
-const envRefs = (file: string) => [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/:\s*"?\$\{([A-Z][A-Z0-9_]*)\}/g)].map((m) => m[1]!);
 
 describe('examples/github-actions/scheduled-send.yml', { timeout: 120_000 }, () => {
   it('is scheduled, serialised, on Node 20, installs with npm ci and runs send --due --yes --json', () => {

@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
-import { countsFromGroups, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PreparedAudience } from '../audience-sql.js';
+import { countsFromGroups, refuseStartedReplace, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PrepareGuardRow, type PreparedAudience } from '../audience-sql.js';
 import type { CustomerRow } from '../customer-columns.js';
 import type { AudienceQuery, AudienceStore } from '../repositories.js';
 import { PG_CUSTOMER_ROW_COLUMNS, toRow } from './customer-rows.js';
@@ -23,6 +23,11 @@ const VALID_ADDRESS: Record<'email' | 'phone', string> = {
   // '+', a digit 1-9, then 6 to 14 digits: SQLite's GLOB and length rule as one regular expression
   phone: `({addr} ~ '^\\+[1-9][0-9]{6,14}$')`,
 };
+
+/** SQLite's `mkt_address_hash(kind, address)` (src/util/address-hash.ts) in PostgreSQL's own functions. */
+function pgAddressHash(kind: 'email' | 'phone', address: string): string {
+  return `encode(sha256(convert_to('${kind}:' || ${address}, 'UTF8')), 'hex')`;
+}
 
 /** Rows fetched per round trip when a list is streamed (keyset pages on the id). */
 const PAGE = 10_000;
@@ -59,6 +64,9 @@ function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now
       CASE WHEN ${addr} IS NULL OR ${addr} = '' OR NOT ${valid} THEN 'invalid_address'
            WHEN c.${consent} IS NOT TRUE THEN 'no_consent'
            WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = ${channel} AND s.address = ${addr}) THEN 'suppressed'
+           -- erased on request (customers forget): the hash of src/util/address-hash.ts, sha256 of
+           -- '<kind>:<address>' in hex; the uncorrelated EXISTS runs once, so nobody forgotten costs nothing
+           WHEN EXISTS (SELECT 1 FROM forgotten_addresses) AND EXISTS (SELECT 1 FROM forgotten_addresses f WHERE f.hash = ${pgAddressHash(address, addr)}) THEN 'forgotten'
            ${extra}
            ELSE 'ok' END AS status
     FROM customers c WHERE ${where.text})`;
@@ -68,7 +76,8 @@ function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now
 async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean }): Promise<PreparedAudience> {
   return inTransaction(pool, async (client) => {
     // one prepare of a campaign at a time: a second one waits here instead of colliding on the list
-    await client.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
+    const locked = await client.query<PrepareGuardRow>('SELECT name, state, started_at FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
+    refuseStartedReplace(locked.rows[0], q.refresh);
     if (!q.refresh) await client.query('DELETE FROM campaign_recipients WHERE campaign_id = $1', [q.campaignId]);
     const { cte, params } = audienceCte(q);
     const id = params.bind(q.campaignId, 'bigint');

@@ -1,7 +1,8 @@
 /**
  * `mkt db copy SQLITE_FILE postgres://…`: a whole workspace database moved up to PostgreSQL in
  * ONE transaction on the target: customers, suppressions, campaigns, their ledgers, feedback
- * events and the senders' daily usage, ids kept (the ledger points at customers and campaigns
+ * events, the senders' daily usage, the erased addresses' hashes and the engagement tables
+ * (links, hourly counts, events, seen-sets and their keys), ids kept (the ledger points at customers and campaigns
  * by id), identities moved past the copied ids, and every table's row count checked against
  * the source before the commit. A target that holds any row is refused unless `replace`, which
  * empties those tables in the same transaction: a failed copy leaves the target as it was.
@@ -15,11 +16,56 @@ import { InputError, MktError, UnavailableError, UsageError } from '../../errors
 import type { Store } from '../open.js';
 import { driverMessage } from './errors.js';
 import type { PgStore } from './open.js';
-import { campaignRecipients, campaigns, customers, feedbackEvents, senderUsage, suppressions } from './schema.js';
+import {
+  campaignLinks,
+  campaignRecipients,
+  campaigns,
+  customers,
+  engagementEvents,
+  engagementHourly,
+  engagementKeys,
+  engagementSeen,
+  feedbackEvents,
+  forgottenAddresses,
+  senderUsage,
+  suppressions,
+} from './schema.js';
 import { inTransaction } from './transaction.js';
 
-/** In foreign-key order: a table comes after those it points at. */
-const TABLES: PgTable[] = [customers, suppressions, campaigns, campaignRecipients, feedbackEvents, senderUsage];
+/**
+ * In foreign-key order: a table comes after those it points at. Every table that holds state a
+ * move must keep: who was erased (forgotten_addresses: without it a moved store would message
+ * them again), and the engagement a campaign collected (its links, which click tokens name; the
+ * hourly counts; the per-recipient events; the seen-set and its key, without which unique counts
+ * would start over).
+ */
+const TABLES: PgTable[] = [
+  customers,
+  suppressions,
+  campaigns,
+  campaignRecipients,
+  feedbackEvents,
+  senderUsage,
+  forgottenAddresses,
+  campaignLinks,
+  engagementHourly,
+  engagementEvents,
+  engagementKeys,
+  engagementSeen,
+];
+
+/**
+ * The tables of both schemas a copy leaves out, and why: they describe processes running on the
+ * source, not the workspace (a copy runs with no send running; test/unit/db/pg-copy.test.ts holds
+ * this list and TABLES to every table of the schema).
+ */
+export const NOT_COPIED: Record<string, string> = {
+  workers: 'the live send workers of the source: none while a copy runs, and a worker of the source is no worker of the target',
+  rate_buckets: "the next free send slot of a running send's shared rate: an idle campaign earns no burst, so a new send starts afresh",
+};
+
+/** The names of the tables a copy moves, in the order it moves them. */
+export const COPIED_TABLES: readonly string[] = TABLES.map((t) => getTableConfig(t).name);
 
 /** Rows per INSERT: each column travels as one array parameter, so this bounds memory, not parameters. */
 const BATCH = 5_000;

@@ -8,13 +8,14 @@ import { WRITE_COLUMNS, type CustomerValues } from '../customers-writer.js';
 import type { Repositories } from '../repositories.js';
 import type { SuppressionRow } from '../suppressions.js';
 import { redactUrl } from '../target.js';
+import { addressHash } from '../../util/address-hash.js';
 import { pgCampaignStore } from './campaigns.js';
 import { toRow } from './customer-rows.js';
 import { pgAudienceStore } from './audience.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
 import { inTransaction } from './transaction.js';
-import { customers, suppressions } from './schema.js';
+import { customers, forgottenAddresses, suppressions } from './schema.js';
 import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
 
 const BOOLEAN_COLUMNS = new Set<string>(['email_opt_in', 'sms_opt_in', 'whatsapp_opt_in']);
@@ -107,6 +108,10 @@ export function pgRepositories(store: PgStore): Repositories {
         const r = await pool.query<{ address: string }>('SELECT address FROM suppressions WHERE channel = $1 AND address = ANY($2::text[])', [channel, addresses]);
         return new Set(r.rows.map((row) => row.address));
       },
+    },
+    forgotten: {
+      keep: async (kind, address, now) =>
+        ((await db.insert(forgottenAddresses).values({ hash: addressHash(kind, address), createdAt: now }).onConflictDoNothing()).rowCount ?? 0) === 1,
     },
     campaigns: pgCampaignStore(db),
     audience: pgAudienceStore(pool),

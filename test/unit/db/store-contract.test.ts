@@ -336,6 +336,71 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
       expect(await listOf(wa.id)).toEqual([[ids[4], '+1234567']]);
     });
 
+    it('excludes an address erased on request (customers forget) as forgotten: the hash of src/util/address-hash.ts on both stores', async () => {
+      // addresses of their own: forgotten_addresses is never emptied, and the other cases share this store
+      await reset(
+        [
+          { email: 'gone@example.com', phone: '+4915199999901', email_opt_in: true, sms_opt_in: true }, // 1 erased email and phone
+          { email: 'stays@example.com', phone: '+4915199999902', email_opt_in: true, sms_opt_in: true }, // 2 ok
+          { email: 'Gone@example.com', email_opt_in: true }, // 3 another address (the hash is of the exact canonical form)
+        ],
+        [],
+      );
+      expect(await repos.forgotten.keep('email', 'gone@example.com', T0)).toBe(true);
+      expect(await repos.forgotten.keep('email', 'gone@example.com', T0 + 1)).toBe(false);
+      expect(await repos.forgotten.keep('phone', '+4915199999901', T0)).toBe(true);
+      const ids = (await repos.customers.list(100)).map((c) => c.id);
+      const all = await filterOf({ all: [] });
+      const email = await newCampaign('email');
+      const r = await repos.audience.prepare({ campaignId: email.id, channel: 'email', filter: all, now: T0, exclusions: [], refresh: false });
+      expect(r).toEqual({
+        counts: { matched: 3, eligible: 2, excluded: { no_consent: 0, suppressed: 0, invalid_address: 0, duplicate_address: 0, forgotten: 1 } },
+        added: 2,
+        recipients: 2,
+      });
+      expect(await listOf(email.id)).toEqual([[ids[1], 'stays@example.com'], [ids[2], 'Gone@example.com']]);
+      // the number is kept as kind phone: SMS (and WhatsApp) leave the person out too
+      const sms = await newCampaign('sms');
+      const s = await repos.audience.prepare({ campaignId: sms.id, channel: 'sms', filter: all, now: T0, exclusions: [], refresh: false });
+      expect(s.counts.excluded.forgotten).toBe(1);
+      expect(await listOf(sms.id)).toEqual([[ids[1], '+4915199999902']]);
+      // a refresh does not bring them back, and drift does not count them as joining
+      expect((await repos.audience.prepare({ campaignId: email.id, channel: 'email', filter: all, now: T0, exclusions: [], refresh: true })).added).toBe(0);
+      expect(await repos.audience.drift({ campaignId: email.id, channel: 'email', filter: all, now: T0, exclusions: [] })).toEqual({ frozen: 2, now: 2, joined: 0, left: 0 });
+    });
+
+    it('a full prepare refuses to replace the list of a campaign that has started sending (checked under the prepare lock); a refresh still adds', async () => {
+      await reset([{ email: 'first@example.com', email_opt_in: true }], []);
+      const c = await newCampaign('email');
+      const all = await filterOf({ all: [] });
+      const q = { campaignId: c.id, channel: 'email' as const, filter: all, now: T0, exclusions: [] };
+      expect((await repos.audience.prepare({ ...q, refresh: false })).recipients).toBe(1);
+      // what a send does before its first claim; a second run that read the row as a draft earlier must not start over
+      await repos.campaigns.update(c.id, { state: 'sending', startedAt: T0 + 1 }, T0 + 1);
+      await repos.customers.insert([values({ email: 'second@example.com', email_opt_in: true })]);
+      await expect(repos.audience.prepare({ ...q, refresh: false })).rejects.toMatchObject({ code: 'campaign_started' });
+      expect((await listOf(c.id)).map(([, a]) => a)).toEqual(['first@example.com']);
+      expect(await repos.audience.prepare({ ...q, refresh: true })).toMatchObject({ added: 1, recipients: 2 });
+    });
+
+    it('the forgotten hash is the same function on both stores for any address (unicode included)', async () => {
+      // local parts from the whole of Unicode (no space, no @): the SQL hash must match addressHash byte for byte
+      const local = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((x) => !/[\s@]/.test(x));
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(local, async (part) => {
+          const gone = `fc${++n}-${part}@example.com`;
+          await reset([{ email: gone, email_opt_in: true }, { email: `fc${n}-control@example.com`, email_opt_in: true }], []);
+          await repos.forgotten.keep('email', gone, T0);
+          const c = await newCampaign('email');
+          const r = await repos.audience.prepare({ campaignId: c.id, channel: 'email', filter: await filterOf({ all: [] }), now: T0, exclusions: [], refresh: false });
+          expect(r.counts.excluded.forgotten).toBe(1);
+          expect((await listOf(c.id)).map(([, a]) => a)).toEqual([`fc${n}-control@example.com`]);
+        }),
+        { numRuns: 25 },
+      );
+    });
+
     it('freezes exactly what the plain rules give (oracle), for random customers, suppressions and segments', async () => {
       const addresses = ['a@example.com', 'b@example.com', 'c@example.org', 'bad', '', 'x y@example.com'];
       const audienceCustomer = fc.record({
