@@ -54,17 +54,20 @@ export interface TrackerOptions {
   campaign: { id: number; name: string; channel: Channel; settings: Campaign['settings'] };
   /** the campaign's template: its max_segments (SMS), its tracked buttons (WhatsApp) */
   template: CompiledTemplate;
+  /** an A/B test's variant templates, whose tracked buttons count too */
+  variants?: ReadonlyMap<string, CompiledTemplate>;
   now: () => number;
 }
 
 /** The tracker of a campaign run, or undefined when the campaign tracks nothing. */
 export async function loadTracker(o: TrackerOptions): Promise<MessageTracker | undefined> {
   const t = campaignTracking(o.settings, o.campaign);
-  const issues = trackedButtonIssues(o.template, t);
+  const templates = [o.template, ...(o.variants?.values() ?? [])];
+  const issues = templates.flatMap((x) => trackedButtonIssues(x, t));
   if (issues.length > 0) throw new InputError('untrackable_button', issues.join('\n'));
   const tokens = trackingTokensFor(o.settings);
   // WhatsApp has nothing to track but its tracked URL buttons
-  const buttons = o.template.channel === 'whatsapp' && (o.template as CompiledWhatsApp).spec.buttons.some((b) => b.track);
+  const buttons = templates.some((x) => x.channel === 'whatsapp' && (x as CompiledWhatsApp).spec.buttons.some((b) => b.track));
   if (!t || !tokens || (o.campaign.channel === 'whatsapp' && !buttons)) return undefined;
   const utm = await renderUtm(t.utm, { channel: o.campaign.channel, campaign: { name: o.campaign.name, id: o.campaign.id } });
   if (!o.store) {
