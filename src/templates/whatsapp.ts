@@ -272,7 +272,14 @@ function buildWhatsApp(spec: WhatsAppSpec, params: ParamSpec[], values: string[]
     else {
       buttonValues.set(p.slot.index, v);
       const url = spec.buttons[p.slot.index]?.url;
-      if (p.slot.tracked && url) tracked.push({ index: p.slot.index, url, destination: v, twilioVar: p.twilioVar });
+      if (p.slot.tracked && url) {
+        // checked here, not only by the tracker, so `template validate` and `campaign check` see it
+        if (!/^https?:\/\/[^\s/]/i.test(v)) {
+          const o = p.parsed.origin;
+          throw new RenderError(`${o.file}:${o.line}:${o.col}: ${p.label} "${v}" is not an http(s) URL for this recipient`, 'bad_parameter');
+        }
+        tracked.push({ index: p.slot.index, url, destination: v, twilioVar: p.twilioVar });
+      }
     }
   });
   const bodyText = fillPlaceholders(spec.body, bodyValues);

@@ -34,6 +34,7 @@ describe('a tracked button in the template', () => {
       `9:23: buttons[1].url: the approved button URL "https://shop.example/{{1}}" is not the tracking domain's short-link prefix: it must be "${BASE}/s/{{1}}" (tracking.base_url in mkt.yaml)`,
     ]);
     expect(await check(`{ type: url, url: "${BASE}/s/{{1}}", track: "https://shop.example/x" }`)).toEqual([]);
+    expect(await check(`{ type: url, url: "${BASE}/s/{{1}}", track: "shop.example/{{ id }}" }`)).toEqual([expect.stringMatching(/^9:\d+: rendering for the demo customer: button 2 \(url\) track "shop.example\/1" is not an http\(s\) URL/)]);
   });
 
   it('is refused when clicks are not tracked', async () => {
