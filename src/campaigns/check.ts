@@ -26,6 +26,7 @@ import type { CampaignDeps } from './deps.js';
 import { templateVars, type UnsubscribeLinker } from './message.js';
 import { loadVariantTemplates } from './ab-test.js';
 import { splitTemplateRef } from './references.js';
+import { campaignTracking, trackedButtonIssues } from './tracking.js';
 import { RenderFailureTally, renderFailureLines, type RenderFailures } from './render-failures.js';
 
 export interface PreflightIssue {
@@ -65,6 +66,11 @@ export async function checkCampaign(
   const template: CompiledTemplate = await loadTemplate(deps.workspace, splitTemplateRef(campaign.template).name, { channel, campaign: { name: campaign.name, id: campaign.id } });
   const variants = campaign.settings.variants ? await loadVariantTemplates(deps.workspace, campaign, template) : undefined;
 
+  // a tracked WhatsApp button whose approved URL is not the short-link prefix would be untrackable
+  const tracking = campaignTracking(settings, campaign);
+  for (const t of [template, ...(variants?.values() ?? [])]) {
+    for (const message of trackedButtonIssues(t, tracking)) errors.push({ code: 'untrackable_button', message });
+  }
   if (provider.senders.length === 0) errors.push({ code: 'no_sender', message: `provider "${provider.name}" has no sender identity (senders: in providers.yaml)` });
   if (channel === 'email') {
     if (!template.hasUnsubscribe) {

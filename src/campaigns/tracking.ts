@@ -5,14 +5,15 @@
  * to a URL this campaign sent). The link rewriting itself is src/templates/track-message.ts.
  */
 import type { Channel } from '../channels.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import { applyOverride, type TrackingSettings } from '../compliance/tracking-config.js';
 import { trackingTokensFor } from '../compliance/index.js';
 import type { WorkspaceSettings } from '../compliance/config.js';
 import type { Campaign } from '../db/campaigns.js';
 import { EngagementRepository, type LinkKind } from '../db/engagement.js';
 import type { Store } from '../db/open.js';
-import type { Rendered } from '../templates/contract.js';
+import type { CompiledTemplate, Rendered } from '../templates/contract.js';
+import { trackedButtonProblems, type CompiledWhatsApp } from '../templates/whatsapp.js';
 import { trackRendered } from '../templates/track-message.js';
 import { withUtm } from '../templates/track-links.js';
 import { renderUtm } from '../templates/utm.js';
@@ -35,21 +36,39 @@ export function trackable(url: string, t: { baseUrl: string; unsubscribeBase?: s
   return !url.startsWith(`${t.baseUrl}/`);
 }
 
+/**
+ * Why a WhatsApp template's tracked URL buttons cannot be sent by this campaign, as
+ * `file:line:col: message` (empty for other channels and templates without tracked buttons):
+ * `campaign check` lists them and a send refuses, so an untrackable button is never sent.
+ */
+export function trackedButtonIssues(template: CompiledTemplate, tracking: TrackingSettings | undefined): string[] {
+  if (template.channel !== 'whatsapp') return [];
+  const base = tracking?.clicks ? tracking.baseUrl : undefined;
+  return trackedButtonProblems((template as CompiledWhatsApp).spec, base).map((p) => `${template.file}:${p.line}:${p.col}: ${p.message}`);
+}
+
 export interface TrackerOptions {
   /** the SQLite store; undefined on PostgreSQL, where tracking is not available yet */
   store: Store | undefined;
   settings: WorkspaceSettings;
   campaign: { id: number; name: string; channel: Channel; settings: Campaign['settings'] };
-  /** SMS: the template's max_segments */
-  maxSegments?: number;
+  /** the campaign's template: its max_segments (SMS), its tracked buttons (WhatsApp) */
+  template: CompiledTemplate;
+  /** an A/B test's variant templates, whose tracked buttons count too */
+  variants?: ReadonlyMap<string, CompiledTemplate>;
   now: () => number;
 }
 
 /** The tracker of a campaign run, or undefined when the campaign tracks nothing. */
 export async function loadTracker(o: TrackerOptions): Promise<MessageTracker | undefined> {
   const t = campaignTracking(o.settings, o.campaign);
+  const templates = [o.template, ...(o.variants?.values() ?? [])];
+  const issues = templates.flatMap((x) => trackedButtonIssues(x, t));
+  if (issues.length > 0) throw new InputError('untrackable_button', issues.join('\n'));
   const tokens = trackingTokensFor(o.settings);
-  if (!t || !tokens || o.campaign.channel === 'whatsapp') return undefined;
+  // WhatsApp has nothing to track but its tracked URL buttons
+  const buttons = templates.some((x) => x.channel === 'whatsapp' && (x as CompiledWhatsApp).spec.buttons.some((b) => b.track));
+  if (!t || !tokens || (o.campaign.channel === 'whatsapp' && !buttons)) return undefined;
   const utm = await renderUtm(t.utm, { channel: o.campaign.channel, campaign: { name: o.campaign.name, id: o.campaign.id } });
   if (!o.store) {
     throw new ConfigError('store_unsupported', 'click and open tracking does not run on a PostgreSQL store yet', {
@@ -78,11 +97,12 @@ export async function loadTracker(o: TrackerOptions): Promise<MessageTracker | u
         ? (url, kind) => {
             if (!trackable(url, rules)) return undefined;
             const id = linkId(url, kind);
-            return kind === 'sms' ? `${t.baseUrl}/s/${tokens.short(subject(id))}` : `${t.baseUrl}/c/${tokens.sign(subject(id))}`;
+            // SMS links and WhatsApp buttons share the short links (a button's suffix must stay short)
+            return kind === 'link' ? `${t.baseUrl}/c/${tokens.sign(subject(id))}` : `${t.baseUrl}/s/${tokens.short(subject(id))}`;
           }
         : undefined,
       pixel: t.opens && rendered.channel === 'email' ? `${t.baseUrl}/o/${tokens.sign(subject(0))}.gif` : undefined,
-      maxSegments: o.maxSegments,
+      maxSegments: (o.template as { maxSegments?: number }).maxSegments,
     });
   };
 }

@@ -60,7 +60,7 @@ export function registerTemplate(program: Command, action: ActionFactory): void 
       action(async (ctx, names) => {
         const { validateTemplates } = await import('../templates/index.js');
         const { formatDiagnostic } = await import('../templates/diagnostics.js');
-        const r = await validateTemplates(ctx.workspace, names);
+        const r = await validateTemplates(ctx.workspace, names, { trackingBaseUrl: await trackingBaseUrl(ctx) });
         for (const w of r.warnings) ctx.warn(formatDiagnostic(w));
         const result = { ok: r.errors.length === 0, checked: r.checked, errors: r.errors, warnings: r.warnings };
         ctx.result(result, (v) => {
@@ -154,16 +154,29 @@ async function renderCommand(ctx: CliContext, name: string, flags: RenderOpts): 
   ctx.result({ ...publicShape(rendered), ...(tracked ? { tracked } : {}) }, (r) => humanRender(r, rendered, flags));
 }
 
-/** mkt.yaml's tracking base URL when clicks are tracked; a mkt.yaml that does not load (a secret not set) only loses the preview. */
-async function trackingBase(ctx: CliContext): Promise<string | undefined> {
+/**
+ * mkt.yaml's `tracking:` (null: none); undefined when mkt.yaml does not load (a secret not set):
+ * rendering needs no mkt.yaml, and the commands that do report its problems.
+ */
+async function trackingSettings(ctx: CliContext) {
   const { loadSettings } = await import('../compliance/index.js');
   try {
-    const t = (await loadSettings(ctx.workspace, ctx.io.env)).tracking;
-    return t?.clicks ? t.baseUrl : undefined;
+    return (await loadSettings(ctx.workspace, ctx.io.env)).tracking ?? null;
   } catch {
-    // rendering needs no mkt.yaml (nor its secrets): the commands that do report its problems
     return undefined;
   }
+}
+
+/** The tracking.base_url tracked WhatsApp buttons are checked against (`template validate`). */
+async function trackingBaseUrl(ctx: CliContext): Promise<string | null | undefined> {
+  const t = await trackingSettings(ctx);
+  return t ? t.baseUrl : t;
+}
+
+/** mkt.yaml's tracking base URL when clicks are tracked (the SMS preview). */
+async function trackingBase(ctx: CliContext): Promise<string | undefined> {
+  const t = await trackingSettings(ctx);
+  return t?.clicks ? t.baseUrl : undefined;
 }
 
 /**

@@ -40,6 +40,12 @@ export interface RenderedWhatsApp {
   category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
   meta: MetaTemplatePayload;
   twilio: { contentSid?: string; contentVariables: string };
+  /**
+   * Tracked URL buttons (`track:` in the template): until the campaign's tracker replaces it
+   * (src/templates/track-message.ts), each one's Meta parameter and Twilio variable hold the
+   * rendered destination; `url` is the approved button URL ending in {{1}}.
+   */
+  trackedButtons?: Array<{ index: number; url: string; destination: string; twilioVar: string }>;
 }
 
 export type Rendered = RenderedEmail | RenderedSms | RenderedWhatsApp;

@@ -87,12 +87,20 @@ export interface ValidationResult {
   checked: string[];
 }
 
+export interface ValidateOptions {
+  /**
+   * mkt.yaml's tracking.base_url (null: no tracking configured), against which tracked WhatsApp
+   * buttons are checked; undefined when mkt.yaml could not be read, and the check is skipped.
+   */
+  trackingBaseUrl?: string | null;
+}
+
 /**
  * Checks templates (all, or the named ones) and reports every problem in one run: syntax and
  * MJML errors, unknown variables, email without unsubscribe_url, and a render against the demo
  * customer (SMS segments, WhatsApp parameters, Gmail's 102 KB clip).
  */
-export async function validateTemplates(workspace: string, names?: string[]): Promise<ValidationResult> {
+export async function validateTemplates(workspace: string, names?: string[], opts: ValidateOptions = {}): Promise<ValidationResult> {
   const diags = new Diagnostics();
   const templates = names && names.length > 0 ? names.map((n) => resolveTemplate(workspace, n)) : findTemplates(workspace);
   const s = await shared(workspace);
@@ -101,6 +109,10 @@ export async function validateTemplates(workspace: string, names?: string[]): Pr
     const compiled = await compileFile(workspace, t, s, diags);
     if (!compiled || diags.errors.length > before) continue;
     await checkCompiled(compiled, diags);
+    if (compiled.channel === 'whatsapp' && opts.trackingBaseUrl !== undefined) {
+      const { trackedButtonProblems } = await import('./whatsapp.js');
+      for (const p of trackedButtonProblems((compiled as import('./whatsapp.js').CompiledWhatsApp).spec, opts.trackingBaseUrl ?? undefined)) diags.error(compiled.file, p.message, p.line, p.col);
+    }
   }
   return { errors: diags.errors, warnings: diags.warnings, checked: templates.map((t) => `${t.channel}/${t.name}`) };
 }

@@ -42,7 +42,7 @@ export function parameterProblem(value: string): string | undefined {
   return undefined;
 }
 
-type Slot = { kind: 'body'; index: number } | { kind: 'header' } | { kind: 'button'; index: number; subType: 'url' | 'quick_reply' };
+type Slot = { kind: 'body'; index: number } | { kind: 'header' } | { kind: 'button'; index: number; subType: 'url' | 'quick_reply'; tracked?: boolean };
 
 interface ParamSpec {
   slot: Slot;
@@ -59,7 +59,12 @@ export interface WhatsAppSpec {
   category: WhatsAppCategory;
   body: string;
   header?: { type: 'text'; text: string } | { type: (typeof MEDIA)[number]; link: string; filename?: string };
-  buttons: Array<{ type: 'url' | 'quick_reply'; text?: string }>;
+  /**
+   * `url` is the approved button URL (only checked when the button is tracked); `track` marks a
+   * tracked button: its value (a Liquid destination) becomes a short link on the tracking
+   * domain, and `urlAt` is where `url` (or the button) sits in the file, for errors.
+   */
+  buttons: Array<{ type: 'url' | 'quick_reply'; text?: string; url?: string; track?: true; urlAt?: { line: number; col: number } }>;
   contentSid?: string;
 }
 
@@ -187,16 +192,25 @@ export function compileWhatsApp(ctx: CompileContext, diags: Diagnostics): Compil
     else {
       if (doc.buttons.length > BUTTONS_MAX) c.error(['buttons'], `at most ${BUTTONS_MAX} buttons`);
       doc.buttons.forEach((b, i) => {
-        if (!isObject(b) || (b.type !== 'url' && b.type !== 'quick_reply')) return c.error(['buttons', i], 'a button is { type: url, parameter: … } or { type: quick_reply, payload: … }');
+        if (!isObject(b) || (b.type !== 'url' && b.type !== 'quick_reply')) return c.error(['buttons', i], 'a button is { type: url, parameter: … }, { type: url, url: …/{{1}}, track: … } or { type: quick_reply, payload: … }');
         const type = b.type;
         const text = c.string(b, 'text', ['buttons', i, 'text'], false);
-        buttons.push({ type, ...(text ? { text } : {}) });
-        const key = type === 'url' ? 'parameter' : 'payload';
-        for (const other of Object.keys(b)) if (!['type', 'text', key, 'url'].includes(other)) c.warn(['buttons', i, other], `unknown button key "${other}"`);
+        // a tracked URL button: `track` is the destination, sent as the suffix of the approved `url`
+        const tracked = type === 'url' && b.track !== undefined;
+        const url = type === 'url' ? c.string(b, 'url', ['buttons', i, 'url'], tracked) : undefined;
+        const at = source.pos(url !== undefined ? ['buttons', i, 'url'] : ['buttons', i]);
+        buttons.push({ type, ...(text ? { text } : {}), ...(url ? { url } : {}), ...(tracked ? { track: true as const, urlAt: { line: at.line, col: at.col } } : {}) });
+        const key = tracked ? 'track' : type === 'url' ? 'parameter' : 'payload';
+        const known = type === 'url' ? ['type', 'text', 'url', 'parameter', 'track'] : ['type', 'text', 'payload'];
+        for (const other of Object.keys(b)) if (!known.includes(other)) c.warn(['buttons', i, other], `unknown button key "${other}"`);
+        if (tracked && b.parameter !== undefined) c.error(['buttons', i, 'parameter'], `button ${i + 1}: give "track" (the destination, tracked) or "parameter" (the URL suffix, not tracked), not both`);
+        if (tracked && url !== undefined && !/^https?:\/\/[^\s{}]+\{\{\s*1\s*\}\}$/.test(url)) {
+          c.error(['buttons', i, 'url'], `buttons[${i}].url must be the approved button URL ending in the suffix placeholder, like https://t.shop.example/s/{{1}}`);
+        }
         const value = c.string(b, key, ['buttons', i, key], false);
         if (value !== undefined) {
           const parsed = liquidAt(['buttons', i, key], value);
-          if (parsed) params.push({ slot: { kind: 'button', index: i, subType: type }, parsed, label: `button ${i + 1} (${type}) ${key}`, twilioVar: '' });
+          if (parsed) params.push({ slot: { kind: 'button', index: i, subType: type, ...(tracked ? { tracked } : {}) }, parsed, label: `button ${i + 1} (${type}) ${key}`, twilioVar: '' });
         }
       });
     }
@@ -249,12 +263,24 @@ function buildWhatsApp(spec: WhatsAppSpec, params: ParamSpec[], values: string[]
   let headerValue: string | undefined;
   const buttonValues = new Map<number, string>();
   const variables: Record<string, string> = {};
+  const tracked: NonNullable<RenderedWhatsApp['trackedButtons']> = [];
   params.forEach((p, i) => {
     const v = values[i]!;
     variables[p.twilioVar] = v;
     if (p.slot.kind === 'body') bodyValues.push(v);
     else if (p.slot.kind === 'header') headerValue = v;
-    else buttonValues.set(p.slot.index, v);
+    else {
+      buttonValues.set(p.slot.index, v);
+      const url = spec.buttons[p.slot.index]?.url;
+      if (p.slot.tracked && url) {
+        // checked here, not only by the tracker, so `template validate` and `campaign check` see it
+        if (!/^https?:\/\/[^\s/]/i.test(v)) {
+          const o = p.parsed.origin;
+          throw new RenderError(`${o.file}:${o.line}:${o.col}: ${p.label} "${v}" is not an http(s) URL for this recipient`, 'bad_parameter');
+        }
+        tracked.push({ index: p.slot.index, url, destination: v, twilioVar: p.twilioVar });
+      }
+    }
   });
   const bodyText = fillPlaceholders(spec.body, bodyValues);
   if (bodyText.length > BODY_MAX) throw new RenderError(`the body is ${bodyText.length} characters for this recipient; Meta allows ${BODY_MAX}`, 'bad_parameter');
@@ -284,5 +310,28 @@ function buildWhatsApp(spec: WhatsAppSpec, params: ParamSpec[], values: string[]
     category: spec.category,
     meta,
     twilio: { ...(spec.contentSid ? { contentSid: spec.contentSid } : {}), contentVariables: JSON.stringify(variables) },
+    ...(tracked.length > 0 ? { trackedButtons: tracked } : {}),
   };
+}
+
+/** The prefix a tracked button's approved URL must have: the SMS short links' (`<base_url>/s/`). */
+export const trackedButtonPrefix = (baseUrl: string) => `${baseUrl}/s/`;
+
+/**
+ * Why the template's tracked URL buttons cannot be tracked with this tracking base URL
+ * (undefined: the campaign does not track clicks), each with where the button's `url` is. A tap
+ * lands on the approved URL with the short code as its suffix, so that URL must be exactly the
+ * short-link prefix followed by {{1}}: anything else would send a link nobody can follow.
+ */
+export function trackedButtonProblems(spec: WhatsAppSpec, baseUrl: string | undefined): Array<{ line: number; col: number; message: string }> {
+  return spec.buttons.flatMap((b, i) => {
+    if (!b.track) return [];
+    const at = b.urlAt ?? { line: 1, col: 1 };
+    if (baseUrl === undefined) {
+      return [{ ...at, message: `buttons[${i}].track: the button is tracked but clicks are not (set tracking.base_url in mkt.yaml, and do not turn tracking.clicks off for this campaign)` }];
+    }
+    const want = `${trackedButtonPrefix(baseUrl)}{{1}}`;
+    if (b.url?.replace(/\{\{\s*1\s*\}\}$/, '{{1}}') === want) return [];
+    return [{ ...at, message: `buttons[${i}].url: the approved button URL "${b.url}" is not the tracking domain's short-link prefix: it must be "${want}" (tracking.base_url in mkt.yaml)` }];
+  });
 }
