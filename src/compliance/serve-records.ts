@@ -44,8 +44,8 @@ export function recordApplier(store: ServeRepository, log: (line: string) => voi
     return added ? `unsubscribed customer ${r.customerId} from ${r.channel} (campaign ${r.campaignId}, token ${r.ref})` : undefined;
   };
   return (records) => {
-    // opt-outs and provider events wait for fsync; a batch of tracked hits alone does not
-    const lines = store.inTransaction(() => records.map(applyOne), { lazy: records.every((r) => r.t === 'engage') });
+    // one fsync'ed commit per batch, tracked hits included: a committed hit survives a power loss
+    const lines = store.inTransaction(() => records.map(applyOne));
     for (const line of lines) if (line) log(line);
   };
 }

@@ -32,20 +32,9 @@ export class ServeRepository {
     this.sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`);
   }
 
-  /**
-   * Runs `fn` in one transaction (nested calls become savepoints). `lazy`: commit without waiting
-   * for fsync (WAL, synchronous = NORMAL): a process crash loses nothing once committed, a power
-   * loss may lose that commit. For tracked hits only, which were answered before they were written.
-   */
-  inTransaction<T>(fn: () => T, opts: { lazy?: boolean } = {}): T {
-    if (!opts.lazy) return this.sqlite.transaction(fn)();
-    const before = Number(this.sqlite.pragma('synchronous', { simple: true }));
-    this.sqlite.pragma('synchronous = NORMAL');
-    try {
-      return this.sqlite.transaction(fn)();
-    } finally {
-      this.sqlite.pragma(`synchronous = ${before}`);
-    }
+  /** Runs `fn` in one transaction (nested calls become savepoints), committed with fsync. */
+  inTransaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)();
   }
 
   /** See UnsubscribeAddresses.find. */
