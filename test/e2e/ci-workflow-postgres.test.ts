@@ -11,7 +11,7 @@
  * The workspace is an SQLite one moved up with `mkt db copy`, as README says to; the provider is
  * the fake Twilio on 127.0.0.1, whose receipts say who got what.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.js';
@@ -145,7 +145,10 @@ describe('examples/github-actions/postgres-scheduled-send.yml', { timeout: 180_0
   it('two runs at once (the overlap concurrency: prevents) both pass and send nobody twice', async () => {
     const s = await pgWorkspace(40, 40);
     if (!s) return;
-    const [a, b] = await Promise.all([runStep(send, s.w.dir, s.env, 'run-a.sh'), runStep(send, s.w.dir, s.env, 'run-b.sh')]);
+    // each run has a checkout of its own on GitHub (the step writes send-result.json into it)
+    const other = `${s.w.dir}-b`;
+    cpSync(s.w.dir, other, { recursive: true });
+    const [a, b] = await Promise.all([runStep(send, s.w.dir, s.env, 'run-a.sh'), runStep(send, other, s.env, 'run-b.sh')]).finally(() => rmSync(other, { recursive: true, force: true }));
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const got = perPhone(s.fake);
