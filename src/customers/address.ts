@@ -178,9 +178,17 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** The ISO 3166 alpha-2 code in upper case when libphonenumber knows the country, else undefined. */
 export function normaliseCountry(raw: string): string | undefined {
-  const code = raw.trim().toUpperCase();
-  return /^[A-Z]{2}$/.test(code) && phoneLibrary().isSupportedCountry(code) ? code : undefined;
+  // remembered: every row of an import asks this (twice with a phone number), of a few values,
+  // and the library builds a metadata object per question
+  let code = countries.get(raw);
+  if (code === undefined) {
+    const upper = raw.trim().toUpperCase();
+    code = /^[A-Z]{2}$/.test(upper) && phoneLibrary().isSupportedCountry(upper) ? upper : null;
+    if (countries.size < 1_000) countries.set(raw, code);
+  }
+  return code ?? undefined;
 }
+const countries = new Map<string, string | null>();
 
 /**
  * The canonical (E.164) phone number, or the reason there is none. A number without `+` / `00`
