@@ -73,20 +73,34 @@ const MAX_TRACKED = 50_000;
 /**
  * The links each recipient clicked in the last second, to spot a sweep over every link. Bounded:
  * beyond MAX_TRACKED recipients the oldest are forgotten (a sweep is over within a second).
+ * Each click carries a payload (what the caller recorded for it), so that the click completing a
+ * sweep hands back the sweep's earlier clicks: they were machine too and must be reclassified.
  */
-export class SweepDetector {
-  private readonly recent = new Map<string, { since: number; links: Set<number> }>();
+export class SweepDetector<T = undefined> {
+  private readonly recent = new Map<string, { since: number; links: Set<number>; clicks: T[]; done: boolean }>();
 
-  /** Records a click; true when, with it, this recipient hit all `links` (≥ 2) within SWEEP_MS. */
-  click(recipient: string, linkId: number, at: number, links: number): boolean {
+  /**
+   * Records a click; `sweep` when, with it, this recipient hit all `links` (≥ 2) within SWEEP_MS.
+   * `earlier`: on the click that completes the sweep only, the payloads of that window's clicks
+   * before it (once per sweep; later clicks of the window come back `sweep` themselves).
+   */
+  click(recipient: string, linkId: number, at: number, links: number, payload?: T): { sweep: boolean; earlier: T[] } {
     let r = this.recent.get(recipient);
     if (!r || at - r.since > SWEEP_MS) {
-      r = { since: at, links: new Set() };
+      r = { since: at, links: new Set(), clicks: [], done: false };
       this.recent.delete(recipient);
       this.recent.set(recipient, r);
       if (this.recent.size > MAX_TRACKED) this.recent.delete(this.recent.keys().next().value!);
     }
     r.links.add(linkId);
-    return links >= 2 && r.links.size >= links;
+    const sweep = links >= 2 && r.links.size >= links;
+    if (!sweep) {
+      if (payload !== undefined) r.clicks.push(payload);
+      return { sweep, earlier: [] };
+    }
+    const earlier = r.done ? [] : r.clicks;
+    r.done = true;
+    r.clicks = [];
+    return { sweep, earlier };
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Campaign } from '../db/campaigns.js';
-import type { EngagementHit, EngagementRepository, RecipientTimes } from '../db/engagement.js';
+import type { EngagementHit, EngagementRepository, RecipientTimes, SweepMove } from '../db/engagement.js';
 import { classify, SweepDetector, userAgentClass, type UserAgentClass } from './machine.js';
 import { decodeSegment, HttpError, type Target } from './serve-http.js';
 import type { TrackingTokens } from './tokens.js';
@@ -81,13 +81,20 @@ export function trackingRoutes(deps: { engagement: EngagementRepository; tokens:
   };
 }
 
+/** A click as the sweep memory keeps it: once recorded human, what it counted (to move it). */
+interface Recent {
+  move?: SweepMove;
+}
+
 /**
  * Applies a batch of hits: each classified human or machine, then recorded (hourly counts
  * always; the per-recipient event only in a campaign with `individual: true`). Returns a line
  * for the log. `workspace` is mkt.yaml's tracking, each campaign's own settings go over it.
+ * A sweep is seen only at its last click: its earlier clicks, recorded human in this batch or
+ * the one before, are moved to machine in the same transaction as the batch that completes it.
  */
 export function engagementApplier(engagement: EngagementRepository, workspace: TrackingSettings | undefined): (hits: EngagementRecordHit[]) => string {
-  const sweeps = new SweepDetector();
+  const sweeps = new SweepDetector<Recent>();
   const settings = new Map<number, { tracking: TrackingSettings; links: number } | null>();
   const campaign = (id: number) => {
     let s = settings.get(id);
@@ -100,8 +107,29 @@ export function engagementApplier(engagement: EngagementRepository, workspace: T
     }
     return s;
   };
-  return (hits) => {
-    const batch: EngagementHit[] = [];
+  return (hits) => engagement.transaction(() => {
+    let batch: EngagementHit[] = [];
+    let recent: Array<Recent | undefined> = [];
+    let swept: Recent[] = [];
+    let recorded = 0;
+    let machine = 0;
+    // records what is pending, then moves the completed sweeps' earlier clicks: before any later
+    // hit of the batch, so that a later genuine click by the same recipient sees the fixed seen-set
+    const flush = () => {
+      engagement.recordBatch(batch).forEach((result, i) => {
+        const r = recent[i];
+        const b = batch[i]!;
+        if (r) r.move = { campaignId: b.campaignId, ledgerId: b.ledgerId, linkId: b.linkId, at: b.at, result };
+      });
+      const moves = swept.flatMap((r) => (r.move ? [r.move] : []));
+      for (const r of swept) delete r.move;
+      engagement.moveToMachine(moves);
+      recorded += batch.length;
+      machine += batch.filter((b) => b.machine).length + moves.length;
+      batch = [];
+      recent = [];
+      swept = [];
+    };
     // one lookup per recipient per batch: a burst of clicks is usually one recipient's
     const recipients = new Map<string, RecipientTimes | undefined>();
     for (const h of hits) {
@@ -112,8 +140,11 @@ export function engagementApplier(engagement: EngagementRepository, workspace: T
       const who = recipients.get(key);
       const delivered = who ? (who.delivery_at ?? who.sent_at ?? undefined) : undefined;
       if (h.k === 'click' && h.l > c.links) c.links = engagement.linkCount(h.c);
-      const sweep = h.k === 'click' && sweeps.click(key, h.l, h.at, c.links);
-      const verdict = classify({ kind: h.k, head: h.head, ua: h.ua, at: h.at, deliveredAt: delivered, windowMs: c.tracking.botClickWindowMs, sweep });
+      const mine: Recent | undefined = h.k === 'click' ? {} : undefined;
+      const sweep = mine !== undefined && sweeps.click(key, h.l, h.at, c.links, mine);
+      if (sweep) swept.push(...sweep.earlier);
+      const verdict = classify({ kind: h.k, head: h.head, ua: h.ua, at: h.at, deliveredAt: delivered, windowMs: c.tracking.botClickWindowMs, sweep: sweep && sweep.sweep });
+      recent.push(verdict.machine ? undefined : mine);
       batch.push({
         campaignId: h.c,
         ledgerId: h.r,
@@ -128,8 +159,9 @@ export function engagementApplier(engagement: EngagementRepository, workspace: T
         // a ledger row that is gone (forgotten) has nobody to attach an event to
         individual: c.tracking.individual && who !== undefined,
       });
+      if (swept.length) flush();
     }
-    engagement.recordBatch(batch);
-    return `tracking: ${batch.length} hit(s) recorded, ${batch.filter((b) => b.machine).length} machine`;
-  };
+    flush();
+    return `tracking: ${recorded} hit(s) recorded, ${machine} machine`;
+  });
 }

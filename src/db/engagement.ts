@@ -54,6 +54,19 @@ export interface EngagementResult {
   first: boolean;
   /** for clicks: the first click on any link of the campaign by this recipient */
   firstForCampaign: boolean;
+  /** a human click that counted as this recipient's first unique human open */
+  openImplied: boolean;
+  /** the engagement_events row written (individual only) */
+  eventId?: number;
+}
+
+/** A click recorded human that turned out to be part of a sweep: what it counted, to undo. */
+export interface SweepMove {
+  campaignId: number;
+  ledgerId: number;
+  linkId: number;
+  at: number;
+  result: EngagementResult;
 }
 
 /** What the classifier needs to know about a recipient: when it was sent and delivered. */
@@ -82,6 +95,9 @@ export class EngagementRepository {
   private readonly linkInsert: Database.Statement;
   private readonly recipientTimes: Database.Statement;
   private readonly settingsOf: Database.Statement;
+  private readonly unseen: Database.Statement;
+  private readonly dropEmpty: Database.Statement;
+  private readonly remark: Database.Statement;
 
   constructor(private readonly sqlite: Database.Database) {
     this.getKey = sqlite.prepare('SELECT key FROM engagement_keys WHERE campaign_id = ?');
@@ -105,6 +121,9 @@ export class EngagementRepository {
       INSERT INTO campaign_links (campaign_id, link_id, url, kind, created_at)
       SELECT @campaignId, coalesce(max(link_id), 0) + 1, @url, @kind, @now FROM campaign_links WHERE campaign_id = @campaignId
       ON CONFLICT (campaign_id, url) DO NOTHING`);
+    this.unseen = sqlite.prepare('DELETE FROM engagement_seen WHERE campaign_id = ? AND kind = ? AND link_id = ? AND machine = ? AND digest = ?');
+    this.dropEmpty = sqlite.prepare('DELETE FROM engagement_hourly WHERE campaign_id = ? AND link_id = ? AND hour = ? AND kind = ? AND machine = ? AND count = 0 AND unique_count = 0');
+    this.remark = sqlite.prepare("UPDATE engagement_events SET machine = 1, reason = 'all_links' WHERE id = ?");
     this.settingsOf = sqlite.prepare('SELECT settings FROM campaigns WHERE id = ?');
     this.recipientTimes = sqlite.prepare('SELECT customer_id, sent_at, delivery_at FROM campaign_recipients WHERE id = ? AND campaign_id = ?');
   }
@@ -195,15 +214,18 @@ export class EngagementRepository {
         const first = firstOn(h.kind, h.linkId);
         bump(h.kind, h.linkId, 1, first);
         let firstForCampaign = first;
+        let openImplied = false;
         if (h.kind === 'click' && h.linkId !== 0) {
           firstForCampaign = firstOn('click', 0);
           bump('click', 0, 1, firstForCampaign);
-          if (!h.machine && firstForCampaign) bump('open', 0, 0, firstOn('open', 0));
+          if (!h.machine && firstForCampaign) openImplied = firstOn('open', 0);
+          bump('open', 0, 0, openImplied);
         }
+        let eventId: number | undefined;
         if (h.individual) {
-          this.event.run({ campaignId: h.campaignId, ledgerId: h.ledgerId, customerId: h.customerId, kind: h.kind, linkId: h.linkId, machine, reason: h.reason ?? null, userAgentClass: h.userAgentClass ?? null, at: h.at, source: h.source });
+          eventId = Number(this.event.run({ campaignId: h.campaignId, ledgerId: h.ledgerId, customerId: h.customerId, kind: h.kind, linkId: h.linkId, machine, reason: h.reason ?? null, userAgentClass: h.userAgentClass ?? null, at: h.at, source: h.source }).lastInsertRowid);
         }
-        return { first, firstForCampaign };
+        return { first, firstForCampaign, openImplied, ...(eventId === undefined ? {} : { eventId }) };
       });
     const write = () => {
       const results = run();
@@ -212,6 +234,34 @@ export class EngagementRepository {
     };
     // inside a caller's transaction (serve applies its records in one) that one covers it
     return this.sqlite.inTransaction ? write() : this.sqlite.transaction(write)();
+  }
+
+  /**
+   * Moves clicks recorded human to machine (`all_links`): they were the earlier clicks of a sweep
+   * over every link. Each undoes what recordBatch counted for it (human count and unique count at
+   * its hour, on its link and campaign-wide, the human open it implied, the seen rows it added, so
+   * a later genuine click or open by that recipient is still a unique human one) and counts it
+   * machine instead; its event, if any, is re-marked. Call inside the batch's transaction.
+   */
+  moveToMachine(moves: SweepMove[]): void {
+    const add = (m: SweepMove, linkId: number, kind: EngagementKind, machine: number, count: number, unique: number) => {
+      const hour = hourOf(m.at);
+      this.hourly.run({ campaignId: m.campaignId, linkId, hour, kind, machine, count, unique });
+      if (count < 0 || unique < 0) this.dropEmpty.run(m.campaignId, linkId, hour, kind, machine);
+    };
+    for (const m of moves) {
+      const digest = this.hash(this.key(m.campaignId, m.at), m.ledgerId);
+      const r = m.result;
+      add(m, m.linkId, 'click', 0, -1, r.first ? -1 : 0);
+      add(m, 0, 'click', 0, -1, r.firstForCampaign ? -1 : 0);
+      if (r.openImplied) add(m, 0, 'open', 0, 0, -1);
+      if (r.first) this.unseen.run(m.campaignId, 'click', m.linkId, 0, digest);
+      if (r.firstForCampaign) this.unseen.run(m.campaignId, 'click', 0, 0, digest);
+      if (r.openImplied) this.unseen.run(m.campaignId, 'open', 0, 0, digest);
+      add(m, m.linkId, 'click', 1, 1, this.seen.run(m.campaignId, 'click', m.linkId, 1, digest).changes);
+      add(m, 0, 'click', 1, 1, this.seen.run(m.campaignId, 'click', 0, 1, digest).changes);
+      if (r.eventId !== undefined) this.remark.run(r.eventId);
+    }
   }
 
   /** The seen-set digest of a ledger row, if the campaign has a key (`customers forget` deletes a person's seen rows by it). */

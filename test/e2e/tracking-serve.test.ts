@@ -61,6 +61,8 @@ beforeAll(async () => {
   });
   ws.write('templates/email/news.mjml', EMAIL);
   ws.write('templates/sms/link.txt', 'Northwind: {{ first_name }}, the spring sale is on. Everything you saved is 30% off: https://shop.example/collections/spring-sale/landing-page?ref=sms-blast&campaign=spring-2026-week-one today\n');
+  ws.write('templates/email/two.mjml', '---\nsubject: "Two"\n---\n<mjml><mj-body><mj-section><mj-column><mj-text><a href="https://shop.example/one">one</a> <a href="https://shop.example/two">two</a></mj-text>\n<mj-text><a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text></mj-column></mj-section></mj-body></mjml>\n');
+  ws.write('campaigns/sweep.yaml', 'channel: email\nsegment: all-email\nprovider: outbox\ntemplate: two\ntracking: { individual: true }\n');
   ws.write('campaigns/solo.yaml', 'channel: email\nsegment: all-email\nprovider: outbox\ntemplate: news\ntracking: { individual: true, opens: true }\n');
   const env = { MKT_NOW: SENT_AT };
   for (const args of [
@@ -70,6 +72,9 @@ beforeAll(async () => {
     ['campaign', 'prepare', 'solo'],
     ['campaign', 'send', 'news', '--yes'],
     ['campaign', 'send', 'solo', '--yes'],
+    ['campaign', 'create', '--file', 'campaigns/sweep.yaml'],
+    ['campaign', 'prepare', 'sweep'],
+    ['campaign', 'send', 'sweep', '--yes'],
     ['campaign', 'create', '--name', 'texts', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'link'],
     ['campaign', 'prepare', 'texts'],
     ['campaign', 'send', 'texts', '--yes'],
@@ -208,5 +213,34 @@ describe('SMS links', () => {
     expect(r.headers.get('location')).toBe('https://shop.example/collections/spring-sale/landing-page?ref=sms-blast&campaign=spring-2026-week-one&utm_source=mkt&utm_medium=sms&utm_campaign=texts');
     const tampered = short.slice(0, -1) + (short.endsWith('A') ? 'B' : 'A');
     expect((await get(tampered)).status).toBe(404);
+  });
+});
+
+describe('one recipient hitting every link within a second', () => {
+  const clicks = () => ws.query<{ link_id: number; machine: number; reason: string | null }>(`SELECT link_id, machine, reason FROM engagement_events e JOIN campaigns c ON c.id = e.campaign_id WHERE c.name = 'sweep' ORDER BY e.id`);
+  it('makes every click of the sweep machine, the first included, and a later genuine click still a unique human one', async () => {
+    await serve.stop();
+    serve = await startServe(ws.dir, { ...ws.env, MKT_NOW: LATER });
+    const [one, two] = trackedIn(emlOf('sweep', 'ben@example.org'));
+    expect((await get(one!)).status).toBe(302);
+    expect((await get(two!)).status).toBe(302);
+    await waitFor(() => clicks().length >= 2);
+    expect(clicks()).toEqual([
+      { link_id: 1, machine: 1, reason: 'all_links' },
+      { link_id: 2, machine: 1, reason: 'all_links' },
+    ]);
+    await serve.stop();
+    serve = await startServe(ws.dir, { ...ws.env, MKT_NOW: '2026-03-02T13:00:00.000Z' });
+    await get(one!);
+    await waitFor(() => clicks().length >= 3);
+    expect(clicks()[2]).toEqual({ link_id: 1, machine: 0, reason: null });
+    expect(hourly('sweep')).toEqual([
+      { link_id: 0, kind: 'click', machine: 0, count: 1, unique_count: 1 },
+      { link_id: 0, kind: 'click', machine: 1, count: 2, unique_count: 1 },
+      { link_id: 1, kind: 'click', machine: 0, count: 1, unique_count: 1 },
+      { link_id: 1, kind: 'click', machine: 1, count: 1, unique_count: 1 },
+      { link_id: 2, kind: 'click', machine: 1, count: 1, unique_count: 1 },
+      { link_id: 0, kind: 'open', machine: 0, count: 0, unique_count: 1 },
+    ]);
   });
 });

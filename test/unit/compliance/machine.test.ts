@@ -44,9 +44,9 @@ describe('classify', () => {
 describe('SweepDetector', () => {
   it('flags the click that completes every link within a second, not a slower reader', () => {
     const d = new SweepDetector();
-    expect([d.click('r1', 1, 0, 3), d.click('r1', 2, 300, 3), d.click('r1', 3, 600, 3)]).toEqual([false, false, true]);
-    expect([d.click('r2', 1, 0, 3), d.click('r2', 2, 700, 3), d.click('r2', 3, 1500, 3)]).toEqual([false, false, false]);
+    expect([d.click('r1', 1, 0, 3), d.click('r1', 2, 300, 3), d.click('r1', 3, 600, 3)].map((c) => c.sweep)).toEqual([false, false, true]);
+    expect([d.click('r2', 1, 0, 3), d.click('r2', 2, 700, 3), d.click('r2', 3, 1500, 3)].map((c) => c.sweep)).toEqual([false, false, false]);
     // one link only: a single click is never a sweep
-    expect(d.click('r3', 1, 0, 1)).toBe(false);
+    expect(d.click('r3', 1, 0, 1).sweep).toBe(false);
   });
 });
