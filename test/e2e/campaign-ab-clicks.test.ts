@@ -92,5 +92,21 @@ describe('A/B test on clicks, aggregate tracking', { timeout: 180_000 }, () => {
       { v: 'a', n: a.length },
       { v: 'b', n: N - a.length },
     ]);
+
+    // status --json carries each variant's metric; the HTML report's variants table shows the same numbers
+    const status = JSON.parse(w.cli(['campaign', 'status', 'ab', '--json']).stdout);
+    expect(status.variants.map((v: { variant: string; metric: unknown }) => [v.variant, v.metric])).toEqual([
+      ['a', { name: 'clicks', count: 1, rate: 1 / a.length, leads: false }],
+      ['b', { name: 'clicks', count: b.length, rate: b.length / (N - a.length), leads: true }],
+    ]);
+    const report = w.cli(['campaign', 'report', 'ab', '--html', 'report.html']);
+    expect(report.code, report.stderr).toBe(0);
+    const html = readFileSync(path.join(w.dir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>A/B test (variants)</h2>');
+    const cells = [...html.matchAll(/data-figure="(variants\.[^"]+)">([^<]*)</g)].map((m) => [m[1]!, m[2]!]);
+    expect(cells).toHaveLength(2 * 5);
+    const at = (p: string): unknown => p.split('.').reduce<any>((o, k) => o?.[k], status);
+    for (const [p, text] of cells) expect(text, p).toBe(p.endsWith('.rate') ? `${((at(p) as number) * 100).toFixed(2)}%` : String(at(p)));
+    expect(html).toMatch(/<td data-figure="variants\.1\.metric\.rate">[^<]*<\/td><td>yes<\/td>/);
   });
 });
