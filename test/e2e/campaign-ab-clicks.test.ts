@@ -103,7 +103,7 @@ describe('A/B test on clicks, aggregate tracking', { timeout: 180_000 }, () => {
     expect(report.code, report.stderr).toBe(0);
     const html = readFileSync(path.join(w.dir, 'report.html'), 'utf8');
     expect(html).toContain('<h2>A/B test (variants)</h2>');
-    const cells = [...html.matchAll(/data-figure="(variants\.[^"]+)">([^<]*)</g)].map((m) => [m[1]!, m[2]!]);
+    const cells = [...html.matchAll(/data-figure="(variants\.[^"]+)">([^<]*)</g)].map((m) => [m[1]!, m[2]!] as const);
     expect(cells).toHaveLength(2 * 5);
     const at = (p: string): unknown => p.split('.').reduce<any>((o, k) => o?.[k], status);
     for (const [p, text] of cells) expect(text, p).toBe(p.endsWith('.rate') ? `${((at(p) as number) * 100).toFixed(2)}%` : String(at(p)));
