@@ -102,6 +102,16 @@ function figuresTable(s: CampaignStatus): string {
   return table(['figure', 'count', 'rate'], rows, figures);
 }
 
+/** A/B tests: each variant's rows, sends and the test's metric (held rows: no variant yet). */
+function variantsTable(s: CampaignStatus): string {
+  const vs = s.variants ?? [];
+  const metric = vs.find((v) => v.metric)?.metric?.name;
+  const headers = ['variant', 'recipients', 'sent', ...(metric ? [metric, `${metric} rate`, 'leads'] : [])];
+  const rows = vs.map((v) => [v.variant, v.recipients, v.counts.sent, ...(metric ? [v.metric?.count ?? '', v.metric ? percent(v.metric.rate) : '', v.metric?.leads ? 'yes' : ''] : [])]);
+  const figures = vs.map((_v, i) => [`variants.${i}.variant`, `variants.${i}.recipients`, `variants.${i}.counts.sent`, ...(metric && vs[i]!.metric ? [`variants.${i}.metric.count`, `variants.${i}.metric.rate`, undefined] : [])]);
+  return `<h2>A/B test (variants)</h2>${table(headers, rows, figures)}`;
+}
+
 function linksTable(links: LinkStats[]): string {
   return table(
     ['link', 'clicks', 'unique clicks', 'machine clicks'],
@@ -131,6 +141,7 @@ export async function htmlReport(deps: Pick<CampaignDeps, 'store' | 'repos'>, na
 <h1>${esc(s.campaign)}</h1>
 <p class="meta">${esc(s.channel)} via ${esc(s.provider)} · state <span data-figure="state">${esc(s.state)}</span> · <span data-figure="recipients">${s.recipients}</span> recipients · started ${esc(s.timings.started_at ?? '–')} · report of ${esc(new Date(generatedAt).toISOString())}</p>
 <h2>Results</h2>${figuresTable(s)}
+${s.variants ? variantsTable(s) : ''}
 <h2>Funnel</h2>${funnelSvg(s)}
 <h2>Timeline (per hour, UTC)</h2>${timelineSvg(hours)}
 <h2>Links</h2>${linksTable(linkStats(store, c.id))}

@@ -1,4 +1,6 @@
-import { pauseText } from '../db/campaigns.js';
+import { pauseText, type Campaign } from '../db/campaigns.js';
+import type { Store } from '../db/open.js';
+import { variantMetric } from '../db/variant-sql.js';
 import type { LedgerState } from '../db/ledger-contract.js';
 import { sqliteStore, type CampaignDeps } from './deps.js';
 import { ledgerParts } from '../db/ledger-breakdown.js';
@@ -30,10 +32,35 @@ export interface CampaignStatus {
   /** The processes sending it now: the worker registry (PostgreSQL) or the lease holder (SQLite). */
   workers: WorkerView[];
   /** A/B tests: each variant's rows and counts (`held`: waiting for the winner). */
-  variants?: Array<{ variant: string; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
+  variants?: Array<{ variant: string; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null; metric?: VariantMetricFigure }>;
   /** Recurring campaigns: each run's rows (the customers it appended) and their counts; totals are above. */
   runs?: Array<{ run: number; recipients: number; counts: Record<LedgerState, number>; first_sent_at: string | null }>;
   timings: { created_at: string; prepared_at: string | null; started_at: string | null; completed_at: string | null; first_sent_at: string | null; last_sent_at: string | null };
+}
+
+/** The test's metric for one variant: what the winner is picked by (src/campaigns/ab-test.ts); `leads`: the highest rate so far. */
+export interface VariantMetricFigure {
+  name: 'clicks' | 'opens' | 'delivered';
+  count: number;
+  rate: number;
+  leads: boolean;
+}
+
+/** Each variant's rows and counts, and with a `test:` its metric as the decision reads it (variantMetric). */
+function variantFigures(store: Store, c: Pick<Campaign, 'id' | 'settings'>): NonNullable<CampaignStatus['variants']> {
+  const parts = ledgerParts(store, c.id, 'variant');
+  const name = c.settings.test?.metric;
+  const metric = name ? variantMetric(store, c.id, name) : undefined;
+  const rate = (v: string | null) => {
+    const m = v === null ? undefined : metric?.get(v);
+    return m && m.sent ? m.successes / m.sent : 0;
+  };
+  const best = Math.max(0, ...parts.filter((p) => p.key !== null).map((p) => rate(p.key)));
+  return parts.map(({ key, ...p }) => ({
+    variant: key ?? 'held',
+    ...p,
+    ...(name && key !== null ? { metric: { name, count: metric?.get(key)?.successes ?? 0, rate: rate(key), leads: best > 0 && rate(key) === best } } : {}),
+  }));
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -62,7 +89,7 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
     workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
-    ...(c.settings.variants ? { variants: ledgerParts(sqliteStore(deps), c.id, 'variant').map(({ key, ...p }) => ({ variant: key ?? 'held', ...p })) } : {}),
+    ...(c.settings.variants ? { variants: variantFigures(sqliteStore(deps), c) } : {}),
     ...(c.settings.recurring ? { runs: ledgerParts(sqliteStore(deps), c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,

@@ -270,6 +270,23 @@ export class EngagementRepository {
     return key && this.hash(key, ledgerId);
   }
 
+  /**
+   * Which of these ledger rows are in the campaign-wide human seen-set of `kind` (link 0): each
+   * row's digest is recomputed with the campaign key and looked up, so unique human clicks and
+   * opens per group of rows (an A/B variant) are known in the aggregate mode too, where no
+   * per-recipient event exists. A human click is in the open set as well (recordBatch). Without
+   * a key (nothing recorded, or the key dropped) no row is in it.
+   */
+  seenHumans(campaignId: number, kind: 'click' | 'open', ledgerIds: number[]): Set<number> {
+    const out = new Set<number>();
+    const key = this.keys.get(campaignId) ?? (this.getKey.get(campaignId) as { key: Buffer } | undefined)?.key;
+    if (!key) return out;
+    const rows = this.sqlite.prepare('SELECT digest FROM engagement_seen WHERE campaign_id = ? AND kind = ? AND link_id = 0 AND machine = 0').all(campaignId, kind) as Array<{ digest: Buffer }>;
+    const seen = new Set(rows.map((r) => Buffer.from(r.digest).toString('hex')));
+    for (const id of ledgerIds) if (seen.has(this.hash(key, id).toString('hex'))) out.add(id);
+    return out;
+  }
+
   private hash(key: Buffer, ledgerId: number): Buffer {
     return createHmac('sha256', key).update(String(ledgerId)).digest().subarray(0, DIGEST_BYTES);
   }

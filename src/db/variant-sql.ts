@@ -3,6 +3,7 @@
  * are held (variant null, due at HELD) until the winner is chosen; the metric per variant for
  * the decision. Writes are batched in one transaction with prepared statements.
  */
+import { engagementRepository } from './engagement.js';
 import type { Store } from './open.js';
 
 /** "Not before the winner is chosen": the largest time a Date holds, so no claim reaches it. */
@@ -48,34 +49,28 @@ export function releaseHeld(store: Store, campaignId: number, variant: string, n
 /**
  * Per test variant: messages sent, and how many of them reached the metric. `delivered` comes
  * from provider feedback (delivery_status delivered or read); `clicks` / `opens` from the
- * tracking's per-recipient events (engagement_events, human only), when that table exists.
+ * tracking's seen-set (human only, campaign-wide), which both privacy modes keep: each test
+ * row's digest is recomputed and looked up (EngagementRepository.seenHumans), so the aggregate
+ * mode, which has no per-recipient events, decides as the individual one does.
  */
 export function variantMetric(store: Store, campaignId: number, metric: 'clicks' | 'opens' | 'delivered'): Map<string, { sent: number; successes: number }> {
   const { sqlite } = store;
   const out = new Map<string, { sent: number; successes: number }>();
-  const sent = sqlite
-    .prepare(`SELECT variant, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND variant IS NOT NULL AND sent_at IS NOT NULL GROUP BY variant`)
-    .all(campaignId) as Array<{ variant: string; n: number }>;
-  for (const r of sent) out.set(r.variant, { sent: r.n, successes: 0 });
-  let rows: Array<{ variant: string; n: number }> = [];
-  if (metric === 'delivered') {
-    rows = sqlite
-      .prepare(
-        `SELECT variant, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND variant IS NOT NULL AND sent_at IS NOT NULL
-           AND delivery_status IN ('delivered', 'read') GROUP BY variant`,
-      )
-      .all(campaignId) as typeof rows;
-  } else if (sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'engagement_events'`).get()) {
-    rows = sqlite
-      .prepare(
-        `SELECT r.variant AS variant, count(DISTINCT e.ledger_id) AS n FROM engagement_events e JOIN campaign_recipients r ON r.id = e.ledger_id
-         WHERE e.campaign_id = ? AND e.kind = ? AND e.machine = 0 AND r.variant IS NOT NULL AND r.sent_at IS NOT NULL GROUP BY r.variant`,
-      )
-      .all(campaignId, metric === 'clicks' ? 'click' : 'open') as typeof rows;
-  }
+  const rows = sqlite
+    .prepare(
+      `SELECT id, variant, delivery_status IN ('delivered', 'read') AS delivered FROM campaign_recipients
+       WHERE campaign_id = ? AND variant IS NOT NULL AND sent_at IS NOT NULL ORDER BY id`,
+    )
+    .all(campaignId) as Array<{ id: number; variant: string; delivered: number | null }>;
+  const reached =
+    metric === 'delivered'
+      ? new Set(rows.filter((r) => r.delivered === 1).map((r) => r.id))
+      : engagementRepository(store).seenHumans(campaignId, metric === 'clicks' ? 'click' : 'open', rows.map((r) => r.id));
   for (const r of rows) {
-    const v = out.get(r.variant);
-    if (v) v.successes = r.n;
+    const v = out.get(r.variant) ?? { sent: 0, successes: 0 };
+    v.sent++;
+    if (reached.has(r.id)) v.successes++;
+    out.set(r.variant, v);
   }
   return out;
 }
