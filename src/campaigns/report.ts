@@ -21,6 +21,7 @@ export const REPORT_COLUMNS: Array<keyof ReportRow> = [
   'error_message',
   'sent_at',
   'delivery_status',
+  'variant',
 ];
 
 /**

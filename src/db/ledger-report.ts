@@ -52,6 +52,8 @@ export interface ReportRow {
   error_message: string | null;
   sent_at: string | null;
   delivery_status: string | null;
+  /** the A/B test variant the row was sent (null outside a test, or while held for the winner) */
+  variant: string | null;
 }
 
 export interface ReportFilter {
@@ -66,7 +68,7 @@ export function* reportRows(store: Store, campaignId: number, filter: ReportFilt
   const states = filter.states?.length ? filter.states : undefined;
   const stmt = store.sqlite.prepare(
     `SELECT id AS recipient_id, customer_id, address, state, sender, provider_message_id, attempts, error_code, error_message,
-            sent_at, delivery_status FROM campaign_recipients WHERE campaign_id = ?
+            sent_at, delivery_status, variant FROM campaign_recipients WHERE campaign_id = ?
             ${states ? `AND state IN (${states.map(() => '?').join(', ')})` : ''} ORDER BY id ${filter.limit !== undefined ? 'LIMIT ?' : ''}`,
   );
   const params = [campaignId, ...(states ?? []), ...(filter.limit !== undefined ? [filter.limit] : [])];

@@ -92,6 +92,11 @@ describe('A/B tests', { timeout: 180_000 }, () => {
       ['a', a, a],
       ['b', 300 - a, 300 - a],
     ]);
+    // the per-recipient report names each row's variant, as the ledger holds it
+    const report = JSON.parse(w.cli(['campaign', 'report', 'ab', '--format', 'json']).stdout) as Array<{ variant: string | null }>;
+    expect(report).toHaveLength(300);
+    expect(report.filter((r) => r.variant === 'a')).toHaveLength(a);
+    expect(report.filter((r) => r.variant === 'b')).toHaveLength(300 - a);
   });
 
   it('--winner overrides before the wait; no deliveries yet is "not significant"', () => {

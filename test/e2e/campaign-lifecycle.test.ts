@@ -52,7 +52,7 @@ describe('campaign lifecycle (outbox)', () => {
     const report = ws.cli(['campaign', 'report', 'spring', '--format', 'csv']);
     expect(report.code).toBe(0);
     const rows = report.stdout.trim().split('\n');
-    expect(rows[0]).toBe('recipient_id,customer_id,address,state,sender,provider_message_id,attempts,error_code,error_message,sent_at,delivery_status');
+    expect(rows[0]).toBe('recipient_id,customer_id,address,state,sender,provider_message_id,attempts,error_code,error_message,sent_at,delivery_status,variant');
     expect(rows).toHaveLength(61);
     // phone numbers start with "+": neutralised so spreadsheets do not run them as formulas
     expect(rows[1]!.split(',')[2]).toMatch(/^'\+49/);
