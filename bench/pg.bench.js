@@ -6,7 +6,8 @@
 //   list streamed back) vs one hand-written INSERT … SELECT … GROUP BY email.
 // The customers are the SQLite benches' seeded store (with prepare.bench.js's exclusions) moved
 // up with `mkt db copy`, whose time is reported too. The server is MKT_BENCH_PG_URL, else
-// MKT_TEST_PG_URL (scripts/pg-test-setup.sh); the bench makes a database of its own and drops it.
+// MKT_TEST_PG_URL (scripts/pg-test-setup.sh); the bench makes a database of its own and drops it
+// (./pg-database.js).
 // Without a server it reports nothing measured and says why.
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -16,6 +17,7 @@ import { openRepositories } from '../dist/db/connect.js';
 import { copyDatabase } from '../dist/db/copy.js';
 import { openStore } from '../dist/db/open.js';
 import { countSegment } from '../dist/segments/index.js';
+import { benchDatabase } from './pg-database.js';
 import { benchWorkspace, median, round, scaled } from './workspace.js';
 
 const CUSTOMERS = scaled(1_000_000, 100);
@@ -23,7 +25,6 @@ const SEGMENT_RUNS = 7;
 const PREPARE_RUNS = 3;
 const NOW = new Date('2026-01-15T12:00:00Z');
 const DAY = 86_400_000;
-const BASE_URL = process.env.MKT_BENCH_PG_URL ?? process.env.MKT_TEST_PG_URL ?? 'postgres://mkt_test:mkt_test_only_password@127.0.0.1:5432/mkt_test';
 
 const PROVIDERS = `providers:
   - name: outbox
@@ -51,13 +52,24 @@ const CASES = [
   },
 ];
 
-/** What a person would write: consenting, not suppressed, one message per address. */
+/**
+ * What a person would write for the same send list: consenting, a well-formed address (mkt's
+ * shape check), not suppressed, not forgotten (erased on request: sha256 of '<kind>:<address>',
+ * skipped while nobody is forgotten, as mkt does), one row per address with its lowest customer
+ * id, inserted in customer order (the list's ledger order, which claims follow). The bench checks
+ * that both lists hold the same rows in the same order.
+ */
 const HAND_PREPARE = `
   INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
-  SELECT $1, min(c.id), c.email, 'pending', 0, $2 FROM customers c
-  WHERE c.email_opt_in AND c.email IS NOT NULL
+  SELECT $1, min(c.id) AS cid, c.email, 'pending', 0, $2 FROM customers c
+  WHERE c.email_opt_in AND c.email LIKE '%_@_%._%' AND c.email NOT LIKE '% %'
     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'email' AND s.address = c.email)
-  GROUP BY c.email`;
+    AND (NOT EXISTS (SELECT 1 FROM forgotten_addresses)
+         OR NOT EXISTS (SELECT 1 FROM forgotten_addresses f WHERE f.hash = encode(sha256(convert_to('email:' || c.email, 'UTF8')), 'hex')))
+  GROUP BY c.email ORDER BY cid`;
+
+/** A digest of a campaign's list in ledger order: equal digests, the same rows in the same order. */
+const LIST_DIGEST = `SELECT count(*) AS n, md5(string_agg(customer_id || ' ' || address, E'\\n' ORDER BY id)) AS digest FROM campaign_recipients WHERE campaign_id = $1`;
 
 /** prepare.bench.js's exclusions: 2% without consent, 1% suppressed, 1% sharing an address. */
 function addExclusions(file) {
@@ -69,33 +81,6 @@ function addExclusions(file) {
       SELECT 'email', email, 'unsubscribed', 'bench', 0 FROM customers WHERE id % 100 = 7;
   `);
   store.close();
-}
-
-/** A database of the bench's own on the server, or undefined (and why) when none answers. */
-async function benchDatabase() {
-  const admin = new pg.Client({ connectionString: BASE_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (e) {
-    await admin.end().catch(() => {});
-    return { why: `no PostgreSQL server answers (${e.message || e.code}); set MKT_BENCH_PG_URL or run scripts/pg-test-setup.sh` };
-  }
-  const name = `mkt_bench_${process.pid}_${Date.now().toString(36)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  const drop = async () => {
-    // an autovacuum worker still on the database cannot be terminated by a non-superuser: wait for it
-    for (let i = 0; ; i++) {
-      try {
-        return await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } catch (e) {
-        if (i >= 30) throw e;
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
-  };
-  return { url: url.toString(), drop: () => drop().finally(() => admin.end()) };
 }
 
 export default async function pgBench() {
@@ -149,7 +134,7 @@ export default async function pgBench() {
 
     const deps = { repos, workspace: ws.dir, env: ws.env, now: () => NOW.getTime() };
     const spec = { channel: 'email', segment: 'everyone-email', provider: 'outbox', template: 'spring-sale' };
-    await createCampaign(deps, { ...spec, name: 'prep-mkt' });
+    const mkt = await createCampaign(deps, { ...spec, name: 'prep-mkt' });
     const hand = await createCampaign(deps, { ...spec, name: 'prep-hand' });
     const handRun = async () => {
       const client = await sql.connect();
@@ -182,12 +167,14 @@ export default async function pgBench() {
       }
     }
     if (plan.recipients !== handCount) throw new Error(`mkt froze ${plan.recipients} recipients, the hand-written SQL ${handCount}`);
+    const [mineList, handList] = await Promise.all([mkt.id, hand.id].map(async (id) => (await sql.query(LIST_DIGEST, [id])).rows[0]));
+    if (mineList.digest !== handList.digest) throw new Error(`mkt's list and the hand-written one differ (${mineList.n} vs ${handList.n} rows, or their order)`);
     const ratio = median(mine) / median(theirs);
     figures.push({
       name: `PostgreSQL prepare ${plan.recipients} recipients from ${CUSTOMERS} customers`,
       value: round(median(mine), 1),
       unit: 'ms',
-      baseline: 'hand-written INSERT … SELECT … GROUP BY email on PostgreSQL',
+      baseline: 'hand-written INSERT … SELECT … GROUP BY email ORDER BY id on PostgreSQL, the same list',
       baselineValue: round(median(theirs), 1),
       ratio: round(ratio),
       target: '≤ 1.5×',
