@@ -31,6 +31,12 @@ function pgAddressHash(kind: 'email' | 'phone', address: string): string {
 
 /** Rows fetched per round trip when a list is streamed (keyset pages on the id). */
 const PAGE = 10_000;
+/**
+ * The frozen list's pages are larger: three narrow columns (a page of 50,000 is a few MB), and
+ * each page's keyset walk of the id index starts by stepping over the rows of other campaigns
+ * and the dead rows of a replaced list, so fewer pages cost less (0.4 s of a 1M-row prepare).
+ */
+const FROZEN_PAGE = 50_000;
 
 /** Parameters bound in order; `bind` returns the placeholder. */
 class Params {
@@ -73,11 +79,20 @@ function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now
   return { cte, params: p };
 }
 
+/**
+ * For this transaction only. JIT off: the CASE's subplans inflate the cost estimate past
+ * jit_above_cost, and compiling the statement costs 0.3-0.5 s that a one-scan statement never
+ * wins back (EXPLAIN ANALYZE on 200k and 1M customers). work_mem for the grouping by address and
+ * the sort into customer order: at the 4 MB default both spill to temporary files.
+ */
+const PREPARE_SETTINGS = `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'`;
+
 async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean }): Promise<PreparedAudience> {
   return inTransaction(pool, async (client) => {
     // one prepare of a campaign at a time: a second one waits here instead of colliding on the list
     const locked = await client.query<PrepareGuardRow>('SELECT name, state, started_at FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
     refuseStartedReplace(locked.rows[0], q.refresh);
+    await client.query(PREPARE_SETTINGS);
     if (!q.refresh) await client.query('DELETE FROM campaign_recipients WHERE campaign_id = $1', [q.campaignId]);
     const { cte, params } = audienceCte(q);
     const id = params.bind(q.campaignId, 'bigint');
@@ -131,16 +146,16 @@ async function drift(pool: pg.Pool, q: AudienceQuery): Promise<AudienceDrift> {
 }
 
 /**
- * Streams a query in keyset pages: `page(after)` returns up to PAGE rows with `key` above
+ * Streams a query in keyset pages: `page(after)` returns up to `size` rows with `key` above
  * `after`, in key order. Memory stays flat in the list's size, and no cursor holds a connection
  * between pages.
  */
-async function* pages<R extends { key: number }>(page: (after: number) => Promise<R[]>): AsyncGenerator<R> {
+async function* pages<R extends { key: number }>(page: (after: number) => Promise<R[]>, size = PAGE): AsyncGenerator<R> {
   let after = -1;
   for (;;) {
     const rows = await page(after);
     yield* rows;
-    if (rows.length < PAGE) return;
+    if (rows.length < size) return;
     after = rows[rows.length - 1]!.key;
   }
 }
@@ -150,9 +165,10 @@ function frozen(pool: pg.Pool, campaignId: number): AsyncIterable<{ customer_id:
     pool
       .query<{ key: number; customer_id: number; address: string }>(
         'SELECT id AS key, customer_id, address FROM campaign_recipients WHERE campaign_id = $1 AND id > $2 ORDER BY id LIMIT $3',
-        [campaignId, after, PAGE],
+        [campaignId, after, FROZEN_PAGE],
       )
       .then((r) => r.rows),
+    FROZEN_PAGE,
   );
   return (async function* () {
     for await (const r of rows) yield { customer_id: r.customer_id, address: r.address };
