@@ -117,7 +117,10 @@ export const campaignRecipients = pgTable(
   },
   (t) => [
     uniqueIndex('campaign_recipients_campaign_address_uq').on(t.campaignId, t.address),
-    index('campaign_recipients_claim_idx').on(t.campaignId, t.state, t.nextAttemptAt),
+    // the claim's order (next_attempt_at, id) read off the index, so a claim of 64 rows reads 64
+    // entries: SQLite's index ends with the rowid (= id) by itself, PostgreSQL's needs it named
+    // (without it every claim sorted the whole pending list: 6 s per claim on 960k recipients)
+    index('campaign_recipients_claim_idx').on(t.campaignId, t.state, t.nextAttemptAt, t.id),
     index('campaign_recipients_provider_id_idx').on(t.providerMessageId),
     index('campaign_recipients_customer_idx').on(t.customerId, t.sentAt),
   ],
