@@ -129,9 +129,11 @@ export class PostgresLedger implements Ledger {
 
     const { rows } = await client.query<CandidateRow>(
       `SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS "customerId",
-              EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = $1 AND s.address = r.address) AS suppressed,
-              c.${this.consent} AS consent, ${CUSTOMER_COLUMNS}
+              s.address IS NOT NULL AS suppressed, c.${this.consent} AS consent, ${CUSTOMER_COLUMNS}
        FROM campaign_recipients r LEFT JOIN customers c ON c.id = r.customer_id
+       -- a join (one index probe per claimed row), not EXISTS: the planner hashes the whole
+       -- suppression list for an EXISTS on every claim, which grows with the list, not the claim
+       LEFT JOIN suppressions s ON s.channel = $1 AND s.address = r.address
        WHERE r.campaign_id = $2 AND r.state = 'pending' AND r.next_attempt_at <= $3
        ORDER BY r.next_attempt_at, r.id
        LIMIT $4
@@ -232,7 +234,7 @@ export class PostgresLedger implements Ledger {
     const sent = outcomes.filter((o): o is Extract<Outcome, { state: 'sent' }> => o.state === 'sent');
     const retry = outcomes.filter((o): o is Extract<Outcome, { state: 'pending' }> => o.state === 'pending');
     const final = outcomes.filter((o): o is Extract<Outcome, { state: 'failed' | 'unknown' | 'skipped' }> => o.state !== 'sent' && o.state !== 'pending');
-    await inTransaction(this.pool, async (client) => {
+    const writeAll = async (client: pg.Pool | pg.PoolClient): Promise<void> => {
       if (sent.length > 0) {
         await client.query(
           `UPDATE campaign_recipients r SET state = 'sent', provider_message_id = u.pid, error_code = NULL, error_message = NULL,
@@ -259,7 +261,11 @@ export class PostgresLedger implements Ledger {
           [final.map((o) => o.id), final.map((o) => o.state), final.map((o) => o.code), final.map((o) => o.message), now],
         );
       }
-    });
+    };
+    // one kind of outcome (the usual batch: all sent) is one statement, atomic by itself: no
+    // BEGIN and COMMIT round trips around it
+    if ([sent, retry, final].filter((list) => list.length > 0).length === 1) await writeAll(this.pool);
+    else await inTransaction(this.pool, writeAll);
   }
 
   async dueCount(now: number): Promise<number> {
