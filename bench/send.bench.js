@@ -9,6 +9,9 @@
 //  (c) throttle accuracy: `--throttle 200/s` for 30 s, counted per 1-second window at the stub.
 //  (d) peak RSS of `mkt campaign send` (the built CLI, its own process) for 1,000,000 recipients
 //      vs 10,000 (target ≤ 1.3×).
+//  (e) the send of (a) with the ledger on PostgreSQL (PostgresLedger: claims with FOR UPDATE SKIP
+//      LOCKED, the worker registry) vs the same send on SQLite, interleaved rounds in this run
+//      (issue 14: target ≥ 0.8× the SQLite figure). Needs a server (./pg-database.js).
 // MKT_BENCH_SCALE (e.g. 0.01) shrinks every size for a quick run.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,9 +21,13 @@ import { sendCampaign } from '../dist/campaigns/send.js';
 import { favourSmallHeap } from '../dist/cli/heap.js';
 import { loadSendHooks } from '../dist/campaigns/compliance-hooks.js';
 import { toRecord } from '../dist/customers/record.js';
+import { openRepositories, poolSizeFor } from '../dist/db/connect.js';
+import { copyDatabase } from '../dist/db/copy.js';
+import { openPgStore } from '../dist/db/pg/open.js';
 import { customers } from '../dist/db/schema.js';
 import { loadTemplate } from '../dist/templates/index.js';
 import { measure, runBenchInChild } from './child.js';
+import { benchDatabase } from './pg-database.js';
 import { spawnSesStub } from './ses-stub.js';
 import { benchWorkspace, median, ROOT, round, scaled } from './workspace.js';
 
@@ -222,6 +229,58 @@ async function throughput(stub) {
   }
 }
 
+/** (e) the SES-stub send with its ledger on PostgreSQL vs on SQLite: the same customers, rounds interleaved. */
+async function pgThroughput(stub) {
+  const target = await benchDatabase();
+  if (!target.url) return { figures: [], notes: [`PostgreSQL send not measured: ${target.why}`] };
+  const ws = benchWorkspace({ providers: providersYaml(stub.url), customers: SEND, extraEnv: KEY });
+  const { store, deps } = ws.open();
+  let repos;
+  try {
+    const t = performance.now();
+    await copyDatabase(ws.db, target.url, { cwd: ws.dir });
+    const copySeconds = (performance.now() - t) / 1000;
+    // the pool the CLI opens for this concurrency (src/cli/context.ts)
+    repos = await openRepositories({ kind: 'postgres', url: target.url }, { poolSize: poolSizeFor(CONCURRENCY) });
+    // and the send path's store on the same pool, as src/cli/campaign/core.ts gives it
+    const pgDeps = { repos, pg: await openPgStore(target.url), workspace: ws.dir, env: ws.env, now: Date.now };
+    const hooks = await loadSendHooks(ws.dir, ws.env);
+    const spec = { name: 'ses-store', channel: 'email', segment: 'everyone-email', provider: 'ses-bench', template: 'spring-sale' };
+    for (const d of [deps, pgDeps]) {
+      await createCampaign(d, spec);
+      const plan = await prepareCampaign(d, spec.name, { exclusions: hooks.exclusions });
+      if (plan.recipients !== SEND) throw new Error(`prepared ${plan.recipients} recipients, expected ${SEND}`);
+    }
+    const rates = { sqlite: [], postgres: [] };
+    await stub.reset();
+    for (const count of splitRounds(SEND)) {
+      if (count === 0) continue;
+      rates.sqlite.push(count / (await sendRound(deps, hooks, spec.name, count)));
+      await expectReceived(stub, count, 'mkt on SQLite');
+      rates.postgres.push(count / (await sendRound(pgDeps, hooks, spec.name, count)));
+      await expectReceived(stub, count, 'mkt on PostgreSQL');
+    }
+    const mine = median(rates.postgres);
+    const theirs = median(rates.sqlite);
+    return {
+      figures: [
+        figure(`send ${SEND} recipients via SES stub, concurrency ${CONCURRENCY}, ledger on PostgreSQL`, mine, 'msgs/s', 'the same send with the ledger on SQLite', theirs, {
+          target: '≥ 0.8×',
+          pass: mine / theirs >= 0.8,
+          runs: rates.postgres.length,
+        }),
+      ],
+      notes: [`PostgreSQL: the seeded store moved up with \`mkt db copy\` (${round(copySeconds, 1)} s), one worker, a pool of ${poolSizeFor(CONCURRENCY)} connections.`],
+      detail: { pg_rounds: Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v.map((x) => Math.round(x))])) },
+    };
+  } finally {
+    await repos?.close();
+    store.close();
+    ws.remove();
+    await target.drop();
+  }
+}
+
 /** (b) the whole pipeline with a provider that answers at once, vs rendering alone. */
 async function zeroLatency() {
   const ws = benchWorkspace({ providers: providersYaml('http://127.0.0.1:9'), customers: ZERO, extraEnv: KEY });
@@ -326,9 +385,9 @@ async function cliSendRss(recipients) {
   }
 }
 
-/** `MKT_BENCH_SEND_ONLY=throughput,zero,throttle,rss` runs only those parts (all by default). */
-const PARTS = new Set((process.env.MKT_BENCH_SEND_ONLY ?? 'throughput,zero,throttle,rss').split(','));
-const ORDER = ['throughput', 'throttle', 'zero', 'rss'];
+/** `MKT_BENCH_SEND_ONLY=throughput,zero,throttle,rss,pg` runs only those parts (all by default). */
+const PARTS = new Set((process.env.MKT_BENCH_SEND_ONLY ?? 'throughput,zero,throttle,rss,pg').split(','));
+const ORDER = ['throughput', 'throttle', 'pg', 'zero', 'rss'];
 
 /** Several parts run one fresh process each (what one part leaves in the heap must not weigh on the next). */
 export default async function sendBench() {
@@ -351,7 +410,7 @@ async function sendParts() {
   const figures = [];
   const notes = [];
   const detail = {};
-  if (PARTS.has('throughput') || PARTS.has('throttle')) {
+  if (PARTS.has('throughput') || PARTS.has('throttle') || PARTS.has('pg')) {
     const stub = await spawnSesStub();
     try {
       if (PARTS.has('throughput')) {
@@ -361,6 +420,12 @@ async function sendParts() {
         notes.push(`Bare loop and nodemailer send one pre-rendered copy of the newsletter (${a.detail.html_bytes} bytes of HTML) to every recipient; mkt renders, signs the unsubscribe link and records each recipient.`);
       }
       if (PARTS.has('throttle')) figures.push(...(await throttleAccuracy(stub)));
+      if (PARTS.has('pg')) {
+        const e = await pgThroughput(stub);
+        figures.push(...e.figures);
+        notes.push(...e.notes);
+        Object.assign(detail, e.detail);
+      }
     } finally {
       await stub.close();
     }
@@ -393,7 +458,7 @@ async function sendParts() {
   }
   return {
     description:
-      'Campaign sends through the real path (create → prepare → sendCampaign) with rendering, signed unsubscribe links and the ledger, against a local SES stub in its own process; throughput figures are medians of 3 interleaved rounds; each part (SES throughput, throttle, zero-latency, RSS) runs in a fresh process.',
+      'Campaign sends through the real path (create → prepare → sendCampaign) with rendering, signed unsubscribe links and the ledger, against a local SES stub in its own process; throughput figures are medians of 3 interleaved rounds; each part (SES throughput, throttle, PostgreSQL ledger, zero-latency, RSS) runs in a fresh process.',
     figures,
     notes,
     detail,
