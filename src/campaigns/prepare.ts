@@ -53,8 +53,8 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
   const prepared = await deps.repos.audience.prepare({ campaignId: campaign.id, channel: campaign.channel, filter, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
   const { counts, added, recipients } = prepared;
-  // per-row settings (SQLite only for now: their SQL has no PostgreSQL twin yet)
-  if (campaign.settings.variants) applyVariants(sqliteStore(deps, 'an A/B test'), campaign, now);
+  // per-row settings (send_at_local: SQLite only for now, its SQL has no PostgreSQL twin yet)
+  if (campaign.settings.variants) await applyVariants(deps.repos.variants, campaign, now);
   if (campaign.settings.send_at_local) applySendAtLocal(sqliteStore(deps, 'send_at_local'), campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));

@@ -15,7 +15,7 @@ import { isConnectionError } from '../db/connection-errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { abDecisionLines, abWaitingRun, decideAbTest, loadVariantTemplates, type AbDecision } from './ab-test.js';
 import { dryRun } from './dry-run.js';
 import { endOfRun } from './end-of-run.js';
@@ -108,7 +108,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     if (recovered > 0) opts.onNotice?.(`${recovered} recipient(s) were in flight when an earlier run stopped; they are now "unknown" and will not be resent (use --retry-unknown to resend them)`);
     const requeued = await ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
     if (requeued > 0) opts.onNotice?.(`${requeued} recipient(s) put back in the queue`);
-    ab = campaign.settings.test ? decideAbTest(sqliteStore(deps, 'an A/B test'), campaign, now, opts.winner) : undefined;
+    ab = campaign.settings.test ? await decideAbTest(deps.repos.variants, campaign, now, opts.winner) : undefined;
     for (const line of ab ? abDecisionLines(ab) : []) opts.onNotice?.(line);
 
     const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
@@ -155,7 +155,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       if (!(backend.kind === 'postgres' && isConnectionError(error) && outcome.error)) throw error;
     });
     const run = { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
-    return campaign.settings.test ? abWaitingRun(sqliteStore(deps, 'an A/B test'), campaign, end, run) : run;
+    return campaign.settings.test ? await abWaitingRun(deps.repos.variants, campaign, end, run) : run;
   } catch (error) {
     throw backend.kind === 'postgres' && isConnectionError(error) ? unreachable(error) : error;
   } finally {

@@ -14,6 +14,7 @@ import { toRow } from './customer-rows.js';
 import { pgAudienceStore } from './audience.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
+import { pgVariantStore } from './variants.js';
 import { inTransaction } from './transaction.js';
 import { customers, forgottenAddresses, suppressions } from './schema.js';
 import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
@@ -116,6 +117,7 @@ export function pgRepositories(store: PgStore): Repositories {
     campaigns: pgCampaignStore(db),
     audience: pgAudienceStore(pool),
     reports: pgReportStore(pool),
+    variants: pgVariantStore(pool),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
