@@ -5,6 +5,7 @@
  * records), the same per-variant parts, and a decision that releases the held rows ONCE, also
  * when two deciders ask at the same moment (on PostgreSQL: two connections, two transactions).
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickVariant } from '../../../src/campaigns/ab-test.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../../../src/db/customers-writer.js';
@@ -184,6 +185,31 @@ describe.each(STORES)('variant contract: $name', ({ name, available, open }) => 
       ['c', rows.filter((r) => r.variant === 'c').length],
     ]);
     seen.set(name, { rows, held, delivered, clicks, opens, partsBefore, partsAfter });
+  });
+
+  it.skipIf(!available)('for any variants, weights and fraction, every row gets exactly what pickVariant gives its customer', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/), fc.record({ weight: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }) }), { minKeys: 2, maxKeys: 4 }),
+        fc.option(fc.double({ min: 0.01, max: 1, noNaN: true }), { nil: undefined }),
+        async (variants, fraction) => {
+          const label = `prop-${++run}`;
+          const c = await campaign(label);
+          const held = await s.repos.variants.assign(c.id, (id) => pickVariant(label, id, variants, fraction), T0);
+          const rows = await assignment(c.id);
+          expect(rows.map((r) => [r.customer, r.variant, r.held])).toEqual(
+            rows.map((r) => {
+              const v = pickVariant(label, r.customer, variants, fraction);
+              return [r.customer, v, v === null ? 1 : 0];
+            }),
+          );
+          expect(held).toBe(rows.filter((r) => r.variant === null).length);
+          if (fraction === undefined) expect(held).toBe(0);
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 
   it.skipIf(!available)('two deciders at the same moment: one decides and releases every held row, the other finds nothing to do', async () => {
