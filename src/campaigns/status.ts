@@ -90,7 +90,7 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     plan_hash: c.planHash,
     workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
     ...(c.settings.variants ? { variants: variantFigures(sqliteStore(deps), c) } : {}),
-    ...(c.settings.recurring ? { runs: ledgerParts(sqliteStore(deps), c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
+    ...(c.settings.recurring ? { runs: (await deps.repos.flow.parts(c.id, 'run')).map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),
