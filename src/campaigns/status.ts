@@ -1,8 +1,7 @@
 import { pauseText, type Campaign } from '../db/campaigns.js';
 import type { VariantStore } from '../db/variant-store.js';
 import type { LedgerState } from '../db/ledger-contract.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
-import { ledgerParts } from '../db/ledger-breakdown.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
@@ -89,7 +88,7 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     plan_hash: c.planHash,
     workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
     ...(c.settings.variants ? { variants: await variantFigures(deps.repos.variants, c) } : {}),
-    ...(c.settings.recurring ? { runs: ledgerParts(sqliteStore(deps), c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
+    ...(c.settings.recurring ? { runs: (await deps.repos.flow.parts(c.id, 'run')).map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),

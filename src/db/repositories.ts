@@ -14,6 +14,7 @@ import type { Campaign, CampaignDefinitionPatch, CampaignPatch, ListOptions, New
 import type { CustomerRow } from './customer-columns.js';
 import type { CustomerValues } from './customers-writer.js';
 import type { Field, Filter } from './filter.js';
+import type { FlowStore } from './flow-store.js';
 import type { LedgerState } from './ledger-contract.js';
 import type { SuppressionRow } from './suppressions.js';
 import type { VariantStore } from './variant-store.js';
@@ -154,6 +155,7 @@ export interface Repositories {
   reports: ReportStore;
   /** A/B tests: variants at prepare, held rows, the metric and the decision (./variant-store.ts). */
   variants: VariantStore;
+  flow: FlowStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import { frozenListOf, measureDrift, prepareAudience } from './audience-sql.js';
 import { allCampaigns, deleteDraftCampaign, dueCampaigns, findCampaign, insertCampaign, redefineCampaign, updateCampaign } from './campaigns.js';
 import { audienceSample } from './compliance-sql.js';
 import { keepForgottenHash } from './customer-data.js';
+import { sqliteFlowStore } from './sqlite-flow.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
 import { ledgerCounts } from './ledger.js';
@@ -89,6 +90,7 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       delivery: async (id) => deliveryCounts(store, id),
     },
     variants: sqliteVariantStore(store),
+    flow: sqliteFlowStore(store),
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });
       const n = total();

@@ -27,6 +27,7 @@ import type { ClaimOptions, ClaimResult, Ledger, LedgerState, Outcome, PendingRe
 import { LEDGER_STATES } from '../ledger-contract.js';
 import { claimVerdict, skipMessage } from '../ledger.js';
 import { isConnectionError } from '../connection-errors.js';
+import { lockedRecentCounts } from './claim-caps.js';
 import { inTransaction } from './transaction.js';
 import type { PgStore } from './open.js';
 import { DEFAULT_WORKER_TTL_MS, LIVE_WORKERS_SQL } from './workers.js';
@@ -141,6 +142,12 @@ export class PostgresLedger implements Ledger {
       [this.channel, this.campaignId, now, rates?.campaign ? Math.min(allowance, Math.floor(HORIZON_MS / rates.campaign.intervalMs) + 1) : allowance],
     );
 
+    // frequency caps: the candidates' recent messages, counted under per-customer locks (./claim-caps.ts)
+    const window = opts.extraCheck?.recentWindowMs;
+    const recent =
+      window === undefined ? undefined : await lockedRecentCounts(client, { campaignId: this.campaignId, channel: this.channel, customerIds: rows.flatMap((r) => (r.id === null ? [] : [r.customerId])), since: now - window });
+    const recentOf = recent && ((customerId: number) => recent.get(customerId) ?? 0);
+
     const claimed: ClaimResult['claimed'] = [];
     const toSending: { ids: number[]; senders: string[] } = { ids: [], senders: [] };
     const toSkipped: { ids: number[]; codes: string[]; messages: string[] } = { ids: [], codes: [], messages: [] };
@@ -149,7 +156,7 @@ export class PostgresLedger implements Ledger {
     let waitMs: number | undefined;
     let exhausted = false;
     for (const row of rows) {
-      const reason = claimVerdict(row, opts.extraCheck);
+      const reason = claimVerdict(row, opts.extraCheck, recentOf);
       if (typeof reason === 'object') {
         toDeferred.ids.push(row.rid);
         toDeferred.until.push(reason.defer);

@@ -11,6 +11,7 @@ import { redactUrl } from '../target.js';
 import { addressHash } from '../../util/address-hash.js';
 import { pgCampaignStore } from './campaigns.js';
 import { toRow } from './customer-rows.js';
+import { pgFlowStore } from './flow.js';
 import { pgAudienceStore } from './audience.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
@@ -118,6 +119,7 @@ export function pgRepositories(store: PgStore): Repositories {
     audience: pgAudienceStore(pool),
     reports: pgReportStore(pool),
     variants: pgVariantStore(pool),
+    flow: pgFlowStore(pool),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
