@@ -49,7 +49,7 @@ async function proofCustomer(deps: CampaignDeps, campaign: Campaign, key: string
   const first = firstRecipientCustomer(store, campaign.id);
   const recipient = first === undefined ? undefined : await findCustomer(deps.repos.customers, String(first));
   if (recipient) return { customer: recipient, source: 'first_recipient' };
-  const preview = await previewSegment(store, deps.workspace, campaign.segment, new Date(deps.now()), { limit: 1 });
+  const preview = await previewSegment(deps.repos.segmentPreview, deps.workspace, campaign.segment, new Date(deps.now()), { limit: 1 });
   const match = preview.customers[0] as CustomerRecord | undefined;
   if (match) return { customer: match, source: 'segment' };
   throw new InputError('no_customer', `segment "${campaign.segment}" matches nobody, so there is no customer to render the proof with`, { hint: 'pass --customer <id, email or phone>' });

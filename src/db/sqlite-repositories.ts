@@ -17,9 +17,11 @@ import { ledgerCounts } from './ledger.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from './ledger-report.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
 import type { Repositories } from './repositories.js';
-import { breakdownMatching, countMatching } from './segment-queries.js';
+import { breakdownMatching, countMatching, previewMatching } from './segment-queries.js';
 import { filterToSql } from './segment-sql.js';
 import { SuppressionRepository } from './suppressions.js';
+import { sqliteCustomerDataStore } from './sqlite-customer-data.js';
+import { sqliteResultsStore } from './sqlite-results.js';
 import { addressHash } from '../util/address-hash.js';
 
 /** Opens (creating and migrating) the SQLite store at `file` as repositories. */
@@ -87,6 +89,9 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       sendTimes: async (id) => sendTimes(store, id),
       delivery: async (id) => deliveryCounts(store, id),
     },
+    results: sqliteResultsStore(store),
+    customerData: sqliteCustomerDataStore(store),
+    segmentPreview: { preview: async (filter, now, limit) => previewMatching(store, filterToSql(filter, now), limit) },
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });
       const n = total();

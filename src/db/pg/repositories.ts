@@ -14,6 +14,9 @@ import { toRow } from './customer-rows.js';
 import { pgAudienceStore } from './audience.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
+import { pgCustomerDataStore } from './customer-data.js';
+import { pgResultsStore } from './results.js';
+import { pgSegmentPreviewStore } from './segment-preview.js';
 import { inTransaction } from './transaction.js';
 import { customers, forgottenAddresses, suppressions } from './schema.js';
 import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
@@ -116,6 +119,9 @@ export function pgRepositories(store: PgStore): Repositories {
     campaigns: pgCampaignStore(db),
     audience: pgAudienceStore(pool),
     reports: pgReportStore(pool),
+    results: pgResultsStore(pool),
+    customerData: pgCustomerDataStore(pool),
+    segmentPreview: pgSegmentPreviewStore(pool),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
