@@ -366,3 +366,46 @@ describe.skipIf(!pgDb)('results contract: both stores agree', () => {
     );
   });
 });
+
+/**
+ * PostgreSQL's report rows come in keyset pages, one round trip each; all pages read one
+ * snapshot, as SQLite's single statement does, so a send writing meanwhile (a state changed on a
+ * later page, a row appended) changes nothing in a report already being read.
+ */
+describe.skipIf(!pgDb)('results contract: report rows on PostgreSQL read one snapshot', () => {
+  let s: Side;
+  beforeAll(async () => {
+    s = await pgSide(pgDb!.url);
+    await s.exec('INSERT INTO campaigns (id, name, channel, segment, provider, template, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [7, 'snap', 'email', 'all', 'outbox', 'news', T0, T0]);
+    const rows = Array.from({ length: 2_500 }, (_, i) => [30_000 + i, 7, 1, `s${i}@example.org`, 'pending', 0, null, null, null, null, null, T0, null, null]);
+    for (let i = 0; i < rows.length; i += 250) {
+      const batch = rows.slice(i, i + 250);
+      await s.exec(LEDGER_INSERT.replace(/VALUES \(.*\)$/s, `VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`), batch.flat());
+    }
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('rows changed or added after the first page are read as they were when the report began', async () => {
+    const seen: Array<[number, string]> = [];
+    for await (const r of s.repos.results.rows(7)) {
+      if (seen.length === 1) {
+        // the first page is read; a worker now sends a row on the third page and another is appended
+        await s.exec(`UPDATE campaign_recipients SET state = 'sent', sent_at = ? WHERE id = ?`, [T0, 32_100]);
+        await s.exec(LEDGER_INSERT, [40_000, 7, 1, 'late@example.org', 'pending', 0, null, null, null, null, null, T0, null, null]);
+      }
+      seen.push([r.recipient_id, r.state]);
+    }
+    expect(seen).toHaveLength(2_500);
+    expect(seen.every(([, state]) => state === 'pending')).toBe(true);
+    expect(seen.map(([id]) => id)).toEqual(Array.from({ length: 2_500 }, (_, i) => 30_000 + i));
+    // a report begun now sees both writes
+    const after: string[] = [];
+    for await (const r of s.repos.results.rows(7, { states: ['sent'] })) after.push(r.address);
+    expect(after).toEqual(['s2100@example.org']);
+    let n = 0;
+    for await (const _r of s.repos.results.rows(7)) n++;
+    expect(n).toBe(2_501);
+  });
+});
