@@ -14,39 +14,39 @@ import type { ResultsStore } from '../results-store.js';
 const PAGE = 1000;
 
 /**
- * A campaign's ledger rows in id order, streamed as keyset pages (`id > last`, which the primary
- * key serves) inside one REPEATABLE READ READ ONLY transaction: every page reads the same
- * snapshot, so a send running meanwhile neither repeats nor skips a row, as SQLite's one
- * statement gives; memory stays one page. Stopping early (a consumer that breaks) ends the
- * transaction and returns the connection.
+ * A campaign's ledger rows in id order through a server-side cursor (DECLARE … FETCH, plain
+ * SQL: no driver add-on), PAGE rows a round trip: memory stays one page, and the query is
+ * planned and run once (keyset pages would be re-planned per page, and a plan that sorts would
+ * sort the whole list every time). The cursor reads the snapshot of its transaction, so a send
+ * running meanwhile neither repeats nor skips a row, as SQLite's one statement gives. A consumer
+ * that stops early (a `break`) ends the transaction and returns the connection.
  */
-async function* pagedRows(pool: pg.Pool, campaignId: number, states: readonly string[] | undefined, limit: number | undefined): AsyncGenerator<StoredReportRow> {
+async function* cursorRows(pool: pg.Pool, campaignId: number, states: readonly string[] | undefined, limit: number | undefined): AsyncGenerator<StoredReportRow> {
   const client = await pool.connect();
   const heard = () => {};
   // an idle checked-out client whose server goes away emits 'error': the next query reports it
   client.on('error', heard);
-  let left = limit ?? Infinity;
   let broken = false;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    let last = 0;
-    while (left > 0) {
-      const size = Math.min(PAGE, left);
-      const r = await client.query<StoredReportRow>(
-        `SELECT ${REPORT_ROW_COLUMNS} FROM campaign_recipients WHERE campaign_id = $1 AND id > $2
-         ${states ? 'AND state = ANY($4::text[])' : ''} ORDER BY id LIMIT $3`,
-        states ? [campaignId, last, size, states] : [campaignId, last, size],
-      );
+    const params: unknown[] = [campaignId];
+    if (states) params.push(states);
+    if (limit !== undefined) params.push(limit);
+    await client.query(
+      `DECLARE report_rows NO SCROLL CURSOR FOR SELECT ${REPORT_ROW_COLUMNS} FROM campaign_recipients WHERE campaign_id = $1
+       ${states ? 'AND state = ANY($2::text[])' : ''} ORDER BY id ${limit !== undefined ? `LIMIT $${params.length}` : ''}`,
+      params,
+    );
+    for (;;) {
+      const r = await client.query<StoredReportRow>(`FETCH ${PAGE} FROM report_rows`);
       for (const row of r.rows) yield row;
-      left -= r.rows.length;
-      if (r.rows.length < size) break;
-      last = r.rows[r.rows.length - 1]!.recipient_id;
+      if (r.rows.length < PAGE) break;
     }
   } catch (error) {
     broken = isConnectionError(error);
     throw error;
   } finally {
-    // read only: COMMIT and ROLLBACK alike just end the snapshot
+    // read only: COMMIT ends the snapshot and closes the cursor
     if (!broken) await client.query('COMMIT').catch(() => {});
     client.off('error', heard);
     // a broken connection is destroyed, not handed to the next caller
@@ -103,7 +103,7 @@ export function pgResultsStore(pool: pg.Pool): ResultsStore {
       ),
     rows: async function* (id, filter = {}) {
       const states = filter.states?.length ? filter.states : undefined;
-      for await (const r of pagedRows(pool, id, states, filter.limit)) yield toReportRow(r);
+      for await (const r of cursorRows(pool, id, states, filter.limit)) yield toReportRow(r);
     },
   };
 }
