@@ -368,9 +368,9 @@ describe.skipIf(!pgDb)('results contract: both stores agree', () => {
 });
 
 /**
- * PostgreSQL's report rows come in keyset pages, one round trip each; all pages read one
- * snapshot, as SQLite's single statement does, so a send writing meanwhile (a state changed on a
- * later page, a row appended) changes nothing in a report already being read.
+ * PostgreSQL's report rows come a page (one FETCH) at a time; all pages read one snapshot, as
+ * SQLite's single statement does, so a send writing meanwhile (a state changed on a later page,
+ * a row appended) changes nothing in a report already being read.
  */
 describe.skipIf(!pgDb)('results contract: report rows on PostgreSQL read one snapshot', () => {
   let s: Side;
