@@ -80,8 +80,7 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     errors,
     delivery,
     delivery_rates: rates,
-    // engagement is read from SQLite only so far: on PostgreSQL the delivery figures stand alone
-    results: campaignResults(deps.store, c.id, counts, delivery),
+    results: await campaignResults(deps.repos.results, c.id, counts, delivery),
     warnings: reputationWarnings(rates),
     rate_per_s: times.sent > 1 && span > 0 ? Math.round((times.sent / span) * 10) / 10 : null,
     pause_reason: pauseText(c.pause),

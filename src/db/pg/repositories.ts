@@ -16,6 +16,9 @@ import { pgAudienceStore } from './audience.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
 import { pgVariantStore } from './variants.js';
+import { pgCustomerDataStore } from './customer-data.js';
+import { pgResultsStore } from './results.js';
+import { pgSegmentPreviewStore } from './segment-preview.js';
 import { inTransaction } from './transaction.js';
 import { customers, forgottenAddresses, suppressions } from './schema.js';
 import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
@@ -120,6 +123,9 @@ export function pgRepositories(store: PgStore): Repositories {
     reports: pgReportStore(pool),
     variants: pgVariantStore(pool),
     flow: pgFlowStore(pool),
+    results: pgResultsStore(pool),
+    customerData: pgCustomerDataStore(pool),
+    segmentPreview: pgSegmentPreviewStore(pool),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
