@@ -16,6 +16,7 @@ import type { CustomerValues } from './customers-writer.js';
 import type { Field, Filter } from './filter.js';
 import type { LedgerState } from './ledger-contract.js';
 import type { SuppressionRow } from './suppressions.js';
+import type { TrackingStore } from './tracking-store.js';
 
 export type CustomerKey = 'id' | 'externalId' | 'email' | 'phone';
 
@@ -151,6 +152,7 @@ export interface Repositories {
   campaigns: CampaignStore;
   audience: AudienceStore;
   reports: ReportStore;
+  tracking: TrackingStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ import type { Repositories } from './repositories.js';
 import { breakdownMatching, countMatching } from './segment-queries.js';
 import { filterToSql } from './segment-sql.js';
 import { SuppressionRepository } from './suppressions.js';
+import { sqliteTrackingStore } from './sqlite-tracking.js';
 import { addressHash } from '../util/address-hash.js';
 
 /** Opens (creating and migrating) the SQLite store at `file` as repositories. */
@@ -87,6 +88,7 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       sendTimes: async (id) => sendTimes(store, id),
       delivery: async (id) => deliveryCounts(store, id),
     },
+    tracking: sqliteTrackingStore(store),
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });
       const n = total();

@@ -15,6 +15,7 @@ import { pgAudienceStore } from './audience.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
 import { inTransaction } from './transaction.js';
+import { pgTrackingStore } from './tracking.js';
 import { customers, forgottenAddresses, suppressions } from './schema.js';
 import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
 
@@ -116,6 +117,7 @@ export function pgRepositories(store: PgStore): Repositories {
     campaigns: pgCampaignStore(db),
     audience: pgAudienceStore(pool),
     reports: pgReportStore(pool),
+    tracking: pgTrackingStore(pool),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
