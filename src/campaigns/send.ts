@@ -98,7 +98,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   // a dry run records nothing, links included
   if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
   const settings = await loadSettings(deps.workspace, deps.env);
-  const track = await loadTracker({ store: deps.store, settings, campaign, template, variants, now: deps.now });
+  const track = await loadTracker({ links: deps.repos.tracking, settings, campaign, template, variants, now: deps.now });
 
   const lease = await backend.hold({ now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
   let provider: Awaited<ReturnType<typeof createProvider>> | undefined;

@@ -21,6 +21,7 @@ import type { ResultsStore } from './results-store.js';
 import type { SegmentPreviewStore } from './segment-preview-store.js';
 import type { SuppressionRow } from './suppressions.js';
 import type { VariantStore } from './variant-store.js';
+import type { TrackingStore } from './tracking-store.js';
 
 export type CustomerKey = 'id' | 'externalId' | 'email' | 'phone';
 
@@ -162,6 +163,7 @@ export interface Repositories {
   results: ResultsStore;
   customerData: CustomerDataStore;
   segmentPreview: SegmentPreviewStore;
+  tracking: TrackingStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

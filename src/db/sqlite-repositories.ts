@@ -24,6 +24,7 @@ import { SuppressionRepository } from './suppressions.js';
 import { sqliteVariantStore } from './sqlite-variants.js';
 import { sqliteCustomerDataStore } from './sqlite-customer-data.js';
 import { sqliteResultsStore } from './sqlite-results.js';
+import { sqliteTrackingStore } from './sqlite-tracking.js';
 import { addressHash } from '../util/address-hash.js';
 
 /** Opens (creating and migrating) the SQLite store at `file` as repositories. */
@@ -96,6 +97,7 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
     results: sqliteResultsStore(store),
     customerData: sqliteCustomerDataStore(store),
     segmentPreview: { preview: async (filter, now, limit) => previewMatching(store, filterToSql(filter, now), limit) },
+    tracking: sqliteTrackingStore(store),
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });
       const n = total();

@@ -84,8 +84,9 @@ describe.skipIf(!pgDb)('the PostgreSQL store from the command line', () => {
   });
 
   it('a command the preview does not cover exits 78 and creates no file', async () => {
-    writeFileSync(path.join(dir, 'events.jsonl'), '');
-    const r = await runCliAsync(['feedback', 'import', 'events.jsonl', '--source', 'ses'], { cwd: dir, env: { MKT_DB: url } });
+    // (feedback import was the example until it ran on PostgreSQL: see test/e2e/serve-stores.test.ts)
+    writeFileSync(path.join(dir, 'blocked.csv'), 'address\nann@example.com\n');
+    const r = await runCliAsync(['suppress', 'import', 'blocked.csv', '--channel', 'email'], { cwd: dir, env: { MKT_DB: url } });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/does not run on a PostgreSQL store yet/);
     expect(r.stderr).not.toContain(password);

@@ -20,6 +20,7 @@ import { pgCustomerDataStore } from './customer-data.js';
 import { pgResultsStore } from './results.js';
 import { pgSegmentPreviewStore } from './segment-preview.js';
 import { inTransaction } from './transaction.js';
+import { pgTrackingStore } from './tracking.js';
 import { customers, forgottenAddresses, suppressions } from './schema.js';
 import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
 
@@ -126,6 +127,7 @@ export function pgRepositories(store: PgStore): Repositories {
     results: pgResultsStore(pool),
     customerData: pgCustomerDataStore(pool),
     segmentPreview: pgSegmentPreviewStore(pool),
+    tracking: pgTrackingStore(pool),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
