@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 /** Each provider answer takes this long: longer than a worker takes to start. */
-const LATENCY_MS = 4000;
+const LATENCY_MS = 6000;
 
 async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
