@@ -14,6 +14,7 @@ import type { Campaign, CampaignDefinitionPatch, CampaignPatch, ListOptions, New
 import type { CustomerRow } from './customer-columns.js';
 import type { CustomerValues } from './customers-writer.js';
 import type { Field, Filter } from './filter.js';
+import type { ImportStore } from './import-store.js';
 import type { LedgerState } from './ledger-contract.js';
 import type { SuppressionRow } from './suppressions.js';
 
@@ -151,6 +152,7 @@ export interface Repositories {
   campaigns: CampaignStore;
   audience: AudienceStore;
   reports: ReportStore;
+  imports: ImportStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import { audienceSample } from './compliance-sql.js';
 import { keepForgottenHash } from './customer-data.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
+import { sqliteImportStore } from './sqlite-import-store.js';
 import { ledgerCounts } from './ledger.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from './ledger-report.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
@@ -87,6 +88,7 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       sendTimes: async (id) => sendTimes(store, id),
       delivery: async (id) => deliveryCounts(store, id),
     },
+    imports: sqliteImportStore(store),
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });
       const n = total();

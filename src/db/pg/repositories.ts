@@ -12,6 +12,7 @@ import { addressHash } from '../../util/address-hash.js';
 import { pgCampaignStore } from './campaigns.js';
 import { toRow } from './customer-rows.js';
 import { pgAudienceStore } from './audience.js';
+import { pgImportStore } from './import-store.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
 import { inTransaction } from './transaction.js';
@@ -116,6 +117,7 @@ export function pgRepositories(store: PgStore): Repositories {
     campaigns: pgCampaignStore(db),
     audience: pgAudienceStore(pool),
     reports: pgReportStore(pool),
+    imports: pgImportStore(store),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
