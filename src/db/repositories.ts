@@ -16,6 +16,7 @@ import type { CustomerDataStore } from './customer-data-store.js';
 import type { CustomerValues } from './customers-writer.js';
 import type { Field, Filter } from './filter.js';
 import type { FlowStore } from './flow-store.js';
+import type { ImportStore } from './import-store.js';
 import type { LedgerState } from './ledger-contract.js';
 import type { ResultsStore } from './results-store.js';
 import type { SegmentPreviewStore } from './segment-preview-store.js';
@@ -164,6 +165,7 @@ export interface Repositories {
   customerData: CustomerDataStore;
   segmentPreview: SegmentPreviewStore;
   tracking: TrackingStore;
+  imports: ImportStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

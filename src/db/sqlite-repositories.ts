@@ -14,6 +14,7 @@ import { keepForgottenHash } from './customer-data.js';
 import { sqliteFlowStore } from './sqlite-flow.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
+import { sqliteImportStore } from './sqlite-import-store.js';
 import { ledgerCounts } from './ledger.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from './ledger-report.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
@@ -98,6 +99,7 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
     customerData: sqliteCustomerDataStore(store),
     segmentPreview: { preview: async (filter, now, limit) => previewMatching(store, filterToSql(filter, now), limit) },
     tracking: sqliteTrackingStore(store),
+    imports: sqliteImportStore(store),
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });
       const n = total();

@@ -13,6 +13,7 @@ import { pgCampaignStore } from './campaigns.js';
 import { toRow } from './customer-rows.js';
 import { pgFlowStore } from './flow.js';
 import { pgAudienceStore } from './audience.js';
+import { pgImportStore } from './import-store.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
 import { pgVariantStore } from './variants.js';
@@ -128,6 +129,7 @@ export function pgRepositories(store: PgStore): Repositories {
     customerData: pgCustomerDataStore(pool),
     segmentPreview: pgSegmentPreviewStore(pool),
     tracking: pgTrackingStore(pool),
+    imports: pgImportStore(store),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;
