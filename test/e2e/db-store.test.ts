@@ -83,13 +83,15 @@ describe.skipIf(!pgDb)('the PostgreSQL store from the command line', () => {
     }
   });
 
-  it('a command the preview does not cover exits 78 and creates no file', async () => {
-    // (feedback import was the example until it ran on PostgreSQL: see test/e2e/serve-stores.test.ts)
+  it('a file command (suppress import) writes to the server, never to a file named like the URL', async () => {
+    // every command runs on PostgreSQL now; this one used to be refused (78) and must not fall
+    // back to opening "postgres:…" as an SQLite path
     writeFileSync(path.join(dir, 'blocked.csv'), 'address\nann@example.com\n');
-    const r = await runCliAsync(['suppress', 'import', 'blocked.csv', '--channel', 'email'], { cwd: dir, env: { MKT_DB: url } });
-    expect(r.code).toBe(78);
-    expect(r.stderr).toMatch(/does not run on a PostgreSQL store yet/);
-    expect(r.stderr).not.toContain(password);
+    const r = await runCliAsync(['suppress', 'import', 'blocked.csv', '--channel', 'email', '--json'], { cwd: dir, env: { MKT_DB: url } });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(password);
+    const list = await runCliAsync(['suppress', 'list', '--json'], { cwd: dir, env: { MKT_DB: url } });
+    expect(list.stdout).toContain('ann@example.com');
     expect(readdirSync(dir).filter((f) => f.startsWith('postgres'))).toEqual([]);
   });
 });
