@@ -57,7 +57,7 @@ async function workspace(store: StoreKind, mktExtra = ''): Promise<OnStore<Compl
 }
 const env = { T_KEY: KEY, T_SECRET: SECRET, MKT_NOW: '2026-06-01T12:00:00Z' };
 // async: the fake servers run in this process, so the CLI must not block its event loop
-const cli = (args: string[]) => ws!.cliAsync!(args, env);
+const cli = (args: string[]) => ws!.cliAsync(args, env);
 const rows = () => JSON.stringify([ws!.query('SELECT * FROM campaigns ORDER BY id'), ws!.query('SELECT * FROM campaign_recipients ORDER BY id'), ws!.query('SELECT * FROM sender_usage')]);
 
 describe.each(STORES)('campaign test on $store', { timeout: 60_000 }, ({ store }) => {
