@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applySendAtLocal } from '../../../src/campaigns/send-at-local.js';
+import { applySendAtLocal, localDueOf } from '../../../src/campaigns/send-at-local.js';
 import { claimRules } from '../../../src/compliance/claim-check.js';
 import { loadSettings } from '../../../src/compliance/config.js';
 import type { Channel } from '../../../src/channels.js';
@@ -137,6 +137,18 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
       await prepare(c.id, { refresh: true, now: T0 + DAY });
       expect(await applySendAtLocal(s.repos.flow, c, T0 + DAY, 'Asia/Kolkata')).toBe(1);
       expect(await dueTimes(c.id)).toEqual({ ...first, new: '2026-03-30T07:00:00.000Z' });
+    });
+
+    it('prepare times the rows it adds in its own transaction (a refresh too): no claim sees them untimed', async () => {
+      await s.repos.customers.insert([values({ external_id: 'nyc', phone: '+12125550001', country: 'US' })]);
+      const c = await campaign({ send_at_local: '09:00' }, Date.UTC(2026, 2, 28));
+      const q = { campaignId: c.id, channel: 'sms' as const, filter: await filterOf({ all: [] }), exclusions: [] };
+      const localDue = localDueOf(c, T0, undefined)!;
+      expect(await s.repos.audience.prepare({ ...q, now: T0, refresh: false, localDue })).toMatchObject({ added: 1 });
+      await s.repos.customers.insert([values({ external_id: 'ber', phone: '+4915010000000', country: 'DE' })]);
+      expect(await s.repos.audience.prepare({ ...q, now: T0, refresh: true, localDue })).toMatchObject({ added: 1 });
+      expect(await dueTimes(c.id)).toEqual({ nyc: '2026-03-28T13:00:00.000Z', ber: '2026-03-29T07:00:00.000Z' });
+      expect(await applySendAtLocal(s.repos.flow, c, T0, undefined)).toBe(0);
     });
 
     it('claims only the rows whose due time has come', async () => {
