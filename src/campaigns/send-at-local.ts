@@ -9,7 +9,7 @@
 import { nextWallClock } from '../compliance/quiet-hours.js';
 import { recipientZone } from '../compliance/timezones.js';
 import type { Campaign } from '../db/campaigns.js';
-import type { FlowStore, ZoneGroup } from '../db/flow-store.js';
+import type { ZoneGroup } from '../db/flow-store.js';
 import { LOCAL_TIME } from './spec.js';
 
 
@@ -32,13 +32,3 @@ export function localDueOf(campaign: Pick<Campaign, 'scheduleAt' | 'settings'>, 
   return (g) => nextWallClock(start, recipientZone(g, defaultZone), minutes);
 }
 
-/** Gives the campaign's rows that have no due time yet their local due time; returns how many. */
-export async function applySendAtLocal(
-  flow: Pick<FlowStore, 'setLocalDueTimes'>,
-  campaign: Pick<Campaign, 'id' | 'scheduleAt' | 'settings'>,
-  now: number,
-  defaultZone: string | undefined,
-): Promise<number> {
-  const dueOf = localDueOf(campaign, now, defaultZone);
-  return dueOf ? flow.setLocalDueTimes(campaign.id, dueOf) : 0;
-}

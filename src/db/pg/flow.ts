@@ -1,19 +1,21 @@
 /**
- * The flow repository (../flow-store.ts) on PostgreSQL: the twins of ../local-time-sql.ts and
- * ../ledger-breakdown.ts, answering exactly as the SQLite ones do.
+ * The flow repository (../flow-store.ts) on PostgreSQL, and `send_at_local`'s due times for the
+ * audience prepare: the twins of ../ledger-breakdown.ts and ../local-time-sql.ts, answering
+ * exactly as the SQLite ones do.
  */
 import type pg from 'pg';
 import type { FlowStore, ZoneGroup } from '../flow-store.js';
 import { partsOf, type PartRow } from '../ledger-breakdown.js';
 import { filterToPgSql } from './segment-sql.js';
-import { inTransaction } from './transaction.js';
 
 /** The grouping column and its order: SQLite's (NULL first, bytewise for text). */
 const PART_COLUMNS = { run: { col: 'run', order: 'run' }, variant: { col: 'variant', order: 'variant COLLATE "C" NULLS FIRST' } } as const;
 
 /**
- * `send_at_local` in the caller's transaction (prepare's, or setLocalDueTimes'): the pending rows
- * with no due time yet get their zone group's instant, in one UPDATE for every group (the due
+ * `send_at_local` in prepare's transaction (which holds the campaign's row lock, so no row joins
+ * the list between the groups read and the UPDATE): the pending rows with no due time yet
+ * (next_attempt_at = 0; a refresh leaves earlier rows and their retries alone) get their zone
+ * group's instant, in one UPDATE for every group (the due
  * instants bound as arrays, never a per-row loop). Returns how many rows got one.
  */
 export async function localDueTimesIn(client: pg.PoolClient, campaignId: number, dueOf: (g: ZoneGroup) => number): Promise<number> {
@@ -37,13 +39,6 @@ export async function localDueTimesIn(client: pg.PoolClient, campaignId: number,
 
 export function pgFlowStore(pool: pg.Pool): FlowStore {
   return {
-    setLocalDueTimes: (campaignId, dueOf) =>
-      inTransaction(pool, async (client) => {
-        // the campaign's row lock, which prepare holds too: no row joins the list between the
-        // groups read and the UPDATE, so every new row gets its time (SQLite: IMMEDIATE)
-        await client.query('SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE', [campaignId]);
-        return localDueTimesIn(client, campaignId, dueOf);
-      }),
     nextRun: async (campaignId) => {
       const r = await pool.query<{ run: number | null }>('SELECT max(run) AS run FROM campaign_recipients WHERE campaign_id = $1', [campaignId]);
       return (r.rows[0]?.run ?? 0) + 1;
