@@ -31,4 +31,3 @@ export function localDueOf(campaign: Pick<Campaign, 'scheduleAt' | 'settings'>, 
   const start = Math.max(now, campaign.scheduleAt ?? now);
   return (g) => nextWallClock(start, recipientZone(g, defaultZone), minutes);
 }
-

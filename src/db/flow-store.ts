@@ -1,9 +1,9 @@
 /**
  * The flow of a campaign beyond its send list, as both stores implement it: recurring runs
- * (./ledger-breakdown.ts) and the customer a `campaign test` proof is rendered with.
- * (`send_at_local` due times are set by the audience prepare itself, in its transaction:
- * `localDue`, ./local-time-sql.ts and ./pg/flow.ts localDueTimesIn.) SQLite: ./sqlite-flow.ts, PostgreSQL: ./pg/flow.ts;
- * test/unit/db/flow-contract.test.ts holds both to the same answers.
+ * (./ledger-breakdown.ts) and the customer a `campaign test` proof is rendered with. SQLite:
+ * ./sqlite-flow.ts, PostgreSQL: ./pg/flow.ts; test/unit/db/flow-contract.test.ts holds both to
+ * the same answers. (`send_at_local` due times are set by the audience prepare itself, in its
+ * transaction: `localDue`, ./local-time-sql.ts and ./pg/flow.ts localDueTimesIn.)
  */
 import type { Filter } from './filter.js';
 import type { LedgerPart } from './ledger-breakdown.js';
