@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { loadSettings } from '../compliance/config.js';
 import { segmentFilter } from '../segments/index.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
 import { localDueOf } from './send-at-local.js';
@@ -64,8 +64,8 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
     ...(localDue ? { localDue } : {}),
   });
   const { counts, added, recipients } = prepared;
-  // per-row settings (A/B variants: SQLite only for now, their SQL has no PostgreSQL twin yet)
-  if (campaign.settings.variants) applyVariants(sqliteStore(deps, 'an A/B test'), campaign, now);
+  // per-row settings: A/B variants, on either store (send_at_local's due times were set by prepare itself)
+  if (campaign.settings.variants) await applyVariants(deps.repos.variants, campaign, now);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
   for await (const r of deps.repos.audience.frozen(campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);

@@ -165,9 +165,10 @@ function frozen(pool: pg.Pool, campaignId: number): AsyncIterable<{ customer_id:
   })();
 }
 
-type SampleRow = Parameters<typeof toRow>[0] & { key: number; addr: string };
+type SampleRow = Parameters<typeof toRow>[0] & { key: number; addr: string; variant?: string | null };
 
-function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): AsyncIterable<{ address: string; customer: CustomerRow }> {
+/** A prepared list's rows carry their A/B variant (pre-flight renders each with its own), as SQLite's audienceSample does. */
+function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): AsyncIterable<{ address: string; customer: CustomerRow; variant: string | null }> {
   const { address, consent } = CHANNEL_FIELDS[q.channel];
   const fromList = q.prepared || !q.filter;
   const where = q.filter && !fromList ? filterToPgSql(q.filter, new Date(q.now)) : undefined;
@@ -175,7 +176,7 @@ function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): Async
     if (!where) {
       return pool
         .query<SampleRow>(
-          `SELECT r.id AS key, r.address AS addr, ${PG_CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
+          `SELECT r.id AS key, r.address AS addr, r.variant AS variant, ${PG_CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
            WHERE r.campaign_id = $1 AND r.state = 'pending' AND r.id > $2 ORDER BY r.id LIMIT $3`,
           [q.campaignId, after, PAGE],
         )
@@ -194,8 +195,8 @@ function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): Async
   });
   return (async function* () {
     for await (const row of rows) {
-      const { key: _key, addr, ...customer } = row;
-      yield { address: addr, customer: toRow(customer) };
+      const { key: _key, addr, variant, ...customer } = row;
+      yield { address: addr, customer: toRow(customer), variant: variant ?? null };
     }
   })();
 }

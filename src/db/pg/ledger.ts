@@ -44,6 +44,8 @@ type CandidateRow = Omit<CustomerRow, 'attributes'> & {
   rid: number;
   address: string;
   attempts: number;
+  /** the A/B test variant whose template this row is sent */
+  variant: string | null;
   customerId: number;
   suppressed: boolean;
   consent: boolean | null;
@@ -129,7 +131,7 @@ export class PostgresLedger implements Ledger {
     const usage = capped ? await usageOn(client, this.provider, day) : new Map<string, number>();
 
     const { rows } = await client.query<CandidateRow>(
-      `SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS "customerId",
+      `SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS "customerId", r.variant AS variant,
               EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = $1 AND s.address = r.address) AS suppressed,
               c.${this.consent} AS consent, ${CUSTOMER_COLUMNS}
        FROM campaign_recipients r LEFT JOIN customers c ON c.id = r.customer_id
@@ -188,8 +190,8 @@ export class PostgresLedger implements Ledger {
       toSending.ids.push(row.rid);
       toSending.senders.push(sender);
       perSender.set(sender, (perSender.get(sender) ?? 0) + 1);
-      const { rid, address, attempts, customerId: _c, suppressed: _s, consent: _k, attributes, ...customer } = row;
-      claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: { ...customer, attributes: JSON.stringify(attributes ?? {}) }, ...(delayMs > 0 ? { delayMs } : {}) });
+      const { rid, address, attempts, variant, customerId: _c, suppressed: _s, consent: _k, attributes, ...customer } = row;
+      claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: { ...customer, attributes: JSON.stringify(attributes ?? {}) }, variant, ...(delayMs > 0 ? { delayMs } : {}) });
     }
 
     if (toSending.ids.length > 0) {
