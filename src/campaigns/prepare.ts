@@ -13,7 +13,7 @@ import { segmentFilter } from '../segments/index.js';
 import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
-import { applySendAtLocal } from './send-at-local.js';
+import { localDueOf } from './send-at-local.js';
 import { applyVariants } from './ab-test.js';
 import { effectiveRate, estimateSeconds } from './pace.js';
 
@@ -51,11 +51,21 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const now = deps.now();
   const filter = await segmentFilter(deps.workspace, campaign.segment);
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
-  const prepared = await deps.repos.audience.prepare({ campaignId: campaign.id, channel: campaign.channel, filter, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
+  // send_at_local: the store times the rows it adds in the same transaction (no worker sees them untimed)
+  const localDue = campaign.settings.send_at_local ? localDueOf(campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone) : undefined;
+  const prepared = await deps.repos.audience.prepare({
+    campaignId: campaign.id,
+    channel: campaign.channel,
+    filter,
+    exclusions,
+    refresh: started,
+    now,
+    ...(opts.run !== undefined ? { run: opts.run } : {}),
+    ...(localDue ? { localDue } : {}),
+  });
   const { counts, added, recipients } = prepared;
-  // per-row settings: A/B variants and send_at_local due times, on either store
+  // per-row settings: A/B variants, on either store (send_at_local's due times were set by prepare itself)
   if (campaign.settings.variants) await applyVariants(deps.repos.variants, campaign, now);
-  if (campaign.settings.send_at_local) await applySendAtLocal(deps.repos.flow, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
   for await (const r of deps.repos.audience.frozen(campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);

@@ -9,7 +9,7 @@
 import { nextWallClock } from '../compliance/quiet-hours.js';
 import { recipientZone } from '../compliance/timezones.js';
 import type { Campaign } from '../db/campaigns.js';
-import type { FlowStore } from '../db/flow-store.js';
+import type { ZoneGroup } from '../db/flow-store.js';
 import { LOCAL_TIME } from './spec.js';
 
 
@@ -19,16 +19,15 @@ export function localMinutes(text: string): number | undefined {
   return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
 }
 
-/** Gives the campaign's rows that have no due time yet their local due time; returns how many. */
-export async function applySendAtLocal(
-  flow: Pick<FlowStore, 'setLocalDueTimes'>,
-  campaign: Pick<Campaign, 'id' | 'scheduleAt' | 'settings'>,
-  now: number,
-  defaultZone: string | undefined,
-): Promise<number> {
+/**
+ * The due instant of a (timezone, country) group under the campaign's `send_at_local`, or
+ * undefined when it has none. Prepare hands it to the store, which times the rows it adds in the
+ * same transaction: a worker already sending the campaign never sees a new row untimed.
+ */
+export function localDueOf(campaign: Pick<Campaign, 'scheduleAt' | 'settings'>, now: number, defaultZone: string | undefined): ((g: ZoneGroup) => number) | undefined {
   const text = campaign.settings.send_at_local;
   const minutes = typeof text === 'string' ? localMinutes(text) : undefined;
-  if (minutes === undefined) return 0;
+  if (minutes === undefined) return undefined;
   const start = Math.max(now, campaign.scheduleAt ?? now);
-  return flow.setLocalDueTimes(campaign.id, (g) => nextWallClock(start, recipientZone(g, defaultZone), minutes));
+  return (g) => nextWallClock(start, recipientZone(g, defaultZone), minutes);
 }

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import { InputError } from '../errors.js';
+import { setLocalDueTimes, type ZoneGroup } from './local-time-sql.js';
 import type { Store } from './open.js';
 import type { SqlFragment } from './sql-fragment.js';
 
@@ -193,7 +194,7 @@ export function refuseStartedReplace(row: PrepareGuardRow | undefined, refresh: 
  */
 export function prepareAudience(
   store: Store,
-  c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[]; refresh: boolean; now: number; run?: number },
+  c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[]; refresh: boolean; now: number; run?: number; localDue?: (g: ZoneGroup) => number },
 ): PreparedAudience {
   const { sqlite } = store;
   let counts!: AudienceCounts;
@@ -203,6 +204,8 @@ export function prepareAudience(
     classifyAudience(sqlite, c.channel, c.where, c.exclusions);
     counts = audienceCounts(sqlite);
     added = c.refresh ? refreshAudience(sqlite, c.campaignId, c.now, c.run) : freezeAudience(sqlite, c.campaignId, c.now, c.run);
+    // send_at_local: the new rows' due times, before any claim can see them
+    if (c.localDue) setLocalDueTimes(store, c.campaignId, c.localDue);
   }).immediate();
   dropAudience(sqlite);
   const recipients = (sqlite.prepare('SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ?').get(c.campaignId) as { n: number }).n;

@@ -15,7 +15,7 @@ import type { CustomerRow } from './customer-columns.js';
 import type { CustomerDataStore } from './customer-data-store.js';
 import type { CustomerValues } from './customers-writer.js';
 import type { Field, Filter } from './filter.js';
-import type { FlowStore } from './flow-store.js';
+import type { FlowStore, ZoneGroup } from './flow-store.js';
 import type { ImportStore } from './import-store.js';
 import type { LedgerState } from './ledger-contract.js';
 import type { ResultsStore } from './results-store.js';
@@ -115,7 +115,8 @@ export interface AudienceQuery {
 export interface AudienceStore {
   /** Replaces the list with the eligible audience (`refresh`: adds only newcomers) in one transaction. */
   /** `run`: the recurring run that appends the rows (1 by default). */
-  prepare(q: AudienceQuery & { refresh: boolean; run?: number }): Promise<PreparedAudience>;
+  /** `localDue`: `send_at_local`'s due instant per zone group, given to the rows added, in the same transaction. */
+  prepare(q: AudienceQuery & { refresh: boolean; run?: number; localDue?: (g: ZoneGroup) => number }): Promise<PreparedAudience>;
   /** Live audience vs frozen list, changing nothing. */
   drift(q: AudienceQuery): Promise<AudienceDrift>;
   /** The frozen list in ledger order (the plan hash), streamed. */

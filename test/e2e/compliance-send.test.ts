@@ -121,8 +121,28 @@ describe.each(STORES)('frequency caps on $store', ({ store }) => {
 
     const capped = JSON.parse(w.cli(['campaign', 'prepare', 'c', '--json'], at('2026-06-05T10:00:00Z')).stdout);
     expect(capped).toMatchObject({ matched: 3, recipients: 0, excluded: { frequency_cap: 3 } });
-    const later = JSON.parse(w.cli(['campaign', 'prepare', 'c', '--json'], at('2026-06-08T10:00:01Z')).stdout);
+    // a minute past the window: mkt's clock starts at MKT_NOW and runs on, so a's rows were sent
+    // a few seconds after 10:00 (more on a loaded machine, and PostgreSQL starts slower)
+    const later = JSON.parse(w.cli(['campaign', 'prepare', 'c', '--json'], at('2026-06-08T10:01:00Z')).stdout);
     expect(later).toMatchObject({ recipients: 3 });
     expect(later.excluded.frequency_cap ?? 0).toBe(0);
+  }, 120_000);
+  it('two campaigns sent at once by two processes to the same people: each gets one message under a cap of one', async () => {
+    const phones = Array.from({ length: 120 }, (_, i) => ({ phone: `+4915120${String(100000 + i)}` }));
+    const w = (ws = await onStore(store, complianceWorkspace({ customers: smsCustomers(phones), mktYaml: 'frequency_cap:\n  sms: { max: 1, per: 7d }\n' })));
+    const at = { MKT_NOW: '2026-06-01T10:00:00Z' };
+    for (const n of ['a', 'b']) {
+      create(w, n);
+      expect(w.cli(['campaign', 'prepare', n], at).code).toBe(0);
+    }
+    // both lists hold everyone; the claims of the two senders interleave
+    const [a, b] = await Promise.all(['a', 'b'].map((n) => w.cliAsync(['campaign', 'send', n, '--yes', '--json', '--concurrency', '4'], at)));
+    expect([a!.code, b!.code], a!.stderr + b!.stderr).toEqual([0, 0]);
+    const twice = w.query<{ customer_id: number }>("SELECT customer_id FROM campaign_recipients WHERE state = 'sent' GROUP BY customer_id HAVING count(*) > 1");
+    expect(twice).toEqual([]);
+    const sa = JSON.parse(a!.stdout);
+    const sb = JSON.parse(b!.stdout);
+    expect([sa.sent + sb.sent, sa.skipped + sb.skipped]).toEqual([120, 120]);
+    expect(outbox(w, 'a').length + outbox(w, 'b').length).toBe(120);
   }, 120_000);
 });

@@ -12,8 +12,10 @@ import type pg from 'pg';
 import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
 import { countsFromGroups, refuseStartedReplace, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PrepareGuardRow, type PreparedAudience } from '../audience-sql.js';
 import type { CustomerRow } from '../customer-columns.js';
+import type { ZoneGroup } from '../local-time-sql.js';
 import type { AudienceQuery, AudienceStore } from '../repositories.js';
 import { PG_CUSTOMER_ROW_COLUMNS, toRow } from './customer-rows.js';
+import { localDueTimesIn } from './flow.js';
 import { filterToPgSql } from './segment-sql.js';
 import { inTransaction, numbered } from './transaction.js';
 
@@ -87,7 +89,7 @@ function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now
  */
 const PREPARE_SETTINGS = `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'`;
 
-async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean; run?: number }): Promise<PreparedAudience> {
+async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean; run?: number; localDue?: (g: ZoneGroup) => number }): Promise<PreparedAudience> {
   return inTransaction(pool, async (client) => {
     // one prepare of a campaign at a time: a second one waits here instead of colliding on the list
     const locked = await client.query<PrepareGuardRow>('SELECT name, state, started_at FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
@@ -117,6 +119,8 @@ async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean; run
       params.values,
     );
     const added = Number(r.rows[0]?.added ?? 0);
+    // send_at_local: the new rows' due times, before the commit makes them claimable
+    if (q.localDue) await localDueTimesIn(client, q.campaignId, q.localDue);
     // a full prepare inserted one row per distinct eligible address: that count is the one a
     // count(DISTINCT) would give, without sorting a million addresses a second time
     if (!q.refresh) for (const g of r.rows) g.d = g.status === 'ok' ? added : 0;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applySendAtLocal } from '../../../src/campaigns/send-at-local.js';
+import { localDueOf } from '../../../src/campaigns/send-at-local.js';
 import { claimRules } from '../../../src/compliance/claim-check.js';
 import { loadSettings } from '../../../src/compliance/config.js';
 import type { Channel } from '../../../src/channels.js';
@@ -99,8 +99,17 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
 
   const campaign = async (settings: Record<string, unknown> = {}, scheduleAt: number | null = null) =>
     s.repos.campaigns.create({ name: `flow-${++n}`, channel: 'sms', segment: 's', provider: 'p', template: 't', scheduleAt, settings }, T0);
-  const prepare = async (id: number, opts: { refresh?: boolean; run?: number; now?: number } = {}) =>
-    s.repos.audience.prepare({ campaignId: id, channel: 'sms', filter: await filterOf({ all: [] }), now: opts.now ?? T0, exclusions: [], refresh: opts.refresh ?? false, ...(opts.run ? { run: opts.run } : {}) });
+  const prepare = async (id: number, opts: { refresh?: boolean; run?: number; now?: number; localDue?: ReturnType<typeof localDueOf> } = {}) =>
+    s.repos.audience.prepare({
+      campaignId: id,
+      channel: 'sms',
+      filter: await filterOf({ all: [] }),
+      now: opts.now ?? T0,
+      exclusions: [],
+      refresh: opts.refresh ?? false,
+      ...(opts.run ? { run: opts.run } : {}),
+      ...(opts.localDue ? { localDue: opts.localDue } : {}),
+    });
   const dueTimes = async (id: number) =>
     Object.fromEntries(
       (await s.sql<{ ext: string; due: number }>('SELECT c.external_id AS ext, r.next_attempt_at AS due FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id WHERE r.campaign_id = ?', id)).map((r) => [
@@ -110,7 +119,7 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
     );
 
   describe.skipIf(!available)('send_at_local', () => {
-    it("gives each row 09:00 on its customer's clock (timezone, else country, else the default), newcomers only on refresh", async () => {
+    it("prepare gives each row 09:00 on its customer's clock (timezone, else country, else the default), in its own transaction; a refresh times only the newcomers", async () => {
       await s.repos.customers.insert([
         values({ external_id: 'ber', phone: '+4915010000000', country: 'DE', timezone: 'Europe/Berlin' }),
         values({ external_id: 'nyc', phone: '+12125550001', country: 'US' }),
@@ -119,8 +128,7 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
         values({ external_id: 'def2', phone: '+447911123457' }),
       ]);
       const c = await campaign({ send_at_local: '09:00' }, Date.UTC(2026, 2, 28));
-      await prepare(c.id);
-      expect(await applySendAtLocal(s.repos.flow, c, T0, 'Asia/Kolkata')).toBe(5);
+      expect(await prepare(c.id, { localDue: localDueOf(c, T0, 'Asia/Kolkata') })).toMatchObject({ added: 5 });
       const first = {
         ber: '2026-03-29T07:00:00.000Z', // CEST, after the change
         nyc: '2026-03-28T13:00:00.000Z', // EDT
@@ -129,21 +137,17 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
         def2: '2026-03-29T03:30:00.000Z',
       };
       expect(await dueTimes(c.id)).toEqual(first);
-      // again: every row has its time already
-      expect(await applySendAtLocal(s.repos.flow, c, T0 + 3_600_000, 'Asia/Kolkata')).toBe(0);
 
       // a newcomer a day later gets its own next 09:00; the earlier rows keep theirs
       await s.repos.customers.insert([values({ external_id: 'new', phone: '+4915010000001', country: 'DE' })]);
-      await prepare(c.id, { refresh: true, now: T0 + DAY });
-      expect(await applySendAtLocal(s.repos.flow, c, T0 + DAY, 'Asia/Kolkata')).toBe(1);
+      expect(await prepare(c.id, { refresh: true, now: T0 + DAY, localDue: localDueOf(c, T0 + DAY, 'Asia/Kolkata') })).toMatchObject({ added: 1 });
       expect(await dueTimes(c.id)).toEqual({ ...first, new: '2026-03-30T07:00:00.000Z' });
     });
 
     it('claims only the rows whose due time has come', async () => {
       await s.repos.customers.insert([values({ external_id: 'nyc', phone: '+12125550001', country: 'US' }), values({ external_id: 'ber', phone: '+4915010000000', country: 'DE' })]);
       const c = await campaign({ send_at_local: '09:00' }, Date.UTC(2026, 2, 28));
-      await prepare(c.id);
-      await applySendAtLocal(s.repos.flow, c, T0, undefined);
+      await prepare(c.id, { localDue: localDueOf(c, T0, undefined) });
       const ledger = s.ledger(c);
       const at = (iso: string) => Date.parse(iso);
       expect((await ledger.claim(10, at('2026-03-28T12:59:59Z'), { pickSender: () => 'A' })).claimed).toEqual([]);
