@@ -26,6 +26,9 @@ const LINKS_LOCK = 0x6d6b7402;
  */
 const REFUSED = /^(53|57|40)|^55P03$/;
 
+/** How long a unit of work waits for a connection before the store counts as refusing (its records are spooled). */
+const CONNECT_WITHIN_MS = 3000;
+
 const linkRows = async (q: Queryable, campaignId: number, linkId?: number): Promise<CampaignLinkRow[]> =>
   (
     await q.query<CampaignLinkRow>(
@@ -183,7 +186,8 @@ export function pgTrackingStore(pool: pg.Pool): TrackingStore {
   const transaction = async <T>(fn: (tx: TrackingTx) => Promise<T>): Promise<T> => {
     const created: number[] = [];
     try {
-      return await inTransaction(pool, (client) => fn(unitOfWork(client, created)));
+      // serve answers once this commits, or once it is spooled: a server that does not answer is spooled for
+      return await inTransaction(pool, (client) => fn(unitOfWork(client, created)), { connectWithinMs: CONNECT_WITHIN_MS });
     } catch (e) {
       for (const id of created) keys.delete(id);
       throw e;
