@@ -124,7 +124,11 @@ export function pgTrackingStore(pool: pg.Pool): TrackingStore {
       engagement: {
         campaignSettings: async (id) => (await one<{ settings: string }>('SELECT settings FROM campaigns WHERE id = $1', [id]))?.settings,
         linkCount: async (id) => Number((await one<{ n: number }>('SELECT count(*) AS n FROM campaign_links WHERE campaign_id = $1', [id]))!.n),
-        recipient: (c, l) => one<RecipientTimes>('SELECT customer_id, sent_at, delivery_at FROM campaign_recipients WHERE id = $1 AND campaign_id = $2', [l, c]),
+        recipients: async (c, ids) => {
+          // the ids bind as ONE array: a batch of any size is one parameter
+          const r = await q.query<RecipientTimes & { id: number }>('SELECT id, customer_id, sent_at, delivery_at FROM campaign_recipients WHERE campaign_id = $1 AND id = ANY($2::bigint[])', [c, ids]);
+          return new Map(r.rows.map(({ id, ...times }) => [id, times]));
+        },
         registerLinks: (c, links, now) => register(q, c, links, now),
         recordBatch: (hits) => runPlanAsync(recordPlan(hits), exec),
         moveToMachine: (moves) => runPlanAsync(moveToMachinePlan(moves), exec),
