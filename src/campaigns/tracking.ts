@@ -78,12 +78,17 @@ export async function loadTracker(o: TrackerOptions): Promise<MessageTracker | u
   const ids = new Map((await o.links.links(campaignId)).map((l) => [l.url, l.link_id]));
   // destinations being recorded now: two messages with the same new link wait for one write
   const recording = new Map<string, Promise<void>>();
+  // one write after the other, so this run numbers its links in the order its messages met them
+  let turn: Promise<unknown> = Promise.resolve();
   const record = (links: Array<{ url: string; kind: LinkKind }>): Promise<unknown> => {
     const fresh = links.filter((l) => !recording.has(l.url));
     if (fresh.length > 0) {
-      const written = o.links.registerLinks(campaignId, fresh, o.now()).then((m) => {
-        for (const [url, id] of m) ids.set(url, id);
-      });
+      const written = turn
+        .then(() => o.links.registerLinks(campaignId, fresh, o.now()))
+        .then((m) => {
+          for (const [url, id] of m) ids.set(url, id);
+        });
+      turn = written.catch(() => undefined);
       const done = () => {
         for (const l of fresh) recording.delete(l.url);
       };

@@ -144,13 +144,15 @@ export function engagementApplier(workspace: TrackingSettings | undefined): (eng
       recent = [];
       swept = [];
     };
-    // one lookup per recipient per batch: a burst of clicks is usually one recipient's
-    const recipients = new Map<string, RecipientTimes | undefined>();
+    // the batch's recipients read at once, per campaign: one statement, not one per hit
+    const recipients = new Map<string, RecipientTimes>();
+    const asked = new Map<number, Set<number>>();
+    for (const h of hits) (asked.get(h.c) ?? asked.set(h.c, new Set()).get(h.c)!).add(h.r);
+    for (const [c, ids] of asked) for (const [id, who] of await engagement.recipients(c, [...ids])) recipients.set(`${c}.${id}`, who);
     for (const h of hits) {
       const c = await campaign(engagement, h.c);
       if (!c) continue; // the campaign was deleted since the message went out
       const key = `${h.c}.${h.r}`;
-      if (!recipients.has(key)) recipients.set(key, await engagement.recipient(h.c, h.r));
       const who = recipients.get(key);
       const delivered = who ? (who.delivery_at ?? who.sent_at ?? undefined) : undefined;
       if (h.k === 'click' && h.l > c.links) c.links = await engagement.linkCount(h.c);

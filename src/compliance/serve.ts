@@ -107,19 +107,30 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     }
   };
   // Hits wait here for their batch; the answer went out already, so a failure is only logged.
-  let hits: EngagementRecordHit[] = [];
+  const hits: EngagementRecordHit[] = [];
   let hitTimer: NodeJS.Timeout | undefined;
-  const flushHits = async () => {
+  // One batch is written at a time: hits arriving meanwhile wait here for the next, so a store
+  // slower than the clicks (PostgreSQL round trips) is never handed a growing queue of batches.
+  let writing: Promise<void> | undefined;
+  const flushHits = (): Promise<void> => {
     clearTimeout(hitTimer);
     hitTimer = undefined;
-    if (hits.length === 0) return;
-    const batch = hits;
-    hits = [];
-    try {
-      await keep({ t: 'engage', at: deps.now(), hits: batch, ...(settings.tracking ? { tracking: settings.tracking } : {}) });
-    } catch (e) {
-      log(`tracking: ${batch.length} hit(s) not recorded: ${(e as Error).message}`);
-    }
+    if (writing) return writing; // its loop takes what arrived meanwhile
+    if (hits.length === 0) return Promise.resolve();
+    writing = (async () => {
+      while (hits.length > 0) {
+        const batch = hits.splice(0, HIT_BATCH_MAX);
+        try {
+          await keep({ t: 'engage', at: deps.now(), hits: batch, ...(settings.tracking ? { tracking: settings.tracking } : {}) });
+        } catch (e) {
+          log(`tracking: ${batch.length} hit(s) not recorded: ${(e as Error).message}`);
+        }
+      }
+    })().finally(() => {
+      writing = undefined;
+      if (hits.length > 0) hitTimer ??= setTimeout(() => void flushHits(), HIT_BATCH_MS);
+    });
+    return writing;
   };
   const tracking = deps.trackingTokens
     ? trackingRoutes({

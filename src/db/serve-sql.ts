@@ -1,25 +1,21 @@
 /**
- * The store as `mkt serve` sees it (src/compliance/serve*.ts): one repository that holds the
- * connection, so the server never touches SQL. It sets how long the connection may wait for a
- * lock, finds which address an unsubscribe token's subject stands for, runs a batch of records
- * in one transaction, and writes through the suppression, feedback and engagement repositories.
+ * The SQLite statements behind `mkt serve`'s store (wrapped by ./sqlite-tracking.ts): one
+ * repository that holds the connection. It sets how long the connection may wait for a lock,
+ * finds which address an unsubscribe token's subject stands for, and writes through the
+ * feedback (with its suppressions) and engagement repositories.
  */
 import Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import { EngagementRepository } from './engagement.js';
 import { FeedbackRepository } from './feedback.js';
-import type { Store } from './open.js';
-import type { SuppressionRepository } from './suppressions.js';
 
 export class ServeRepository {
   readonly feedback: FeedbackRepository;
-  readonly suppressions: SuppressionRepository;
   readonly engagement: EngagementRepository;
   private readonly addresses: UnsubscribeAddresses;
 
   constructor(private readonly sqlite: Database.Database) {
     this.feedback = new FeedbackRepository(sqlite);
-    this.suppressions = this.feedback.suppressions;
     this.engagement = new EngagementRepository(sqlite);
     this.addresses = new UnsubscribeAddresses(sqlite);
   }
@@ -32,18 +28,11 @@ export class ServeRepository {
     this.sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`);
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints), committed with fsync. */
-  inTransaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn)();
-  }
-
   /** See UnsubscribeAddresses.find. */
   unsubscribeAddress(s: { campaignId: number; customerId: number; channel: Channel }): string | undefined {
     return this.addresses.find(s);
   }
 }
-
-export const serveRepository = (store: Store): ServeRepository => new ServeRepository(store.sqlite);
 
 /** Any failure SQLite itself reported (busy, locked, full, I/O, …), as opposed to a bug in mkt. */
 export function isSqliteError(e: unknown): boolean {

@@ -4,6 +4,7 @@
  * connection (the store opens it with synchronous = FULL: the commit is fsync'ed), so with a
  * busy timeout of 0 a locked database refuses at once and serve spools instead of waiting.
  */
+import type { RecipientTimes } from './engagement.js';
 import type { Store } from './open.js';
 import { isSqliteError, ServeRepository } from './serve-sql.js';
 import type { TrackingStore, TrackingTx } from './tracking-store.js';
@@ -20,7 +21,14 @@ export function sqliteTrackingStore(store: Store): TrackingStore {
       engagement: {
         campaignSettings: async (id) => e.campaignSettings(id),
         linkCount: async (id) => e.linkCount(id),
-        recipient: async (c, l) => e.recipient(c, l),
+        recipients: async (c, ids) => {
+          const out = new Map<number, RecipientTimes>();
+          for (const id of ids) {
+            const who = e.recipient(c, id);
+            if (who) out.set(id, who);
+          }
+          return out;
+        },
         registerLinks: async (c, links, now) => e.registerLinks(c, links, now),
         recordBatch: async (hits) => e.recordBatch(hits),
         moveToMachine: async (moves) => e.moveToMachine(moves),

@@ -14,8 +14,8 @@ export interface EngagementWrites {
   /** The campaign's settings JSON (its own `tracking:`), undefined for no such campaign. */
   campaignSettings(campaignId: number): Promise<string | undefined>;
   linkCount(campaignId: number): Promise<number>;
-  /** The ledger row's customer and times, if the row belongs to that campaign. */
-  recipient(campaignId: number, ledgerId: number): Promise<RecipientTimes | undefined>;
+  /** The customer and times of those ledger rows that belong to that campaign (one read for a batch of hits). */
+  recipients(campaignId: number, ledgerIds: number[]): Promise<Map<number, RecipientTimes>>;
   /** See TrackingStore.registerLinks (here inside the caller's transaction). */
   registerLinks(campaignId: number, links: Array<{ url: string; kind: LinkKind }>, now: number): Promise<Map<string, number>>;
   /** Records hits in order: hourly counts, the seen-set, the per-recipient event when `individual` (engagement.ts). */

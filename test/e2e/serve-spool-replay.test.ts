@@ -4,6 +4,8 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serveSpoolBase, spoolFile } from '../../src/compliance/serve-spool.js';
+import type { DbTarget } from '../../src/db/target.js';
 import { complianceWorkspace, type ComplianceWorkspace } from '../support/compliance-workspace.js';
 
 let ws: ComplianceWorkspace | undefined;
@@ -23,7 +25,9 @@ describe('spooled opt-outs of a stopped mkt serve', () => {
     expect(ws.cli(['campaign', 'prepare', 'c']).code).toBe(0);
     const campaignId = ws.query<{ id: number }>("SELECT id FROM campaigns WHERE name = 'c'")[0]!.id;
     const customerId = ws.query<{ id: number }>('SELECT id FROM customers WHERE phone = ?', phones[1])[0]!.id;
-    const spool = `${ws.db}-serve-spool.${DEAD_PID}.jsonl`;
+    // beside the SQLite file, or in the workspace for a PostgreSQL store (MKT_TEST_E2E_STORE=postgres)
+    const target: DbTarget = ws.env.MKT_DB ? { kind: 'postgres', url: ws.env.MKT_DB } : { kind: 'sqlite', path: ws.db };
+    const spool = spoolFile(serveSpoolBase(target, ws.db), DEAD_PID);
     const record = { t: 'unsubscribe', at: Date.parse('2026-06-01T10:00:00Z'), campaignId, customerId, channel: 'sms', ref: 'abc123' };
     // a torn last line (the crashed server never answered it) is skipped
     writeFileSync(spool, JSON.stringify(record) + '\n{"t":"unsub', { mode: 0o600 });

@@ -26,6 +26,9 @@ const LINKS_LOCK = 0x6d6b7402;
  */
 const REFUSED = /^(53|57|40)|^55P03$/;
 
+/** How long a unit of work waits for a connection before the store counts as refusing (its records are spooled). */
+const CONNECT_WITHIN_MS = 3000;
+
 const linkRows = async (q: Queryable, campaignId: number, linkId?: number): Promise<CampaignLinkRow[]> =>
   (
     await q.query<CampaignLinkRow>(
@@ -121,7 +124,11 @@ export function pgTrackingStore(pool: pg.Pool): TrackingStore {
       engagement: {
         campaignSettings: async (id) => (await one<{ settings: string }>('SELECT settings FROM campaigns WHERE id = $1', [id]))?.settings,
         linkCount: async (id) => Number((await one<{ n: number }>('SELECT count(*) AS n FROM campaign_links WHERE campaign_id = $1', [id]))!.n),
-        recipient: (c, l) => one<RecipientTimes>('SELECT customer_id, sent_at, delivery_at FROM campaign_recipients WHERE id = $1 AND campaign_id = $2', [l, c]),
+        recipients: async (c, ids) => {
+          // the ids bind as ONE array: a batch of any size is one parameter
+          const r = await q.query<RecipientTimes & { id: number }>('SELECT id, customer_id, sent_at, delivery_at FROM campaign_recipients WHERE campaign_id = $1 AND id = ANY($2::bigint[])', [c, ids]);
+          return new Map(r.rows.map(({ id, ...times }) => [id, times]));
+        },
         registerLinks: (c, links, now) => register(q, c, links, now),
         recordBatch: (hits) => runPlanAsync(recordPlan(hits), exec),
         moveToMachine: (moves) => runPlanAsync(moveToMachinePlan(moves), exec),
@@ -183,7 +190,8 @@ export function pgTrackingStore(pool: pg.Pool): TrackingStore {
   const transaction = async <T>(fn: (tx: TrackingTx) => Promise<T>): Promise<T> => {
     const created: number[] = [];
     try {
-      return await inTransaction(pool, (client) => fn(unitOfWork(client, created)));
+      // serve answers once this commits, or once it is spooled: a server that does not answer is spooled for
+      return await inTransaction(pool, (client) => fn(unitOfWork(client, created)), { connectWithinMs: CONNECT_WITHIN_MS });
     } catch (e) {
       for (const id of created) keys.delete(id);
       throw e;

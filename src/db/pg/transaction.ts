@@ -9,8 +9,8 @@
 import type pg from 'pg';
 import { isConnectionError } from '../connection-errors.js';
 
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, opts: { connectWithinMs?: number } = {}): Promise<T> {
+  const client = await (opts.connectWithinMs === undefined ? pool.connect() : connectWithin(pool, opts.connectWithinMs));
   const heard = () => {};
   client.on('error', heard);
   let broken = false;
@@ -27,6 +27,32 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     client.off('error', heard);
     client.release(broken);
   }
+}
+
+/**
+ * A connection from the pool, or ETIMEDOUT after `ms` (a server that drops packets instead of
+ * refusing them): nothing was sent yet, so the caller may keep its work for later. A connection
+ * that arrives after that goes back to the pool.
+ */
+function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(Object.assign(new Error(`no PostgreSQL connection within ${ms} ms`), { code: 'ETIMEDOUT' }));
+    }, ms);
+    pool.connect().then(
+      (client) => {
+        clearTimeout(timer);
+        if (late) client.release();
+        else resolve(client);
+      },
+      (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**

@@ -71,6 +71,33 @@ describe('serve spool', () => {
     f.other.close();
   });
 
+  it('an apply that takes time (a PostgreSQL round trip) keeps the order asked: once one record is spooled, those asked after it follow it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-spool-order-'));
+    dirs.push(dir);
+    const applied: number[] = [];
+    let refuse = 1;
+    const queue = await DurableQueue.open<number>({
+      dbFile: path.join(dir, 'store'),
+      apply: async (records) => {
+        await new Promise((r) => setTimeout(r, 5));
+        if (refuse-- > 0) throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
+        applied.push(...records);
+      },
+      retryable: () => true,
+      log: () => undefined,
+      retryMs: 10,
+    });
+    // asked together: the first is refused while the others wait for their turn
+    const answers = await Promise.all([1, 2, 3, 4].map((n) => queue.submit(n)));
+    expect(answers).toEqual(['spooled', 'spooled', 'spooled', 'spooled']);
+    for (let i = 0; i < 200 && applied.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(applied).toEqual([1, 2, 3, 4]);
+    expect(await queue.submit(5)).toBe('committed');
+    await queue.close();
+    expect(applied).toEqual([1, 2, 3, 4, 5]);
+    expect(existsSync(spoolFile(path.join(dir, 'store')))).toBe(false);
+  });
+
   it('keeps what a server stopping under the lock could not replay, and the next server replays it; spools of dead servers are adopted', async () => {
     const f = fixture();
     const q1 = await f.open();
