@@ -106,6 +106,15 @@ describe.skipIf(!pgDb)('import contract: customers import, SQLite and PostgreSQL
     await both('{"external_id":"c1","prefs":{"a":1},"tags":["x"]}\n{"external_id":"c2","plan":"pro"}\n', { now: T1 }, 'jsonl');
   });
 
+  it('values COPY must escape reach PostgreSQL as they are: backslashes, tabs, newlines, a literal \\N', async () => {
+    await clear();
+    const tricky = ['back\\slash', 'tab\there', 'two\nlines', 'cr\rhere', '\\N', 'ünï cödé ✓', ''];
+    const json = tricky.map((t, i) => JSON.stringify({ external_id: `t${i}`, first_name: t, note: t, [`k\t${i}`]: t })).join('\n');
+    expect(await both(json + '\n', {}, 'jsonl')).toMatchObject({ ok: true, result: { inserted: tricky.length } });
+    const names = (await postgres!.customers.list(100)).map((c) => c.firstName);
+    expect(names).toEqual(tricky.map((t) => (t === '' ? null : t)));
+  });
+
   it('bad rows are rejected, warnings kept, a forgotten person refused', async () => {
     await clear();
     for (const repos of [sqlite, postgres!]) await repos.forgotten.keep('email', 'gone@example.com', T0.getTime());
