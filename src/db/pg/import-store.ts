@@ -20,7 +20,9 @@ import type pg from 'pg';
 import { CUSTOMER_DATA_COLUMNS, CUSTOMER_INPUT_COLUMNS, type StoredCustomer } from '../customer-columns.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../customers-writer.js';
 import type { ImportStaging, ImportStore, StagedRow } from '../import-store.js';
+import { InputError } from '../../errors.js';
 import { addressHash } from '../../util/address-hash.js';
+import { driverMessage } from './errors.js';
 import { CopyIn, copyValue } from './copy-stream.js';
 import type { PgStore } from './open.js';
 import { customers } from './schema.js';
@@ -68,7 +70,7 @@ export function pgImportStore(store: PgStore): ImportStore {
         });
       } catch (e) {
         if (e instanceof RolledBack) return e.result as never;
-        throw e;
+        throw refused(e, store.url);
       }
     },
     suppressions: (body) =>
@@ -89,6 +91,19 @@ export function pgImportStore(store: PgStore): ImportStore {
         }),
       ),
   };
+}
+
+/**
+ * A value PostgreSQL cannot store (SQLSTATE class 22, data exception: a NUL character, U+0000,
+ * in text or in a JSON string, which SQLite keeps) is bad input for this store: exit 65,
+ * nothing imported (the transaction was rolled back). Anything else goes up as it is.
+ */
+function refused(e: unknown, url: string): unknown {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('22')) return e;
+  return new InputError('import_refused', `PostgreSQL refused a value of the file: ${driverMessage(e, url)}; nothing was imported`, {
+    hint: 'PostgreSQL cannot store a NUL character (U+0000, "\\u0000" in JSON) in text; remove it from the file and run the import again',
+  });
 }
 
 const columnsDdl = (names: readonly string[], override: Record<string, string>) => names.map((c) => `${c} ${override[c] ?? TYPE[c]}`).join(', ');

@@ -115,6 +115,14 @@ describe.skipIf(!pgDb)('import contract: customers import, SQLite and PostgreSQL
     expect(names).toEqual(tricky.map((t) => (t === '' ? null : t)));
   });
 
+  it('the one thing PostgreSQL cannot store, a NUL character, is bad input there (65, nothing imported); SQLite keeps it', async () => {
+    await clear();
+    const f = file('{"email":"ok@example.com"}\n{"email":"nul@example.com","note":"x\\u0000y"}\n', 'jsonl');
+    expect(await outcome(() => importCustomers(sqlite.imports, { file: f, now: T0 }))).toMatchObject({ ok: true, result: { inserted: 2 } });
+    expect(await outcome(() => importCustomers(postgres!.imports, { file: f, now: T0 }))).toMatchObject({ ok: false, code: 'import_refused', message: expect.stringContaining('nothing was imported') });
+    expect(await postgres!.customers.count()).toBe(0);
+  });
+
   it('bad rows are rejected, warnings kept, a forgotten person refused', async () => {
     await clear();
     for (const repos of [sqlite, postgres!]) await repos.forgotten.keep('email', 'gone@example.com', T0.getTime());
