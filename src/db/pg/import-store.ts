@@ -34,8 +34,8 @@ const isBoolean = (c: string) => TYPE[c] === 'boolean';
 const ROWS = 'mkt_import_rows';
 const FINAL = 'mkt_import_final';
 /**
- * The staging table: the reader's values as they come (attributes as the reader's JSON text),
- * numbered in file order (`seq`: several JSON records may start on one line).
+ * The staging table: the reader's values as they come (attributes parsed into jsonb by COPY, while
+ * the file is still being read, not in the statements after it), numbered in file order (`seq`: several JSON records may start on one line).
  */
 const ROW_COLUMNS = ['seq', 'line', ...CUSTOMER_INPUT_COLUMNS, 'attributes'];
 const FINAL_COLUMNS = ['seq', 'id', ...WRITE_COLUMNS];
@@ -119,7 +119,7 @@ class PgStaging implements ImportStaging {
   }
 
   static async create(client: pg.PoolClient): Promise<PgStaging> {
-    await client.query(`CREATE TEMP TABLE ${ROWS} (${columnsDdl(ROW_COLUMNS, { seq: 'integer PRIMARY KEY', line: 'integer', attributes: 'text' })}) ON COMMIT DROP`);
+    await client.query(`CREATE TEMP TABLE ${ROWS} (${columnsDdl(ROW_COLUMNS, { seq: 'integer PRIMARY KEY', line: 'integer' })}) ON COMMIT DROP`);
     return new PgStaging(client);
   }
 
@@ -163,7 +163,12 @@ class PgStaging implements ImportStaging {
     );
     const next = await this.client.query<{ n: number }>('SELECT coalesce(max(id), 0) + 1 AS n FROM customers');
     return {
-      rows: (rows.rows as unknown[][]).map(([seq, line, ...values]) => ({ seq: seq as number, line: line as number, values })),
+      // attributes back as JSON text, the reader's form (null: the row gives none)
+      rows: (rows.rows as unknown[][]).map(([seq, line, ...values]) => {
+        const attributes = values[values.length - 1];
+        values[values.length - 1] = attributes === null ? null : JSON.stringify(attributes);
+        return { seq: seq as number, line: line as number, values };
+      }),
       // JSON text in the form the merge writes (JSON.stringify), so re-merging equal values compares equal
       customers: stored.rows.map((c) => ({ ...c, attributes: JSON.stringify(c.attributes) })),
       nextId: Number(next.rows[0]!.n),
@@ -198,7 +203,7 @@ class PgStaging implements ImportStaging {
 
     // the row's values over the stored ones; attributes key by key (stored ones that are not an object are replaced)
     const merged = CUSTOMER_INPUT_COLUMNS.map((c) => `coalesce(s.${c}, c.${c})`);
-    const attributes = `CASE WHEN s.attributes IS NULL THEN c.attributes WHEN jsonb_typeof(c.attributes) = 'object' THEN c.attributes || s.attributes::jsonb ELSE s.attributes::jsonb END`;
+    const attributes = `CASE WHEN s.attributes IS NULL THEN c.attributes WHEN jsonb_typeof(c.attributes) = 'object' THEN c.attributes || s.attributes ELSE s.attributes END`;
     const updated = await q(
       `INSERT INTO ${FINAL} (${FINAL_COLUMNS.join(', ')})
        SELECT seq, id, ${CUSTOMER_DATA_COLUMNS.join(', ')}, $1::bigint FROM (
@@ -219,7 +224,7 @@ class PgStaging implements ImportStaging {
        SELECT ${WRITE_COLUMNS.join(', ')} FROM (
          SELECT seq, ${WRITE_COLUMNS.join(', ')} FROM ${FINAL} WHERE id IS NULL
          UNION ALL
-         SELECT s.seq, ${CUSTOMER_INPUT_COLUMNS.map(newValue).join(', ')}, coalesce(s.attributes::jsonb, '{}'::jsonb), $1::bigint
+         SELECT s.seq, ${CUSTOMER_INPUT_COLUMNS.map(newValue).join(', ')}, coalesce(s.attributes, '{}'::jsonb), $1::bigint
          FROM ${ROWS} s WHERE ${independent} AND NOT EXISTS (SELECT 1 FROM mkt_import_match m WHERE m.seq = s.seq)
        ) n ORDER BY seq`,
       [now],
