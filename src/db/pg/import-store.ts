@@ -59,6 +59,10 @@ export function pgImportStore(store: PgStore): ImportStore {
     customers: async (body, keep) => {
       try {
         return await inTransaction(pool, async (client) => {
+          // one import writes customers at a time, and nothing else changes them between the
+          // statements that resolve the rows and the one that writes them (SQLite's IMMEDIATE
+          // transaction); reads (counts, prepare, sends) go on meanwhile
+          await client.query('LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE');
           const staging = await PgStaging.create(client);
           try {
             const result = await body({ kind: 'postgres', staging });

@@ -123,6 +123,18 @@ describe.skipIf(!pgDb)('import contract: customers import, SQLite and PostgreSQL
     expect(await postgres!.customers.count()).toBe(0);
   });
 
+  it('two imports at once on PostgreSQL: one after the other, as on SQLite (no duplicate customers, no unique-key error)', async () => {
+    await clear();
+    const rows = Array.from({ length: 2000 }, (_, i) => `p${i},p${i}@example.com`).join('\n');
+    const f = file(`id,email\n${rows}\n`);
+    const [a, b] = await Promise.all([0, 1].map(() => outcome(() => importCustomers(postgres!.imports, { file: f, now: T0 }))));
+    expect([a, b].map((r) => (r.ok ? (r.result as { inserted: number; unchanged: number }) : r)).map((r) => ('inserted' in r ? [r.inserted, r.unchanged] : r)).sort()).toEqual([
+      [0, 2000],
+      [2000, 0],
+    ]);
+    expect(await postgres!.customers.count()).toBe(2000);
+  });
+
   it('bad rows are rejected, warnings kept, a forgotten person refused', async () => {
     await clear();
     for (const repos of [sqlite, postgres!]) await repos.forgotten.keep('email', 'gone@example.com', T0.getTime());
