@@ -34,8 +34,9 @@ const isBoolean = (c: string) => TYPE[c] === 'boolean';
 const ROWS = 'mkt_import_rows';
 const FINAL = 'mkt_import_final';
 /**
- * The staging table: the reader's values as they come (attributes parsed into jsonb by COPY, while
- * the file is still being read, not in the statements after it), numbered in file order (`seq`: several JSON records may start on one line).
+ * The staging table: the reader's values as they come (attributes parsed into jsonb by COPY,
+ * while the file is still being read, not in the statements after it), numbered in file order
+ * (`seq`: several JSON records may start on one line).
  */
 const ROW_COLUMNS = ['seq', 'line', ...CUSTOMER_INPUT_COLUMNS, 'attributes'];
 const FINAL_COLUMNS = ['seq', 'id', ...WRITE_COLUMNS];
