@@ -39,6 +39,7 @@ const FINAL = 'mkt_import_final';
  * (`seq`: several JSON records may start on one line).
  */
 const ROW_COLUMNS = ['seq', 'line', ...CUSTOMER_INPUT_COLUMNS, 'attributes'];
+const VALUE_COLUMNS = ROW_COLUMNS.slice(2);
 const FINAL_COLUMNS = ['seq', 'id', ...WRITE_COLUMNS];
 /** Rows per COPY chunk. */
 const CHUNK = 500;
@@ -115,7 +116,15 @@ function refused(e: unknown, url: string): unknown {
 }
 
 const columnsDdl = (names: readonly string[], override: Record<string, string>) => names.map((c) => `${c} ${override[c] ?? TYPE[c]}`).join(', ');
-const copyLine = (cells: readonly unknown[], columns: readonly string[]) => cells.map((v, i) => copyValue(v, isBoolean(columns[i]!))).join('\t') + '\n';
+/** Which columns of a COPY are boolean, looked up once: a line is built per row of the file. */
+const booleans = new Map<readonly string[], boolean[]>();
+function copyLine(cells: readonly unknown[], columns: readonly string[]): string {
+  let flags = booleans.get(columns);
+  if (!flags) booleans.set(columns, (flags = columns.map(isBoolean)));
+  let line = copyValue(cells[0], flags[0]);
+  for (let i = 1; i < cells.length; i++) line += '\t' + copyValue(cells[i], flags[i]);
+  return line + '\n';
+}
 
 class PgStaging implements ImportStaging {
   private queued: string[] = [];
@@ -132,7 +141,8 @@ class PgStaging implements ImportStaging {
   }
 
   add(values: readonly unknown[], line: number): void {
-    this.queued.push(copyLine([++this.seq, line, ...values], ROW_COLUMNS));
+    // seq and line lead every staged row (ROW_COLUMNS), the reader's values follow
+    this.queued.push(`${++this.seq}\t${line}\t${copyLine(values, VALUE_COLUMNS)}`);
   }
 
   async flush(): Promise<void> {
