@@ -3,9 +3,8 @@
  * compare` (several campaigns' results side by side). The figures are the same objects
  * `campaign status` shows (src/campaigns/results.ts), so the three never disagree.
  */
-import { linkStats } from '../db/engagement-report.js';
 import { UsageError } from '../errors.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import type { CampaignResults } from './results.js';
 import { campaignStatus } from './status.js';
@@ -17,7 +16,7 @@ export interface CampaignLinks {
 
 export async function campaignLinks(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string): Promise<CampaignLinks> {
   const c = await getCampaign(deps, name);
-  return { campaign: c.name, links: linkStats(sqliteStore(deps, 'campaign links'), c.id) };
+  return { campaign: c.name, links: await deps.repos.results.links(c.id) };
 }
 
 export interface ComparedCampaign {

@@ -6,8 +6,8 @@
  * objects `campaign status --json` prints (each carries `data-figure="<path>"`, so a test can
  * hold the page to the JSON).
  */
-import { linkStats, timeline, type LinkStats, type TimelineHour } from '../db/engagement-report.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { LinkStats, TimelineHour } from '../db/engagement-report.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { percent, RESULT_LABELS } from './results.js';
 import { campaignStatus, type CampaignStatus } from './status.js';
@@ -129,8 +129,7 @@ td[data-figure]{font-variant-numeric:tabular-nums}svg{width:100%;height:auto;fon
 export async function htmlReport(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string, generatedAt: number): Promise<string> {
   const c = await getCampaign(deps, name);
   const s = await campaignStatus(deps, name);
-  const store = sqliteStore(deps, 'campaign report --html');
-  const hours = timeline(store, c.id);
+  const [hours, links] = await Promise.all([deps.repos.results.timeline(c.id), deps.repos.results.links(c.id)]);
   const senders = Object.entries(s.by_sender);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -144,7 +143,7 @@ export async function htmlReport(deps: Pick<CampaignDeps, 'store' | 'repos'>, na
 ${s.variants ? variantsTable(s) : ''}
 <h2>Funnel</h2>${funnelSvg(s)}
 <h2>Timeline (per hour, UTC)</h2>${timelineSvg(hours)}
-<h2>Links</h2>${linksTable(linkStats(store, c.id))}
+<h2>Links</h2>${linksTable(links)}
 <h2>By sender</h2>${table(['sender', 'sent'], senders, senders.map(([k]) => [undefined, `by_sender.${k}`]))}
 <h2>Errors by code</h2>${table(['code', 'state', 'count', 'sample'], s.errors.map((e) => [e.code, e.state, e.count, e.sample]))}
 </body></html>

@@ -1,12 +1,12 @@
-import { reportRows, type ReportFilter, type ReportRow } from '../db/ledger-report.js';
+import type { ReportFilter, ReportRow } from '../db/ledger-report.js';
 import { LEDGER_STATES } from '../db/ledger.js';
-import type { Store } from '../db/open.js';
+import type { ResultsStore } from '../db/results-store.js';
 import { UsageError } from '../errors.js';
 import { PrivateFileWriter } from '../util/private-file.js';
 import { didYouMean } from '../util/suggest.js';
 
 export type { ReportFilter };
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 
 export const REPORT_COLUMNS: Array<keyof ReportRow> = [
@@ -40,20 +40,20 @@ export function csvCell(value: unknown): string {
  * is looked up here, at the call, not on the first chunk: a generator runs nothing until it is
  * read, so an unknown name would otherwise surface only after the output file was opened.
  */
-export async function reportChunks(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string, format: 'csv' | 'json', filter: ReportFilter = {}): Promise<Generator<string>> {
+export async function reportChunks(deps: Pick<CampaignDeps, 'store' | 'repos'>, name: string, format: 'csv' | 'json', filter: ReportFilter = {}): Promise<AsyncGenerator<string>> {
   const c = await getCampaign(deps, name);
-  return chunks(sqliteStore(deps), c.id, format, filter);
+  return chunks(deps.repos.results, c.id, format, filter);
 }
 
-function* chunks(store: Store, campaignId: number, format: 'csv' | 'json', filter: ReportFilter): Generator<string> {
+async function* chunks(results: ResultsStore, campaignId: number, format: 'csv' | 'json', filter: ReportFilter): AsyncGenerator<string> {
   if (format === 'csv') {
     yield REPORT_COLUMNS.join(',') + '\n';
-    for (const row of reportRows(store, campaignId, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
+    for await (const row of results.rows(campaignId, filter)) yield REPORT_COLUMNS.map((k) => csvCell(row[k])).join(',') + '\n';
     return;
   }
   yield '[';
   let first = true;
-  for (const row of reportRows(store, campaignId, filter)) {
+  for await (const row of results.rows(campaignId, filter)) {
     yield (first ? '\n' : ',\n') + JSON.stringify(row);
     first = false;
   }
@@ -66,10 +66,10 @@ function* chunks(store: Store, campaignId: number, format: 'csv' | 'json', filte
  * report that fails (a full disk mid-way, a database fault) leaves an existing file untouched.
  * A missing folder is exit 73, a full disk 74.
  */
-export function writeReport(file: string, chunks: Iterable<string>): void {
+export async function writeReport(file: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   const out = new PrivateFileWriter(file, { replace: true });
   try {
-    for (const chunk of chunks) out.write(chunk);
+    for await (const chunk of chunks) out.write(chunk);
   } catch (e) {
     out.abandon();
     throw e;

@@ -10,9 +10,9 @@
  * scanners never count towards the rates. A rate is null when its basis is 0 (nothing delivered
  * yet, or a channel without delivery reports), never a made-up 0 %.
  */
-import { engagementTotals, reportCoverage, totalsOf, unsubscribesOf } from '../db/engagement-report.js';
+import { totalsOf } from '../db/engagement-report.js';
 import type { LedgerState } from '../db/ledger.js';
-import type { Store } from '../db/open.js';
+import type { ResultsStore } from '../db/results-store.js';
 
 export interface Figure {
   count: number;
@@ -45,14 +45,12 @@ export interface CampaignResults {
 const rate = (count: number, basis: number): number | null => (basis > 0 ? Math.round((count / basis) * 100_000) / 100_000 : null);
 const figure = (count: number, basis: number): Figure => ({ count, rate: rate(count, basis) });
 
-export function campaignResults(store: Store | undefined, campaignId: number, counts: Record<LedgerState, number>, delivery: Record<string, number>): CampaignResults {
+export async function campaignResults(results: ResultsStore, campaignId: number, counts: Record<LedgerState, number>, delivery: Record<string, number>): Promise<CampaignResults> {
   const n = (k: string) => delivery[k] ?? 0;
   const recipients = Object.values(counts).reduce((a, b) => a + b, 0);
-  const delivered0 = n('delivered') + n('read') + n('complained') + n('bounced') + n('undelivered') + n('failed');
-  const { sent, no_report } = store ? reportCoverage(store, campaignId) : { sent: counts.sent, no_report: Math.max(0, counts.sent - delivered0) };
+  const [{ sent, no_report }, all, unsubscribes] = await Promise.all([results.coverage(campaignId), results.totals(campaignId), results.unsubscribes(campaignId)]);
   // a read or a complaint comes from a delivered message (as the delivery rates have it)
   const delivered = n('delivered') + n('read') + n('complained');
-  const all = store ? engagementTotals(store, campaignId) : {};
   const opens = totalsOf(all, 'open');
   const clicks = totalsOf(all, 'click');
   return {
@@ -70,7 +68,7 @@ export function campaignResults(store: Store | undefined, campaignId: number, co
     total_clicks: clicks.count,
     click_through: rate(clicks.unique, delivered),
     click_to_open: rate(clicks.unique, opens.unique),
-    unsubscribes: figure(store ? unsubscribesOf(store, campaignId) : 0, delivered),
+    unsubscribes: figure(unsubscribes, delivered),
   };
 }
 

@@ -49,8 +49,8 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
     .action(
       action(async (ctx, [key]) => {
         const { customerHistory } = await import('../customers/data.js');
-        const store = await ctx.store('read');
-        ctx.result(await customerHistory(store, (await ctx.repositories('read')).customers, key!, await individualByDefault(ctx)), historyText);
+        const repos = await ctx.repositories('read');
+        ctx.result(await customerHistory(repos.customerData, repos.customers, key!, await individualByDefault(ctx)), historyText);
       }),
     );
 
@@ -61,8 +61,8 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
     .action(
       action(async (ctx, [key]) => {
         const { customerExport } = await import('../customers/data.js');
-        const store = await ctx.store('read');
-        const doc = await customerExport(store, (await ctx.repositories('read')).customers, key!, ctx.now().getTime(), await individualByDefault(ctx));
+        const repos = await ctx.repositories('read');
+        const doc = await customerExport(repos.customerData, repos.customers, key!, ctx.now().getTime(), await individualByDefault(ctx));
         // the document is the result in either mode: JSON is what the person receives
         ctx.result(doc, (d) => JSON.stringify(d, null, 2) + '\n');
       }),
@@ -76,11 +76,11 @@ export function registerCustomerData(group: Command, action: ActionFactory): voi
     .action(
       action<{ yes?: boolean }>(async (ctx, [key], opts) => {
         const { customerToForget, forgetCustomer } = await import('../customers/data.js');
-        const store = await ctx.store();
-        const who = await customerToForget((await ctx.repositories()).customers, key!);
+        const repos = await ctx.repositories();
+        const who = await customerToForget(repos.customers, key!);
         const label = [who.email, who.phone].filter(Boolean).join(', ') || `external id ${who.external_id}`;
         await confirmOrRefuse(ctx, opts.yes, `Erase customer ${who.id} (${label}) and anonymise their ledger rows? This cannot be undone.`, 'forgetting a customer');
-        const r = forgetCustomer(store, who, ctx.now().getTime());
+        const r = await forgetCustomer(repos.customerData, who, ctx.now().getTime());
         ctx.result(r, (x) =>
           renderFields([
             ['forgot customer', x.customer_id],

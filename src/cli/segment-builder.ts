@@ -72,7 +72,7 @@ export async function buildSegment(ctx: CliContext, preset: { name?: string; des
   const description = preset.description ?? ((await p.input('Description (optional)', { default: '' })).trim() || undefined);
   const library = workspaceSegments(ctx.workspace);
   const others = (await library.names()).filter((n) => n !== name);
-  const store = await ctx.store('read');
+  const { segments } = await ctx.repositories('read');
   const entries: RuleEntry[] = [];
   const conds: Cond[] = [];
   for (;;) {
@@ -121,7 +121,7 @@ export async function buildSegment(ctx: CliContext, preset: { name?: string; des
     }
     entries.push(...parsed.entries);
     conds.push(...parsed.conds);
-    const count = await countCond(store, library, conds.length === 1 ? conds[0]! : { kind: 'all', items: conds }, ctx.now());
+    const count = await countCond(segments, library, conds.length === 1 ? conds[0]! : { kind: 'all', items: conds }, ctx.now());
     ctx.info(`  ${count} customers match so far`);
   }
   return { name, description, entries };

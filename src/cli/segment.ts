@@ -129,7 +129,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
       action<{ limit: number; fields?: string }>(async (ctx, [name], flags) => {
         const { name: segment, limit, fields, columns } = parseSegmentPreviewOptions(name!, flags);
         const { previewSegment } = await import('../segments/index.js');
-        const result = await previewSegment(await ctx.store('read'), ctx.workspace, segment, ctx.now(), { limit, fields });
+        const result = await previewSegment((await ctx.repositories('read')).segmentPreview, ctx.workspace, segment, ctx.now(), { limit, fields });
         ctx.result(result, (r) =>
           r.customers.length === 0
             ? `no customers match ${r.segment}\n`

@@ -4,17 +4,8 @@
  * request) and `customers forget` (erasure, keeping only a one-way hash so they are never
  * messaged again). The SQL is src/db/customer-data.ts.
  */
-import {
-  engagementOf,
-  feedbackOf,
-  forgetPerson,
-  individuallyTracked,
-  messagesOf,
-  suppressionsOf,
-  type EngagementEventRow,
-  type ForgetCounts,
-} from '../db/customer-data.js';
-import type { Store } from '../db/open.js';
+import type { EngagementEventRow, ForgetCounts } from '../db/customer-data.js';
+import type { CustomerDataStore } from '../db/customer-data-store.js';
 import type { CustomerStore } from '../db/repositories.js';
 import { requireCustomer } from './find.js';
 import type { CustomerRecord } from './record.js';
@@ -69,12 +60,10 @@ function engagementFor(events: EngagementEventRow[], individual: boolean): Messa
 }
 
 /** `individualByDefault`: mkt.yaml's `tracking.individual` (campaigns may set their own). */
-export async function customerHistory(store: Store, customers: Pick<CustomerStore, 'by'>, key: string, individualByDefault = false): Promise<CustomerHistory> {
+export async function customerHistory(data: CustomerDataStore, customers: Pick<CustomerStore, 'by'>, key: string, individualByDefault = false): Promise<CustomerHistory> {
   const c = await requireCustomer(customers, key);
-  const messages = messagesOf(store, c.id);
-  const events = engagementOf(store, c.id);
-  const individual = individuallyTracked(store, c.id, individualByDefault);
-  const suppressions = suppressionsOf(store, c).map((s) => ({ channel: s.channel, address: s.address, reason: s.reason, source: s.source, at: iso(s.created_at)! }));
+  const [messages, events, individual, stored] = await Promise.all([data.messages(c.id), data.engagement(c.id), data.individuallyTracked(c.id, individualByDefault), data.suppressions(c)]);
+  const suppressions = stored.map((s) => ({ channel: s.channel, address: s.address, reason: s.reason, source: s.source, at: iso(s.created_at)! }));
   const aggregateOnly = messages.some((m) => !individual.has(m.ledger_id));
   return {
     customer: { id: c.id, external_id: c.external_id, email: c.email, phone: c.phone },
@@ -113,17 +102,17 @@ export interface CustomerExport {
   notes: string[];
 }
 
-export async function customerExport(store: Store, customers: Pick<CustomerStore, 'by'>, key: string, now: number, individualByDefault = false): Promise<CustomerExport> {
+export async function customerExport(data: CustomerDataStore, customers: Pick<CustomerStore, 'by'>, key: string, now: number, individualByDefault = false): Promise<CustomerExport> {
   const c = await requireCustomer(customers, key);
-  const history = await customerHistory(store, customers, key, individualByDefault);
-  const raw = messagesOf(store, c.id);
+  const history = await customerHistory(data, customers, key, individualByDefault);
+  const [raw, feedback] = await Promise.all([data.messages(c.id), data.feedback(c.id, c)]);
   return {
     exported_at: iso(now)!,
     customer: c,
     messages: history.messages.map(({ engagement: _e, ...m }, i) => ({ ...m, provider_message_id: raw[i]!.provider_message_id })),
     engagement_events: history.messages.flatMap((m) => m.engagement.events),
     suppressions: history.suppressions,
-    provider_feedback: feedbackOf(store, c.id, c).map((f) => ({ ...f, received_at: iso(f.received_at)!, payload: parseJson(f.payload) })),
+    provider_feedback: feedback.map((f) => ({ ...f, received_at: iso(f.received_at)!, payload: parseJson(f.payload) })),
     notes: [
       'campaign engagement kept as aggregate counts (per campaign, link and hour) names nobody and is not part of this export',
       ...(history.note ? [history.note] : []),
@@ -148,6 +137,6 @@ export function customerToForget(customers: Pick<CustomerStore, 'by'>, key: stri
   return requireCustomer(customers, key);
 }
 
-export function forgetCustomer(store: Store, customer: CustomerRecord, now: number): ForgetResult {
-  return { customer_id: customer.id, ...forgetPerson(store, customer.id, customer, now) };
+export async function forgetCustomer(data: CustomerDataStore, customer: CustomerRecord, now: number): Promise<ForgetResult> {
+  return { customer_id: customer.id, ...(await data.forget(customer.id, customer, now)) };
 }

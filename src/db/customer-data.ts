@@ -51,7 +51,8 @@ export interface PersonAddresses {
   phone: string | null;
 }
 
-const suppressionChannels = (a: PersonAddresses): Array<[channel: string, address: string]> => [
+/** The (channel, address) pairs a person can be suppressed under (both stores' forget and history). */
+export const suppressionChannels = (a: PersonAddresses): Array<[channel: string, address: string]> => [
   ...(a.email ? [['email', a.email] as [string, string]] : []),
   ...(a.phone ? [['sms', a.phone] as [string, string], ['whatsapp', a.phone] as [string, string]] : []),
 ];
@@ -115,7 +116,7 @@ export function feedbackOf(store: Store, customerId: number, a: PersonAddresses)
           OR f.provider_message_id IN (SELECT provider_message_id FROM campaign_recipients WHERE customer_id = ? AND provider_message_id IS NOT NULL)
        ORDER BY f.received_at, f.id`,
     )
-    .all(JSON.stringify([a.email, a.phone].filter(Boolean)), customerId) as FeedbackEventRow[];
+    .all(JSON.stringify(personAddresses(a)), customerId) as FeedbackEventRow[];
 }
 
 /** Whether an address was erased on request: import refuses it, prepare excludes it. */
@@ -146,6 +147,15 @@ export interface ForgetCounts {
   engagement_events_removed: number;
 }
 
+/** The one-way hashes of a person's addresses, kept when they are forgotten. */
+export const personHashes = (a: PersonAddresses): string[] => [...(a.email ? [addressHash('email', a.email)] : []), ...(a.phone ? [addressHash('phone', a.phone)] : [])];
+
+/** A person's addresses as feedback events name them. */
+export const personAddresses = (a: PersonAddresses): string[] => [a.email, a.phone].filter((x): x is string => Boolean(x));
+
+/** What forget writes in place of what named the person (both stores). */
+export const ERASED = { payload: '{"erased":true}', skipped: 'the person was erased on request', message: 'erased' } as const;
+
 /**
  * Erases one person in one IMMEDIATE transaction, whatever the tracking mode: their addresses'
  * hashes are kept (so they are never messaged again), their ledger rows lose the address and
@@ -157,31 +167,31 @@ export interface ForgetCounts {
 export function forgetPerson(store: Store, customerId: number, a: PersonAddresses, now: number): ForgetCounts {
   const { sqlite } = store;
   const run = sqlite.transaction((): ForgetCounts => {
-    const hashes = [...(a.email ? [addressHash('email', a.email)] : []), ...(a.phone ? [addressHash('phone', a.phone)] : [])];
+    const hashes = personHashes(a);
     for (const h of hashes) keepForgottenHash(store, h, now);
-    const addresses = JSON.stringify([a.email, a.phone].filter(Boolean));
+    const addresses = JSON.stringify(personAddresses(a));
     const feedback = sqlite
       .prepare(
-        `UPDATE feedback_events SET address = NULL, payload = '{"erased":true}'
+        `UPDATE feedback_events SET address = NULL, payload = @payload
          WHERE address IN (SELECT value FROM json_each(@addresses))
             OR provider_message_id IN (SELECT provider_message_id FROM campaign_recipients WHERE customer_id = @id AND provider_message_id IS NOT NULL)`,
       )
-      .run({ addresses, id: customerId }).changes;
+      .run({ addresses, id: customerId, payload: ERASED.payload }).changes;
     const engagement = sqlite.prepare('DELETE FROM engagement_events WHERE customer_id = ?').run(customerId).changes;
     const skipped = sqlite
       .prepare(
-        `UPDATE campaign_recipients SET state = 'skipped', error_code = 'forgotten', error_message = 'the person was erased on request', updated_at = ?
+        `UPDATE campaign_recipients SET state = 'skipped', error_code = 'forgotten', error_message = ?, updated_at = ?
          WHERE customer_id = ? AND state = 'pending'`,
       )
-      .run(now, customerId).changes;
+      .run(ERASED.skipped, now, customerId).changes;
     // the address becomes a placeholder unique per row (the (campaign, address) index stays unique)
     const ledger = sqlite
       .prepare(
         `UPDATE campaign_recipients SET address = 'forgotten:' || id, customer_id = 0,
-                error_message = CASE WHEN error_message IS NULL THEN NULL ELSE 'erased' END, updated_at = ?
+                error_message = CASE WHEN error_message IS NULL THEN NULL ELSE ? END, updated_at = ?
          WHERE customer_id = ?`,
       )
-      .run(now, customerId).changes;
+      .run(ERASED.message, now, customerId).changes;
     const pairs = suppressionChannels(a);
     const suppressions = pairs.length
       ? sqlite

@@ -63,16 +63,22 @@ export interface ReportFilter {
   limit?: number;
 }
 
+/** A report row as both stores select it: `sent_at` still epoch ms. */
+export type StoredReportRow = Omit<ReportRow, 'sent_at'> & { sent_at: number | null };
+
+/** The columns of a report row, in the order both stores select them. */
+export const REPORT_ROW_COLUMNS = `id AS recipient_id, customer_id, address, state, sender, provider_message_id, attempts, error_code, error_message,
+            sent_at, delivery_status, variant`;
+
+export const toReportRow = (r: StoredReportRow): ReportRow => ({ ...r, sent_at: r.sent_at === null ? null : new Date(r.sent_at).toISOString() });
+
 /** Every recipient of a campaign (or those the filter keeps), streamed in ledger order (memory flat in list size). */
 export function* reportRows(store: Store, campaignId: number, filter: ReportFilter = {}): Generator<ReportRow> {
   const states = filter.states?.length ? filter.states : undefined;
   const stmt = store.sqlite.prepare(
-    `SELECT id AS recipient_id, customer_id, address, state, sender, provider_message_id, attempts, error_code, error_message,
-            sent_at, delivery_status, variant FROM campaign_recipients WHERE campaign_id = ?
+    `SELECT ${REPORT_ROW_COLUMNS} FROM campaign_recipients WHERE campaign_id = ?
             ${states ? `AND state IN (${states.map(() => '?').join(', ')})` : ''} ORDER BY id ${filter.limit !== undefined ? 'LIMIT ?' : ''}`,
   );
   const params = [campaignId, ...(states ?? []), ...(filter.limit !== undefined ? [filter.limit] : [])];
-  for (const r of stmt.iterate(...params) as Iterable<Omit<ReportRow, 'sent_at'> & { sent_at: number | null }>) {
-    yield { ...r, sent_at: r.sent_at === null ? null : new Date(r.sent_at).toISOString() };
-  }
+  for (const r of stmt.iterate(...params) as Iterable<StoredReportRow>) yield toReportRow(r);
 }

@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Store } from '../db/open.js';
 import type { SegmentStore } from '../db/repositories.js';
-import { countMatching, previewMatching } from '../db/segment-queries.js';
+import { countMatching } from '../db/segment-queries.js';
+import type { SegmentPreviewStore } from '../db/segment-preview-store.js';
 import { filterToSql } from '../db/segment-sql.js';
 import type { SqlFragment } from '../db/sql-fragment.js';
 import { InputError, UsageError } from '../errors.js';
@@ -98,10 +99,10 @@ export function countWhere(store: Store, where: SqlFragment): number {
 }
 
 /** Counts a condition that is not saved yet (the builder's live count). */
-export async function countCond(store: Store, library: SegmentLibrary, cond: Cond, now: Date): Promise<number> {
+export async function countCond(segments: Pick<SegmentStore, 'count'>, library: SegmentLibrary, cond: Cond, now: Date): Promise<number> {
   const r = await library.resolveCond(cond);
   if (!r.filter) throw invalidSegment('(new)', r.issues);
-  return countWhere(store, filterToSql(r.filter, now));
+  return segments.count(r.filter, now);
 }
 
 /** Missing values are grouped under this key. */
@@ -150,15 +151,15 @@ export interface SegmentPreview {
 
 /** The first matching customers in id order; with `fields`, only those (plus id). */
 export async function previewSegment(
-  store: Store,
+  previews: SegmentPreviewStore,
   workspace: string,
   name: string,
   now: Date,
   opts: { limit: number; fields?: string[] },
 ): Promise<SegmentPreview> {
   const picks = opts.fields?.map((f) => ({ name: f.trim(), field: fieldOption(f, '--fields') }));
-  const where = await compileSegment(workspace, name, now);
-  const rows = previewMatching(store, where, opts.limit).map(toRecord);
+  const filter = await segmentFilter(workspace, name);
+  const rows = (await previews.preview(filter, now, opts.limit)).map(toRecord);
   if (!picks) return { segment: name, customers: rows };
   return {
     segment: name,

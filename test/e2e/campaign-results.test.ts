@@ -4,12 +4,21 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { complianceWorkspace, UNSUBSCRIBE_YAML, type ComplianceWorkspace } from '../support/compliance-workspace.js';
+import { pgTestDatabase } from '../support/pg.js';
 
 /**
  * The read side of results through the built CLI: `campaign links`, `campaign compare`, and the
  * HTML report in real headless Chromium (no console error, no request leaves the page, a
  * screenshot, and every number on the page equal to `campaign status --json`).
+ *
+ * On both stores: the workspace is built on SQLite (send, feedback import), then `db copy`
+ * moves it into PostgreSQL, and every case runs against each; the read commands must print the
+ * same bytes on both.
  */
+const pgDb = await pgTestDatabase('e2e_results');
+const STORES: Array<{ store: string; env: NodeJS.ProcessEnv }> = [{ store: 'sqlite', env: {} }, ...(pgDb ? [{ store: 'postgres', env: { MKT_DB: pgDb.url } }] : [])];
+/** The report's "report of" time, near-fixed so that both stores' pages can be compared. */
+const AT = { MKT_NOW: '2026-06-02T09:00:00.000Z' };
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -65,12 +74,56 @@ beforeAll(() => {
   const s = ws.cli(['campaign', 'status', 'news', '--json']);
   expect(s.code, s.stderr).toBe(0);
   status = JSON.parse(s.stdout);
+  if (pgDb) {
+    const copied = ws.cli(['db', 'copy', '.mkt/mkt.db', pgDb.url, '--json']);
+    expect(copied.code, copied.stderr).toBe(0);
+  }
 }, 180_000);
 
-afterAll(() => ws?.cleanup());
+afterAll(async () => {
+  ws?.cleanup();
+  await pgDb?.drop();
+});
 
-describe('campaign results: links, compare, the HTML report', { timeout: 180_000 }, () => {
+describe.skipIf(!pgDb)('campaign results on PostgreSQL: the same output as on SQLite', { timeout: 180_000 }, () => {
+  it.each([
+    [['campaign', 'status', 'news', '--json']],
+    [['campaign', 'status', 'news']],
+    [['campaign', 'links', 'news', '--json']],
+    [['campaign', 'links', 'news']],
+    [['campaign', 'compare', 'news', 'later', '--json']],
+    [['campaign', 'compare', 'news', 'later']],
+    [['campaign', 'report', 'news']],
+    [['campaign', 'report', 'news', '--format', 'json']],
+    [['campaign', 'report', 'news', '--state', 'sent', '--limit', '2', '--format', 'json']],
+    [['campaign', 'report', 'later', '--format', 'csv']],
+  ])('%j', (args) => {
+    const a = ws.cli(args);
+    const b = ws.cli(args, { MKT_DB: pgDb!.url });
+    expect(b.stderr).not.toMatch(/does not run on a PostgreSQL store/);
+    expect({ code: b.code, stdout: b.stdout }).toEqual({ code: a.code, stdout: a.stdout });
+    expect(a.code, a.stderr).toBe(0);
+  });
+
+  it('the HTML report and a report written with --out are the same files on both stores', () => {
+    for (const [store, env] of [['sqlite', AT], ['postgres', { ...AT, MKT_DB: pgDb!.url }]] as const) {
+      expect(ws.cli(['campaign', 'report', 'news', '--html', `same-${store}.html`], env).code).toBe(0);
+      expect(ws.cli(['campaign', 'report', 'news', '--out', `same-${store}.csv`], env).code).toBe(0);
+    }
+    // the clock runs on from MKT_NOW: the page's own time stamp is the one thing that differs
+    const read = (f: string) => readFileSync(path.join(ws.dir, f), 'utf8').replace(/report of [\d\-T:.]+Z/, 'report of (now)');
+    expect(read('same-postgres.html')).toEqual(read('same-sqlite.html'));
+    expect(read('same-sqlite.html')).toContain('<polyline');
+    expect(read('same-postgres.csv')).toEqual(read('same-sqlite.csv'));
+    expect(read('same-sqlite.csv').split('\n')).toHaveLength(6); // header, 4 rows, the final newline
+  });
+});
+
+describe.each(STORES)('campaign results: links, compare, the HTML report ($store)', { timeout: 180_000 }, ({ store, env }) => {
   it('status counts a click as an open, keeps the proxy open apart, and rates over delivered', () => {
+    const s = ws.cli(['campaign', 'status', 'news', '--json'], env);
+    expect(s.code, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout).results).toEqual(status.results);
     expect(status.results).toMatchObject({
       sent: { count: 4, rate: 1 },
       delivered: { count: 3, rate: 0.75 },
@@ -86,30 +139,30 @@ describe('campaign results: links, compare, the HTML report', { timeout: 180_000
   });
 
   it('links lists each URL with total and unique clicks', () => {
-    const r = ws.cli(['campaign', 'links', 'news', '--json']);
+    const r = ws.cli(['campaign', 'links', 'news', '--json'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).links).toEqual([
       { link_id: 1, url: SALE, kind: 'link', clicks: 2, unique_clicks: 1, machine_clicks: 0 },
       { link_id: 2, url: NEW, kind: 'link', clicks: 1, unique_clicks: 1, machine_clicks: 0 },
     ]);
-    expect(ws.cli(['campaign', 'links', 'news']).stdout).toMatch(/https:\/\/shop\.example\.com\/sale\s+2\s+1\s+0/);
+    expect(ws.cli(['campaign', 'links', 'news'], env).stdout).toMatch(/https:\/\/shop\.example\.com\/sale\s+2\s+1\s+0/);
   });
 
   it('compare puts campaigns side by side; one campaign is a usage error', () => {
-    const r = ws.cli(['campaign', 'compare', 'news', 'later', '--json']);
+    const r = ws.cli(['campaign', 'compare', 'news', 'later', '--json'], env);
     expect(r.code, r.stderr).toBe(0);
     const x = JSON.parse(r.stdout);
     expect(x.campaigns.map((c: { campaign: string }) => c.campaign)).toEqual(['news', 'later']);
     expect(x.campaigns[0].results).toEqual(status.results);
     expect(x.campaigns[1].results.delivered).toEqual({ count: 0, rate: 0 });
     expect(x.campaigns[1].results.click_through).toBeNull();
-    const human = ws.cli(['campaign', 'compare', 'news', 'later']);
+    const human = ws.cli(['campaign', 'compare', 'news', 'later'], env);
     expect(human.stdout).toMatch(/click-through\s+66\.67%\s+–/);
-    expect(ws.cli(['campaign', 'compare', 'news']).code).toBe(64);
+    expect(ws.cli(['campaign', 'compare', 'news'], env).code).toBe(64);
   });
 
   it.skipIf(!haveChromium)('report --html: one private file, no request, no console error, numbers equal to status --json', async () => {
-    const r = ws.cli(['campaign', 'report', 'news', '--html', 'report.html']);
+    const r = ws.cli(['campaign', 'report', 'news', '--html', 'report.html'], env);
     expect(r.code, r.stderr).toBe(0);
     const file = path.join(ws.dir, 'report.html');
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -148,7 +201,7 @@ describe('campaign results: links, compare, the HTML report', { timeout: 180_000
       for (const h of ['Results', 'Funnel', 'Timeline (per hour, UTC)', 'Links', 'By sender', 'Errors by code']) expect(await page.locator('h2', { hasText: h }).count()).toBe(1);
       expect(await page.locator('svg polyline').count()).toBe(4);
       mkdirSync(ARTIFACTS, { recursive: true });
-      const shot = path.join(ARTIFACTS, 'campaign-report.png');
+      const shot = path.join(ARTIFACTS, `campaign-report-${store}.png`);
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(1000);
     } finally {

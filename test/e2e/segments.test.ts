@@ -3,9 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempWorkspace } from '../support/cli.js';
+import { pgTestDatabase } from '../support/pg.js';
 
 const env = { MKT_NOW: '2026-01-15T12:00:00Z' };
 const SAMPLES = ['churn-risk', 'everyone-email', 'high-value-dach', 'recent-buyers', 'sms-optin-eu', 'whatsapp-optin'];
+
+const pgDb = await pgTestDatabase('e2e_segments');
+afterAll(async () => {
+  await pgDb?.drop();
+});
 
 describe('segment commands on seeded demo data', () => {
   const ws = tempWorkspace(true);
@@ -110,5 +116,30 @@ describe('segment validate on broken definitions', () => {
     const report = JSON.parse(json.stdout);
     expect(report.ok).toBe(false);
     expect(report.segments[0].issues[0]).toEqual({ file: 'segments/bad-one.yaml', line: 3, col: 7, message: 'unknown field "lifetme_value" (did you mean "lifetime_value"?)' });
+  });
+});
+
+/** The same seeded customers on PostgreSQL: preview lists the same customers, in the same shape, as on SQLite. */
+describe.skipIf(!pgDb)('segment preview on PostgreSQL', { timeout: 120_000 }, () => {
+  const ws = tempWorkspace(true);
+  const on = (db: string, ...args: string[]) => runCli(['--workspace', ws.dir, '--db', db, ...args], { env });
+  const sqlite = path.join(ws.dir, 'same.db');
+  beforeAll(() => {
+    for (const db of [sqlite, pgDb!.url]) expect(on(db, 'customers', 'seed', '--count', '500').code).toBe(0);
+  });
+  afterAll(() => ws.cleanup());
+
+  it.each([
+    ['sms-optin-eu', '--limit', '3', '--fields', 'phone,country,sms_opt_in,attributes.plan', '--json'],
+    ['high-value-dach', '--limit', '25', '--json'],
+    ['recent-buyers', '--limit', '5'],
+    ['churn-risk', '--fields', 'email,last_order_at'],
+  ])('%j', (...args) => {
+    const a = on(sqlite, 'segment', 'preview', ...args);
+    const b = on(pgDb!.url, 'segment', 'preview', ...args);
+    expect(b.stderr).not.toMatch(/does not run on a PostgreSQL store/);
+    expect({ code: b.code, stdout: b.stdout }).toEqual({ code: a.code, stdout: a.stdout });
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout.length).toBeGreaterThan(50);
   });
 });

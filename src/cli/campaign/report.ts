@@ -78,7 +78,7 @@ export function registerReport(group: Command, action: ActionFactory): void {
         const c = await core(ctx, 'read');
         if (o.html) {
           // one self-contained page, written private like the rows (it names senders and error samples)
-          c.report.writeReport(path.resolve(ctx.deps.cwd, o.html), [await c.html.htmlReport(c.deps, o.name, ctx.now().getTime())]);
+          await c.report.writeReport(path.resolve(ctx.deps.cwd, o.html), [await c.html.htmlReport(c.deps, o.name, ctx.now().getTime())]);
           ctx.info(`wrote ${o.html}`);
           return;
         }
@@ -90,9 +90,9 @@ export function registerReport(group: Command, action: ActionFactory): void {
         }
         const chunks = await c.report.reportChunks(c.deps, o.name, o.format, filter);
         if (o.out) {
-          c.report.writeReport(path.resolve(ctx.deps.cwd, o.out), chunks);
+          await c.report.writeReport(path.resolve(ctx.deps.cwd, o.out), chunks);
           ctx.info(`wrote ${o.out}`);
-        } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
+        } else for await (const chunk of chunks) ctx.io.stdout.write(chunk);
       }),
     );
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { campaignResults } from '../../../src/campaigns/results.js';
 import { EngagementRepository, hourOf } from '../../../src/db/engagement.js';
 import { linkStats, timeline } from '../../../src/db/engagement-report.js';
+import { sqliteResultsStore } from '../../../src/db/sqlite-results.js';
 import { openStore } from '../../../src/db/open.js';
 
 const HOUR = 3_600_000;
@@ -32,9 +33,9 @@ const hitArb = fc.record({
 });
 
 describe('engagement report vs a plain count', () => {
-  it('results, links and timeline equal the oracle for any hits', () => {
-    fc.assert(
-      fc.property(fc.array(hitArb, { maxLength: 40 }), (hits) => {
+  it('results, links and timeline equal the oracle for any hits', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(hitArb, { maxLength: 40 }), async (hits) => {
         const s = store();
         const repo = new EngagementRepository(s.sqlite);
         repo.registerLinks(1, [1, 2, 3].map((n) => ({ url: `https://shop.example/${n}`, kind: 'link' as const })), 0);
@@ -46,7 +47,7 @@ describe('engagement report vs a plain count', () => {
         const clickers = who(human.filter((h) => h.kind === 'click'));
         // a recipient opened if they opened or clicked (as a human)
         const openers = who(human);
-        const r = campaignResults(s, 1, { pending: 0, sending: 0, sent: RECIPIENTS, failed: 0, unknown: 0, skipped: 0 }, { delivered: RECIPIENTS });
+        const r = await campaignResults(sqliteResultsStore(s), 1, { pending: 0, sending: 0, sent: RECIPIENTS, failed: 0, unknown: 0, skipped: 0 }, { delivered: RECIPIENTS });
         expect(r.unique_clicks.count).toBe(clickers);
         expect(r.unique_opens.count).toBe(openers);
         expect(r.machine_clicks.count).toBe(hits.filter((h) => h.machine && h.kind === 'click').length);

@@ -156,10 +156,10 @@ describe('segments in a workspace: compile, count, breakdown, preview, list, val
   });
 
   it('previewSegment returns customers in id order, optionally only some fields', async () => {
-    const all = await previewSegment(store, ws, 'big', NOW, { limit: 2 });
+    const all = await previewSegment(sqliteRepositories(store).segmentPreview, ws, 'big', NOW, { limit: 2 });
     expect(all.customers.map((c) => c.id)).toEqual([1, 2]);
     expect(all.customers[0]).toMatchObject({ country: 'DE', lifetime_value: 900, attributes: { plan: 'pro' } });
-    const some = await previewSegment(store, ws, 'big', NOW, { limit: 10, fields: ['country', 'attributes.plan'] });
+    const some = await previewSegment(sqliteRepositories(store).segmentPreview, ws, 'big', NOW, { limit: 10, fields: ['country', 'attributes.plan'] });
     expect(some.customers).toEqual([
       { id: 1, country: 'DE', 'attributes.plan': 'pro' },
       { id: 2, country: 'AT', 'attributes.plan': 'free' },
