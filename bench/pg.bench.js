@@ -4,6 +4,8 @@
 // - `campaign prepare` freezing the ~1M-recipient list (target ≤ 1.5×): the whole core call
 //   (classification into exclusion counts, the frozen INSERT … SELECT, the plan hash over the
 //   list streamed back) vs one hand-written INSERT … SELECT … GROUP BY email.
+// - `customers import` via COPY (target ≥ 0.5× a bare COPY of the same rows): bench/pg-import.js,
+//   run first, on the empty store; MKT_BENCH_PG_ONLY=import runs only this case.
 // The customers are the SQLite benches' seeded store (with prepare.bench.js's exclusions) moved
 // up with `mkt db copy`, whose time is reported too. The server is MKT_BENCH_PG_URL, else
 // MKT_TEST_PG_URL (scripts/pg-test-setup.sh); the bench makes a database of its own and drops it
@@ -18,6 +20,7 @@ import { copyDatabase } from '../dist/db/copy.js';
 import { openStore } from '../dist/db/open.js';
 import { countSegment } from '../dist/segments/index.js';
 import { benchDatabase } from './pg-database.js';
+import { pgImportCase } from './pg-import.js';
 import { benchWorkspace, median, round, scaled } from './workspace.js';
 
 const CUSTOMERS = scaled(1_000_000, 100);
@@ -86,6 +89,14 @@ function addExclusions(file) {
 export default async function pgBench() {
   const target = await benchDatabase();
   if (!target.url) return { description: 'The PostgreSQL store vs hand-written SQL on the same server.', figures: [], notes: [`not measured: ${target.why}`] };
+  const imported = await pgImportCase(target.url).catch(async (e) => {
+    await target.drop();
+    throw e;
+  });
+  if (process.env.MKT_BENCH_PG_ONLY === 'import') {
+    await target.drop();
+    return { description: 'The PostgreSQL store: `customers import` via COPY only (MKT_BENCH_PG_ONLY=import).', figures: [imported.figure], notes: [imported.note], detail: { import: imported.detail } };
+  }
   const ws = benchWorkspace({ providers: PROVIDERS, customers: CUSTOMERS });
   let repos;
   try {
@@ -100,7 +111,7 @@ export default async function pgBench() {
     await sql.query('VACUUM ANALYZE');
     for (const t of ['customers', 'suppressions', 'campaigns', 'campaign_recipients']) await sql.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
 
-    const figures = [];
+    const figures = [imported.figure];
     const counts = {};
     for (const c of CASES) {
       await sql.query(c.sql, c.params); // warm the buffer cache once for both sides
@@ -187,10 +198,11 @@ export default async function pgBench() {
       description: `The PostgreSQL store on ${CUSTOMERS} customers (${server} after the copy), each figure beside the same work written by hand on the same server in the same run: \`segment count\` (the whole core call; medians of ${SEGMENT_RUNS} interleaved runs) and \`campaign prepare\` (classification, the frozen INSERT … SELECT, the plan hash over the streamed list; medians of ${PREPARE_RUNS} interleaved runs after a warm-up).`,
       figures,
       notes: [
+        imported.note,
         `The store was moved up with \`mkt db copy\`: ${copy.total} rows in ${round(copySeconds, 1)} s (${Math.round(copy.total / copySeconds).toLocaleString('en-US')} rows/s, one transaction).`,
         `prepare's plan: ${JSON.stringify({ matched: plan.matched, excluded: plan.excluded, recipients: plan.recipients })}.`,
       ],
-      detail: { customers: CUSTOMERS, counts, copy: copy.tables, copySeconds: round(copySeconds, 1) },
+      detail: { import: imported.detail, customers: CUSTOMERS, counts, copy: copy.tables, copySeconds: round(copySeconds, 1) },
     };
   } finally {
     await repos?.close();

@@ -251,11 +251,15 @@ describe.skipIf(!pgRole)('the least-privilege role of README', { timeout: 120_00
       const migrated = await as(owner, ['db', 'migrate', '--json']);
       expect(migrated.code, migrated.stderr).toBe(0);
       await sql.query(grants());
+      writeFileSync(path.join(ws.dir, 'role-customers.csv'), 'id,email\nr1,r1@example.com\nr2,r2@example.com\n');
+      writeFileSync(path.join(ws.dir, 'role-suppressions.csv'), 'address\nr2@example.com\n');
 
       for (const step of [
         ['db', 'migrate', '--json'], // nothing to apply: runs nothing that needs CREATE
         ['customers', 'seed', '--count', '50'],
         ['suppress', 'add', 'x@example.com', '--channel', 'email'],
+        ['customers', 'import', 'role-customers.csv'], // COPY into a TEMP table, LOCK TABLE customers
+        ['suppress', 'import', 'role-suppressions.csv', '--channel', 'email'],
         ['campaign', 'create', '--name', 'spring', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale'],
         ['campaign', 'prepare', 'spring', '--json'],
         ['campaign', 'status', 'spring', '--json'],

@@ -20,7 +20,9 @@ import type pg from 'pg';
 import { CUSTOMER_DATA_COLUMNS, CUSTOMER_INPUT_COLUMNS, type StoredCustomer } from '../customer-columns.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../customers-writer.js';
 import type { ImportStaging, ImportStore, StagedRow } from '../import-store.js';
+import { InputError } from '../../errors.js';
 import { addressHash } from '../../util/address-hash.js';
+import { driverMessage } from './errors.js';
 import { CopyIn, copyValue } from './copy-stream.js';
 import type { PgStore } from './open.js';
 import { customers } from './schema.js';
@@ -32,10 +34,12 @@ const isBoolean = (c: string) => TYPE[c] === 'boolean';
 const ROWS = 'mkt_import_rows';
 const FINAL = 'mkt_import_final';
 /**
- * The staging table: the reader's values as they come (attributes as the reader's JSON text),
- * numbered in file order (`seq`: several JSON records may start on one line).
+ * The staging table: the reader's values as they come (attributes parsed into jsonb by COPY,
+ * while the file is still being read, not in the statements after it), numbered in file order
+ * (`seq`: several JSON records may start on one line).
  */
 const ROW_COLUMNS = ['seq', 'line', ...CUSTOMER_INPUT_COLUMNS, 'attributes'];
+const VALUE_COLUMNS = ROW_COLUMNS.slice(2);
 const FINAL_COLUMNS = ['seq', 'id', ...WRITE_COLUMNS];
 /** Rows per COPY chunk. */
 const CHUNK = 500;
@@ -57,6 +61,13 @@ export function pgImportStore(store: PgStore): ImportStore {
     customers: async (body, keep) => {
       try {
         return await inTransaction(pool, async (client) => {
+          // one import writes customers at a time, and nothing else changes them between the
+          // statements that resolve the rows and the one that writes them (SQLite's IMMEDIATE
+          // transaction); reads (counts, prepare, sends) go on meanwhile
+          await client.query('LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE');
+          // the file's identities are grouped and its new customers sorted into file order in
+          // memory, not in temporary files (the default 4 MB spills at a few ten thousand rows)
+          await client.query("SET LOCAL work_mem = '128MB'");
           const staging = await PgStaging.create(client);
           try {
             const result = await body({ kind: 'postgres', staging });
@@ -68,7 +79,7 @@ export function pgImportStore(store: PgStore): ImportStore {
         });
       } catch (e) {
         if (e instanceof RolledBack) return e.result as never;
-        throw e;
+        throw refused(e, store.url);
       }
     },
     suppressions: (body) =>
@@ -91,8 +102,29 @@ export function pgImportStore(store: PgStore): ImportStore {
   };
 }
 
+/**
+ * A value PostgreSQL cannot store (SQLSTATE class 22, data exception: a NUL character, U+0000,
+ * in text or in a JSON string, which SQLite keeps) is bad input for this store: exit 65,
+ * nothing imported (the transaction was rolled back). Anything else goes up as it is.
+ */
+function refused(e: unknown, url: string): unknown {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('22')) return e;
+  return new InputError('import_refused', `PostgreSQL refused a value of the file: ${driverMessage(e, url)}; nothing was imported`, {
+    hint: 'PostgreSQL cannot store a NUL character (U+0000, "\\u0000" in JSON) in text; remove it from the file and run the import again',
+  });
+}
+
 const columnsDdl = (names: readonly string[], override: Record<string, string>) => names.map((c) => `${c} ${override[c] ?? TYPE[c]}`).join(', ');
-const copyLine = (cells: readonly unknown[], columns: readonly string[]) => cells.map((v, i) => copyValue(v, isBoolean(columns[i]!))).join('\t') + '\n';
+/** Which columns of a COPY are boolean, looked up once: a line is built per row of the file. */
+const booleans = new Map<readonly string[], boolean[]>();
+function copyLine(cells: readonly unknown[], columns: readonly string[]): string {
+  let flags = booleans.get(columns);
+  if (!flags) booleans.set(columns, (flags = columns.map(isBoolean)));
+  let line = copyValue(cells[0], flags[0]);
+  for (let i = 1; i < cells.length; i++) line += '\t' + copyValue(cells[i], flags[i]);
+  return line + '\n';
+}
 
 class PgStaging implements ImportStaging {
   private queued: string[] = [];
@@ -104,12 +136,13 @@ class PgStaging implements ImportStaging {
   }
 
   static async create(client: pg.PoolClient): Promise<PgStaging> {
-    await client.query(`CREATE TEMP TABLE ${ROWS} (${columnsDdl(ROW_COLUMNS, { seq: 'integer PRIMARY KEY', line: 'integer', attributes: 'text' })}) ON COMMIT DROP`);
+    await client.query(`CREATE TEMP TABLE ${ROWS} (${columnsDdl(ROW_COLUMNS, { seq: 'integer PRIMARY KEY', line: 'integer' })}) ON COMMIT DROP`);
     return new PgStaging(client);
   }
 
   add(values: readonly unknown[], line: number): void {
-    this.queued.push(copyLine([++this.seq, line, ...values], ROW_COLUMNS));
+    // seq and line lead every staged row (ROW_COLUMNS), the reader's values follow
+    this.queued.push(`${++this.seq}\t${line}\t${copyLine(values, VALUE_COLUMNS)}`);
   }
 
   async flush(): Promise<void> {
@@ -126,19 +159,23 @@ class PgStaging implements ImportStaging {
     await this.flush();
     await this.copy.end();
     const q = (text: string) => this.client.query(text);
-    // a TEMP table has no statistics until analysed: without them the joins below are planned for a handful of rows
-    await q(`ANALYZE ${ROWS}`);
+    // no ANALYZE: a table never analysed is planned from its size on disk, which is what the joins need
     await q(`CREATE TEMP TABLE mkt_import_cand ON COMMIT DROP AS
       SELECT s.seq, c.id FROM ${ROWS} s JOIN customers c ON c.external_id = s.external_id
       UNION SELECT s.seq, c.id FROM ${ROWS} s JOIN customers c ON c.email = s.email
       UNION SELECT s.seq, c.id FROM ${ROWS} s JOIN customers c ON c.phone = s.phone`);
-    const shared = (col: string, table = ROWS) => `SELECT seq FROM (SELECT seq, count(*) OVER (PARTITION BY ${col}) AS n FROM ${table} WHERE ${col} IS NOT NULL) x WHERE n > 1`;
+    // hash aggregates, not sorts: on a file of new customers nearly every group has one row
+    const shared = (col: string, table = ROWS) =>
+      `SELECT t.seq FROM ${table} t JOIN (SELECT ${col} FROM ${table} WHERE ${col} IS NOT NULL GROUP BY ${col} HAVING count(*) > 1) d ON d.${col} = t.${col}`;
     await q(`CREATE TEMP TABLE mkt_import_dep ON COMMIT DROP AS
       ${shared('external_id')} UNION ${shared('email')} UNION ${shared('phone')} UNION ${shared('id', 'mkt_import_cand')}`);
     await q('ALTER TABLE mkt_import_dep ADD PRIMARY KEY (seq)');
+    // the usual file (no line depends on another): nothing to hand over, and no scan of the staged rows for it
+    const dependent = Number((await this.client.query<{ n: number }>('SELECT count(*) AS n FROM mkt_import_dep')).rows[0]!.n);
+    if (dependent === 0) return { rows: [], customers: [], nextId: 0 };
     const asNumber = (c: string) => (isBoolean(c) ? `${c}::int AS ${c}` : c);
     const rows = await this.client.query({
-      text: `SELECT ${ROW_COLUMNS.map(asNumber).join(', ')} FROM ${ROWS} WHERE seq IN (SELECT seq FROM mkt_import_dep) ORDER BY seq`,
+      text: `SELECT ${ROW_COLUMNS.map((c) => `s.${asNumber(c)}`).join(', ')} FROM mkt_import_dep d JOIN ${ROWS} s ON s.seq = d.seq ORDER BY d.seq`,
       rowMode: 'array',
     });
     const stored = await this.client.query<StoredCustomer & { attributes: unknown }>(
@@ -147,7 +184,12 @@ class PgStaging implements ImportStaging {
     );
     const next = await this.client.query<{ n: number }>('SELECT coalesce(max(id), 0) + 1 AS n FROM customers');
     return {
-      rows: (rows.rows as unknown[][]).map(([seq, line, ...values]) => ({ seq: seq as number, line: line as number, values })),
+      // attributes back as JSON text, the reader's form (null: the row gives none)
+      rows: (rows.rows as unknown[][]).map(([seq, line, ...values]) => {
+        const attributes = values[values.length - 1];
+        values[values.length - 1] = attributes === null ? null : JSON.stringify(attributes);
+        return { seq: seq as number, line: line as number, values };
+      }),
       // JSON text in the form the merge writes (JSON.stringify), so re-merging equal values compares equal
       customers: stored.rows.map((c) => ({ ...c, attributes: JSON.stringify(c.attributes) })),
       nextId: Number(next.rows[0]!.n),
@@ -180,18 +222,9 @@ class PgStaging implements ImportStaging {
       ORDER BY k.seq, CASE WHEN c.external_id = s.external_id THEN 1 WHEN c.email = s.email THEN 2 ELSE 3 END, c.id`);
     const matched = Number((await this.client.query<{ n: number }>('SELECT count(*) AS n FROM mkt_import_match')).rows[0]!.n);
 
-    const given = (c: string) => `s.${c}`;
-    const newValue = (c: string) =>
-      c === 'created_at' ? `coalesce(s.created_at, $1::bigint)` : isBoolean(c) ? `coalesce(${given(c)}, false)` : given(c);
-    const inserted = await q(
-      `INSERT INTO ${FINAL} (${FINAL_COLUMNS.join(', ')})
-       SELECT s.seq, NULL, ${CUSTOMER_INPUT_COLUMNS.map(newValue).join(', ')}, coalesce(s.attributes::jsonb, '{}'::jsonb), $1::bigint
-       FROM ${ROWS} s WHERE ${independent} AND NOT EXISTS (SELECT 1 FROM mkt_import_match m WHERE m.seq = s.seq)`,
-      [now],
-    );
     // the row's values over the stored ones; attributes key by key (stored ones that are not an object are replaced)
     const merged = CUSTOMER_INPUT_COLUMNS.map((c) => `coalesce(s.${c}, c.${c})`);
-    const attributes = `CASE WHEN s.attributes IS NULL THEN c.attributes WHEN jsonb_typeof(c.attributes) = 'object' THEN c.attributes || s.attributes::jsonb ELSE s.attributes::jsonb END`;
+    const attributes = `CASE WHEN s.attributes IS NULL THEN c.attributes WHEN jsonb_typeof(c.attributes) = 'object' THEN c.attributes || s.attributes ELSE s.attributes END`;
     const updated = await q(
       `INSERT INTO ${FINAL} (${FINAL_COLUMNS.join(', ')})
        SELECT seq, id, ${CUSTOMER_DATA_COLUMNS.join(', ')}, $1::bigint FROM (
@@ -202,10 +235,22 @@ class PgStaging implements ImportStaging {
       [now],
     );
 
+    // new customers straight from the staging table (independent rows that match nobody: the
+    // stored defaults for what they do not give), with the dependents' new ones, in file order
+    const newValue = (c: string) => (c === 'created_at' ? `coalesce(s.created_at, $1::bigint)` : isBoolean(c) ? `coalesce(s.${c}, false)` : `s.${c}`);
     const set = WRITE_COLUMNS.map((c) => `${c} = f.${c}`).join(', ');
-    await q(`WITH changed AS (UPDATE customers c SET ${set} FROM ${FINAL} f WHERE f.id IS NOT NULL AND c.id = f.id RETURNING c.id)
-      INSERT INTO customers (${WRITE_COLUMNS.join(', ')}) SELECT ${WRITE_COLUMNS.join(', ')} FROM ${FINAL} WHERE id IS NULL ORDER BY seq`);
+    const written = await q(
+      `WITH changed AS (UPDATE customers c SET ${set} FROM ${FINAL} f WHERE f.id IS NOT NULL AND c.id = f.id RETURNING c.id)
+       INSERT INTO customers (${WRITE_COLUMNS.join(', ')})
+       SELECT ${WRITE_COLUMNS.join(', ')} FROM (
+         SELECT seq, ${WRITE_COLUMNS.join(', ')} FROM ${FINAL} WHERE id IS NULL
+         UNION ALL
+         SELECT s.seq, ${CUSTOMER_INPUT_COLUMNS.map(newValue).join(', ')}, coalesce(s.attributes, '{}'::jsonb), $1::bigint
+         FROM ${ROWS} s WHERE ${independent} AND NOT EXISTS (SELECT 1 FROM mkt_import_match m WHERE m.seq = s.seq)
+       ) n ORDER BY seq`,
+      [now],
+    );
     const nUpdated = updated.rowCount ?? 0;
-    return { inserted: inserted.rowCount ?? 0, updated: nUpdated, unchanged: matched - nUpdated };
+    return { inserted: (written.rowCount ?? 0) - final.inserts.length, updated: nUpdated, unchanged: matched - nUpdated };
   }
 }

@@ -106,6 +106,36 @@ describe.skipIf(!pgDb)('import contract: customers import, SQLite and PostgreSQL
     await both('{"external_id":"c1","prefs":{"a":1},"tags":["x"]}\n{"external_id":"c2","plan":"pro"}\n', { now: T1 }, 'jsonl');
   });
 
+  it('values COPY must escape reach PostgreSQL as they are: backslashes, tabs, newlines, a literal \\N', async () => {
+    await clear();
+    const tricky = ['back\\slash', 'tab\there', 'two\nlines', 'cr\rhere', '\\N', 'ünï cödé ✓', ''];
+    const json = tricky.map((t, i) => JSON.stringify({ external_id: `t${i}`, first_name: t, note: t, [`k\t${i}`]: t })).join('\n');
+    expect(await both(json + '\n', {}, 'jsonl')).toMatchObject({ ok: true, result: { inserted: tricky.length } });
+    const names = (await postgres!.customers.list(100)).map((c) => c.firstName);
+    expect(names).toEqual(tricky.map((t) => (t === '' ? null : t)));
+  });
+
+  it('the one thing PostgreSQL cannot store, a NUL character, is bad input there (65, nothing imported); SQLite keeps it', async () => {
+    await clear();
+    const f = file('{"email":"ok@example.com"}\n{"email":"nul@example.com","note":"x\\u0000y"}\n', 'jsonl');
+    expect(await outcome(() => importCustomers(sqlite.imports, { file: f, now: T0 }))).toMatchObject({ ok: true, result: { inserted: 2 } });
+    expect(await outcome(() => importCustomers(postgres!.imports, { file: f, now: T0 }))).toMatchObject({ ok: false, code: 'import_refused', message: expect.stringContaining('nothing was imported') });
+    expect(await postgres!.customers.count()).toBe(0);
+  });
+
+  it('two imports at once on PostgreSQL: one after the other, as on SQLite (no duplicate customers, no unique-key error)', async () => {
+    await clear();
+    const rows = Array.from({ length: 2000 }, (_, i) => `p${i},p${i}@example.com`).join('\n');
+    const f = file(`id,email\n${rows}\n`);
+    const runs = await Promise.all([0, 1].map(() => outcome(() => importCustomers(postgres!.imports, { file: f, now: T0 }))));
+    const counts = runs.map((r) => (r.ok ? [(r.result as { inserted: number }).inserted, (r.result as { unchanged: number }).unchanged] : r));
+    expect(counts.sort()).toEqual([
+      [0, 2000],
+      [2000, 0],
+    ]);
+    expect(await postgres!.customers.count()).toBe(2000);
+  });
+
   it('bad rows are rejected, warnings kept, a forgotten person refused', async () => {
     await clear();
     for (const repos of [sqlite, postgres!]) await repos.forgotten.keep('email', 'gone@example.com', T0.getTime());
