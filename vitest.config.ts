@@ -9,5 +9,7 @@ export default defineConfig({
     // e2e tests spawn the built CLI and open real SQLite files; two cores on the build machines
     pool: 'forks',
     maxWorkers: 2,
+    // asks the PostgreSQL test server once per run (test/support/pg.ts): one skip line, not one per file
+    globalSetup: ['test/support/pg-global-setup.ts'],
   },
 });

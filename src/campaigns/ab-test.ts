@@ -9,8 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Campaign } from '../db/campaigns.js';
-import type { Store } from '../db/open.js';
-import { abProgress, assignVariants, releaseHeld, variantMetric } from '../db/variant-sql.js';
+import type { VariantMetric, VariantStore } from '../db/variant-store.js';
 import { InputError, ResumableStop, type MktError } from '../errors.js';
 import type { CompiledTemplate } from '../templates/contract.js';
 import { loadTemplate } from '../templates/index.js';
@@ -41,12 +40,12 @@ export function pickVariant(campaign: string, customerId: number, variants: Vari
   return names[names.length - 1]!;
 }
 
-/** At prepare: every new row gets its variant or is held. */
-export function applyVariants(store: Store, campaign: Pick<Campaign, 'id' | 'name' | 'settings'>, now: number): number {
+/** At prepare: every new row gets its variant or is held (the same split on either store: pickVariant decides). */
+export async function applyVariants(store: VariantStore, campaign: Pick<Campaign, 'id' | 'name' | 'settings'>, now: number): Promise<number> {
   const { variants, test } = campaign.settings;
   if (!variants) return 0;
   const fraction = test ? parseFraction(test.fraction) : undefined;
-  return assignVariants(store, campaign.id, (customerId) => pickVariant(campaign.name, customerId, variants, fraction), now);
+  return store.assign(campaign.id, (customerId) => pickVariant(campaign.name, customerId, variants, fraction), now);
 }
 
 /** The compiled template of each variant: its own template (or the campaign's), with its subject when it has one. */
@@ -75,13 +74,13 @@ export type AbDecision =
 /** Where an A/B test stands: nothing to do, waiting for `wait` to pass, or its decision is due. */
 export type AbStage = { stage: 'none' } | { stage: 'waiting'; held: number; decideAt: number } | { stage: 'due'; held: number };
 
-export function abStage(store: Store, campaign: Pick<Campaign, 'id' | 'name' | 'settings'>, now: number, winner?: string): AbStage {
+export async function abStage(store: VariantStore, campaign: Pick<Campaign, 'id' | 'name' | 'settings'>, now: number, winner?: string): Promise<AbStage> {
   const { variants, test } = campaign.settings;
   if (!variants || !test) return { stage: 'none' };
   if (winner !== undefined && !(winner in variants)) {
     throw new InputError('unknown_variant', `campaign "${campaign.name}" has no variant "${winner}" (variants: ${Object.keys(variants).join(', ')})`);
   }
-  const { held, testSentAt } = abProgress(store, campaign.id);
+  const { held, testSentAt } = await store.progress(campaign.id);
   if (held === 0) return { stage: 'none' };
   if (winner !== undefined) return { stage: 'due', held };
   if (testSentAt === null) return { stage: 'none' }; // the first send: the test fraction goes out
@@ -92,14 +91,22 @@ export function abStage(store: Store, campaign: Pick<Campaign, 'id' | 'name' | '
 /**
  * Before a send: once `wait` has passed since the test's first message (or with `--winner`),
  * decide and release the held rows; undefined when there is no test or nothing is held yet.
+ * The decision itself is the store's `decide`: once per campaign however many workers get here
+ * together (a worker that finds the rows released already goes on sending without deciding).
  */
-export function decideAbTest(store: Store, campaign: Pick<Campaign, 'id' | 'name' | 'settings'>, now: number, winner?: string): AbDecision | undefined {
-  const st = abStage(store, campaign, now, winner);
+export async function decideAbTest(store: VariantStore, campaign: Pick<Campaign, 'id' | 'name' | 'settings'>, now: number, winner?: string): Promise<AbDecision | undefined> {
+  const st = await abStage(store, campaign, now, winner);
   if (st.stage === 'none') return undefined;
   if (st.stage === 'waiting') return { phase: 'waiting', held: st.held, decide_at: new Date(st.decideAt).toISOString() };
   const { variants, test } = campaign.settings as Required<Pick<Campaign['settings'], 'variants' | 'test'>>;
-  const metric = variantMetric(store, campaign.id, test.metric);
-  const figures = Object.keys(variants)
+  const done = await store.decide(campaign.id, test.metric, (metric) => choose(Object.keys(variants), metric, winner), now);
+  if (!done) return undefined;
+  return { phase: 'decided', metric: test.metric, ...done.decision, chosen_by: winner === undefined ? 'metric' : '--winner', released: done.released };
+}
+
+/** The figures per variant (best rate first), the z-test of the two best, and the winner: the metric's best unless `--winner` named one. */
+function choose(names: string[], metric: VariantMetric, winner: string | undefined): { figures: AbFigures[]; z: number; p: number; significant: boolean; winner: string } {
+  const figures = [...names]
     .sort()
     .map((v) => {
       const m = metric.get(v) ?? { sent: 0, successes: 0 };
@@ -108,9 +115,7 @@ export function decideAbTest(store: Store, campaign: Pick<Campaign, 'id' | 'name
     .sort((a, b) => b.rate - a.rate || a.variant.localeCompare(b.variant));
   const [best, second] = figures;
   const z = second ? twoProportionZ({ successes: best!.successes, trials: best!.sent }, { successes: second.successes, trials: second.sent }) : { z: 0, p: 1, significant: false };
-  const chosen = winner ?? best!.variant;
-  const released = releaseHeld(store, campaign.id, chosen, now);
-  return { phase: 'decided', metric: test.metric, figures, z: round(z.z, 3), p: round(z.p, 4), significant: z.significant, winner: chosen, chosen_by: winner === undefined ? 'metric' : '--winner', released };
+  return { figures, z: round(z.z, 3), p: round(z.p, 4), significant: z.significant, winner: winner ?? best!.variant };
 }
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
@@ -130,14 +135,14 @@ export function abDecisionLines(d: AbDecision): string[] {
  * time of day, so the run's `waiting` says when the winner is chosen (instead of the far-future
  * hold time) and the hint names `--winner`.
  */
-export function abWaitingRun<S extends { stop: string; reason?: string; waiting: { count: number; until: string | null } }>(
-  store: Store,
+export async function abWaitingRun<S extends { stop: string; reason?: string; waiting: { count: number; until: string | null } }>(
+  store: VariantStore,
   campaign: Pick<Campaign, 'id' | 'name' | 'settings'>,
   now: number,
   run: { summary: S; error?: MktError },
-): { summary: S; error?: MktError } {
+): Promise<{ summary: S; error?: MktError }> {
   if (run.summary.stop !== 'waiting') return run;
-  const st = abStage(store, campaign, now);
+  const st = await abStage(store, campaign, now);
   if (st.stage !== 'waiting') return run;
   const until = new Date(st.decideAt).toISOString();
   const reason = `${st.held} recipient(s) wait for the A/B test's winner, chosen at ${until}`;

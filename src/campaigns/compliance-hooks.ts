@@ -4,7 +4,6 @@
  * the delivery policy). Compliance provides the rules; this side knows what a send needs.
  */
 import { claimRules, frequencyCapRule, loadSettings, tokensFor } from '../compliance/index.js';
-import { sqliteStore } from './deps.js';
 import type { SendComplianceHooks } from './send-options.js';
 
 export type SendHooks = SendComplianceHooks;
@@ -20,7 +19,7 @@ export async function loadSendHooks(workspace: string, env: NodeJS.ProcessEnv): 
   }
   if (settings.delivery.ambiguous) hooks.policy = { ambiguous: settings.delivery.ambiguous };
   if (Object.keys(settings.quietHours).length || Object.keys(settings.frequencyCap).length) {
-    hooks.claimCheck = (deps, campaign) => claimRules(settings, sqliteStore(deps, 'campaign send'), { id: campaign.id, channel: campaign.channel }, deps.now);
+    hooks.claimCheck = (deps, campaign) => claimRules(settings, { channel: campaign.channel }, deps.now);
   }
   if (Object.keys(settings.frequencyCap).length) {
     hooks.exclusions = (deps, campaign) => {

@@ -1,6 +1,6 @@
 /** `send --due`: which campaigns may be sent (or resumed) unattended, and why the others wait. */
 import type { Campaign } from '../db/campaigns.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { abStage, type AbStage } from './ab-test.js';
 import { sendBackend } from './send-backend.js';
 import { dueRecurring, recurringRunDue } from './recurring.js';
@@ -42,8 +42,8 @@ async function skipOf(deps: CampaignDeps, c: Campaign, now: number): Promise<Due
     return { campaign: c.name, reason: held ? 'canary_held' : 'paused', message: held ? `a --limit batch was sent (${c.pause?.message}); send it by name to go on` : (c.pause?.message ?? 'paused') };
   }
   if (c.state === 'draft' || recurringRunDue(c, now)) return undefined; // prepared (or refreshed) on the fly, then sent
-  // A/B tests run on SQLite only (prepare refuses them on PostgreSQL): a campaign without one has no stage
-  const ab: AbStage = c.settings.variants && c.settings.test ? abStage(sqliteStore(deps, 'an A/B test'), c, now) : { stage: 'none' };
+  // a campaign without an A/B test has no stage
+  const ab: AbStage = c.settings.variants && c.settings.test ? await abStage(deps.repos.variants, c, now) : { stage: 'none' };
   if (ab.stage === 'due') return undefined; // the winner goes to the rest in this run
   // the store's own ledger (PostgreSQL: read only here; no worker registers until a send holds it)
   const { ledger } = await sendBackend(deps, c, c.provider);

@@ -11,8 +11,12 @@ export interface RunEnd {
   state: CampaignState;
   pause: PauseReason | null;
   error?: MktError;
-  /** Set when the run was stopped from outside (a cancel): the summary says so. */
-  stop?: 'cancelled';
+  /**
+   * Set when the summary's stop is not the dispatcher's: a cancel from outside, or this worker
+   * out of rows while other workers still have theirs in flight (`workers_finishing`: the
+   * campaign stays `sending`, and this run leaves its state alone; the last worker completes it).
+   */
+  stop?: 'cancelled' | 'workers_finishing';
 }
 
 export interface RunContext {
@@ -25,6 +29,8 @@ export interface RunContext {
    * Injected (db/faults.ts reads the corrupt file's integrity check), so this stays pure.
    */
   storageFault?: (code: string | undefined, reason: string) => MktError | undefined;
+  /** Another live worker is on the campaign (PostgreSQL), asked before the counts were read. */
+  othersAtWork?: boolean;
 }
 
 type Result = Pick<DispatchResult, 'stop' | 'code' | 'reason' | 'abandonedInFlight'>;
@@ -43,7 +49,10 @@ export function endOfRun(result: Result, counts: Pick<Record<LedgerState, number
   }
   switch (result.stop) {
     case 'completed':
-      return counts.pending + counts.sending === 0 ? { state: 'completed', pause: null } : { state: 'paused', pause: paused('interrupted', 'rows still in flight') };
+      if (counts.pending + counts.sending === 0) return { state: 'completed', pause: null };
+      // the rows in flight are the other workers': they finish, and the last one completes
+      if (ctx.othersAtWork) return { state: 'sending', pause: null, stop: 'workers_finishing' };
+      return { state: 'paused', pause: paused('interrupted', 'rows still in flight') };
     case 'limit':
       return { state: 'paused', pause: paused('limit', `${result.reason}`) };
     case 'interrupted':

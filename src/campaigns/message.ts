@@ -80,20 +80,27 @@ export function toOutgoing(rendered: Rendered, to: string, ref: MessageRef, link
   }
 }
 
-/** The dispatcher's buildMessage: render for this customer (throws RenderError for them alone). */
-export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => OutgoingMessage {
+/**
+ * The dispatcher's buildMessage: render for this customer (throws RenderError for them alone).
+ * A promise only when tracking must first record a new link.
+ */
+export function messageBuilder(ctx: MessageContext): (row: ClaimedRow) => OutgoingMessage | Promise<OutgoingMessage> {
   return (row) => {
     const { vars, links } = templateVars(ctx, row);
     const template = (row.variant && ctx.variants?.get(row.variant)) || ctx.template;
     const plain = template.render(vars);
     const rendered = ctx.track ? ctx.track(plain, { ledgerId: row.id, unsubscribeUrl: links?.url }) : plain;
-    const ref: MessageRef = {
-      campaign: ctx.campaign.name,
-      campaignId: ctx.campaign.id,
-      recipientId: row.id,
-      attempt: row.attempts,
-      deliveryRef: formatDeliveryRef(ctx.campaign.id, row.id, row.attempts),
-    };
-    return toOutgoing(rendered, row.address, ref, links);
+    return rendered instanceof Promise ? rendered.then((x) => outgoing(ctx, row, x, links)) : outgoing(ctx, row, rendered, links);
   };
+}
+
+function outgoing(ctx: MessageContext, row: ClaimedRow, rendered: Rendered, links: UnsubscribeLinks | undefined): OutgoingMessage {
+  const ref: MessageRef = {
+    campaign: ctx.campaign.name,
+    campaignId: ctx.campaign.id,
+    recipientId: row.id,
+    attempt: row.attempts,
+    deliveryRef: formatDeliveryRef(ctx.campaign.id, row.id, row.attempts),
+  };
+  return toOutgoing(rendered, row.address, ref, links);
 }

@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { loadSettings } from '../compliance/config.js';
 import { segmentFilter } from '../segments/index.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { checkReferences } from './references.js';
 import { applySendAtLocal } from './send-at-local.js';
@@ -53,9 +53,9 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
   const exclusions = opts.exclusions ? await opts.exclusions(deps, campaign) : [];
   const prepared = await deps.repos.audience.prepare({ campaignId: campaign.id, channel: campaign.channel, filter, exclusions, refresh: started, now, ...(opts.run !== undefined ? { run: opts.run } : {}) });
   const { counts, added, recipients } = prepared;
-  // per-row settings (SQLite only for now: their SQL has no PostgreSQL twin yet)
-  if (campaign.settings.variants) applyVariants(sqliteStore(deps, 'an A/B test'), campaign, now);
-  if (campaign.settings.send_at_local) applySendAtLocal(sqliteStore(deps, 'send_at_local'), campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
+  // per-row settings: A/B variants and send_at_local due times, on either store
+  if (campaign.settings.variants) await applyVariants(deps.repos.variants, campaign, now);
+  if (campaign.settings.send_at_local) await applySendAtLocal(deps.repos.flow, campaign, now, (await loadSettings(deps.workspace, deps.env)).defaultTimezone);
   const hash = createHash('sha256');
   hash.update(JSON.stringify(specOf(campaign)));
   for await (const r of deps.repos.audience.frozen(campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);

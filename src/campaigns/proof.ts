@@ -6,17 +6,16 @@
  */
 import { checkAddress } from '../customers/address.js';
 import { findCustomer, requireCustomer } from '../customers/find.js';
-import type { CustomerRecord } from '../customers/record.js';
-import { firstRecipientCustomer } from '../db/ledger-report.js';
+import { toRecord, type CustomerRecord } from '../customers/record.js';
 import type { Campaign } from '../db/campaigns.js';
 import { SenderPool } from '../dispatch/sender-pool.js';
 import { InputError, UsageError } from '../errors.js';
 import { getProviderConfig } from '../providers/load.js';
 import { sendTestMessage, type TestSendResult } from '../providers/operations.js';
-import { previewSegment } from '../segments/index.js';
+import { segmentFilter } from '../segments/index.js';
 import { quoted } from '../util/printable.js';
 import { getCampaign } from './create.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { customerVars, type UnsubscribeLinker } from './message.js';
 import { loadCampaignTemplate } from './references.js';
 import { PROOF_PREFIX, testMessage } from './test-message.js';
@@ -44,14 +43,13 @@ export interface ProofResult {
 /** Whose data the proof shows. */
 async function proofCustomer(deps: CampaignDeps, campaign: Campaign, key: string | undefined): Promise<{ customer: CustomerRecord; source: ProofResult['customer']['source'] }> {
   if (key) return { customer: await requireCustomer(deps.repos.customers, key), source: 'flag' };
-  // the send list's first row and the segment preview are SQLite-only parts for now
-  const store = sqliteStore(deps, 'campaign test');
-  const first = firstRecipientCustomer(store, campaign.id);
+  const first = await deps.repos.flow.firstRecipient(campaign.id);
   const recipient = first === undefined ? undefined : await findCustomer(deps.repos.customers, String(first));
   if (recipient) return { customer: recipient, source: 'first_recipient' };
-  const preview = await previewSegment(deps.repos.segmentPreview, deps.workspace, campaign.segment, new Date(deps.now()), { limit: 1 });
-  const match = preview.customers[0] as CustomerRecord | undefined;
-  if (match) return { customer: match, source: 'segment' };
+  // no list yet: the segment's first customer (by id, as `segment preview` lists them)
+  const id = await deps.repos.flow.firstMatching(await segmentFilter(deps.workspace, campaign.segment), new Date(deps.now()));
+  const match = id === undefined ? undefined : await deps.repos.customers.by('id', id);
+  if (match) return { customer: toRecord(match), source: 'segment' };
   throw new InputError('no_customer', `segment "${campaign.segment}" matches nobody, so there is no customer to render the proof with`, { hint: 'pass --customer <id, email or phone>' });
 }
 

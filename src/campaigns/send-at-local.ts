@@ -9,8 +9,7 @@
 import { nextWallClock } from '../compliance/quiet-hours.js';
 import { recipientZone } from '../compliance/timezones.js';
 import type { Campaign } from '../db/campaigns.js';
-import { setLocalDueTimes } from '../db/local-time-sql.js';
-import type { Store } from '../db/open.js';
+import type { FlowStore } from '../db/flow-store.js';
 import { LOCAL_TIME } from './spec.js';
 
 
@@ -21,10 +20,15 @@ export function localMinutes(text: string): number | undefined {
 }
 
 /** Gives the campaign's rows that have no due time yet their local due time; returns how many. */
-export function applySendAtLocal(store: Store, campaign: Pick<Campaign, 'id' | 'scheduleAt' | 'settings'>, now: number, defaultZone: string | undefined): number {
+export async function applySendAtLocal(
+  flow: Pick<FlowStore, 'setLocalDueTimes'>,
+  campaign: Pick<Campaign, 'id' | 'scheduleAt' | 'settings'>,
+  now: number,
+  defaultZone: string | undefined,
+): Promise<number> {
   const text = campaign.settings.send_at_local;
   const minutes = typeof text === 'string' ? localMinutes(text) : undefined;
   if (minutes === undefined) return 0;
   const start = Math.max(now, campaign.scheduleAt ?? now);
-  return setLocalDueTimes(store, campaign.id, (g) => nextWallClock(start, recipientZone(g, defaultZone), minutes));
+  return flow.setLocalDueTimes(campaign.id, (g) => nextWallClock(start, recipientZone(g, defaultZone), minutes));
 }

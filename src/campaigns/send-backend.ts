@@ -20,6 +20,11 @@ export interface SendBackend {
   hold(opts: { now: () => number; ttlMs?: number; signal?: AbortSignal }): Promise<HeldLease>;
   /** The typed error of a storage stop code, when it is not simply resumable. */
   storageFault(code: string | undefined, reason: string): MktError | undefined;
+  /**
+   * Whether another live worker is on the campaign (PostgreSQL; never on SQLite, one sender):
+   * rows still `sending` when this run runs out of rows are then theirs, in flight, not stranded.
+   */
+  othersAtWork(now: number, ttlMs?: number): Promise<boolean>;
 }
 
 export async function sendBackend(
@@ -31,7 +36,7 @@ export async function sendBackend(
   if (deps.pg) {
     const pg = deps.pg;
     // loaded for a PostgreSQL store only: an SQLite send never loads the PostgreSQL modules
-    const [{ PostgresLedger }, { holdWorker }] = await Promise.all([import('../db/pg/ledger.js'), import('./worker-registry.js')]);
+    const [{ PostgresLedger }, { holdWorker }, { liveWorkers }] = await Promise.all([import('../db/pg/ledger.js'), import('./worker-registry.js'), import('../db/pg/workers.js')]);
     const id = leaseOwner();
     const ledger = new PostgresLedger(pg, campaign.id, campaign.channel, provider, {
       workerId: id,
@@ -44,6 +49,7 @@ export async function sendBackend(
       hold: (opts) => holdWorker(pg, campaign, { ...opts, id, recover: () => ledger.recoverInFlight(opts.now()), onNotice }),
       storageFault: (code, reason) =>
         code === 'db_unreachable' ? new UnavailableError('db_unreachable', `stopped: ${reason}`, { hint: 'nothing was sent twice; run the send again once PostgreSQL answers' }) : undefined,
+      othersAtWork: async (now, ttlMs) => (await liveWorkers(pg, campaign.id, now, ttlMs)).some((w) => w.id !== id),
     };
   }
   const store = deps.store;
@@ -56,5 +62,6 @@ export async function sendBackend(
       const fault = faultOfCode(code);
       return fault && fault !== 'locked' ? faultError(fault, store.path, reason) : undefined;
     },
+    othersAtWork: async () => false,
   };
 }

@@ -5,10 +5,9 @@
  * others in a scheduled CI job. Anything else (a bug) stops the run.
  */
 import { MktError } from '../errors.js';
-import { nextRunNumber } from '../db/ledger-breakdown.js';
 import { getCampaign } from './create.js';
 import { recurringRunDue } from './recurring.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { prepareCampaign, type Plan, type PrepareOptions } from './prepare.js';
 import type { SendSummary } from './send.js';
 
@@ -45,7 +44,7 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
         }
       } else if (recurringRunDue(campaign, deps.now())) {
         // the next run of a recurring campaign: only customers who newly match, as run N+1
-        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, run: nextRunNumber(sqliteStore(deps), campaign.id) });
+        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, run: await deps.repos.flow.nextRun(campaign.id) });
         opts.onPrepared?.(name, plan);
       }
       const r = await opts.send(name);

@@ -7,7 +7,7 @@ import type { DispatchResult } from '../dispatch/dispatcher.js';
 export interface SendSummary {
   campaign: string;
   state: string;
-  stop: DispatchResult['stop'] | 'dry_run' | 'nothing_to_send' | 'cancelled';
+  stop: DispatchResult['stop'] | 'dry_run' | 'nothing_to_send' | 'cancelled' | 'workers_finishing';
   code?: string;
   reason?: string;
   dry_run: boolean;
@@ -55,6 +55,11 @@ export function emptySummary(name: string, state: string, stop: SendSummary['sto
     waiting: { count: 0, until: null },
     counts,
   };
+}
+
+/** This worker is out of rows to claim while other workers still have theirs in flight (PostgreSQL). */
+export function othersFinishing(summary: SendSummary): SendSummary {
+  return { ...summary, reason: `other workers still have ${summary.counts.sending} recipient(s) in flight; the last of them to finish completes the campaign` };
 }
 
 /** What a run that dispatched did. */

@@ -15,7 +15,7 @@ import { isConnectionError } from '../db/connection-errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
+import type { CampaignDeps } from './deps.js';
 import { abDecisionLines, abWaitingRun, decideAbTest, loadVariantTemplates, type AbDecision } from './ab-test.js';
 import { dryRun } from './dry-run.js';
 import { endOfRun } from './end-of-run.js';
@@ -26,7 +26,7 @@ import { guardRenderFailures } from './render-guard.js';
 import { loadCampaignTemplate } from './references.js';
 import { sendBackend } from './send-backend.js';
 import type { SendOptions } from './send-options.js';
-import { emptySummary, runSummary, type SendSummary } from './send-summary.js';
+import { emptySummary, othersFinishing, runSummary, type SendSummary } from './send-summary.js';
 import { loadTracker } from './tracking.js';
 
 export { dueCampaignNames, resumableUnattended } from './due.js';
@@ -98,7 +98,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
   // a dry run records nothing, links included
   if (opts.dryRun) return { summary: told(await dryRun(deps.now, campaign, ledger, msgCtx, providerConfig.senders)) };
   const settings = await loadSettings(deps.workspace, deps.env);
-  const track = await loadTracker({ store: deps.store, settings, campaign, template, variants, now: deps.now });
+  const track = await loadTracker({ links: deps.repos.tracking, settings, campaign, template, variants, now: deps.now });
 
   const lease = await backend.hold({ now: deps.now, ttlMs: opts.leaseTtlMs, signal: opts.signal });
   let provider: Awaited<ReturnType<typeof createProvider>> | undefined;
@@ -108,12 +108,16 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     if (recovered > 0) opts.onNotice?.(`${recovered} recipient(s) were in flight when an earlier run stopped; they are now "unknown" and will not be resent (use --retry-unknown to resend them)`);
     const requeued = await ledger.requeue([...(opts.retryUnknown ? (['unknown'] as const) : []), ...(opts.retryFailed ? (['failed'] as const) : [])], now);
     if (requeued > 0) opts.onNotice?.(`${requeued} recipient(s) put back in the queue`);
-    ab = campaign.settings.test ? decideAbTest(sqliteStore(deps, 'an A/B test'), campaign, now, opts.winner) : undefined;
+    ab = campaign.settings.test ? await decideAbTest(deps.repos.variants, campaign, now, opts.winner) : undefined;
     for (const line of ab ? abDecisionLines(ab) : []) opts.onNotice?.(line);
 
     const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
     if (total === 0) {
+      // asked before the counts: a worker that ends after this has written its outcomes already
+      const others = await backend.othersAtWork(now, opts.leaseTtlMs);
       const counts = await ledger.counts();
+      // nothing to claim, but other workers' rows in flight: theirs to finish (and complete)
+      if (others && counts.sending > 0) return { summary: told(othersFinishing(emptySummary(campaign.name, 'sending', 'workers_finishing', counts, recovered, requeued))) };
       if (campaign.state !== 'completed') await deps.repos.campaigns.update(campaign.id, { state: 'completed', completedAt: now, pause: null }, now);
       return { summary: told(emptySummary(campaign.name, 'completed', 'nothing_to_send', counts, recovered, requeued)) };
     }
@@ -143,19 +147,26 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       onSuppress: (address, reason) => opts.onNotice?.(`provider reported ${address} as opted out (${reason}); suppressed`),
     });
     const end = deps.now();
+    // asked before the counts, so that of workers ending together at least one sees all rows done
+    const othersAtWork = result.stop === 'completed' && (await backend.othersAtWork(end, opts.leaseTtlMs));
     const counts = await ledger.counts();
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,
       storageFault: (code, reason) => backend.storageFault(code, reason),
+      othersAtWork,
     });
     const { state, pause } = outcome;
-    await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end)).catch((error: unknown) => {
-      // PostgreSQL still gone: the run's error says so; the next run starts from the ledger
-      if (!(backend.kind === 'postgres' && isConnectionError(error) && outcome.error)) throw error;
-    });
-    const run = { summary: told(runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued)), error: outcome.error };
-    return campaign.settings.test ? abWaitingRun(sqliteStore(deps, 'an A/B test'), campaign, end, run) : run;
+    // while the others finish, the campaign's state is theirs (the last one completes it)
+    if (outcome.stop !== 'workers_finishing') {
+      await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end)).catch((error: unknown) => {
+        // PostgreSQL still gone: the run's error says so; the next run starts from the ledger
+        if (!(backend.kind === 'postgres' && isConnectionError(error) && outcome.error)) throw error;
+      });
+    }
+    const summary = runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued);
+    const run = { summary: told(outcome.stop === 'workers_finishing' ? othersFinishing(summary) : summary), error: outcome.error };
+    return campaign.settings.test ? await abWaitingRun(deps.repos.variants, campaign, end, run) : run;
   } catch (error) {
     throw backend.kind === 'postgres' && isConnectionError(error) ? unreachable(error) : error;
   } finally {

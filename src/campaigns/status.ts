@@ -1,9 +1,7 @@
 import { pauseText, type Campaign } from '../db/campaigns.js';
-import type { Store } from '../db/open.js';
-import { variantMetric } from '../db/variant-sql.js';
+import type { VariantStore } from '../db/variant-store.js';
 import type { LedgerState } from '../db/ledger-contract.js';
-import { sqliteStore, type CampaignDeps } from './deps.js';
-import { ledgerParts } from '../db/ledger-breakdown.js';
+import type { CampaignDeps } from './deps.js';
 import { getCampaign } from './create.js';
 import { liveWorkersOf, type WorkerView } from './workers-view.js';
 import { deliveryRates, reputationWarnings, type DeliveryRates } from '../compliance/reputation.js';
@@ -46,11 +44,11 @@ export interface VariantMetricFigure {
   leads: boolean;
 }
 
-/** Each variant's rows and counts, and with a `test:` its metric as the decision reads it (variantMetric). */
-function variantFigures(store: Store, c: Pick<Campaign, 'id' | 'settings'>): NonNullable<CampaignStatus['variants']> {
-  const parts = ledgerParts(store, c.id, 'variant');
+/** Each variant's rows and counts, and with a `test:` its metric as the decision reads it (VariantStore.metric). */
+async function variantFigures(store: VariantStore, c: Pick<Campaign, 'id' | 'settings'>): Promise<NonNullable<CampaignStatus['variants']>> {
+  const parts = await store.parts(c.id);
   const name = c.settings.test?.metric;
-  const metric = name ? variantMetric(store, c.id, name) : undefined;
+  const metric = name ? await store.metric(c.id, name) : undefined;
   const rate = (v: string | null) => {
     const m = v === null ? undefined : metric?.get(v);
     return m && m.sent ? m.successes / m.sent : 0;
@@ -88,8 +86,8 @@ export async function campaignStatus(deps: Pick<CampaignDeps, 'store' | 'repos' 
     pause_reason: pauseText(c.pause),
     plan_hash: c.planHash,
     workers: await liveWorkersOf(deps, c.id, deps.now?.() ?? Date.now()),
-    ...(c.settings.variants ? { variants: variantFigures(sqliteStore(deps), c) } : {}),
-    ...(c.settings.recurring ? { runs: ledgerParts(sqliteStore(deps), c.id, 'run').map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
+    ...(c.settings.variants ? { variants: await variantFigures(deps.repos.variants, c) } : {}),
+    ...(c.settings.recurring ? { runs: (await deps.repos.flow.parts(c.id, 'run')).map(({ key, ...p }) => ({ run: key, ...p })) } : {}),
     timings: {
       created_at: iso(c.createdAt)!,
       prepared_at: iso(c.preparedAt),

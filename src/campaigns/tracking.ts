@@ -5,21 +5,24 @@
  * to a URL this campaign sent). The link rewriting itself is src/templates/track-message.ts.
  */
 import type { Channel } from '../channels.js';
-import { ConfigError, InputError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { applyOverride, type TrackingSettings } from '../compliance/tracking-config.js';
 import { trackingTokensFor } from '../compliance/index.js';
 import type { WorkspaceSettings } from '../compliance/config.js';
 import type { Campaign } from '../db/campaigns.js';
-import { EngagementRepository, type LinkKind } from '../db/engagement.js';
-import type { Store } from '../db/open.js';
+import type { LinkKind } from '../db/engagement.js';
+import type { TrackingStore } from '../db/tracking-store.js';
 import type { CompiledTemplate, Rendered } from '../templates/contract.js';
 import { trackedButtonProblems, type CompiledWhatsApp } from '../templates/whatsapp.js';
 import { trackRendered } from '../templates/track-message.js';
 import { withUtm } from '../templates/track-links.js';
 import { renderUtm } from '../templates/utm.js';
 
-/** Tracks one rendered message of the campaign for one ledger row. */
-export type MessageTracker = (rendered: Rendered, recipient: { ledgerId: number; unsubscribeUrl?: string }) => Rendered;
+/**
+ * Tracks one rendered message of the campaign for one ledger row: at once when every
+ * destination in it is recorded already, else once the new ones are (a promise).
+ */
+export type MessageTracker = (rendered: Rendered, recipient: { ledgerId: number; unsubscribeUrl?: string }) => Rendered | Promise<Rendered>;
 
 /** The campaign's effective tracking, or undefined when nothing is tracked. */
 export function campaignTracking(settings: WorkspaceSettings, campaign: Pick<Campaign, 'settings'>): TrackingSettings | undefined {
@@ -48,8 +51,8 @@ export function trackedButtonIssues(template: CompiledTemplate, tracking: Tracki
 }
 
 export interface TrackerOptions {
-  /** the SQLite store; undefined on PostgreSQL, where tracking is not available yet */
-  store: Store | undefined;
+  /** where the campaign's links are recorded (either store) */
+  links: Pick<TrackingStore, 'links' | 'registerLinks'>;
   settings: WorkspaceSettings;
   campaign: { id: number; name: string; channel: Channel; settings: Campaign['settings'] };
   /** the campaign's template: its max_segments (SMS), its tracked buttons (WhatsApp) */
@@ -70,39 +73,64 @@ export async function loadTracker(o: TrackerOptions): Promise<MessageTracker | u
   const buttons = templates.some((x) => x.channel === 'whatsapp' && (x as CompiledWhatsApp).spec.buttons.some((b) => b.track));
   if (!t || !tokens || (o.campaign.channel === 'whatsapp' && !buttons)) return undefined;
   const utm = await renderUtm(t.utm, { channel: o.campaign.channel, campaign: { name: o.campaign.name, id: o.campaign.id } });
-  if (!o.store) {
-    throw new ConfigError('store_unsupported', 'click and open tracking does not run on a PostgreSQL store yet', {
-      hint: 'turn tracking off for this campaign (tracking: { clicks: false, opens: false }) or send from an SQLite store',
-    });
-  }
-  const repo = new EngagementRepository(o.store.sqlite);
   const campaignId = o.campaign.id;
-  // destination → link id, filled from what earlier runs recorded; a new one is written at once
-  const ids = new Map(repo.links(campaignId).map((l) => [l.url, l.link_id]));
-  const linkId = (url: string, kind: LinkKind): number => {
-    const dest = withUtm(url, utm);
-    let id = ids.get(dest);
-    if (id === undefined) {
-      id = repo.registerLinks(campaignId, [{ url: dest, kind }], o.now()).get(dest)!;
-      ids.set(dest, id);
+  // destination → link id, filled from what earlier runs (and other workers) recorded
+  const ids = new Map((await o.links.links(campaignId)).map((l) => [l.url, l.link_id]));
+  // destinations being recorded now: two messages with the same new link wait for one write
+  const recording = new Map<string, Promise<void>>();
+  const record = (links: Array<{ url: string; kind: LinkKind }>): Promise<unknown> => {
+    const fresh = links.filter((l) => !recording.has(l.url));
+    if (fresh.length > 0) {
+      const written = o.links.registerLinks(campaignId, fresh, o.now()).then((m) => {
+        for (const [url, id] of m) ids.set(url, id);
+      });
+      const done = () => {
+        for (const l of fresh) recording.delete(l.url);
+      };
+      written.then(done, done);
+      for (const l of fresh) recording.set(l.url, written);
     }
-    return id;
+    return Promise.all(links.map((l) => recording.get(l.url) ?? Promise.resolve()));
   };
   const unsubscribeBase = o.settings.unsubscribe?.baseUrl;
-  return (rendered, r) => {
+  const tracked = (rendered: Rendered, r: { ledgerId: number; unsubscribeUrl?: string }, missing: Array<{ url: string; kind: LinkKind }>): Rendered => {
     const rules = { baseUrl: t.baseUrl, unsubscribeBase, unsubscribeUrl: r.unsubscribeUrl };
     const subject = (id: number) => ({ campaignId, ledgerId: r.ledgerId, linkId: id });
     return trackRendered(rendered, {
       click: t.clicks
         ? (url, kind) => {
             if (!trackable(url, rules)) return undefined;
-            const id = linkId(url, kind);
+            const dest = withUtm(url, utm);
+            const id = ids.get(dest);
+            if (id === undefined) {
+              // a first pass only collects the new destinations: its message is thrown away
+              missing.push({ url: dest, kind });
+              return `${t.baseUrl}/c/pending`;
+            }
             // SMS links and WhatsApp buttons share the short links (a button's suffix must stay short)
             return kind === 'link' ? `${t.baseUrl}/c/${tokens.sign(subject(id))}` : `${t.baseUrl}/s/${tokens.short(subject(id))}`;
           }
         : undefined,
       pixel: t.opens && rendered.channel === 'email' ? `${t.baseUrl}/o/${tokens.sign(subject(0))}.gif` : undefined,
       maxSegments: (o.template as { maxSegments?: number }).maxSegments,
+    });
+  };
+  return (rendered, r) => {
+    const missing: Array<{ url: string; kind: LinkKind }> = [];
+    let out: Rendered | undefined;
+    try {
+      out = tracked(rendered, r, missing);
+    } catch (e) {
+      // a message with placeholders is not the message: only the second pass may refuse it
+      if (missing.length === 0) throw e;
+    }
+    if (missing.length === 0) return out!;
+    // a destination no message carried yet: recorded (committed) before this message is built again and sent
+    return record(missing).then(() => {
+      const still: Array<{ url: string; kind: LinkKind }> = [];
+      const again = tracked(rendered, r, still);
+      if (still.length > 0) throw new Error(`tracked link not recorded: ${still[0]!.url}`);
+      return again;
     });
   };
 }

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { OpenMode, Store } from '../db/open.js';
 import type { Repositories } from '../db/repositories.js';
+import type { TrackingStore } from '../db/tracking-store.js';
 import { describeTarget, parseDbTarget, type DbTarget } from '../db/target.js';
 import { ConfigError } from '../errors.js';
 import { makeColour, type Colour } from '../output/colour.js';
@@ -93,7 +94,10 @@ export class CliContext {
       const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
       this.storeHandle = openStore(this.dbPath, mode, { recheck: recheckStoredAddresses });
       for (const w of this.storeHandle.warnings) this.warn(w);
-      if (mode === 'write') await this.replaySpools(this.storeHandle);
+      if (mode === 'write') {
+        const { sqliteTrackingStore } = await import('../db/sqlite-tracking.js');
+        await this.replaySpools(sqliteTrackingStore(this.storeHandle));
+      }
     }
     return this.storeHandle;
   }
@@ -121,12 +125,19 @@ export class CliContext {
     return this.repositories('read');
   }
 
+  /** Where `mkt serve` spools for this store: beside the SQLite file, or in the workspace for PostgreSQL (serve-spool.ts). */
+  async spoolBase(): Promise<string> {
+    const { serveSpoolBase } = await import('../compliance/serve-spool.js');
+    return serveSpoolBase(this.dbTarget, defaultDbPath(this.workspace));
+  }
+
   /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
-  private async replaySpools(store: Store): Promise<void> {
+  private async replaySpools(store: TrackingStore): Promise<void> {
     const { hasSpools } = await import('../compliance/serve-spool.js');
-    if (!hasSpools(this.dbPath)) return;
+    const base = await this.spoolBase();
+    if (!hasSpools(base)) return;
     const { replayServeSpools } = await import('../compliance/serve-replay.js');
-    const n = replayServeSpools(store, this.dbPath, (line) => this.debug(line));
+    const n = await replayServeSpools(store, base, (line) => this.debug(line));
     if (n > 0) this.info(`applied ${n} opt-out(s) and event(s) that mkt serve had spooled while the database was busy`);
   }
 
@@ -141,7 +152,10 @@ export class CliContext {
       return sqliteRepositories(await this.store(mode), before);
     }
     if (!this.pgRepositories) {
-      this.pgRepositories = import('../db/connect.js').then((m) => m.openRepositories(this.dbTarget, { poolSize: m.poolSizeFor(this.concurrency) }));
+      this.pgRepositories = import('../db/connect.js')
+        .then((m) => m.openRepositories(this.dbTarget, { poolSize: m.poolSizeFor(this.concurrency) }))
+        // as on SQLite: what a stopped serve spooled is applied before this command writes
+        .then(async (repos) => (mode === 'write' ? (await this.replaySpools(repos.tracking), repos) : repos));
       // a failed open is reported by the caller's await, not again here
       this.pgRepositories.catch(() => {});
     }

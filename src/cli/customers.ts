@@ -2,6 +2,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { renderFields, renderTable } from '../output/table.js';
 import type { Store } from '../db/open.js';
+import type { ImportTarget } from '../customers/import/index.js';
 import type { CliContext } from './context.js';
 import { normaliseCountry } from '../customers/address.js';
 import { mapEntryProblem, parseColumnMap, type ColumnMap } from '../customers/fields.js';
@@ -108,12 +109,12 @@ const countryFlag = checkedFlag((value) => (normaliseCountry(value) ? undefined 
 
 /**
  * The store a `customers import --dry-run` counts against: the database, opened to read (a dry
- * run creates nothing), or, when there is none yet, an empty one in memory, so the dry run still
- * checks every row and counts them all as inserts, and says so.
+ * run creates nothing), or, when there is no SQLite file yet, an empty one in memory, so the dry
+ * run still checks every row and counts them all as inserts, and says so.
  */
-async function dryRunStore(ctx: CliContext, opened: { memory?: Store }): Promise<Store> {
-  const store = await ctx.existingStore();
-  if (store) return store;
+async function dryRunStore(ctx: CliContext, opened: { memory?: Store }): Promise<ImportTarget> {
+  const repos = await ctx.existingRepositories();
+  if (repos) return repos.imports;
   ctx.info(`no database at ${ctx.dbPath} yet: the dry run counts against an empty one and creates nothing`);
   const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
   return (opened.memory = openStore(':memory:', 'write', { recheck: recheckStoredAddresses }));
@@ -196,9 +197,10 @@ export function registerCustomers(program: Command, action: ActionFactory): void
         const o = parseImportOptions(file!, flags);
         const { importCustomers } = await import('../customers/import/index.js');
         const name = userPath(ctx, o.file);
-        // opened only once the file and the rejects folder checked out; a dry run only reads
+        // opened only once the file and the rejects folder checked out; a dry run only reads.
+        // Through the repositories, so it runs on either store (SQLite or PostgreSQL)
         const opened: { memory?: Store } = {};
-        const store = o.dryRun ? () => dryRunStore(ctx, opened) : () => ctx.store();
+        const store = o.dryRun ? () => dryRunStore(ctx, opened) : async () => (await ctx.repositories()).imports;
         const result = await importCustomers(store, {
           ...o,
           file: name,

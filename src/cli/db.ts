@@ -45,9 +45,9 @@ export function registerDb(program: Command, action: ActionFactory): void {
 
   group
     .command('copy')
-    .description('copy a whole SQLite database (customers, suppressions, campaigns, ledgers, feedback) into PostgreSQL, in one transaction')
-    .argument('<source>', 'the SQLite file')
-    .argument('<target>', 'the postgres:// URL (an empty database, or --replace)')
+    .description('copy a whole database (customers, suppressions, campaigns, ledgers, feedback, engagement) from an SQLite file into PostgreSQL or back, in one transaction on the target')
+    .argument('<source>', 'the SQLite file or postgres:// URL to copy from')
+    .argument('<target>', 'the postgres:// URL or SQLite file to copy into (empty, or --replace; a missing file is created)')
     .option('--replace', 'delete what the target holds first (in the same transaction)')
     .action(
       action<{ replace?: boolean }>(async (ctx, [source, target], opts) => {

@@ -30,7 +30,7 @@ export function registerFeedback(program: Command, action: ActionFactory): void 
         const [{ importFeedback }, { loadSettings }] = await Promise.all([import('../compliance/feedback/import.js'), import('../compliance/index.js')]);
         // the privacy mode decides whether a reported open or click is also kept per recipient
         const { tracking } = await loadSettings(ctx.workspace, ctx.io.env);
-        const r = await importFeedback(await ctx.store(), { ...o, now: ctx.now().getTime(), individual: tracking?.individual ?? false });
+        const r = await importFeedback((await ctx.repositories()).tracking, { ...o, now: ctx.now().getTime(), individual: tracking?.individual ?? false });
         ctx.result(r, (x) =>
           renderFields([
             ['events', x.events],

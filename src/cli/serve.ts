@@ -24,16 +24,13 @@ export function registerServe(program: Command, action: ActionFactory): void {
       action<{ port: number; host: string }>(async (ctx, _args, flags) => {
         const opts = parseServeOptions(flags);
         const port = opts.port;
-        const [{ loadSettings, tokensFor, trackingTokensFor }, { createFeedbackServer }, { serveRepository }] = await Promise.all([
-          import('../compliance/index.js'),
-          import('../compliance/serve.js'),
-          import('../db/serve-sql.js'),
-        ]);
+        const [{ loadSettings, tokensFor, trackingTokensFor }, { createFeedbackServer }] = await Promise.all([import('../compliance/index.js'), import('../compliance/serve.js')]);
         const settings = await loadSettings(ctx.workspace, ctx.io.env, { feedback: true });
-        const store = await ctx.store();
+        // either store: SQLite, or PostgreSQL (its spool in the workspace, for when it is down)
+        const repos = await ctx.repositories();
         const feedback = await createFeedbackServer({
-          store: serveRepository(store),
-          dbFile: store.path,
+          store: repos.tracking,
+          dbFile: await ctx.spoolBase(),
           settings,
           tokens: tokensFor(settings),
           trackingTokens: settings.tracking ? trackingTokensFor(settings) : undefined,

@@ -133,7 +133,8 @@ export function registerSuppress(program: Command, action: ActionFactory): void 
       action<SuppressImportFlags>(async (ctx, [file], flags) => {
         const o = parseSuppressImportOptions(file!, flags);
         const { importSuppressions } = await import('../compliance/suppressions.js');
-        const r = await importSuppressions(await ctx.store(), { ...o, now: ctx.now().getTime() });
+        // through the repositories, so it runs on either store (SQLite or PostgreSQL)
+        const r = await importSuppressions((await ctx.repositories()).imports, { ...o, now: ctx.now().getTime() });
         ctx.result(r, (x) => renderFields(Object.entries(x)));
       }),
     );

@@ -20,19 +20,21 @@
  * symlink) created on the first record that must be spooled, so a server that never needed it
  * (or failed to start) leaves none behind.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { redactUrl, type DbTarget } from '../db/target.js';
 import { makePrivateDirs, openPrivateHandle } from '../util/private-file.js';
 
 /** The spool could not take the record either (disk full, unwritable, too much backlog). */
 export class SpoolUnavailable extends Error {}
 
 export interface DurableQueueOptions<R> {
-  /** The database file the records belong to; spool files sit beside it. */
+  /** The database file the records belong to (for PostgreSQL: serveSpoolBase); spool files sit beside it. */
   dbFile: string;
-  /** Applies records in order, synchronously, all or nothing. Throws when the store refuses. */
-  apply(records: R[]): void;
+  /** Applies records in order, all or nothing (never two calls at once). Rejects when the store refuses. */
+  apply(records: R[]): Promise<void>;
   /** Errors after which the records are kept and retried (the store refused); anything else is a bug and propagates. */
   retryable(e: unknown): boolean;
   log(line: string): void;
@@ -51,6 +53,17 @@ export function hasSpools(dbFile: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where a PostgreSQL store's spools sit: the workspace's .mkt folder, under a name derived from
+ * the connection string without its password, so every process of this workspace that opens
+ * the same database (serve, and the commands that replay) finds them, and no other database's.
+ */
+export function serveSpoolBase(target: DbTarget, workspaceDbFile: string): string {
+  if (target.kind === 'sqlite') return target.path;
+  const digest = createHash('sha256').update(redactUrl(target.url)).digest('hex').slice(0, 16);
+  return path.join(path.dirname(workspaceDbFile), `postgres-${digest}`);
 }
 
 export function spoolFile(dbFile: string, pid = process.pid): string {
@@ -73,6 +86,8 @@ export class DurableQueue<R> {
   private writing = 0; // records taken from `buffered` whose write has not finished
   private flushQueued = false;
   private chain: Promise<unknown> = Promise.resolve();
+  // one apply at a time, in the order asked: a STOP and then a START must land in that order
+  private applying: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private size = 0;
   private adopted: string[] = [];
@@ -108,7 +123,7 @@ export class DurableQueue<R> {
    * the database was locked is in the suppressions before anyone is sent anything. Returns how
    * many records it applied; a store that still refuses leaves the files for the next chance.
    */
-  static replayOrphans<R>(opts: Omit<DurableQueueOptions<R>, 'retryMs'>): number {
+  static async replayOrphans<R>(opts: Omit<DurableQueueOptions<R>, 'retryMs'>): Promise<number> {
     const dir = path.dirname(path.resolve(opts.dbFile));
     const base = path.basename(opts.dbFile);
     let files: ReturnType<DurableQueue<R>['orphans']>;
@@ -121,7 +136,7 @@ export class DurableQueue<R> {
     if (files.length === 0) return 0;
     const records = files.flatMap((f) => f.records);
     try {
-      opts.apply(records);
+      await opts.apply(records);
     } catch (e) {
       if (!opts.retryable(e)) throw e;
       opts.log(`${records.length} spooled record(s) wait for the database (${(e as { code?: string }).code ?? 'busy'})`);
@@ -154,25 +169,40 @@ export class DurableQueue<R> {
 
   /** Resolves once the record is committed or fsync'ed into the spool; rejects with SpoolUnavailable when neither worked. */
   async submit(record: R): Promise<'committed' | 'spooled'> {
-    if (this.backlog === 0) {
-      try {
-        this.opts.apply([record]);
-        this.lastProblem = '';
-        return 'committed';
-      } catch (e) {
-        if (!this.opts.retryable(e)) throw e;
-        this.problem(e);
+    // decided in turn with the other applies: once one record is spooled, later ones follow it
+    const spooled = await this.inTurn(async () => {
+      if (this.backlog === 0) {
+        try {
+          await this.opts.apply([record]);
+          this.lastProblem = '';
+          return undefined;
+        } catch (e) {
+          if (!this.opts.retryable(e)) throw e;
+          this.problem(e);
+        }
       }
-    }
-    if (this.backlog >= MAX_BACKLOG) throw new SpoolUnavailable(`${this.backlog} records already wait for the database`);
-    await new Promise<void>((resolve, reject) => {
-      this.buffered.push({ record, done: (e) => (e ? reject(e) : resolve()) });
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        void this.serial(() => this.flush());
-      }
+      if (this.backlog >= MAX_BACKLOG) throw new SpoolUnavailable(`${this.backlog} records already wait for the database`);
+      // in the spool's order before the next apply is decided; the turn does not wait for the write
+      // (wrapped: a promise returned from the turn would be waited for, behind a drain waiting for its turn)
+      const written = new Promise<void>((resolve, reject) => {
+        this.buffered.push({ record, done: (e) => (e ? reject(e) : resolve()) });
+        if (!this.flushQueued) {
+          this.flushQueued = true;
+          void this.serial(() => this.flush());
+        }
+      });
+      return { written };
     });
+    if (!spooled) return 'committed';
+    await spooled.written;
     return 'spooled';
+  }
+
+  /** Runs `f` after every apply asked before it (the result is not awaited by the turn). */
+  private inTurn<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.applying.then(f);
+    this.applying = p.catch(() => undefined);
+    return p;
   }
 
   /** Stops retrying on a timer and makes a last attempt (the caller may let it wait for the lock now). */
@@ -242,8 +272,9 @@ export class DurableQueue<R> {
   private drain(retry = true): Promise<void> {
     return this.serial(async () => {
       if (!this.pending.length) return;
+      const records = this.pending;
       try {
-        this.opts.apply(this.pending);
+        await this.inTurn(() => this.opts.apply(records));
       } catch (e) {
         this.problem(e);
         if (retry) this.retryLater();

@@ -16,14 +16,15 @@
  * Bodies are capped (256 KiB → 413, declared or chunked). Nothing here prints: the caller passes
  * `log`, and every line is escaped (request text cannot forge a line) and never holds a token.
  * Every request is answered: a malformed target is 400, a handler's failure 500, and the
- * process never sees the error. Writes never wait for SQLite's lock (serve-spool.ts): an
- * opt-out or event is answered 200 once committed or fsync'ed into the spool, else 503.
+ * process never sees the error. Writes never wait for SQLite's lock, nor for a PostgreSQL that
+ * is down (serve-spool.ts): an opt-out or event is answered 200 once committed or fsync'ed into
+ * the spool, else 503.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { isSqliteError, type ServeRepository } from '../db/serve-sql.js';
+import type { TrackingStore } from '../db/tracking-store.js';
 import { ConfigError, InputError } from '../errors.js';
 import type { WorkspaceSettings } from './config.js';
 import { parseMeta, parseSes, parseTwilioInbound, parseTwilioStatus, type FeedbackEvent } from './feedback/index.js';
@@ -35,9 +36,9 @@ import { trackingRoutes, type EngagementRecordHit } from './serve-track.js';
 import type { TrackingTokens, UnsubscribeTokens } from './tokens.js';
 
 export interface ServeDeps {
-  /** The store, through the one repository serve writes with. */
-  store: ServeRepository;
-  /** The database file: spooled records are kept beside it. */
+  /** The store (SQLite or PostgreSQL), through the one repository serve writes with. */
+  store: TrackingStore;
+  /** The database file (PostgreSQL: serveSpoolBase): spooled records are kept beside it. */
   dbFile: string;
   settings: WorkspaceSettings;
   tokens?: UnsubscribeTokens;
@@ -94,7 +95,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, settings.tracking?.individual ?? false), retryable: isSqliteError, log, retryMs: deps.retryMs });
+  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, settings.tracking?.individual ?? false), retryable: (e) => deps.store.refused(e), log, retryMs: deps.retryMs });
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {
@@ -122,7 +123,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   };
   const tracking = deps.trackingTokens
     ? trackingRoutes({
-        engagement: deps.store.engagement,
+        links: deps.store,
         tokens: deps.trackingTokens,
         now: deps.now,
         hit: (h) => {
@@ -237,7 +238,12 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
       const target = parseTarget(req.url);
       // tracked links are the hot path (thousands a second after a send): answered synchronously,
       // without the per-request log line and promise chain of the other routes
-      if (tracking && TRACKED.test(target.path)) return void tracking.handle(req, res, target);
+      if (tracking && TRACKED.test(target.path)) {
+        const answered = tracking.handle(req, res, target);
+        // a link not in the cache yet is read first: its failure is answered like any other
+        if (answered instanceof Promise) answered.catch((e: unknown) => fail(req, res, e));
+        return;
+      }
       // failures are logged by `fail`; every other answer gets its line here (health checks excepted)
       res.once('finish', () => {
         if (res.statusCode < 400 && target.path !== '/healthz') log(`${res.statusCode} ${req.method} ${loggablePath(target.path)}${outcome.has(res) ? `: ${outcome.get(res)}` : ''}`);

@@ -9,10 +9,9 @@ import { checkAddress } from '../customers/address.js';
 import { formatFromPath, type ImportFormat } from '../customers/import/source.js';
 import { openSource } from '../customers/import/index.js';
 import { malformed } from '../customers/import/text.js';
-import type { Store } from '../db/open.js';
+import type { ImportedSuppression, ImportStore } from '../db/import-store.js';
 import type { SuppressionStore } from '../db/repositories.js';
-import { suppressionRepository, type SuppressionRow } from '../db/suppressions.js';
-import { inWriteTransaction } from '../db/transaction.js';
+import type { SuppressionRow } from '../db/suppressions.js';
 import { InputError, UsageError } from '../errors.js';
 import { quoted } from '../util/printable.js';
 
@@ -81,13 +80,16 @@ export interface SuppressionImport {
   already: number;
 }
 
+/** Suppressions written per statement (PostgreSQL: one INSERT … SELECT FROM unnest). */
+const SUPPRESSION_BATCH = 1000;
+
 /**
  * Imports a CSV / JSON / JSONL file with `address` (or `email` / `phone`), and optionally
  * `channel`, `reason`, `note` per row (`--channel` / `--reason` give defaults). One
  * transaction: every bad row is reported as `file:line` and nothing is written.
  */
 export async function importSuppressions(
-  store: Store,
+  imports: ImportStore,
   opts: { file: string; format?: ImportFormat; channel?: string; reason?: string; now: number },
 ): Promise<SuppressionImport> {
   const format = opts.format ?? formatFromPath(opts.file);
@@ -101,8 +103,15 @@ export async function importSuppressions(
   }
   const result: SuppressionImport = { read: 0, added: 0, already: 0 };
   const problems: string[] = [];
-  await inWriteTransaction(store, async () => {
-    const writer = suppressionRepository(store);
+  await imports.suppressions(async (add) => {
+    // written a batch at a time, in file order (an address twice in the file: the first row's reason)
+    let batch: ImportedSuppression[] = [];
+    const flush = async () => {
+      const added = await add(batch, opts.now);
+      result.added += added;
+      result.already += batch.length - added;
+      batch = [];
+    };
     for await (const row of source.rows) {
       result.read++;
       const get = (name: string): string | undefined => {
@@ -133,9 +142,10 @@ export async function importSuppressions(
         continue;
       }
       if (problems.length) continue; // keep checking, stop writing
-      if (writer.add({ channel: channelText, address, reason, source: 'import', note: get('note') ?? null }, opts.now)) result.added++;
-      else result.already++;
+      batch.push({ channel: channelText, address, reason, source: 'import', note: get('note') ?? null });
+      if (batch.length >= SUPPRESSION_BATCH) await flush();
     }
+    if (!problems.length) await flush();
     if (problems.length) {
       const shown = problems.slice(0, 20);
       throw new InputError('import_invalid', `${problems.length} bad row(s); nothing was imported:\n  ${shown.join('\n  ')}${problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : ''}`, {

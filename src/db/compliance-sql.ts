@@ -26,7 +26,7 @@ export function frequencyCapRule(campaignId: number, channel: Channel, since: nu
 }
 
 /** Claim-time twin of frequencyCapRule: messages one customer had since `since`. */
-export function recentMessageCounter(store: Store, campaignId: number, channel: Channel): (customerId: number, since: number) => number {
+export function recentMessageCounter(store: Pick<Store, 'sqlite'>, campaignId: number, channel: Channel): (customerId: number, since: number) => number {
   const stmt = store.sqlite.prepare(`SELECT (${RECENT_MESSAGES.replace('{customer}', '?')}) AS n`);
   return (customerId, since) => (stmt.get(customerId, campaignId, channel, since) as { n: number }).n;
 }

@@ -11,62 +11,21 @@
  * of a known ledger row while the key exists; `dropSeenKey` removes that possibility for good.
  * Statements are prepared once: serve records each hit through here.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Store } from './open.js';
+import { digestOf, hourOf, moveToMachinePlan, recordPlan, runPlan, type EngagementHit, type EngagementOp, type EngagementResult, type SweepMove } from './engagement-plan.js';
+
+// the hit's vocabulary lives with the plans both stores run
+export { ENGAGEMENT_KINDS, ENGAGEMENT_SOURCES, type EngagementHit, type EngagementKind, type EngagementResult, type EngagementSource, type SweepMove } from './engagement-plan.js';
 
 export const LINK_KINDS = ['link', 'sms', 'button'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
-
-export const ENGAGEMENT_KINDS = ['click', 'open', 'delivered', 'read', 'unsubscribe'] as const;
-export type EngagementKind = (typeof ENGAGEMENT_KINDS)[number];
-
-export const ENGAGEMENT_SOURCES = ['serve', 'ses', 'twilio', 'meta'] as const;
-export type EngagementSource = (typeof ENGAGEMENT_SOURCES)[number];
 
 export interface CampaignLinkRow {
   link_id: number;
   url: string;
   kind: LinkKind;
-}
-
-export interface EngagementHit {
-  campaignId: number;
-  /** the ledger row (campaign_recipients.id) the hit is about */
-  ledgerId: number;
-  /** written only into engagement_events, i.e. only when `individual` */
-  customerId: number;
-  kind: EngagementKind;
-  /** 0 = not about one link (opens, deliveries …) */
-  linkId: number;
-  machine: boolean;
-  /** why it was classed machine (head, scanner_ua, after_delivery, all_links, mail_proxy) */
-  reason?: string | null;
-  userAgentClass?: string | null;
-  at: number;
-  source: EngagementSource;
-  /** the campaign's privacy mode: true also stores the per-recipient event */
-  individual: boolean;
-}
-
-export interface EngagementResult {
-  /** the first hit of this kind on this link (0: on the campaign) by this recipient, human or machine as classed */
-  first: boolean;
-  /** for clicks: the first click on any link of the campaign by this recipient */
-  firstForCampaign: boolean;
-  /** a human click that counted as this recipient's first unique human open */
-  openImplied: boolean;
-  /** the engagement_events row written (individual only) */
-  eventId?: number;
-}
-
-/** A click recorded human that turned out to be part of a sweep: what it counted, to undo. */
-export interface SweepMove {
-  campaignId: number;
-  ledgerId: number;
-  linkId: number;
-  at: number;
-  result: EngagementResult;
 }
 
 /** What the classifier needs to know about a recipient: when it was sent and delivered. */
@@ -76,10 +35,7 @@ export interface RecipientTimes {
   delivery_at: number | null;
 }
 
-const HOUR = 3_600_000;
-const DIGEST_BYTES = 16;
-
-export const hourOf = (at: number): number => Math.floor(at / HOUR) * HOUR;
+export { hourOf };
 
 export class EngagementRepository {
   private readonly keys = new Map<number, Buffer>();
@@ -187,82 +143,35 @@ export class EngagementRepository {
    * following every link, a reader clicking twice) costs one statement per row it changes.
    */
   recordBatch(hits: EngagementHit[]): EngagementResult[] {
-    const digests = new Map<string, Buffer>();
-    const seen = new Map<string, boolean>();
-    const sums = new Map<string, { campaignId: number; linkId: number; hour: number; kind: EngagementKind; machine: number; count: number; unique: number }>();
-    const run = (): EngagementResult[] =>
-      hits.map((h) => {
-        const machine = h.machine ? 1 : 0;
-        const who = `${h.campaignId}.${h.ledgerId}`;
-        let digest = digests.get(who);
-        if (!digest) digests.set(who, (digest = this.hash(this.key(h.campaignId, h.at), h.ledgerId)));
-        const firstOn = (kind: EngagementKind, linkId: number) => {
-          const k = `${who}.${kind}.${linkId}.${machine}`;
-          if (seen.has(k)) return false;
-          seen.set(k, true);
-          return this.seen.run(h.campaignId, kind, linkId, machine, digest).changes === 1;
-        };
-        const bump = (kind: EngagementKind, linkId: number, count: number, unique: boolean) => {
-          if (count === 0 && !unique) return;
-          const hour = hourOf(h.at);
-          const k = `${h.campaignId}.${linkId}.${hour}.${kind}.${machine}`;
-          const row = sums.get(k) ?? { campaignId: h.campaignId, linkId, hour, kind, machine, count: 0, unique: 0 };
-          row.count += count;
-          row.unique += unique ? 1 : 0;
-          sums.set(k, row);
-        };
-        const first = firstOn(h.kind, h.linkId);
-        bump(h.kind, h.linkId, 1, first);
-        let firstForCampaign = first;
-        let openImplied = false;
-        if (h.kind === 'click' && h.linkId !== 0) {
-          firstForCampaign = firstOn('click', 0);
-          bump('click', 0, 1, firstForCampaign);
-          if (!h.machine && firstForCampaign) openImplied = firstOn('open', 0);
-          bump('open', 0, 0, openImplied);
-        }
-        let eventId: number | undefined;
-        if (h.individual) {
-          eventId = Number(this.event.run({ campaignId: h.campaignId, ledgerId: h.ledgerId, customerId: h.customerId, kind: h.kind, linkId: h.linkId, machine, reason: h.reason ?? null, userAgentClass: h.userAgentClass ?? null, at: h.at, source: h.source }).lastInsertRowid);
-        }
-        return { first, firstForCampaign, openImplied, ...(eventId === undefined ? {} : { eventId }) };
-      });
-    const write = () => {
-      const results = run();
-      for (const row of sums.values()) this.hourly.run(row);
-      return results;
-    };
+    const write = () => runPlan(recordPlan(hits), this.exec);
     // inside a caller's transaction (serve applies its records in one) that one covers it
     return this.sqlite.inTransaction ? write() : this.sqlite.transaction(write)();
   }
 
-  /**
-   * Moves clicks recorded human to machine (`all_links`): they were the earlier clicks of a sweep
-   * over every link. Each undoes what recordBatch counted for it (human count and unique count at
-   * its hour, on its link and campaign-wide, the human open it implied, the seen rows it added, so
-   * a later genuine click or open by that recipient is still a unique human one) and counts it
-   * machine instead; its event, if any, is re-marked. Call inside the batch's transaction.
-   */
+  /** See moveToMachinePlan (engagement-plan.ts). Call inside the batch's transaction. */
   moveToMachine(moves: SweepMove[]): void {
-    const add = (m: SweepMove, linkId: number, kind: EngagementKind, machine: number, count: number, unique: number) => {
-      const hour = hourOf(m.at);
-      this.hourly.run({ campaignId: m.campaignId, linkId, hour, kind, machine, count, unique });
-      if (count < 0 || unique < 0) this.dropEmpty.run(m.campaignId, linkId, hour, kind, machine);
-    };
-    for (const m of moves) {
-      const digest = this.hash(this.key(m.campaignId, m.at), m.ledgerId);
-      const r = m.result;
-      add(m, m.linkId, 'click', 0, -1, r.first ? -1 : 0);
-      add(m, 0, 'click', 0, -1, r.firstForCampaign ? -1 : 0);
-      if (r.openImplied) add(m, 0, 'open', 0, 0, -1);
-      if (r.first) this.unseen.run(m.campaignId, 'click', m.linkId, 0, digest);
-      if (r.firstForCampaign) this.unseen.run(m.campaignId, 'click', 0, 0, digest);
-      if (r.openImplied) this.unseen.run(m.campaignId, 'open', 0, 0, digest);
-      add(m, m.linkId, 'click', 1, 1, this.seen.run(m.campaignId, 'click', m.linkId, 1, digest).changes);
-      add(m, 0, 'click', 1, 1, this.seen.run(m.campaignId, 'click', 0, 1, digest).changes);
-      if (r.eventId !== undefined) this.remark.run(r.eventId);
-    }
+    runPlan(moveToMachinePlan(moves), this.exec);
   }
+
+  /** One operation of a plan (engagement-plan.ts), on this connection. */
+  private readonly exec = (o: EngagementOp): unknown => {
+    switch (o.op) {
+      case 'key':
+        return this.key(o.campaignId, o.at);
+      case 'seen':
+        return this.seen.run(o.row.campaignId, o.row.kind, o.row.linkId, o.row.machine, o.row.digest).changes === 1;
+      case 'unseen':
+        return void this.unseen.run(o.row.campaignId, o.row.kind, o.row.linkId, o.row.machine, o.row.digest);
+      case 'event':
+        return Number(this.event.run(o.row).lastInsertRowid);
+      case 'hourly':
+        this.hourly.run(o.row);
+        if (o.dropIfEmpty) this.dropEmpty.run(o.row.campaignId, o.row.linkId, o.row.hour, o.row.kind, o.row.machine);
+        return undefined;
+      case 'remark':
+        return void this.remark.run(o.eventId);
+    }
+  };
 
   /** The seen-set digest of a ledger row, if the campaign has a key (`customers forget` deletes a person's seen rows by it). */
   digest(campaignId: number, ledgerId: number): Buffer | undefined {
@@ -288,7 +197,7 @@ export class EngagementRepository {
   }
 
   private hash(key: Buffer, ledgerId: number): Buffer {
-    return createHmac('sha256', key).update(String(ledgerId)).digest().subarray(0, DIGEST_BYTES);
+    return digestOf(key, ledgerId);
   }
 
   /** Forgets a campaign's seen-set key: its seen rows can then never be linked to anyone again. */

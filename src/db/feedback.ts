@@ -7,7 +7,6 @@ import type Database from 'better-sqlite3';
 import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
 import { SuppressionRepository } from './suppressions.js';
-import { EngagementRepository, type EngagementKind, type EngagementSource } from './engagement.js';
 
 export interface LedgerMatch {
   id: number;
@@ -19,14 +18,6 @@ export interface LedgerMatch {
   delivery_status: string | null;
   /** the campaign's own tracking privacy mode (settings `tracking.individual`: 1/0), null when it follows mkt.yaml */
   individual: number | null;
-}
-
-/** One engagement a provider reported, for `FeedbackRepository.engagement`. */
-export interface ReportedEngagement {
-  kind: EngagementKind;
-  url?: string;
-  machine?: boolean;
-  reason?: string;
 }
 
 /**
@@ -42,12 +33,10 @@ export class FeedbackRepository {
   private readonly event: Database.Statement;
   private readonly liftable: Database.Statement;
   private readonly logged: Database.Statement;
-  private readonly engagements: EngagementRepository;
 
   constructor(private readonly sqlite: Database.Database) {
     this.suppressions = new SuppressionRepository(sqlite);
     this.liftable = sqlite.prepare('SELECT reason FROM suppressions WHERE channel = ? AND address = ?');
-    this.engagements = new EngagementRepository(sqlite);
     const cols = `r.id, r.campaign_id, r.customer_id, r.address, c.channel, r.state, r.delivery_status,
       json_extract(c.settings, '$.tracking.individual') AS individual
       FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id`;
@@ -69,28 +58,6 @@ export class FeedbackRepository {
   /** Whether this very event (same source, kind and payload) was applied before. */
   seenBefore(source: string, kind: string, providerMessageId: string | undefined, payload: string): boolean {
     return this.logged.get(providerMessageId ?? null, source, kind, payload) !== undefined;
-  }
-
-  /**
-   * Counts a reported open, click, delivery or read on the campaign (hourly counts, and the
-   * per-recipient event when the campaign tracks individually: its own setting, else
-   * `individualByDefault`, mkt.yaml's `tracking.individual`). A clicked URL the campaign has
-   * not registered yet (the provider's own click tracking wrapped it) is added to its links.
-   */
-  engagement(row: LedgerMatch, g: ReportedEngagement, source: EngagementSource, at: number, now: number, individualByDefault: boolean): void {
-    const linkId = g.url ? (this.engagements.registerLinks(row.campaign_id, [{ url: g.url, kind: 'link' }], now).get(g.url) ?? 0) : 0;
-    this.engagements.recordEngagement({
-      campaignId: row.campaign_id,
-      ledgerId: row.id,
-      customerId: row.customer_id,
-      kind: g.kind,
-      linkId,
-      machine: g.machine ?? false,
-      reason: g.reason ?? null,
-      at,
-      source,
-      individual: row.individual === null ? individualByDefault : row.individual === 1,
-    });
   }
 
   find(ref: { providerMessageId?: string; campaignId?: number; recipientId?: number }): LedgerMatch | undefined {
@@ -117,11 +84,6 @@ export class FeedbackRepository {
   /** The reason an address is suppressed for, if it is. */
   suppressedFor(channel: Channel, address: string): string | undefined {
     return (this.liftable.get(channel, address) as { reason: string } | undefined)?.reason;
-  }
-
-  /** Runs `fn` in one transaction (a savepoint when one is open already). */
-  transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn)();
   }
 }
 

@@ -21,7 +21,20 @@ export function ledgerParts<C extends keyof typeof COLUMNS>(store: Store, campai
   const col = COLUMNS[by];
   const rows = store.sqlite
     .prepare(`SELECT ${col} AS k, state, count(*) AS n, min(sent_at) AS first FROM campaign_recipients WHERE campaign_id = ? GROUP BY ${col}, state ORDER BY ${col}`)
-    .all(campaignId) as Array<{ k: number | string | null; state: LedgerState; n: number; first: number | null }>;
+    .all(campaignId) as PartRow[];
+  return partsOf(rows);
+}
+
+/** One (key, state) group of a campaign's ledger, as both stores count it. */
+export interface PartRow {
+  k: number | string | null;
+  state: LedgerState;
+  n: number;
+  first: number | null;
+}
+
+/** Groups (key, state) counts, in key order, into parts (both stores share this). */
+export function partsOf<K>(rows: PartRow[]): Array<LedgerPart<K>> {
   const parts = new Map<unknown, { recipients: number; counts: Record<LedgerState, number>; first: number | null }>();
   for (const r of rows) {
     let p = parts.get(r.k);
@@ -33,7 +46,7 @@ export function ledgerParts<C extends keyof typeof COLUMNS>(store: Store, campai
     p.counts[r.state] = r.n;
     if (r.first !== null) p.first = p.first === null ? r.first : Math.min(p.first, r.first);
   }
-  return [...parts].map(([key, p]) => ({ key: key as never, recipients: p.recipients, counts: p.counts, first_sent_at: p.first === null ? null : new Date(p.first).toISOString() }));
+  return [...parts].map(([key, p]) => ({ key: key as K, recipients: p.recipients, counts: p.counts, first_sent_at: p.first === null ? null : new Date(p.first).toISOString() }));
 }
 
 /** The number the next run of a recurring campaign gets: one past the last. */

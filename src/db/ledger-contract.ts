@@ -43,11 +43,8 @@ export type SkipReason = 'suppressed' | 'no_consent' | 'customer_missing' | (str
 export interface ClaimOptions {
   /** Picks a sender for an address; undefined means "none available now": stop claiming. */
   pickSender: (address: string) => string | undefined;
-  /**
-   * Extra eligibility rule at claim time: a skip reason (frequency caps), `{ defer: ms }` to
-   * leave the row pending until then (quiet hours), or undefined to claim it.
-   */
-  extraCheck?: (row: ClaimCandidate) => ClaimVerdict;
+  /** Extra eligibility rules at claim time (quiet hours, frequency caps). */
+  extraCheck?: ClaimCheck;
   /**
    * The run's rates and caps, for a ledger shared by several workers (PostgreSQL), which
    * enforces them across all of them in the claim's transaction. A ledger with one sender at a
@@ -72,6 +69,24 @@ export interface ClaimCandidate {
 }
 
 export type ClaimVerdict = SkipReason | { defer: number } | undefined;
+
+/**
+ * A claim-time rule, applied by the ledger to each due row inside the claim's transaction. Its
+ * verdict is a skip reason (frequency caps), `{ defer: ms }` to leave the row pending until then
+ * (quiet hours), or undefined to claim it. It stays synchronous (SQLite's claim is the hot
+ * path): what it needs from the store the ledger reads in the transaction and hands over.
+ */
+export interface ClaimCheck {
+  /**
+   * Set for frequency caps: the ledger counts, in the claim's transaction, each candidate
+   * customer's messages on the campaign's channel from OTHER campaigns since `now - this`
+   * (sent rows by send time; `sending` and `unknown` rows by claim time), and `recent()` in the
+   * verdict returns that count. Counted so that concurrent claims of other campaigns cannot
+   * both miss each other (SQLite: one writer at a time; PostgreSQL: a per-customer lock).
+   */
+  recentWindowMs?: number;
+  verdict(row: ClaimCandidate, recent: () => number): ClaimVerdict;
+}
 
 export interface ClaimResult {
   claimed: ClaimedRow[];

@@ -7,12 +7,13 @@
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import { CUSTOMER_ROW_COLUMNS, type CustomerRow } from './customer-columns.js';
+import { recentMessageCounter } from './compliance-sql.js';
 import type { ClaimCandidate, ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
 import { LEDGER_STATES } from './ledger-contract.js';
 import type { Store } from './open.js';
 
 export { LEDGER_STATES } from './ledger-contract.js';
-export type { ClaimCandidate, ClaimedRow, ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
+export type { ClaimCandidate, ClaimCheck, ClaimedRow, ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
 
 /** The ledger of one campaign in this store (its channel decides the consent column; its provider the daily usage). */
 export function openLedger(store: Store, campaign: { id: number; channel: Channel; provider: string }): Ledger {
@@ -29,6 +30,8 @@ export class SqliteLedger implements Ledger {
   private readonly toDeferred: Database.Statement;
   private readonly usage: Database.Statement;
   private readonly consent: string;
+  /** Frequency-cap counts (prepared on the first claim that needs them). */
+  private recent?: (customerId: number, since: number) => number;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -105,6 +108,11 @@ export class SqliteLedger implements Ledger {
     let deferred = 0;
     const day = new Date(now).toISOString().slice(0, 10);
     const perSender = new Map<string, number>();
+    // frequency caps: counted inside this transaction, which holds the write lock, so no other
+    // campaign's claim can commit a message to the same customer in between
+    const window = opts.extraCheck?.recentWindowMs;
+    const count = window === undefined ? undefined : (this.recent ??= recentMessageCounter({ sqlite: this.sqlite }, this.campaignId, this.channel));
+    const recentOf = count && ((customerId: number) => count(customerId, now - window!));
     // IMMEDIATE: this transaction reads, then writes. Begun deferred, a write committed by another
     // process in between (`suppress add`, `mkt serve` unsubscribing) makes the upgrade fail at
     // once with SQLITE_BUSY ("database is locked"), bypassing busy_timeout; taking the write lock
@@ -114,7 +122,7 @@ export class SqliteLedger implements Ledger {
         CustomerRow & { rid: number; address: string; attempts: number; customerId: number; variant: string | null; suppressed: number; consent: number | null }
       >;
       for (const row of rows) {
-        const reason = claimVerdict(row, opts.extraCheck);
+        const reason = claimVerdict(row, opts.extraCheck, recentOf);
         if (typeof reason === 'object') {
           // not now (quiet hours): stays pending, due again when its window opens
           this.toDeferred.run({ id: row.rid, until: reason.defer, now });
@@ -226,11 +234,18 @@ export function ledgerCounts(sqlite: Database.Database, campaignId: number): Rec
  * was suppressed or its consent withdrawn since prepare, or a claim-time rule (caps, quiet hours)
  * says so. `consent` is the store's own truth value (1 in SQLite, true in PostgreSQL).
  */
-export function claimVerdict(row: ClaimCandidate & { id: number | null; suppressed: unknown; consent: unknown }, extraCheck: ClaimOptions['extraCheck']): ClaimVerdict {
+export function claimVerdict(
+  row: ClaimCandidate & { id: number | null; suppressed: unknown; consent: unknown },
+  extraCheck: ClaimOptions['extraCheck'],
+  recentOf?: (customerId: number) => number,
+): ClaimVerdict {
   if (row.id === null) return 'customer_missing';
   if (row.suppressed) return 'suppressed';
   if (row.consent !== 1 && row.consent !== true) return 'no_consent';
-  return extraCheck?.({ customerId: row.customerId, address: row.address, timezone: row.timezone, country: row.country });
+  if (!extraCheck) return undefined;
+  // `recent` is read only when the rule asks (quiet hours may defer the row first)
+  const recent = () => recentOf?.(row.customerId) ?? 0;
+  return extraCheck.verdict({ customerId: row.customerId, address: row.address, timezone: row.timezone, country: row.country }, recent);
 }
 
 /** Why a row was skipped at claim time, in words (both ledgers write it). */

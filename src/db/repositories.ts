@@ -15,10 +15,14 @@ import type { CustomerRow } from './customer-columns.js';
 import type { CustomerDataStore } from './customer-data-store.js';
 import type { CustomerValues } from './customers-writer.js';
 import type { Field, Filter } from './filter.js';
+import type { FlowStore } from './flow-store.js';
+import type { ImportStore } from './import-store.js';
 import type { LedgerState } from './ledger-contract.js';
 import type { ResultsStore } from './results-store.js';
 import type { SegmentPreviewStore } from './segment-preview-store.js';
 import type { SuppressionRow } from './suppressions.js';
+import type { VariantStore } from './variant-store.js';
+import type { TrackingStore } from './tracking-store.js';
 
 export type CustomerKey = 'id' | 'externalId' | 'email' | 'phone';
 
@@ -154,9 +158,14 @@ export interface Repositories {
   campaigns: CampaignStore;
   audience: AudienceStore;
   reports: ReportStore;
+  /** A/B tests: variants at prepare, held rows, the metric and the decision (./variant-store.ts). */
+  variants: VariantStore;
+  flow: FlowStore;
   results: ResultsStore;
   customerData: CustomerDataStore;
   segmentPreview: SegmentPreviewStore;
+  tracking: TrackingStore;
+  imports: ImportStore;
   /** Brings the schema up to date (opening already does): how many migrations ran now, and in all. */
   migrate(): Promise<{ applied: number; total: number }>;
   close(): Promise<void>;

@@ -11,8 +11,10 @@ import { frozenListOf, measureDrift, prepareAudience } from './audience-sql.js';
 import { allCampaigns, deleteDraftCampaign, dueCampaigns, findCampaign, insertCampaign, redefineCampaign, updateCampaign } from './campaigns.js';
 import { audienceSample } from './compliance-sql.js';
 import { keepForgottenHash } from './customer-data.js';
+import { sqliteFlowStore } from './sqlite-flow.js';
 import { countCustomerRows, customerRowBy, listCustomerRows } from './customers.js';
 import { insertSeedCustomers } from './customers-writer.js';
+import { sqliteImportStore } from './sqlite-import-store.js';
 import { ledgerCounts } from './ledger.js';
 import { countsBySender, deliveryCounts, errorGroups, sendTimes } from './ledger-report.js';
 import { MIGRATIONS, openStore, type Store } from './open.js';
@@ -20,8 +22,10 @@ import type { Repositories } from './repositories.js';
 import { breakdownMatching, countMatching, previewMatching } from './segment-queries.js';
 import { filterToSql } from './segment-sql.js';
 import { SuppressionRepository } from './suppressions.js';
+import { sqliteVariantStore } from './sqlite-variants.js';
 import { sqliteCustomerDataStore } from './sqlite-customer-data.js';
 import { sqliteResultsStore } from './sqlite-results.js';
+import { sqliteTrackingStore } from './sqlite-tracking.js';
 import { addressHash } from '../util/address-hash.js';
 
 /** Opens (creating and migrating) the SQLite store at `file` as repositories. */
@@ -89,9 +93,13 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
       sendTimes: async (id) => sendTimes(store, id),
       delivery: async (id) => deliveryCounts(store, id),
     },
+    variants: sqliteVariantStore(store),
+    flow: sqliteFlowStore(store),
     results: sqliteResultsStore(store),
     customerData: sqliteCustomerDataStore(store),
     segmentPreview: { preview: async (filter, now, limit) => previewMatching(store, filterToSql(filter, now), limit) },
+    tracking: sqliteTrackingStore(store),
+    imports: sqliteImportStore(store),
     migrate: async () => {
       migrate(store.db, { migrationsFolder: MIGRATIONS });
       const n = total();

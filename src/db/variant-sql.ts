@@ -5,6 +5,7 @@
  */
 import { engagementRepository } from './engagement.js';
 import type { Store } from './open.js';
+import { tallyMetric, type VariantMetric, type VariantMetricName } from './variant-store.js';
 
 /** "Not before the winner is chosen": the largest time a Date holds, so no claim reaches it. */
 export const HELD = 8_640_000_000_000_000;
@@ -53,10 +54,8 @@ export function releaseHeld(store: Store, campaignId: number, variant: string, n
  * row's digest is recomputed and looked up (EngagementRepository.seenHumans), so the aggregate
  * mode, which has no per-recipient events, decides as the individual one does.
  */
-export function variantMetric(store: Store, campaignId: number, metric: 'clicks' | 'opens' | 'delivered'): Map<string, { sent: number; successes: number }> {
-  const { sqlite } = store;
-  const out = new Map<string, { sent: number; successes: number }>();
-  const rows = sqlite
+export function variantMetric(store: Store, campaignId: number, metric: VariantMetricName): VariantMetric {
+  const rows = store.sqlite
     .prepare(
       `SELECT id, variant, delivery_status IN ('delivered', 'read') AS delivered FROM campaign_recipients
        WHERE campaign_id = ? AND variant IS NOT NULL AND sent_at IS NOT NULL ORDER BY id`,
@@ -66,11 +65,26 @@ export function variantMetric(store: Store, campaignId: number, metric: 'clicks'
     metric === 'delivered'
       ? new Set(rows.filter((r) => r.delivered === 1).map((r) => r.id))
       : engagementRepository(store).seenHumans(campaignId, metric === 'clicks' ? 'click' : 'open', rows.map((r) => r.id));
-  for (const r of rows) {
-    const v = out.get(r.variant) ?? { sent: 0, successes: 0 };
-    v.sent++;
-    if (reached.has(r.id)) v.successes++;
-    out.set(r.variant, v);
-  }
-  return out;
+  return tallyMetric(rows, reached);
+}
+
+/**
+ * The decision and the release in one IMMEDIATE transaction (VariantStore.decide): on SQLite one
+ * sender holds the campaign anyway, and the write lock taken first makes the held count, the
+ * metric and the release one consistent step.
+ */
+export function decideOnce<T extends { winner: string }>(
+  store: Store,
+  campaignId: number,
+  metric: VariantMetricName,
+  choose: (m: VariantMetric) => T,
+  now: number,
+): { decision: T; released: number } | undefined {
+  return store.sqlite
+    .transaction(() => {
+      if (abProgress(store, campaignId).held === 0) return undefined;
+      const decision = choose(variantMetric(store, campaignId, metric));
+      return { decision, released: releaseHeld(store, campaignId, decision.winner, now) };
+    })
+    .immediate();
 }

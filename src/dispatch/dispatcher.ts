@@ -42,7 +42,8 @@ export interface DispatchOptions {
   ledger: Ledger;
   provider: Provider;
   /** Renders one claimed row into a message (throws RenderError for that recipient). */
-  buildMessage(row: ClaimedRow): OutgoingMessage;
+  /** A promise when building needs the store first (tracking recording a new link). */
+  buildMessage(row: ClaimedRow): OutgoingMessage | Promise<OutgoingMessage>;
   senders: PoolSenderConfig[];
   distribution?: Distribution;
   /** Overall messages per second; undefined = unlimited. */
@@ -127,7 +128,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
           return;
         }
       }
-      const message = opts.buildMessage(row);
+      const message = await opts.buildMessage(row);
       const { providerMessageId } = await provider.send(message, row.sender);
       outcomes.push({ id: row.id, state: 'sent', providerMessageId });
       result.sent++;

@@ -15,6 +15,9 @@ export interface PrivatePostgres {
   url: string;
   /** `pg_ctl restart -m fast`: every connection is closed (57P01), then the server comes back. */
   restart(): Promise<void>;
+  /** `pg_ctl stop -m fast`: the server is down (connections refused) until `start`; its data stays. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,12 @@ export async function privatePostgres(): Promise<PrivatePostgres | undefined> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: async () => {
       ctl('-m fast restart');
+    },
+    halt: async () => {
+      ctl('-m fast stop');
+    },
+    start: async () => {
+      ctl('start');
     },
     stop: async () => {
       try {

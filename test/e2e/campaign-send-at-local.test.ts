@@ -3,24 +3,27 @@
  * their own clock (their timezone, else their country's zone, else mkt.yaml's
  * default_timezone) across a DST change; one `send --due` run sends the rows that are due and
  * exits 0 with `waiting: N`; a run with nothing due says the campaign was skipped for its local
- * time (stderr and --json). Through the built CLI with MKT_NOW, against the outbox.
+ * time (stderr and --json). Through the built CLI with MKT_NOW, against the outbox, on SQLite
+ * and on PostgreSQL (the same steps, the same results).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { smsWorkspace, type SmsWorkspace } from '../support/campaign-workspace.js';
+import { e2eStores, onStore, type OnStore } from '../support/store-side.js';
 
-let ws: SmsWorkspace | undefined;
-afterEach(() => {
-  ws?.cleanup();
+let ws: OnStore<SmsWorkspace> | undefined;
+afterEach(async () => {
+  await ws?.cleanup();
   ws = undefined;
 });
+const STORES = await e2eStores('e2e_send_at_local');
 
 const at = (iso: string) => ({ MKT_NOW: iso });
 
-describe('send_at_local', { timeout: 120_000 }, () => {
-  it('each recipient at 09:00 in their zone (Europe after its DST change), waiting: N, skipped for local time', () => {
-    const w = (ws = smsWorkspace(0));
+describe.each(STORES)('send_at_local on $store', { timeout: 120_000 }, ({ store }) => {
+  it('each recipient at 09:00 in their zone (Europe after its DST change), waiting: N, skipped for local time', async () => {
+    const w = (ws = await onStore(store, smsWorkspace(0)));
     writeFileSync(path.join(w.dir, 'mkt.yaml'), 'default_timezone: Asia/Kolkata\n');
     writeFileSync(
       path.join(w.dir, 'zones.csv'),
@@ -32,14 +35,14 @@ describe('send_at_local', { timeout: 120_000 }, () => {
         'def,+447911123456,,,yes,Def', // no zone, no country: mkt.yaml's Asia/Kolkata
       ].join('\n') + '\n',
     );
-    expect(w.cli(['customers', 'import', 'zones.csv']).code).toBe(0);
+    w.importCsv('zones.csv');
     const create = ['campaign', 'create', '--name', 'morning', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello'];
     expect(w.cli([...create, '--send-at-local', '09:00', '--schedule', '2026-03-28T00:00:00Z'], at('2026-03-27T12:00:00Z')).code).toBe(0);
     expect(w.cli([...create.slice(0, 3), 'bad', ...create.slice(4), '--send-at-local', '9am']).code).toBe(64);
 
     expect(w.cli(['campaign', 'prepare', 'morning'], at('2026-03-28T12:00:00Z')).code).toBe(0);
     const due = Object.fromEntries(
-      w.query<{ ext: string; due: number }>('SELECT c.external_id AS ext, r.next_attempt_at AS due FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id').map((r) => [r.ext, new Date(r.due).toISOString()]),
+      w.query<{ ext: string; due: number }>('SELECT c.external_id AS ext, r.next_attempt_at AS due FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id').map((r) => [r.ext, new Date(Number(r.due)).toISOString()]),
     );
     expect(due).toEqual({
       ber: '2026-03-29T07:00:00.000Z',
@@ -64,8 +67,8 @@ describe('send_at_local', { timeout: 120_000 }, () => {
     expect(w.query<{ state: string }>("SELECT state FROM campaigns WHERE name = 'morning'")[0]!.state).toBe('completed');
   });
 
-  it('send --due names the campaigns it skipped: canary-held, waiting for quiet hours (stderr and --json)', () => {
-    const w = (ws = smsWorkspace(3));
+  it('send --due names the campaigns it skipped: canary-held, waiting for quiet hours (stderr and --json)', async () => {
+    const w = (ws = await onStore(store, smsWorkspace(3)));
     writeFileSync(path.join(w.dir, 'mkt.yaml'), 'quiet_hours:\n  sms: "09:00-20:00"\n');
     const create = (name: string) => ['campaign', 'create', '--name', name, '--channel', 'sms', '--segment', 'all-sms', '--provider', 'outbox-sms', '--template', 'hello', '--schedule', '2026-03-02T00:00:00Z'];
     const day = at('2026-03-02T10:00:00Z'); // 11:00 in Berlin: inside the window

@@ -3,17 +3,19 @@
  * the campaign's real render (its template, the chosen customer's data, the List-Unsubscribe
  * headers, the sender rotation), the subject marked [TEST] unless --no-prefix, reviewers from
  * --to or mkt.yaml's proof_list; suppressed reviewers are refused by name; and the ledger and
- * campaign rows are byte-identical before and after.
+ * campaign rows are byte-identical before and after. On SQLite and on PostgreSQL alike.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSes, type FakeSes } from '../fakes/ses.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.js';
 import { complianceWorkspace, UNSUBSCRIBE_YAML, type ComplianceWorkspace } from '../support/compliance-workspace.js';
+import { e2eStores, onStore, type OnStore, type StoreKind } from '../support/store-side.js';
 
 const SID = 'AC' + '0123456789abcdef'.repeat(2);
 const KEY = 'AKIDE2E000000001';
 const SECRET = 'proof-test-secret-0123456789';
-let ws: ComplianceWorkspace | undefined;
+let ws: OnStore<ComplianceWorkspace> | undefined;
+const STORES = await e2eStores('e2e_campaign_test');
 let ses: FakeSes;
 let twilio: FakeTwilio;
 
@@ -22,14 +24,14 @@ beforeEach(async () => {
   twilio = await startFakeTwilio({ accountSid: SID, authToken: SECRET });
 });
 afterEach(async () => {
-  ws?.cleanup();
+  await ws?.cleanup();
   ws = undefined;
   await ses.close();
   await twilio.close();
 });
 
-function workspace(mktExtra = ''): ComplianceWorkspace {
-  ws = complianceWorkspace({
+async function workspace(store: StoreKind, mktExtra = ''): Promise<OnStore<ComplianceWorkspace>> {
+  const w = complianceWorkspace({
     customers: 'external_id,email,phone,email_opt_in,sms_opt_in,first_name\na,ana@example.com,+447911100001,yes,yes,Ana\nb,ben@example.com,+447911100002,yes,yes,Ben\nc,cy@example.com,,yes,no,Cy\n',
     mktYaml: UNSUBSCRIBE_YAML + mktExtra,
     providers: `providers:
@@ -50,6 +52,7 @@ function workspace(mktExtra = ''): ComplianceWorkspace {
     senders: [ "+15550000001", "+15550000002" ]
 `,
   });
+  ws = await onStore(store, w);
   return ws;
 }
 const env = { T_KEY: KEY, T_SECRET: SECRET, MKT_NOW: '2026-06-01T12:00:00Z' };
@@ -57,9 +60,9 @@ const env = { T_KEY: KEY, T_SECRET: SECRET, MKT_NOW: '2026-06-01T12:00:00Z' };
 const cli = (args: string[]) => ws!.cliAsync(args, env);
 const rows = () => JSON.stringify([ws!.query('SELECT * FROM campaigns ORDER BY id'), ws!.query('SELECT * FROM campaign_recipients ORDER BY id'), ws!.query('SELECT * FROM sender_usage')]);
 
-describe('campaign test', { timeout: 60_000 }, () => {
+describe.each(STORES)('campaign test on $store', { timeout: 60_000 }, ({ store }) => {
   it('sends the real render to each reviewer through the rotation, marked [TEST], touching no row', async () => {
-    workspace();
+    await workspace(store);
     expect((await cli(['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'ses', '--template', 'news'])).code).toBe(0);
     expect((await cli(['campaign', 'prepare', 'news'])).code).toBe(0);
     const before = rows();
@@ -83,7 +86,7 @@ describe('campaign test', { timeout: 60_000 }, () => {
   });
 
   it('--customer picks whose data fills it; --no-prefix keeps the subject; a draft renders with the segment\'s first customer', async () => {
-    workspace();
+    await workspace(store);
     await cli(['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'ses', '--template', 'news']);
     const before = rows();
     expect((await cli(['campaign', 'test', 'news', '--to', 'rev@example.com'])).code).toBe(0);
@@ -93,7 +96,7 @@ describe('campaign test', { timeout: 60_000 }, () => {
   });
 
   it('reviewers come from proof_list when there is no --to; a suppressed one is refused by name (65), the rest are sent', async () => {
-    workspace('proof_list: [ "lead@example.com", "+447911100009", "ben@example.com" ]\n');
+    await workspace(store, 'proof_list: [ "lead@example.com", "+447911100009", "ben@example.com" ]\n');
     await cli(['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'ses', '--template', 'news']);
     await cli(['suppress', 'add', 'ben@example.com', '--channel', 'email']);
     const r = await cli(['campaign', 'test', 'news']);
@@ -103,7 +106,7 @@ describe('campaign test', { timeout: 60_000 }, () => {
   });
 
   it('a bad proof_list entry is a configuration error at its line', async () => {
-    workspace('proof_list:\n  - lead@example.com\n  - nobody\n');
+    await workspace(store, 'proof_list:\n  - lead@example.com\n  - nobody\n');
     await cli(['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'ses', '--template', 'news']);
     const r = await cli(['campaign', 'test', 'news']);
     expect(r.code).toBe(78);
@@ -112,7 +115,7 @@ describe('campaign test', { timeout: 60_000 }, () => {
   });
 
   it('SMS takes --to +49…: the body goes through Twilio as the campaign would send it', async () => {
-    workspace();
+    await workspace(store);
     await cli(['campaign', 'create', '--name', 'flash', '--channel', 'sms', '--segment', 'all-sms', '--provider', 'tw', '--template', 'hello']);
     await cli(['campaign', 'prepare', 'flash']);
     const before = rows();

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readQuery } from '../support/campaign-workspace.js';
 import { ROOT, runCliAsync, tempWorkspace } from '../support/cli.js';
+import { SENT_WORKSPACE_STEPS, tableCounts } from '../support/copy-workspace.js';
 import { PG_BASE_URL, pgTestDatabase } from '../support/pg.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-db-store-'));
@@ -83,12 +83,15 @@ describe.skipIf(!pgDb)('the PostgreSQL store from the command line', () => {
     }
   });
 
-  it('a command the preview does not cover exits 78 and creates no file', async () => {
-    writeFileSync(path.join(dir, 'events.jsonl'), '');
-    const r = await runCliAsync(['feedback', 'import', 'events.jsonl', '--source', 'ses'], { cwd: dir, env: { MKT_DB: url } });
-    expect(r.code).toBe(78);
-    expect(r.stderr).toMatch(/does not run on a PostgreSQL store yet/);
-    expect(r.stderr).not.toContain(password);
+  it('a file command (suppress import) writes to the server, never to a file named like the URL', async () => {
+    // every command runs on PostgreSQL now; this one used to be refused (78) and must not fall
+    // back to opening "postgres:…" as an SQLite path
+    writeFileSync(path.join(dir, 'blocked.csv'), 'address\nann@example.com\n');
+    const r = await runCliAsync(['suppress', 'import', 'blocked.csv', '--channel', 'email', '--json'], { cwd: dir, env: { MKT_DB: url } });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(password);
+    const list = await runCliAsync(['suppress', 'list', '--json'], { cwd: dir, env: { MKT_DB: url } });
+    expect(list.stdout).toContain('ann@example.com');
     expect(readdirSync(dir).filter((f) => f.startsWith('postgres'))).toEqual([]);
   });
 });
@@ -153,21 +156,13 @@ describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL'
   const env = { MKT_NOW: '2026-03-02T10:00:00Z' };
   const onSqlite = (args: string[]) => runCliAsync(args, { cwd: ws.dir, env });
   const onPg = (args: string[]) => runCliAsync(args, { cwd: ws.dir, env: { ...env, MKT_DB: url } });
-  const TABLES = ['customers', 'suppressions', 'campaigns', 'campaign_recipients', 'feedback_events', 'sender_usage', 'forgotten_addresses', 'campaign_links', 'engagement_hourly', 'engagement_events', 'engagement_keys', 'engagement_seen'];
 
   it('copies every table in one transaction, verified; refuses a non-empty target; --replace; a refused row leaves the target as it was', async () => {
-    for (const step of [
-      ['customers', 'seed', '--count', '200'],
-      ['suppress', 'add', 'gone@example.com', '--channel', 'email'],
-      ['campaign', 'create', '--name', 'spring', '--channel', 'email', '--segment', 'everyone-email', '--provider', 'outbox', '--template', 'spring-sale'],
-      ['campaign', 'prepare', 'spring'],
-      ['campaign', 'send', 'spring', '--limit', '5', '--yes'],
-    ]) {
+    for (const step of SENT_WORKSPACE_STEPS) {
       const r = await onSqlite(step);
       expect(r.code, `${step.join(' ')}: ${r.stderr}`).toBe(0);
     }
-    const query = readQuery(ws.db);
-    const expected = Object.fromEntries(TABLES.map((t) => [t, query<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)[0]!.n]));
+    const expected = tableCounts(ws.db);
     expect(expected.campaign_recipients).toBeGreaterThan(50);
     expect(expected.sender_usage).toBeGreaterThan(0);
 
@@ -213,9 +208,10 @@ describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL'
     expect(bad.stderr).toMatch(/nothing was copied/);
     expect(JSON.parse((await onPg(['suppress', 'list', '--json'])).stdout)).toHaveLength(1);
 
-    // only SQLite → PostgreSQL
-    const wrongWay = await onSqlite(['db', 'copy', url, ws.db]);
+    // between SQLite and PostgreSQL only (the way back: test/e2e/db-copy-back.test.ts)
+    const wrongWay = await onSqlite(['db', 'copy', url, url]);
     expect(wrongWay.code).toBe(64);
+    expect(wrongWay.stderr).toMatch(/copy_direction|either way/);
     for (const x of [copied, again, replaced, bad, wrongWay]) expect(x.stdout + x.stderr).not.toContain(password);
   });
 });

@@ -12,8 +12,7 @@
  */
 import { formatFromPath } from '../../customers/import/source.js';
 import { openSource } from '../../customers/import/index.js';
-import { feedbackRepository } from '../../db/feedback.js';
-import type { Store } from '../../db/open.js';
+import type { TrackingStore } from '../../db/tracking-store.js';
 import { InputError, UsageError } from '../../errors.js';
 import { applyFeedback, type FeedbackSummary } from './apply.js';
 import { FEEDBACK_SOURCES, isSource, type FeedbackEvent, type FeedbackSource } from './event.js';
@@ -21,7 +20,7 @@ import { parsePayload } from './index.js';
 import { parseTwilioStatus } from './twilio.js';
 
 /** `individual`: mkt.yaml's `tracking.individual` (campaigns may set their own). */
-export async function importFeedback(store: Store, opts: { file: string; source?: string; now: number; individual?: boolean }): Promise<FeedbackSummary & { read: number }> {
+export async function importFeedback(store: TrackingStore, opts: { file: string; source?: string; now: number; individual?: boolean }): Promise<FeedbackSummary & { read: number }> {
   if (opts.source !== undefined && !isSource(opts.source)) throw new UsageError(`--source "${opts.source}" must be ${FEEDBACK_SOURCES.join(', ')}`);
   const format = formatFromPath(opts.file) === 'json' ? 'json' : 'jsonl';
   const src = await openSource(opts.file, format);
@@ -55,7 +54,7 @@ export async function importFeedback(store: Store, opts: { file: string; source?
       details: { problems: problems.slice(0, 100) },
     });
   }
-  return { read, ...applyFeedback(feedbackRepository(store), events, opts.now, { individual: opts.individual }) };
+  return { read, ...(await store.transaction((tx) => applyFeedback(tx, events, opts.now, { individual: opts.individual }))) };
 }
 
 function refFromUrl(url: string): string | undefined {

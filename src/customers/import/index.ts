@@ -3,8 +3,10 @@
  * transaction. Rows are matched to existing customers (external id, else email, else phone),
  * merged, and written only when something really changed.
  */
-import { UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../errors.js';
+import type { ForgottenCheck, ImportStore } from '../../db/import-store.js';
 import type { Store } from '../../db/open.js';
+import { sqliteImportStore } from '../../db/sqlite-import-store.js';
 import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
 import { openSource, SLOT, type PreparedValues } from './prepared.js';
@@ -12,8 +14,8 @@ import { openReader } from './reader.js';
 import { RejectsFile } from './rejects.js';
 import { formatFromPath, type ImportFormat } from './source.js';
 import { malformed } from './text.js';
-import { sqliteSink } from './sink.js';
-import { ForgottenAddresses } from '../../db/customer-data.js';
+import { importSink, type RowWriter } from './sink.js';
+import type { LateDuplicate } from './upsert.js';
 
 export type { ImportFormat } from './source.js';
 export { openSource };
@@ -56,8 +58,10 @@ export interface ImportResult {
 
 const SAMPLE = 100;
 
+/** Either store (an SQLite Store, or any store's `repos.imports`). */
+export type ImportTarget = Store | ImportStore;
 /** The store, or how to open it: opened only after the flags, the file and the rejects file checked out. */
-export type StoreSource = Store | (() => Store | Promise<Store>);
+export type StoreSource = ImportTarget | (() => ImportTarget | Promise<ImportTarget>);
 
 /**
  * Imports one file. Everything happens in one transaction: a structural error in the file or a
@@ -97,40 +101,59 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
       if (result.warning_samples.length < SAMPLE) result.warning_samples.push({ line, reason });
     };
 
-    const store = typeof storeSource === 'function' ? await storeSource() : storeSource;
-    const forgotten = new ForgottenAddresses(store);
-    await sqliteSink(store, options.now.getTime()).write(
+    const target = typeof storeSource === 'function' ? await storeSource() : storeSource;
+    const store = 'sqlite' in target ? sqliteImportStore(target) : target;
+    const forgotten = await store.forgotten();
+    const dupReason = (d: LateDuplicate) => `same customer as line ${d.line} (${d.by}): line ${d.at} wins`;
+    await importSink(store, options.now.getTime()).write(
       async (writer) => {
-        // Rows come in batches, so the sink decides once per batch which of them may match a
-        // customer; they are applied in file order, so warnings, rejects and --strict failures
-        // come exactly as row by row.
-        for await (const { lines, values, notes } of source.batches) {
-          result.read += lines.length;
-          writer.prefetch(values);
-          let n = 0;
-          for (let at = 0; at < lines.length; at++) {
-            const line = lines[at]!;
-            const note = notes[n]?.at === at ? notes[n++] : undefined;
-            const input = values[at];
-            const erased = input ? forgottenReason(forgotten, input) : undefined;
-            if (!input || erased) {
-              const reason = erased ?? note!.reason!;
-              if (options.strict) throw failStrict(line, `rejected: ${reason}`);
-              result.rejected++;
-              if (result.rejects.length < SAMPLE) result.rejects.push({ line, reason });
-              rejectsFile?.add(line, reason, note?.cells, note?.object);
-              continue;
-            }
-            if (note?.warnings) for (const w of note.warnings) warn(line, w);
-            const dup = writer.apply(input, line);
-            if (dup) warn(line, `same customer as line ${dup.line} (${dup.by}): line ${line} wins`);
-          }
+        try {
+          await readInto(writer);
+        } catch (error) {
+          // a sink that tells duplicates only at the end (PostgreSQL): under --strict one on an
+          // earlier line than this failure is the one to report, as row by row
+          const first = options.strict && error instanceof InputError ? (await writer.finish())[0] : undefined;
+          throw first ? failStrict(first.at, dupReason(first)) : error;
+        }
+        const late = await writer.finish();
+        if (late.length > 0) {
+          if (options.strict) throw failStrict(late[0]!.at, dupReason(late[0]!));
+          result.warnings += late.length;
+          result.warning_samples = inLineOrder(result.warning_samples, late.map((d) => ({ line: d.at, reason: dupReason(d) }))).slice(0, SAMPLE);
         }
         Object.assign(result, writer.counts);
       },
       !options.dryRun,
     );
     return result;
+
+    async function readInto(writer: RowWriter): Promise<void> {
+      // Rows come in batches, so the sink decides once per batch which of them may match a
+      // customer; they are applied in file order, so warnings, rejects and --strict failures
+      // come exactly as row by row.
+      for await (const { lines, values, notes } of source.batches) {
+        result.read += lines.length;
+        await writer.prefetch(values);
+        let n = 0;
+        for (let at = 0; at < lines.length; at++) {
+          const line = lines[at]!;
+          const note = notes[n]?.at === at ? notes[n++] : undefined;
+          const input = values[at];
+          const erased = input ? forgottenReason(forgotten, input) : undefined;
+          if (!input || erased) {
+            const reason = erased ?? note!.reason!;
+            if (options.strict) throw failStrict(line, `rejected: ${reason}`);
+            result.rejected++;
+            if (result.rejects.length < SAMPLE) result.rejects.push({ line, reason });
+            rejectsFile?.add(line, reason, note?.cells, note?.object);
+            continue;
+          }
+          if (note?.warnings) for (const w of note.warnings) warn(line, w);
+          const dup = writer.apply(input, line);
+          if (dup) warn(line, dupReason({ ...dup, at: line }));
+        }
+      }
+    }
   } finally {
     source.close();
     rejectsFile?.close();
@@ -141,10 +164,19 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
  * A row holding an address erased on request (`customers forget`) is rejected, so a re-import
  * of an old list never brings that person back, as a customer or as someone to message.
  */
-function forgottenReason(forgotten: ForgottenAddresses, values: PreparedValues): string | undefined {
+function forgottenReason(forgotten: ForgottenCheck, values: PreparedValues): string | undefined {
   const email = values[SLOT.email] as string | null;
   const phone = values[SLOT.phone] as string | null;
   if (forgotten.has('email', email)) return 'this email address was erased on request (customers forget): not imported';
   if (forgotten.has('phone', phone)) return 'this phone number was erased on request (customers forget): not imported';
   return undefined;
+}
+
+/** Two line-ordered lists as one; on the same line the first list's entries (a row's own warnings) come first. */
+function inLineOrder(a: ImportIssue[], b: ImportIssue[]): ImportIssue[] {
+  const out: ImportIssue[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]!.line <= b[j]!.line) ? a[i++]! : b[j++]!);
+  return out;
 }

@@ -4,8 +4,7 @@
  * The SQL is src/db/customers-writer.ts.
  */
 import { CUSTOMER_DATA_COLUMNS, CUSTOMER_INPUT_COLUMNS, type StoredCustomer } from '../../db/customer-columns.js';
-import { CustomerImportRepository, IDENTITY_KEY, type CustomerValues } from '../../db/customers-writer.js';
-import type { Store } from '../../db/open.js';
+import { IDENTITY_KEY, type CustomerImportRepository, type CustomerValues } from '../../db/customers-writer.js';
 import { BloomFilter } from '../../util/bloom.js';
 import { quoted } from '../../util/printable.js';
 import { ATTRIBUTES_SLOT, SLOT, type PreparedValues } from './prepared.js';
@@ -33,6 +32,12 @@ class LineBook {
   }
 }
 
+/**
+ * Where the writer finds and writes customers: the SQLite statements (db/customers-writer.ts),
+ * or the rows a PostgreSQL import merges in memory (./memory-rows.ts).
+ */
+export type ImportRows = Pick<CustomerImportRepository, 'find' | 'forEachIdentity' | 'count' | 'insert' | 'update' | 'saveOriginal' | 'original'>;
+
 /** The earlier line of this file that resolved to the same customer. */
 export interface Duplicate {
   line: number;
@@ -40,14 +45,30 @@ export interface Duplicate {
   by: string;
 }
 
+/** A duplicate found only once the whole file was staged (PostgreSQL): the later line, and the earlier one. */
+export interface LateDuplicate extends Duplicate {
+  at: number;
+}
+
+/** What a sink's writer does with the rows of an import, in file order (SQLite: CustomerWriter; PostgreSQL: ./staged-writer.ts). */
+export interface RowWriter {
+  readonly counts: { inserted: number; updated: number; unchanged: number };
+  /** The next rows, before they are applied in order (lets the sink decide per batch which may match, or send the last batch on). */
+  prefetch(values: ReadonlyArray<PreparedValues | null>): void | Promise<void>;
+  /** Inserts or updates one row's customer; the earlier line when this file already touched it (as far as is known yet). */
+  apply(values: PreparedValues, line: number): Duplicate | undefined;
+  /** After the last row: writes what is left; the duplicates `apply` could not tell yet, in line order. `counts` are final after it. */
+  finish(): Promise<LateDuplicate[]>;
+}
+
 /** What a new customer stores for a column the row does not give: consent no, created now, else NULL. */
 const NOW = Symbol('now');
 const INSERT_DEFAULTS: ReadonlyArray<null | 0 | typeof NOW> = CUSTOMER_INPUT_COLUMNS.map((c) => (c === 'created_at' ? NOW : c.endsWith('_opt_in') ? 0 : null));
 
-export class CustomerWriter {
+export class CustomerWriter implements RowWriter {
   readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly book = new LineBook();
-  private readonly repo: CustomerImportRepository;
+  private readonly repo: ImportRows;
   /**
    * Every identity any customer has had during this import: those stored when it began and
    * those of every row prefetched since. A row none of whose identities it ever held cannot be
@@ -60,19 +81,20 @@ export class CustomerWriter {
   /** Rows of the current batch that may match a customer (see `everSeen`). */
   private readonly mayMatch = new Set<PreparedValues>();
 
-  /** Call inside an open transaction; `dispose()` before it ends. */
+  /** Call inside the import's open transaction. */
   constructor(
-    store: Store,
+    repo: ImportRows,
     private readonly now: number,
   ) {
-    this.repo = new CustomerImportRepository(store);
+    this.repo = repo;
     // stored customers plus a million rows, three identities each
     this.everSeen = new BloomFilter(30 * (this.repo.count() + 1_000_000));
     this.repo.forEachIdentity((key) => this.everSeen.add(key));
   }
 
-  dispose(): void {
-    this.repo.dispose();
+  /** Every row was written as it was applied: no duplicate is left to report. */
+  async finish(): Promise<LateDuplicate[]> {
+    return [];
   }
 
   /**

@@ -73,7 +73,7 @@ function audienceCte(q: { channel: Channel; filter: AudienceQuery['filter']; now
   return { cte, params: p };
 }
 
-async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean }): Promise<PreparedAudience> {
+async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean; run?: number }): Promise<PreparedAudience> {
   return inTransaction(pool, async (client) => {
     // one prepare of a campaign at a time: a second one waits here instead of colliding on the list
     const locked = await client.query<PrepareGuardRow>('SELECT name, state, started_at FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
@@ -82,6 +82,8 @@ async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean }): 
     const { cte, params } = audienceCte(q);
     const id = params.bind(q.campaignId, 'bigint');
     const at = params.bind(q.now, 'bigint');
+    // the recurring run that appends these rows (campaign status counts each run)
+    const run = params.bind(q.run ?? 1, 'int');
     // newcomers only: nobody already on the list (by address or by customer) is touched
     const onlyNew = q.refresh
       ? `AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ${id} AND r.address = a.address)
@@ -91,8 +93,8 @@ async function prepare(pool: pg.Pool, q: AudienceQuery & { refresh: boolean }): 
     const r = await client.query<AudienceGroup & { added: number }>(
       `WITH ${cte},
        ins AS (
-         INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at)
-         SELECT ${id}, min(a.customer_id) AS cid, a.address, 'pending', 0, ${at} FROM a
+         INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at, run)
+         SELECT ${id}, min(a.customer_id) AS cid, a.address, 'pending', 0, ${at}, ${run} FROM a
          WHERE a.status = 'ok' ${onlyNew}
          GROUP BY a.address ORDER BY cid
          RETURNING 1)
@@ -159,9 +161,10 @@ function frozen(pool: pg.Pool, campaignId: number): AsyncIterable<{ customer_id:
   })();
 }
 
-type SampleRow = Parameters<typeof toRow>[0] & { key: number; addr: string };
+type SampleRow = Parameters<typeof toRow>[0] & { key: number; addr: string; variant?: string | null };
 
-function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): AsyncIterable<{ address: string; customer: CustomerRow }> {
+/** A prepared list's rows carry their A/B variant (pre-flight renders each with its own), as SQLite's audienceSample does. */
+function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): AsyncIterable<{ address: string; customer: CustomerRow; variant: string | null }> {
   const { address, consent } = CHANNEL_FIELDS[q.channel];
   const fromList = q.prepared || !q.filter;
   const where = q.filter && !fromList ? filterToPgSql(q.filter, new Date(q.now)) : undefined;
@@ -169,7 +172,7 @@ function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): Async
     if (!where) {
       return pool
         .query<SampleRow>(
-          `SELECT r.id AS key, r.address AS addr, ${PG_CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
+          `SELECT r.id AS key, r.address AS addr, r.variant AS variant, ${PG_CUSTOMER_ROW_COLUMNS} FROM campaign_recipients r JOIN customers c ON c.id = r.customer_id
            WHERE r.campaign_id = $1 AND r.state = 'pending' AND r.id > $2 ORDER BY r.id LIMIT $3`,
           [q.campaignId, after, PAGE],
         )
@@ -188,8 +191,8 @@ function sample(pool: pg.Pool, q: Parameters<AudienceStore['sample']>[0]): Async
   });
   return (async function* () {
     for await (const row of rows) {
-      const { key: _key, addr, ...customer } = row;
-      yield { address: addr, customer: toRow(customer) };
+      const { key: _key, addr, variant, ...customer } = row;
+      yield { address: addr, customer: toRow(customer), variant: variant ?? null };
     }
   })();
 }

@@ -27,6 +27,7 @@ import type { ClaimOptions, ClaimResult, Ledger, LedgerState, Outcome, PendingRe
 import { LEDGER_STATES } from '../ledger-contract.js';
 import { claimVerdict, skipMessage } from '../ledger.js';
 import { isConnectionError } from '../connection-errors.js';
+import { lockedRecentCounts } from './claim-caps.js';
 import { inTransaction } from './transaction.js';
 import type { PgStore } from './open.js';
 import { DEFAULT_WORKER_TTL_MS, LIVE_WORKERS_SQL } from './workers.js';
@@ -43,6 +44,8 @@ type CandidateRow = Omit<CustomerRow, 'attributes'> & {
   rid: number;
   address: string;
   attempts: number;
+  /** the A/B test variant whose template this row is sent */
+  variant: string | null;
   customerId: number;
   suppressed: boolean;
   consent: boolean | null;
@@ -128,7 +131,7 @@ export class PostgresLedger implements Ledger {
     const usage = capped ? await usageOn(client, this.provider, day) : new Map<string, number>();
 
     const { rows } = await client.query<CandidateRow>(
-      `SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS "customerId",
+      `SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS "customerId", r.variant AS variant,
               EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = $1 AND s.address = r.address) AS suppressed,
               c.${this.consent} AS consent, ${CUSTOMER_COLUMNS}
        FROM campaign_recipients r LEFT JOIN customers c ON c.id = r.customer_id
@@ -139,6 +142,12 @@ export class PostgresLedger implements Ledger {
       [this.channel, this.campaignId, now, rates?.campaign ? Math.min(allowance, Math.floor(HORIZON_MS / rates.campaign.intervalMs) + 1) : allowance],
     );
 
+    // frequency caps: the candidates' recent messages, counted under per-customer locks (./claim-caps.ts)
+    const window = opts.extraCheck?.recentWindowMs;
+    const recent =
+      window === undefined ? undefined : await lockedRecentCounts(client, { campaignId: this.campaignId, channel: this.channel, customerIds: rows.flatMap((r) => (r.id === null ? [] : [r.customerId])), since: now - window });
+    const recentOf = recent && ((customerId: number) => recent.get(customerId) ?? 0);
+
     const claimed: ClaimResult['claimed'] = [];
     const toSending: { ids: number[]; senders: string[] } = { ids: [], senders: [] };
     const toSkipped: { ids: number[]; codes: string[]; messages: string[] } = { ids: [], codes: [], messages: [] };
@@ -147,7 +156,7 @@ export class PostgresLedger implements Ledger {
     let waitMs: number | undefined;
     let exhausted = false;
     for (const row of rows) {
-      const reason = claimVerdict(row, opts.extraCheck);
+      const reason = claimVerdict(row, opts.extraCheck, recentOf);
       if (typeof reason === 'object') {
         toDeferred.ids.push(row.rid);
         toDeferred.until.push(reason.defer);
@@ -181,8 +190,8 @@ export class PostgresLedger implements Ledger {
       toSending.ids.push(row.rid);
       toSending.senders.push(sender);
       perSender.set(sender, (perSender.get(sender) ?? 0) + 1);
-      const { rid, address, attempts, customerId: _c, suppressed: _s, consent: _k, attributes, ...customer } = row;
-      claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: { ...customer, attributes: JSON.stringify(attributes ?? {}) }, ...(delayMs > 0 ? { delayMs } : {}) });
+      const { rid, address, attempts, variant, customerId: _c, suppressed: _s, consent: _k, attributes, ...customer } = row;
+      claimed.push({ id: rid, address, attempts: attempts + 1, sender, customer: { ...customer, attributes: JSON.stringify(attributes ?? {}) }, variant, ...(delayMs > 0 ? { delayMs } : {}) });
     }
 
     if (toSending.ids.length > 0) {

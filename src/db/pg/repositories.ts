@@ -11,13 +11,17 @@ import { redactUrl } from '../target.js';
 import { addressHash } from '../../util/address-hash.js';
 import { pgCampaignStore } from './campaigns.js';
 import { toRow } from './customer-rows.js';
+import { pgFlowStore } from './flow.js';
 import { pgAudienceStore } from './audience.js';
+import { pgImportStore } from './import-store.js';
 import { migratePg, type PgStore } from './open.js';
 import { pgReportStore } from './reports.js';
+import { pgVariantStore } from './variants.js';
 import { pgCustomerDataStore } from './customer-data.js';
 import { pgResultsStore } from './results.js';
 import { pgSegmentPreviewStore } from './segment-preview.js';
 import { inTransaction } from './transaction.js';
+import { pgTrackingStore } from './tracking.js';
 import { customers, forgottenAddresses, suppressions } from './schema.js';
 import { attributeKey, breakdownPgSql, countPgSql, filterToPgSql, idsPgSql } from './segment-sql.js';
 
@@ -119,9 +123,13 @@ export function pgRepositories(store: PgStore): Repositories {
     campaigns: pgCampaignStore(db),
     audience: pgAudienceStore(pool),
     reports: pgReportStore(pool),
+    variants: pgVariantStore(pool),
+    flow: pgFlowStore(pool),
     results: pgResultsStore(pool),
     customerData: pgCustomerDataStore(pool),
     segmentPreview: pgSegmentPreviewStore(pool),
+    tracking: pgTrackingStore(pool),
+    imports: pgImportStore(store),
     migrate: async () => {
       const r = await migratePg(store);
       const applied = r.applied + pendingReport;

@@ -17,6 +17,8 @@ type Row = [
 const TABLE: Row[] = [
   ['everything sent', { stop: 'completed' }, { pending: 0, sending: 0 }, {}, { state: 'completed', pause: null }],
   ['completed with rows still in flight', { stop: 'completed' }, { pending: 0, sending: 2 }, {}, { state: 'paused', pause: 'interrupted: rows still in flight' }],
+  ['out of rows while other workers send theirs', { stop: 'completed' }, { pending: 0, sending: 2 }, { othersAtWork: true }, { state: 'sending', pause: null, stop: 'workers_finishing' }],
+  ['the last worker, all rows done', { stop: 'completed' }, { pending: 0, sending: 0 }, { othersAtWork: true }, { state: 'completed', pause: null }],
   ['--limit reached', { stop: 'limit', code: 'limit', reason: 'sent the first 5 (--limit); the rest stays pending' }, { pending: 9, sending: 0 }, {}, { state: 'paused', pause: 'limit: sent the first 5 (--limit); the rest stays pending' }],
   ['Ctrl-C', { stop: 'interrupted', code: 'interrupted', reason: 'stopped by a signal' }, { pending: 3, sending: 0 }, {}, { state: 'paused', pause: 'interrupted: stopped by a signal', code: 'interrupted', exit: 75 }],
   ['daily cap', { stop: 'daily_cap', code: 'daily_cap', reason: 'every sender has reached its daily cap' }, { pending: 3, sending: 0 }, {}, { state: 'paused', pause: 'daily_cap: every sender has reached its daily cap', code: 'daily_cap', exit: 75 }],

@@ -15,7 +15,8 @@ import { createFeedbackServer } from '../../../src/compliance/serve.js';
 import { recordApplier, type ServeRecord } from '../../../src/compliance/serve-records.js';
 import { DurableQueue, SpoolUnavailable, spoolFile } from '../../../src/compliance/serve-spool.js';
 import { UnsubscribeTokens } from '../../../src/compliance/tokens.js';
-import { isSqliteError, serveRepository } from '../../../src/db/serve-sql.js';
+import { isSqliteError } from '../../../src/db/serve-sql.js';
+import { sqliteTrackingStore } from '../../../src/db/sqlite-tracking.js';
 import { openStore, type Store } from '../../../src/db/open.js';
 
 const dirs: string[] = [];
@@ -31,12 +32,12 @@ function fixture() {
   const db = path.join(dir, '.mkt', 'mkt.db');
   const store = openStore(db);
   stores.push(store);
-  serveRepository(store).setBusyTimeout(0);
+  sqliteTrackingStore(store).setBusyTimeout(0);
   const other = new Database(db);
   const lock = () => other.exec('BEGIN IMMEDIATE');
   const unlock = () => other.exec('COMMIT');
   const lines: string[] = [];
-  const open = () => DurableQueue.open<ServeRecord>({ dbFile: db, apply: recordApplier(serveRepository(store), (l) => lines.push(l)), retryable: isSqliteError, log: (l) => lines.push(l), retryMs: 20 });
+  const open = () => DurableQueue.open<ServeRecord>({ dbFile: db, apply: recordApplier(sqliteTrackingStore(store), (l) => lines.push(l)), retryable: isSqliteError, log: (l) => lines.push(l), retryMs: 20 });
   const suppressed = () => (store.sqlite.prepare('SELECT address FROM suppressions ORDER BY address').all() as Array<{ address: string }>).map((r) => r.address);
   return { dir, db, store, other, lock, unlock, open, lines, suppressed };
 }
@@ -95,7 +96,7 @@ describe('serve spool', () => {
     mkdirSync(spoolFile(f.db)); // the spool cannot be created
     const settings: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, dir: f.dir };
     const tokens = new UnsubscribeTokens({ keyId: 'k1', secret: 'spool-test-secret-0123456789' });
-    const serve = await createFeedbackServer({ store: serveRepository(f.store), dbFile: f.db, settings, tokens, now: () => 5, log: () => undefined });
+    const serve = await createFeedbackServer({ store: sqliteTrackingStore(f.store), dbFile: f.db, settings, tokens, now: () => 5, log: () => undefined });
     await new Promise<void>((r) => serve.server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(serve.server.address() as AddressInfo).port}/u/${tokens.sign({ campaignId: 1, customerId: 1, channel: 'email' })}`;
     const post = () => fetch(url, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });

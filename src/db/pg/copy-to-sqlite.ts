@@ -1,0 +1,88 @@
+/**
+ * `mkt db copy postgres://… FILE.db`: a whole workspace database moved down from PostgreSQL
+ * into an SQLite file, the way back of ./copy.ts with the same tables, the same checks and the
+ * same result (./copy-tables.ts). ONE transaction on the target (BEGIN IMMEDIATE … COMMIT): a
+ * target holding any row is refused unless `replace`, which deletes those rows in the same
+ * transaction, and a failed copy rolls back to the target as it was.
+ *
+ * The source is read from one snapshot (a REPEATABLE READ, READ ONLY transaction), each table
+ * through a server-side cursor a batch at a time, so memory stays flat whatever the size. Values
+ * come back in SQLite's forms: booleans as 0/1, jsonb as JSON text, bigint (ids, epoch-ms times)
+ * as numbers, bytea as blobs. Ids are kept; `sqlite_sequence` ends at the largest copied id, so
+ * the next row gets the id after it, as PostgreSQL's identities do after the way up.
+ */
+import { InputError, MktError, UnavailableError } from '../../errors.js';
+import { isConnectionError } from '../connection-errors.js';
+import { storageError } from '../faults.js';
+import type { Store } from '../open.js';
+import { BATCH, checkCopied, copyResult, copySpecs, countRows, mustEmptyTarget, type CopyResult, type TableSpec } from './copy-tables.js';
+import { driverMessage } from './errors.js';
+import type { PgStore } from './open.js';
+import { inTransaction } from './transaction.js';
+
+type Convert = (value: unknown) => unknown;
+const asIs: Convert = (v) => v;
+const bool01: Convert = (v) => (v === null ? null : v ? 1 : 0);
+// node-postgres hands jsonb out parsed; SQLite keeps the text mkt writes (JSON.stringify's)
+const jsonText: Convert = (v) => (v === null ? null : JSON.stringify(v));
+
+/** A PostgreSQL value → the value SQLite stores for the column. */
+function converters(spec: TableSpec): Convert[] {
+  return spec.columns.map((c) => (c.type === 'boolean' ? bool01 : c.type === 'jsonb' ? jsonText : asIs));
+}
+
+export async function copyPgToSqlite(source: PgStore, target: Store, opts: { replace?: boolean; sourceName: string; targetName: string }): Promise<CopyResult> {
+  const specs = copySpecs();
+  const { sqlite } = target;
+  try {
+    return await inTransaction(source.pool, async (client) => {
+      // every table (and its count) from the same snapshot
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const expected: Record<string, number> = {};
+      for (const s of specs) expected[s.name] = await countRows(client, s.name);
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        const present = Object.fromEntries(specs.map((s) => [s.name, (sqlite.prepare(`SELECT count(*) AS n FROM ${s.name}`).get() as { n: number }).n]));
+        const replaced = mustEmptyTarget(present, opts.targetName, opts.replace);
+        // children before parents
+        if (replaced) for (const s of [...specs].reverse()) sqlite.exec(`DELETE FROM ${s.name}`);
+        // the ids start over (as RESTART IDENTITY does the other way), even in an empty target
+        // that once held rows; each explicit id inserted below then moves them up again
+        sqlite.prepare(`DELETE FROM sqlite_sequence WHERE name IN (${specs.map(() => '?').join(', ')})`).run(...specs.map((s) => s.name));
+        const copied: Record<string, number> = {};
+        for (const s of specs) {
+          const names = s.columns.map((c) => c.name).join(', ');
+          const insert = sqlite.prepare(`INSERT INTO ${s.name} (${names}) VALUES (${s.columns.map(() => '?').join(', ')})`);
+          const convert = converters(s);
+          await client.query(`DECLARE mkt_copy NO SCROLL CURSOR FOR SELECT ${names} FROM ${s.name}${s.hasId ? ' ORDER BY id' : ''}`);
+          for (;;) {
+            const { rows } = await client.query<unknown[]>({ text: `FETCH ${BATCH} FROM mkt_copy`, rowMode: 'array' });
+            for (const row of rows) insert.run(...row.map((v, i) => convert[i]!(v)));
+            if (rows.length < BATCH) break;
+          }
+          await client.query('CLOSE mkt_copy');
+          copied[s.name] = (sqlite.prepare(`SELECT count(*) AS n FROM ${s.name}`).get() as { n: number }).n;
+          checkCopied(s.name, expected[s.name]!, copied[s.name]!);
+        }
+        sqlite.exec('COMMIT');
+        return copyResult(opts, replaced, copied);
+      } catch (e) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  } catch (e) {
+    throw e instanceof MktError ? e : copyFailed(e, source.url, target.path, opts.targetName);
+  }
+}
+
+/**
+ * A failure during the copy (the target is rolled back): the source server gone is 69; the
+ * target's disk or lock is the SQLite fault it is (src/db/faults.ts); a row the target refuses
+ * (a constraint) is bad input, 65, with SQLite's words.
+ */
+function copyFailed(e: unknown, url: string, file: string, targetName: string): MktError {
+  const message = `copying into ${targetName} failed, nothing was copied: ${driverMessage(e, url)}`;
+  if (isConnectionError(e)) return new UnavailableError('db_unreachable', message, { hint: 'check that the server is running and reachable, then run the copy again' });
+  return storageError(e, file) ?? new InputError('copy_failed', message);
+}

@@ -1,0 +1,88 @@
+/**
+ * Several `campaign send` workers on one PostgreSQL campaign, each one's own summary: `sent` is
+ * what THAT worker sent (the workers' sum is what the fake received), and a worker that runs out
+ * of rows to claim while another is still sending says so (`state: sending`, `stop:
+ * workers_finishing`, exit 0) and leaves the campaign's state alone; the last worker to finish
+ * completes the campaign. Built CLI, fake SES with slow answers so the overlap is certain:
+ *   A (--concurrency 1) claims 1 row; B (--concurrency 10) then claims the other 10;
+ *   C starts while B's 10 are in flight and finds nothing to claim;
+ *   A's one answer comes back first: nothing left to claim, B still sending;
+ *   B finishes last and completes the campaign.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgWorkspace } from '../chaos/pg-workspace.js';
+import { SES_KEY } from '../chaos/workspace.js';
+import { startFakeSes, type FakeSes } from '../fakes/ses.js';
+import { pgTestDatabase } from '../support/pg.js';
+
+const pgDb = await pgTestDatabase('e2e_workers');
+let ses: FakeSes;
+beforeAll(async () => {
+  ses = await startFakeSes({ accessKeyId: SES_KEY });
+});
+afterAll(async () => {
+  await ses?.close();
+  await pgDb?.drop();
+});
+
+/** Each provider answer takes this long: longer than a worker takes to start. */
+const LATENCY_MS = 6000;
+
+async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface Summary {
+  state: string;
+  stop: string;
+  sent: number;
+  counts: Record<string, number>;
+}
+
+describe.skipIf(!pgDb)('several workers on one PostgreSQL campaign: each summary is its own', { timeout: 120_000 }, () => {
+  it("sums to the fake's receipts; a worker left with nothing to claim says the others are finishing; the last completes", async () => {
+    ses.clear();
+    ses.inject({ type: 'latency', ms: LATENCY_MS });
+    const ws = await pgWorkspace({ url: pgDb!.url, n: 11, sesUrl: ses.url, concurrency: 10, workerTtlS: 30 });
+    try {
+      const campaignState = async () => (await ws.query<{ state: string }>(`SELECT state FROM campaigns WHERE name = 'c'`))[0]!.state;
+      const a = ws.worker(['--concurrency', '1']);
+      await until('A to claim its row', async () => (await ws.states()).sending === 1);
+      const b = ws.worker(['--concurrency', '10']);
+      await until('B to claim the rest', async () => (await ws.states()).sending === 11);
+      const c = ws.worker(['--concurrency', '10']);
+
+      const rc = await c.done;
+      expect(rc.code, rc.stderr).toBe(0);
+      const sc = JSON.parse(rc.stdout) as Summary;
+      expect(sc).toMatchObject({ state: 'sending', stop: 'workers_finishing', sent: 0 });
+      // C left the campaign as the others have it
+      expect(await campaignState()).toBe('sending');
+
+      const ra = await a.done;
+      expect(ra.code, ra.stderr).toBe(0);
+      const sa = JSON.parse(ra.stdout) as Summary;
+      expect(sa).toMatchObject({ state: 'sending', stop: 'workers_finishing', sent: 1 });
+      expect(sa.counts.sending).toBeGreaterThan(0);
+      expect(await campaignState()).toBe('sending');
+
+      const rb = await b.done;
+      expect(rb.code, rb.stderr).toBe(0);
+      const sb = JSON.parse(rb.stdout) as Summary;
+      expect(sb).toMatchObject({ state: 'completed', stop: 'completed', sent: 10 });
+      expect(sb.counts).toMatchObject({ sent: 11, pending: 0, sending: 0 });
+      expect(await campaignState()).toBe('completed');
+
+      // each counted its own: together exactly what the fake received, once each
+      expect(sa.sent + sb.sent + sc.sent).toBe(ses.receipts.length);
+      expect(new Set(ses.receipts.flatMap((r) => r.to)).size).toBe(11);
+    } finally {
+      ses.clearFaults();
+      await ws.close();
+    }
+  });
+});
