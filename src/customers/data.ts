@@ -2,7 +2,8 @@
  * One person's data, for the people it is about: `customers history` (what they were sent and
  * what came of it), `customers export` (everything mkt holds about them: a data subject access
  * request) and `customers forget` (erasure, keeping only a one-way hash so they are never
- * messaged again). The SQL is src/db/customer-data.ts.
+ * messaged again). The SQL is behind the CustomerDataStore (src/db/customer-data-store.ts):
+ * src/db/customer-data.ts on SQLite, src/db/pg/customer-data.ts on PostgreSQL.
  */
 import type { EngagementEventRow, ForgetCounts } from '../db/customer-data.js';
 import type { CustomerDataStore } from '../db/customer-data-store.js';

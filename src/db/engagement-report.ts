@@ -1,7 +1,8 @@
 /**
  * The read side of engagement (`campaign status`, `links`, `compare`, `report --html`):
  * set-based aggregates over engagement_hourly (kept in every privacy mode, so these figures
- * never need a recipient id), campaign_links and the ledger. Nothing here writes.
+ * never need a recipient id), campaign_links and the ledger. Nothing here writes. This is the
+ * SQLite side (through ./sqlite-results.ts); ./pg/results.ts is its PostgreSQL twin.
  *
  * Unique counts add up across hours: engagement_hourly's unique_count is bumped once per
  * recipient, in the hour of their first hit (src/db/engagement.ts), so a sum is "recipients

@@ -6,8 +6,8 @@
  */
 import type { Channel } from '../channels.js';
 import type { ColumnName, Filter } from '../db/filter.js';
-import type { Store } from '../db/open.js';
-import { countWhere, filterToSql, listSegments, loadFilter, workspaceSegments } from './index.js';
+import type { SegmentStore } from '../db/repositories.js';
+import { listSegments, loadFilter, workspaceSegments } from './index.js';
 
 const FIELD_CHANNELS: Partial<Record<ColumnName, readonly Channel[]>> = {
   email: ['email'],
@@ -41,13 +41,13 @@ export interface ChannelSegment {
  * The segments of the workspace that fit `channel`, each with its live size when a store is
  * given. A segment whose definition does not parse is left out (`segment validate` names it).
  */
-export async function channelSegments(workspace: string, channel: Channel, store: Store | undefined, now: Date): Promise<ChannelSegment[]> {
+export async function channelSegments(workspace: string, channel: Channel, segments: Pick<SegmentStore, 'count'> | undefined, now: Date): Promise<ChannelSegment[]> {
   const library = workspaceSegments(workspace);
   const out: ChannelSegment[] = [];
   for (const s of await listSegments(workspace)) {
     const filter = await loadFilter(library, s.name).catch(() => undefined);
     if (!filter || !fitsChannel(filter, channel)) continue;
-    out.push({ name: s.name, ...(s.description !== undefined ? { description: s.description } : {}), ...(store ? { count: countWhere(store, filterToSql(filter, now)) } : {}) });
+    out.push({ name: s.name, ...(s.description !== undefined ? { description: s.description } : {}), ...(segments ? { count: await segments.count(filter, now) } : {}) });
   }
   return out;
 }

@@ -4,9 +4,7 @@
  * src/cli/segment.ts.
  */
 import { performance } from 'node:perf_hooks';
-import type { Store } from '../db/open.js';
 import type { SegmentStore } from '../db/repositories.js';
-import { countMatching } from '../db/segment-queries.js';
 import type { SegmentPreviewStore } from '../db/segment-preview-store.js';
 import { filterToSql } from '../db/segment-sql.js';
 import type { SqlFragment } from '../db/sql-fragment.js';
@@ -91,11 +89,6 @@ export async function countSegment(segments: SegmentStore, workspace: string, na
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;
-}
-
-/** How many customers match a compiled filter. */
-export function countWhere(store: Store, where: SqlFragment): number {
-  return countMatching(store, where);
 }
 
 /** Counts a condition that is not saved yet (the builder's live count). */

@@ -1,10 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { scriptedPrompter } from '../support/prompter.js';
 import { bufferIo } from '../support/buffer-io.mjs';
 import { smsWorkspace, type SmsWorkspace } from '../support/campaign-workspace.js';
+import { pgTestDatabase } from '../support/pg.js';
+
+const pgDb = await pgTestDatabase('e2e_interactive');
+afterAll(async () => {
+  await pgDb?.drop();
+});
 
 let ws: SmsWorkspace | undefined;
 afterEach(() => ws?.cleanup());
@@ -31,6 +37,17 @@ describe('campaign create on a terminal', () => {
     mkdirSync(path.join(ws.dir, 'campaigns'));
     writeFileSync(path.join(ws.dir, 'campaigns', 'flash.yaml'), yaml + '\n');
     expect(ws.cli(['campaign', 'apply'], { MKT_NOW: '2026-06-01T12:00:00Z' }).stdout).toBe('flash: no change\n');
+  });
+
+  it.skipIf(!pgDb)('on PostgreSQL the segments offered show their live sizes too', async () => {
+    ws = smsWorkspace(3);
+    writeFileSync(path.join(ws.dir, 'segments', 'germany.yaml'), 'description: customers in Germany\nwhere:\n  country: DE\n');
+    expect(ws.cli(['db', 'copy', '.mkt/mkt.db', pgDb!.url, '--replace']).code).toBe(0);
+    const prompter = scriptedPrompter(['flash', 'sms', 'outbox-sms', 'hello', 'all-sms', '', '', 'sticky']);
+    const io = bufferIo({ MKT_NOW: '2026-06-01T12:00:00Z', MKT_DB: pgDb!.url }, true);
+    const code = await main(['node', 'mkt', 'campaign', 'create', '--json'], io, { prompter, cwd: ws.dir });
+    expect(code, io.err()).toBe(0);
+    expect(prompter.offered.Segment).toEqual(['all-sms (3 now) — everyone with SMS consent', 'germany (3 now) — customers in Germany']);
   });
 
   it('refuses a schedule in the past when asked for one', async () => {

@@ -2,7 +2,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { bufferIo } from '../support/buffer-io.mjs';
 import { runCli, tempWorkspace } from '../support/cli.js';
+import { scriptedPrompter } from '../support/prompter.js';
 import { pgTestDatabase } from '../support/pg.js';
 
 const env = { MKT_NOW: '2026-01-15T12:00:00Z' };
@@ -141,5 +144,20 @@ describe.skipIf(!pgDb)('segment preview on PostgreSQL', { timeout: 120_000 }, ()
     expect({ code: b.code, stdout: b.stdout }).toEqual({ code: a.code, stdout: a.stdout });
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout.length).toBeGreaterThan(50);
+  });
+
+  it('the interactive builder counts live on both stores alike', async () => {
+    const counts: string[] = [];
+    for (const [db, name] of [[sqlite, 'built-sqlite'], [pgDb!.url, 'built-postgres']] as const) {
+      const prompter = scriptedPrompter([name, '', 'country', 'eq', 'DE', 'email_opt_in', 'eq', 'true', '@done']);
+      const io = bufferIo({ ...env, MKT_DB: db }, true);
+      const code = await main(['node', 'mkt', '--workspace', ws.dir, 'segment', 'create'], io, { prompter, cwd: ws.dir });
+      expect(code, io.err()).toBe(0);
+      const live = [...io.err().matchAll(/(\d+) customers match so far/g)].map((m) => m[1]!);
+      expect(live, io.err()).toHaveLength(2);
+      expect(JSON.parse(on(db, 'segment', 'count', name, '--json').stdout).count).toBe(Number(live[1]));
+      counts.push(live.join(' then '));
+    }
+    expect(counts[1]).toEqual(counts[0]);
   });
 });

@@ -59,7 +59,7 @@ async function askMissing(ctx: CliContext, o: CreateOpts): Promise<CreateOpts> {
     out.template = await p.select('Template', templates.map((t) => ({ name: `${t.name} — ${t.summary}`, value: t.name })));
   }
   if (!out.segment) {
-    const segments = await channelSegments(ctx.workspace, channel, ctx.dbTarget.kind === 'sqlite' ? await ctx.store() : undefined, ctx.now());
+    const segments = await channelSegments(ctx.workspace, channel, (await ctx.repositories()).segments, ctx.now());
     if (!segments.length) throw new InputError('no_segment', `no segment in segments/ fits ${channel}`, { hint: 'create one with `mkt segment create`' });
     const size = (n: number | undefined) => (n === undefined ? '' : ` (${n.toLocaleString('en-US')} now)`);
     out.segment = await p.select('Segment', segments.map((s) => ({ name: `${s.name}${size(s.count)}${s.description ? ` — ${s.description}` : ''}`, value: s.name })));

@@ -61,6 +61,14 @@ export function pgCustomerDataStore(pool: pg.Pool): CustomerDataStore {
     forget: (id, a, now) =>
       inTransaction(pool, async (client) => {
         const changed = async (text: string, values: unknown[]) => (await client.query(text, values)).rowCount ?? 0;
+        // SQLite's IMMEDIATE transaction keeps a prepare out while a person is erased; here a
+        // prepare locks its campaign row (FOR UPDATE) before it reads the customers, so taking
+        // every campaign row first (in id order, so two forgets queue rather than deadlock)
+        // waits for a prepare that is running (the rows it adds are then seen below and
+        // anonymised) and holds off one that starts (it then sees the hash, not the customer).
+        // NO KEY UPDATE: the key-share locks of inserts that reference a campaign (a send
+        // registering its links) do not wait; the send path's claims lock ledger rows only.
+        await client.query('SELECT id FROM campaigns ORDER BY id FOR NO KEY UPDATE');
         const hashes = personHashes(a);
         if (hashes.length) {
           await client.query('INSERT INTO forgotten_addresses (hash, created_at) SELECT h, $2 FROM unnest($1::text[]) AS h ON CONFLICT DO NOTHING', [hashes, now]);

@@ -7,6 +7,7 @@
  * Runs beside test/unit/db/store-contract.test.ts, in the same two-store pattern.
  */
 import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { WRITE_COLUMNS, type CustomerValues } from '../../../src/db/customers-writer.js';
@@ -407,5 +408,52 @@ describe.skipIf(!pgDb)('results contract: report rows on PostgreSQL read one sna
     let n = 0;
     for await (const _r of s.repos.results.rows(7)) n++;
     expect(n).toBe(2_501);
+  });
+});
+
+/**
+ * On SQLite forget's IMMEDIATE transaction keeps a prepare out; on PostgreSQL a prepare that
+ * holds its campaign row (FOR UPDATE, as src/db/pg/audience.ts takes it) while it writes the
+ * send list makes forget wait, so the rows it adds for the person are erased too.
+ */
+describe.skipIf(!pgDb)('results contract: forget on PostgreSQL waits for a prepare that is running', () => {
+  let s: Side;
+  let admin: pg.Client;
+  beforeAll(async () => {
+    s = await pgSide(pgDb!.url);
+    admin = new pg.Client({ connectionString: pgDb!.url });
+    await admin.connect();
+    await s.exec('INSERT INTO campaigns (id, name, channel, segment, provider, template, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [8, 'racing', 'email', 'all', 'outbox', 'news', T0, T0]);
+    await s.repos.customers.insert([customerValues({ external_id: 'dee', email: 'dee@example.org', email_opt_in: true })]);
+    // the property's last rows name customers by small ids too
+    await s.exec('DELETE FROM campaign_recipients WHERE campaign_id = 9');
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await s?.close();
+  });
+
+  it("a row the prepare adds for the person before it commits is anonymised by forget", async () => {
+    const dee = (await s.repos.customers.by('externalId', 'dee'))!;
+    const prepare = new pg.Client({ connectionString: pgDb!.url });
+    await prepare.connect();
+    try {
+      await prepare.query('BEGIN');
+      await prepare.query('SELECT id FROM campaigns WHERE id = 8 FOR UPDATE');
+      await prepare.query(`INSERT INTO campaign_recipients (id, campaign_id, customer_id, address, state, updated_at) VALUES (50000, 8, $1, 'dee@example.org', 'pending', $2)`, [dee.id, T0]);
+      let settled = false;
+      const forgetting = s.repos.customerData.forget(dee.id, { email: 'dee@example.org', phone: null }, T0 + 500).finally(() => (settled = true));
+      // until forget is seen waiting for a lock (or has finished without waiting: the bug)
+      for (let i = 0; i < 200 && !settled; i++) {
+        const waiting = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM campaigns ORDER BY id%'`);
+        if (waiting.rowCount) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await prepare.query('COMMIT');
+      expect(await forgetting).toEqual({ customers: 1, hashes_kept: 1, pending_skipped: 1, ledger_rows_anonymised: 1, suppressions_removed: 0, feedback_events_anonymised: 0, engagement_events_removed: 0 });
+    } finally {
+      await prepare.end();
+    }
+    expect(await s.query('SELECT address, state, customer_id FROM campaign_recipients WHERE id = 50000')).toEqual([{ address: 'forgotten:50000', state: 'skipped', customer_id: 0 }]);
   });
 });
