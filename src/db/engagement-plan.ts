@@ -60,6 +60,12 @@ export const hourOf = (at: number): number => Math.floor(at / HOUR) * HOUR;
 /** The seen-set digest of a ledger row under its campaign's key (see engagement.ts). */
 export const digestOf = (key: Buffer, ledgerId: number): Buffer => createHmac('sha256', key).update(String(ledgerId)).digest().subarray(0, DIGEST_BYTES);
 
+/** Which of `ledgerIds` have their digest among `digests` (a campaign's seen rows of one kind): both stores' seen-set reads. */
+export function seenAmong(key: Buffer, digests: Iterable<Uint8Array>, ledgerIds: number[]): Set<number> {
+  const seen = new Set([...digests].map((d) => Buffer.from(d).toString('hex')));
+  return new Set(ledgerIds.filter((id) => seen.has(digestOf(key, id).toString('hex'))));
+}
+
 export interface HourlyRow {
   campaignId: number;
   linkId: number;

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Store } from './open.js';
-import { digestOf, hourOf, moveToMachinePlan, recordPlan, runPlan, type EngagementHit, type EngagementOp, type EngagementResult, type SweepMove } from './engagement-plan.js';
+import { digestOf, hourOf, seenAmong, moveToMachinePlan, recordPlan, runPlan, type EngagementHit, type EngagementOp, type EngagementResult, type SweepMove } from './engagement-plan.js';
 
 // the hit's vocabulary lives with the plans both stores run
 export { ENGAGEMENT_KINDS, ENGAGEMENT_SOURCES, type EngagementHit, type EngagementKind, type EngagementResult, type EngagementSource, type SweepMove } from './engagement-plan.js';
@@ -187,13 +187,10 @@ export class EngagementRepository {
    * a key (nothing recorded, or the key dropped) no row is in it.
    */
   seenHumans(campaignId: number, kind: 'click' | 'open', ledgerIds: number[]): Set<number> {
-    const out = new Set<number>();
     const key = this.keys.get(campaignId) ?? (this.getKey.get(campaignId) as { key: Buffer } | undefined)?.key;
-    if (!key) return out;
+    if (!key) return new Set();
     const rows = this.sqlite.prepare('SELECT digest FROM engagement_seen WHERE campaign_id = ? AND kind = ? AND link_id = 0 AND machine = 0').all(campaignId, kind) as Array<{ digest: Buffer }>;
-    const seen = new Set(rows.map((r) => Buffer.from(r.digest).toString('hex')));
-    for (const id of ledgerIds) if (seen.has(this.hash(key, id).toString('hex'))) out.add(id);
-    return out;
+    return seenAmong(key, rows.map((r) => r.digest), ledgerIds);
   }
 
   private hash(key: Buffer, ledgerId: number): Buffer {

@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { LEDGER_STATES, type LedgerState } from '../ledger-contract.js';
-import { seenAmong } from '../seen-digest.js';
+import { seenAmong } from '../engagement-plan.js';
 import { HELD } from '../variant-sql.js';
 import { tallyMetric, type AbProgress, type VariantMetric, type VariantMetricName, type VariantStore } from '../variant-store.js';
 import { inTransaction } from './transaction.js';

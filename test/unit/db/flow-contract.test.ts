@@ -16,16 +16,11 @@ import type { Channel } from '../../../src/channels.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../../../src/db/customers-writer.js';
 import type { Filter } from '../../../src/db/filter.js';
 import { SqliteLedger, type ClaimCheck, type Ledger } from '../../../src/db/ledger.js';
-import { openStore } from '../../../src/db/open.js';
 import { lockedRecentCounts } from '../../../src/db/pg/claim-caps.js';
 import { PostgresLedger } from '../../../src/db/pg/ledger.js';
-import { openPgStore, type PgStore } from '../../../src/db/pg/open.js';
-import { pgRepositories } from '../../../src/db/pg/repositories.js';
-import { numbered } from '../../../src/db/pg/transaction.js';
-import type { Repositories } from '../../../src/db/repositories.js';
-import { sqliteRepositories } from '../../../src/db/sqlite-repositories.js';
 import { memorySource, SegmentLibrary } from '../../../src/segments/library.js';
-import { pgTestDatabase, type PgTestDatabase } from '../../support/pg.js';
+import { contractStores, type ContractStore } from '../../support/contract-stores.js';
+import { pgTestDatabase } from '../../support/pg.js';
 
 const pgDb = await pgTestDatabase('flow_contract');
 afterAll(async () => {
@@ -33,43 +28,18 @@ afterAll(async () => {
 });
 
 /** One store seen three ways: its repositories, a ledger per campaign, and raw SQL (`?` placeholders) to read rows back. */
-interface Opened {
-  repos: Repositories;
+interface Opened extends ContractStore {
   ledger(campaign: { id: number; channel: Channel }, workerId?: string): Ledger;
-  sql<T>(text: string, ...params: unknown[]): Promise<T[]>;
-  pg?: PgStore;
 }
 
-const STORES: Array<{ name: string; available: boolean; open(): Promise<Opened> }> = [
-  {
-    name: 'sqlite',
-    available: true,
-    open: async () => {
-      const store = openStore(':memory:');
-      return {
-        repos: sqliteRepositories(store),
-        ledger: (c) => new SqliteLedger(store.sqlite, c.id, c.channel, 'p'),
-        sql: async <T,>(text: string, ...params: unknown[]) => {
-          const stmt = store.sqlite.prepare(text);
-          return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as T[];
-        },
-      };
-    },
+const STORES: Array<{ name: string; available: boolean; open(): Promise<Opened> }> = contractStores(pgDb).map((kind) => ({
+  ...kind,
+  open: async () => {
+    const o = await kind.open();
+    const ledger: Opened['ledger'] = (c, workerId) => (o.pg ? new PostgresLedger(o.pg, c.id, c.channel, 'p', workerId ? { workerId } : {}) : new SqliteLedger(o.sqlite!.sqlite, c.id, c.channel, 'p'));
+    return { ...o, ledger };
   },
-  {
-    name: 'postgres',
-    available: pgDb !== undefined,
-    open: async () => {
-      const store = await openPgStore((pgDb as PgTestDatabase).url);
-      return {
-        repos: pgRepositories(store),
-        ledger: (c, workerId) => new PostgresLedger(store, c.id, c.channel, 'p', workerId ? { workerId } : {}),
-        sql: async <T,>(text: string, ...params: unknown[]) => (await store.pool.query(numbered(text, 0), params)).rows as T[],
-        pg: store,
-      };
-    },
-  },
-];
+}));
 
 const T0 = Date.UTC(2026, 2, 28, 12); // 2026-03-28T12:00Z: Europe's clocks go forward the next night
 const DAY = 86_400_000;

@@ -11,53 +11,17 @@ import { pickVariant } from '../../../src/campaigns/ab-test.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../../../src/db/customers-writer.js';
 import { EngagementRepository } from '../../../src/db/engagement.js';
 import type { Filter } from '../../../src/db/filter.js';
-import { openStore, type Store } from '../../../src/db/open.js';
-import { openPgStore } from '../../../src/db/pg/open.js';
-import { pgRepositories } from '../../../src/db/pg/repositories.js';
-import { numbered } from '../../../src/db/pg/transaction.js';
-import type { Repositories } from '../../../src/db/repositories.js';
-import { sqliteRepositories } from '../../../src/db/sqlite-repositories.js';
+import { openStore } from '../../../src/db/open.js';
 import { HELD } from '../../../src/db/variant-sql.js';
 import type { VariantMetric } from '../../../src/db/variant-store.js';
 import { memorySource, SegmentLibrary } from '../../../src/segments/library.js';
 import { stringify } from 'yaml';
-import { pgTestDatabase, type PgTestDatabase } from '../../support/pg.js';
+import { contractStores, type ContractStore } from '../../support/contract-stores.js';
+import { pgTestDatabase } from '../../support/pg.js';
 
 const pgDb = await pgTestDatabase('variants');
 
-/** A store as repositories, plus raw SQL (`?` placeholders) to arrange what the tests need: sends, feedback, seen rows. */
-interface Subject {
-  repos: Repositories;
-  run(sql: string, ...params: unknown[]): Promise<void>;
-  all<T>(sql: string, ...params: unknown[]): Promise<T[]>;
-}
-
-const STORES: Array<{ name: string; available: boolean; open(): Promise<Subject> }> = [
-  {
-    name: 'sqlite',
-    available: true,
-    open: async () => {
-      const store: Store = openStore(':memory:');
-      return {
-        repos: sqliteRepositories(store),
-        run: async (sql, ...params) => void store.sqlite.prepare(sql).run(...params),
-        all: async <T,>(sql: string, ...params: unknown[]) => store.sqlite.prepare(sql).all(...params) as T[],
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    available: pgDb !== undefined,
-    open: async () => {
-      const store = await openPgStore((pgDb as PgTestDatabase).url);
-      return {
-        repos: pgRepositories(store),
-        run: async (sql, ...params) => void (await store.pool.query(numbered(sql, 0), params)),
-        all: async <T,>(sql: string, ...params: unknown[]) => (await store.pool.query(numbered(sql, 0), params)).rows as T[],
-      };
-    },
-  },
-];
+const STORES = contractStores(pgDb);
 
 afterAll(async () => {
   await pgDb?.drop();
@@ -82,7 +46,7 @@ async function everyone(): Promise<Filter> {
 const seen = new Map<string, unknown>();
 
 describe.each(STORES)('variant contract: $name', ({ name, available, open }) => {
-  let s: Subject;
+  let s: ContractStore;
   const campaign = async (label: string) => {
     const c = await s.repos.campaigns.create({ name: label, channel: 'email', segment: 's', provider: 'p', template: 't' }, T0);
     await s.repos.audience.prepare({ campaignId: c.id, channel: 'email', filter: await everyone(), now: T0, exclusions: [], refresh: false });
@@ -90,7 +54,7 @@ describe.each(STORES)('variant contract: $name', ({ name, available, open }) => 
   };
   const pick = (label: string) => (customerId: number) => pickVariant(label, customerId, VARIANTS, FRACTION);
   const assignment = async (id: number) =>
-    s.all<{ customer: number; variant: string | null; held: number }>(
+    s.sql<{ customer: number; variant: string | null; held: number }>(
       `SELECT customer_id AS customer, variant, CASE WHEN next_attempt_at = ? THEN 1 ELSE 0 END AS held FROM campaign_recipients WHERE campaign_id = ? ORDER BY customer_id`,
       HELD,
       id,
@@ -122,9 +86,9 @@ describe.each(STORES)('variant contract: $name', ({ name, available, open }) => 
     expect(await s.repos.variants.progress(c.id)).toEqual({ held, testSentAt: null });
 
     // the test fraction is sent; a third of it (and every c) delivered
-    await s.run(`UPDATE campaign_recipients SET state = 'sent', sent_at = ? + id WHERE campaign_id = ? AND variant IS NOT NULL`, T0, c.id);
-    await s.run(`UPDATE campaign_recipients SET delivery_status = CASE WHEN id % 2 = 0 THEN 'read' ELSE 'delivered' END WHERE campaign_id = ? AND (variant = 'c' OR id % 3 = 0) AND variant IS NOT NULL`, c.id);
-    const sent = await s.all<{ id: number; variant: string; delivered: number }>(
+    await s.sql(`UPDATE campaign_recipients SET state = 'sent', sent_at = ? + id WHERE campaign_id = ? AND variant IS NOT NULL`, T0, c.id);
+    await s.sql(`UPDATE campaign_recipients SET delivery_status = CASE WHEN id % 2 = 0 THEN 'read' ELSE 'delivered' END WHERE campaign_id = ? AND (variant = 'c' OR id % 3 = 0) AND variant IS NOT NULL`, c.id);
+    const sent = await s.sql<{ id: number; variant: string; delivered: number }>(
       `SELECT id, variant, CASE WHEN delivery_status IS NOT NULL THEN 1 ELSE 0 END AS delivered FROM campaign_recipients WHERE campaign_id = ? AND variant IS NOT NULL ORDER BY id`,
       c.id,
     );
@@ -154,10 +118,10 @@ describe.each(STORES)('variant contract: $name', ({ name, available, open }) => 
     // a machine click is not a human one
     writer.recordEngagement({ campaignId: c.id, ledgerId: ids[1]!, customerId: 1, kind: 'click', linkId: 1, machine: true, at: ++at, source: 'serve', individual: false });
     for (const k of scratch.sqlite.prepare('SELECT campaign_id, key, created_at FROM engagement_keys').all() as Array<{ campaign_id: number; key: Buffer; created_at: number }>) {
-      await s.run('INSERT INTO engagement_keys (campaign_id, key, created_at) VALUES (?, ?, ?)', k.campaign_id, k.key, k.created_at);
+      await s.sql('INSERT INTO engagement_keys (campaign_id, key, created_at) VALUES (?, ?, ?)', k.campaign_id, k.key, k.created_at);
     }
     for (const r of scratch.sqlite.prepare('SELECT campaign_id, kind, link_id, machine, digest FROM engagement_seen').all() as Array<{ campaign_id: number; kind: string; link_id: number; machine: number; digest: Buffer }>) {
-      await s.run('INSERT INTO engagement_seen (campaign_id, kind, link_id, machine, digest) VALUES (?, ?, ?, ?, ?)', r.campaign_id, r.kind, r.link_id, r.machine, r.digest);
+      await s.sql('INSERT INTO engagement_seen (campaign_id, kind, link_id, machine, digest) VALUES (?, ?, ?, ?, ?)', r.campaign_id, r.kind, r.link_id, r.machine, r.digest);
     }
     scratch.close();
     const clicks = Object.fromEntries(await s.repos.variants.metric(c.id, 'clicks'));
@@ -175,7 +139,7 @@ describe.each(STORES)('variant contract: $name', ({ name, available, open }) => 
     const decided = await s.repos.variants.decide(c.id, 'delivered', (m) => ((asked = m), { winner: 'b', note: 'mine' }), T0 + 5);
     expect(decided).toEqual({ decision: { winner: 'b', note: 'mine' }, released: held });
     expect(Object.fromEntries(asked!)).toEqual(delivered);
-    expect(await s.all(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' AND (variant <> 'b' OR next_attempt_at <> 0)`, c.id)).toEqual([{ n: 0 }]);
+    expect(await s.sql(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' AND (variant <> 'b' OR next_attempt_at <> 0)`, c.id)).toEqual([{ n: 0 }]);
     expect(await s.repos.variants.progress(c.id)).toEqual({ held: 0, testSentAt: firstSent });
     expect(await s.repos.variants.decide(c.id, 'delivered', () => expect.fail('decided twice'), T0 + 6)).toBeUndefined();
     const partsAfter = await s.repos.variants.parts(c.id);
@@ -216,7 +180,7 @@ describe.each(STORES)('variant contract: $name', ({ name, available, open }) => 
     const c = await campaign('race');
     const held = await s.repos.variants.assign(c.id, pick('race'), T0);
     expect(held).toBeGreaterThan(0);
-    await s.run(`UPDATE campaign_recipients SET state = 'sent', sent_at = ? WHERE campaign_id = ? AND variant IS NOT NULL`, T0, c.id);
+    await s.sql(`UPDATE campaign_recipients SET state = 'sent', sent_at = ? WHERE campaign_id = ? AND variant IS NOT NULL`, T0, c.id);
     const choices: string[] = [];
     const decider = (winner: string) => s.repos.variants.decide(c.id, 'delivered', () => (choices.push(winner), { winner }), T0 + 1);
     // three reads at once first, so a PostgreSQL pool has three connections open: the deciders then truly overlap
@@ -227,7 +191,7 @@ describe.each(STORES)('variant contract: $name', ({ name, available, open }) => 
     expect(done[0]!.released).toBe(held);
     expect(choices).toEqual([done[0]!.decision.winner]);
     // every held row went to that one winner, due now
-    expect(await s.all(`SELECT variant, next_attempt_at AS due, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' GROUP BY variant, next_attempt_at`, c.id)).toEqual([
+    expect(await s.sql(`SELECT variant, next_attempt_at AS due, count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending' GROUP BY variant, next_attempt_at`, c.id)).toEqual([
       { variant: done[0]!.decision.winner, due: 0, n: held },
     ]);
   });
