@@ -3,7 +3,8 @@
  * as the postgres user, on a port of its own, trust auth on 127.0.0.1 only. It is never the
  * shared cluster on 5432 (other test runs use that one). `stop` removes it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -33,6 +34,14 @@ async function freePort(): Promise<number> {
 }
 
 const asPostgres = (cmd: string) => execFileSync('su', ['postgres', '-c', cmd], { stdio: 'pipe', timeout: 60_000 });
+/**
+ * The same, without blocking this process: the fakes a scenario talks to (SES, serve's peers)
+ * live in the test process, and a synchronous restart froze them too, so no worker met the outage
+ * (every one was waiting on the frozen fake, not on PostgreSQL).
+ */
+const asPostgresAsync = async (cmd: string) => {
+  await promisify(execFile)('su', ['postgres', '-c', cmd], { timeout: 60_000 });
+};
 
 /** A running private cluster, or undefined where it cannot be made (no binaries, not root). */
 export async function privatePostgres(): Promise<PrivatePostgres | undefined> {
@@ -41,7 +50,9 @@ export async function privatePostgres(): Promise<PrivatePostgres | undefined> {
   chmodSync(dir, 0o777);
   const data = path.join(dir, 'data');
   const port = await freePort();
-  const ctl = (action: string) => asPostgres(`${BIN}/pg_ctl -D ${data} -l ${dir}/log -w -t 60 -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action}`);
+  const ctlCmd = (action: string) => `${BIN}/pg_ctl -D ${data} -l ${dir}/log -w -t 60 -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action}`;
+  const ctl = (action: string) => asPostgres(ctlCmd(action));
+  const ctlAsync = (action: string) => asPostgresAsync(ctlCmd(action));
   try {
     asPostgres(`${BIN}/initdb -D ${data} -A trust -U postgres --no-sync >/dev/null`);
     ctl('start');
@@ -51,18 +62,13 @@ export async function privatePostgres(): Promise<PrivatePostgres | undefined> {
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: async () => {
-      ctl('-m fast restart');
-    },
-    halt: async () => {
-      ctl('-m fast stop');
-    },
-    start: async () => {
-      ctl('start');
-    },
+    restart: () => ctlAsync('-m fast restart'),
+    halt: () => ctlAsync('-m fast stop'),
+    start: () => ctlAsync('start'),
     stop: async () => {
       try {
-        ctl('-m immediate stop');
+        // a test that failed while the server was halted leaves nothing to stop
+        if (existsSync(path.join(data, 'postmaster.pid'))) await ctlAsync('-m immediate stop');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

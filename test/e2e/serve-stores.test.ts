@@ -232,6 +232,9 @@ describe('serve on a PostgreSQL server that goes down', { timeout: 240_000 }, ()
     try {
       // the link is known to this server (one read), then the database goes away
       expect((await fetch(local(serve, sale!), { redirect: 'manual' })).status).toBe(302);
+      // and its hit is written (the next batch, 200 ms on), so the outage meets exactly the next hit
+      const clicks = async () => Number((await s.query<{ n: number }>("SELECT coalesce(sum(count), 0) AS n FROM engagement_hourly WHERE kind = 'click' AND link_id = 1"))[0]!.n);
+      await waitFor(async () => (await clicks()) === 1, 'the first click written');
       await server.halt();
       expect((await oneClick(serve, unsubscribeUrl(emlOf(s.ws, 'ben@example.org')))).status).toBe(200);
       const click = await fetch(local(serve, sale!), { redirect: 'manual' });
@@ -242,7 +245,7 @@ describe('serve on a PostgreSQL server that goes down', { timeout: 240_000 }, ()
       await server.start();
       await waitFor(async () => (await suppressed()).includes('ben@example.org'), 'the replay');
       expect(serve.log()).toMatch(/replayed \d+ spooled record\(s\) into the database/);
-      await waitFor(async () => Number((await s.query<{ n: number }>("SELECT coalesce(sum(count), 0) AS n FROM engagement_hourly WHERE kind = 'click' AND link_id = 1"))[0]!.n) === 2, 'both clicks counted');
+      await waitFor(async () => (await clicks()) === 2, 'both clicks counted');
 
       // down again, and serve stops before it is back: the spool stays for the next command that writes
       await server.halt();
