@@ -47,8 +47,7 @@ async function proofCustomer(deps: CampaignDeps, campaign: Campaign, key: string
   const recipient = first === undefined ? undefined : await findCustomer(deps.repos.customers, String(first));
   if (recipient) return { customer: recipient, source: 'first_recipient' };
   // no list yet: the segment's first customer (by id, as `segment preview` lists them)
-  const id = await deps.repos.flow.firstMatching(await segmentFilter(deps.workspace, campaign.segment), new Date(deps.now()));
-  const match = id === undefined ? undefined : await deps.repos.customers.by('id', id);
+  const [match] = await deps.repos.segmentPreview.preview(await segmentFilter(deps.workspace, campaign.segment), new Date(deps.now()), 1);
   if (match) return { customer: toRecord(match), source: 'segment' };
   throw new InputError('no_customer', `segment "${campaign.segment}" matches nobody, so there is no customer to render the proof with`, { hint: 'pass --customer <id, email or phone>' });
 }

@@ -5,7 +5,6 @@
  * the same answers. (`send_at_local` due times are set by the audience prepare itself, in its
  * transaction: `localDue`, ./local-time-sql.ts and ./pg/flow.ts localDueTimesIn.)
  */
-import type { Filter } from './filter.js';
 import type { LedgerPart } from './ledger-breakdown.js';
 
 export type { ZoneGroup } from './local-time-sql.js';
@@ -18,6 +17,4 @@ export interface FlowStore {
   parts<C extends 'run' | 'variant'>(campaignId: number, by: C): Promise<Array<LedgerPart<C extends 'run' ? number : string | null>>>;
   /** The customer id of the send list's first row (`campaign test`), if there is a list. */
   firstRecipient(campaignId: number): Promise<number | undefined>;
-  /** The lowest customer id matching a resolved filter (the proof's fallback customer). */
-  firstMatching(filter: Filter, now: Date): Promise<number | undefined>;
 }

@@ -6,7 +6,6 @@
 import type pg from 'pg';
 import type { FlowStore, ZoneGroup } from '../flow-store.js';
 import { partsOf, type PartRow } from '../ledger-breakdown.js';
-import { filterToPgSql } from './segment-sql.js';
 
 /** The grouping column and its order: SQLite's (NULL first, bytewise for text). */
 const PART_COLUMNS = { run: { col: 'run', order: 'run' }, variant: { col: 'variant', order: 'variant COLLATE "C" NULLS FIRST' } } as const;
@@ -53,11 +52,6 @@ export function pgFlowStore(pool: pg.Pool): FlowStore {
     },
     firstRecipient: async (campaignId) => {
       const r = await pool.query<{ id: number }>('SELECT customer_id AS id FROM campaign_recipients WHERE campaign_id = $1 ORDER BY id LIMIT 1', [campaignId]);
-      return r.rows[0]?.id;
-    },
-    firstMatching: async (filter, now) => {
-      const where = filterToPgSql(filter, now);
-      const r = await pool.query<{ id: number }>(`SELECT c.id AS id FROM customers c WHERE ${where.text} ORDER BY c.id LIMIT 1`, where.params);
       return r.rows[0]?.id;
     },
   };
