@@ -3,14 +3,11 @@
  * complianceWorkspace: customers imported into its SQLite file) is moved up into a PostgreSQL
  * database of its own with `mkt db copy`, and from then on every command runs with
  * MKT_DB=postgres://…; `query` reads that database (through psql, synchronously, so the cases
- * read alike on both stores). `customers import` has no PostgreSQL twin yet: `importCsv`
- * imports into the workspace's SQLite file and moves the new customers up, ids and all.
+ * read alike on both stores). `importCsv` runs `customers import` on the case's own store.
  */
 import { spawnSync } from 'node:child_process';
-import { readQuery } from './campaign-workspace.js';
 import { runCli, type CliResult } from './cli.js';
 import { pgTestDatabase, type PgTestDatabase } from './pg.js';
-import { WRITE_COLUMNS } from '../../src/db/customers-writer.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -62,8 +59,6 @@ function pgQuery(url: string) {
   };
 }
 
-const BOOLEAN = new Set<string>(['email_opt_in', 'sms_opt_in', 'whatsapp_opt_in']);
-
 export async function onStore<W extends BaseWorkspace>(store: StoreKind, w: W): Promise<OnStore<W>> {
   const statesOf =
     (query: BaseWorkspace['query']) =>
@@ -91,7 +86,6 @@ export async function onStore<W extends BaseWorkspace>(store: StoreKind, w: W): 
   if (copied.code !== 0) throw new Error(`db copy failed: ${copied.stderr}`);
   const env = { MKT_DB: db.url };
   const query = pgQuery(db.url);
-  const sqlite = readQuery(w.db);
   return {
     ...w,
     store,
@@ -100,18 +94,10 @@ export async function onStore<W extends BaseWorkspace>(store: StoreKind, w: W): 
     ...(w.cliAsync ? { cliAsync: (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => w.cliAsync!(args, { ...env, ...extraEnv }) } : {}),
     query,
     states: statesOf(query),
+    // the PostgreSQL import itself (COPY into staging, the set-based upsert), as a user runs it
     importCsv: (file, extraEnv = {}) => {
-      const r = w.cli(['customers', 'import', file, '--db', w.db], extraEnv);
+      const r = w.cli(['customers', 'import', file], { ...env, ...extraEnv });
       if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
-      const [{ m }] = query<{ m: number }>('SELECT coalesce(max(id), 0) AS m FROM customers') as [{ m: number }];
-      const rows = sqlite<Record<string, unknown>>(`SELECT id, ${WRITE_COLUMNS.join(', ')} FROM customers WHERE id > ? ORDER BY id`, m);
-      if (rows.length === 0) return;
-      const tuples = rows.map((row) => `(${['id', ...WRITE_COLUMNS].map((c) => (BOOLEAN.has(c) ? String(Boolean(row[c])) : c === 'attributes' ? `${literal(row[c])}::jsonb` : literal(row[c]))).join(', ')})`);
-      psql(
-        db.url,
-        `INSERT INTO customers (id, ${WRITE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')};
-         SELECT setval(pg_get_serial_sequence('customers', 'id'), (SELECT max(id) FROM customers));`,
-      );
     },
     cleanup: async () => {
       w.cleanup();
