@@ -2,10 +2,11 @@
 // - `segment count` of the sample segments on 1,000,000 customers (target ≤ 1.5×): the whole
 //   core call (YAML, resolve, compile for PostgreSQL, count) vs the same filter written by hand;
 // - `campaign prepare` freezing the ~1M-recipient list (target ≤ 1.5×): the whole core call
-//   (classification into exclusion counts, the frozen INSERT … SELECT, the plan hash over the
-//   list streamed back) vs one hand-written INSERT … SELECT … GROUP BY email.
+//   (the exclusion counts from their own scan, the frozen INSERT … SELECT, the plan hash on the
+//   server over the rows it returns) vs one hand-written INSERT … SELECT … GROUP BY email.
 // - `customers import` via COPY (target ≥ 0.5× a bare COPY of the same rows): bench/pg-import.js,
-//   run first, on the empty store; MKT_BENCH_PG_ONLY=import runs only this case.
+//   run first, on the empty store; MKT_BENCH_PG_ONLY=import runs only this case, and
+//   MKT_BENCH_PG_ONLY=prepare only the prepare case (no import, no segment counts).
 // The customers are the SQLite benches' seeded store (with prepare.bench.js's exclusions) moved
 // up with `mkt db copy`, whose time is reported too. The server is MKT_BENCH_PG_URL, else
 // MKT_TEST_PG_URL (scripts/pg-test-setup.sh); the bench makes a database of its own and drops it
@@ -89,11 +90,15 @@ function addExclusions(file) {
 export default async function pgBench() {
   const target = await benchDatabase();
   if (!target.url) return { description: 'The PostgreSQL store vs hand-written SQL on the same server.', figures: [], notes: [`not measured: ${target.why}`] };
-  const imported = await pgImportCase(target.url).catch(async (e) => {
-    await target.drop();
-    throw e;
-  });
-  if (process.env.MKT_BENCH_PG_ONLY === 'import') {
+  const only = process.env.MKT_BENCH_PG_ONLY;
+  const imported =
+    only === 'prepare'
+      ? undefined
+      : await pgImportCase(target.url).catch(async (e) => {
+          await target.drop();
+          throw e;
+        });
+  if (only === 'import') {
     await target.drop();
     return { description: 'The PostgreSQL store: `customers import` via COPY only (MKT_BENCH_PG_ONLY=import).', figures: [imported.figure], notes: [imported.note], detail: { import: imported.detail } };
   }
@@ -111,9 +116,9 @@ export default async function pgBench() {
     await sql.query('VACUUM ANALYZE');
     for (const t of ['customers', 'suppressions', 'campaigns', 'campaign_recipients']) await sql.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
 
-    const figures = [imported.figure];
+    const figures = imported ? [imported.figure] : [];
     const counts = {};
-    for (const c of CASES) {
+    for (const c of only === 'prepare' ? [] : CASES) {
       await sql.query(c.sql, c.params); // warm the buffer cache once for both sides
       const mine = [];
       const hand = [];
@@ -195,14 +200,14 @@ export default async function pgBench() {
     await sql.end();
     const server = await repos.customers.count();
     return {
-      description: `The PostgreSQL store on ${CUSTOMERS} customers (${server} after the copy), each figure beside the same work written by hand on the same server in the same run: \`segment count\` (the whole core call; medians of ${SEGMENT_RUNS} interleaved runs) and \`campaign prepare\` (classification, the frozen INSERT … SELECT, the plan hash over the streamed list; medians of ${PREPARE_RUNS} interleaved runs after a warm-up).`,
+      description: `The PostgreSQL store on ${CUSTOMERS} customers (${server} after the copy), each figure beside the same work written by hand on the same server in the same run: \`segment count\` (the whole core call; medians of ${SEGMENT_RUNS} interleaved runs) and \`campaign prepare\` (the exclusion counts, the frozen INSERT … SELECT, the plan hash over the rows it returns; medians of ${PREPARE_RUNS} interleaved runs after a warm-up).`,
       figures,
       notes: [
-        imported.note,
+        ...(imported ? [imported.note] : []),
         `The store was moved up with \`mkt db copy\`: ${copy.total} rows in ${round(copySeconds, 1)} s (${Math.round(copy.total / copySeconds).toLocaleString('en-US')} rows/s, one transaction).`,
         `prepare's plan: ${JSON.stringify({ matched: plan.matched, excluded: plan.excluded, recipients: plan.recipients })}.`,
       ],
-      detail: { import: imported.detail, customers: CUSTOMERS, counts, copy: copy.tables, copySeconds: round(copySeconds, 1) },
+      detail: { ...(imported ? { import: imported.detail } : {}), customers: CUSTOMERS, counts, copy: copy.tables, copySeconds: round(copySeconds, 1) },
     };
   } finally {
     await repos?.close();

@@ -3,7 +3,6 @@
  * invalid and duplicate addresses. One scan of customers into a temp table, then one
  * INSERT … SELECT; the whole replacement is one transaction, so a failure leaves the old list.
  */
-import { createHash } from 'node:crypto';
 import type { ExclusionRule } from '../db/audience-sql.js';
 import type { Campaign, CampaignPlan, RenderFailures } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
@@ -62,13 +61,12 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
     now,
     ...(opts.run !== undefined ? { run: opts.run } : {}),
     ...(localDue ? { localDue } : {}),
+    // the plan hash: the spec, then the list in ledger order (db/list-hash.ts), hashed by the store
+    hashSeed: JSON.stringify(specOf(campaign)),
   });
   const { counts, added, recipients } = prepared;
   // per-row settings: A/B variants, on either store (send_at_local's due times were set by prepare itself)
   if (campaign.settings.variants) await applyVariants(deps.repos.variants, campaign, now);
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify(specOf(campaign)));
-  for await (const r of deps.repos.audience.frozen(campaign.id)) hash.update(`${r.customer_id}\u0000${r.address}\n`);
 
   const rate = effectiveRate({ throttle: campaign.throttle, providerRate: provider.rate, senderRates: provider.senders.map((s) => s.rate) });
   const segs = campaign.channel === 'sms' && opts.estimateSmsSegments ? await opts.estimateSmsSegments(campaign) : undefined;
@@ -86,7 +84,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
       duration_s: estimateSeconds(pending, rate, provider.concurrency),
       rate_per_s: rate ?? null,
     },
-    plan_hash: hash.digest('hex').slice(0, 16),
+    plan_hash: prepared.listHash!.slice(0, 16),
     prepared_at: new Date(now).toISOString(),
     ...(opts.renderFailures && opts.renderFailures.total > 0 ? { render_failures: opts.renderFailures } : {}),
   };

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import { InputError } from '../errors.js';
+import { listHasher } from './list-hash.js';
 import { setLocalDueTimes, type ZoneGroup } from './local-time-sql.js';
 import type { Store } from './open.js';
 import type { SqlFragment } from './sql-fragment.js';
@@ -161,6 +162,8 @@ export interface PreparedAudience {
   recipients: number;
   /** Rows still pending (asked for with `countPending`: a refresh of a started campaign). */
   pending?: number;
+  /** The list's hash (./list-hash.ts), when the prepare was given its seed (`hashSeed`). */
+  listHash?: string;
 }
 
 /** A campaign row as prepare reads it under its lock. */
@@ -194,7 +197,17 @@ export function refuseStartedReplace(row: PrepareGuardRow | undefined, refresh: 
  */
 export function prepareAudience(
   store: Store,
-  c: { campaignId: number; channel: Channel; where: SqlFragment; exclusions: ExclusionRule[]; refresh: boolean; now: number; run?: number; localDue?: (g: ZoneGroup) => number },
+  c: {
+    campaignId: number;
+    channel: Channel;
+    where: SqlFragment;
+    exclusions: ExclusionRule[];
+    refresh: boolean;
+    now: number;
+    run?: number;
+    localDue?: (g: ZoneGroup) => number;
+    hashSeed?: string;
+  },
 ): PreparedAudience {
   const { sqlite } = store;
   let counts!: AudienceCounts;
@@ -212,7 +225,14 @@ export function prepareAudience(
   const pending = c.refresh
     ? (sqlite.prepare(`SELECT count(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'pending'`).get(c.campaignId) as { n: number }).n
     : undefined;
-  return { counts, added, recipients, ...(pending !== undefined ? { pending } : {}) };
+  return { counts, added, recipients, ...(pending !== undefined ? { pending } : {}), ...(c.hashSeed !== undefined ? { listHash: hashList(store, c.campaignId, c.hashSeed) } : {}) };
+}
+
+/** The list's hash (./list-hash.ts) over its rows as they stream from the file. */
+function hashList(store: Store, campaignId: number, seed: string): string {
+  const hasher = listHasher(seed);
+  for (const r of frozenList(store.sqlite, campaignId)) hasher.row(r.customer_id, r.address);
+  return hasher.hex();
 }
 
 /** The recount unit of work: classify the live audience and compare it with the frozen list, changing nothing. */

@@ -116,10 +116,11 @@ export interface AudienceStore {
   /** Replaces the list with the eligible audience (`refresh`: adds only newcomers) in one transaction. */
   /** `run`: the recurring run that appends the rows (1 by default). */
   /** `localDue`: `send_at_local`'s due instant per zone group, given to the rows added, in the same transaction. */
-  prepare(q: AudienceQuery & { refresh: boolean; run?: number; localDue?: (g: ZoneGroup) => number }): Promise<PreparedAudience>;
+  /** `hashSeed`: the plan hash's seed; the result then carries the list's hash (./list-hash.ts), equal on both stores. */
+  prepare(q: AudienceQuery & { refresh: boolean; run?: number; localDue?: (g: ZoneGroup) => number; hashSeed?: string }): Promise<PreparedAudience>;
   /** Live audience vs frozen list, changing nothing. */
   drift(q: AudienceQuery): Promise<AudienceDrift>;
-  /** The frozen list in ledger order (the plan hash), streamed. */
+  /** The frozen list in ledger order, streamed. */
   frozen(campaignId: number): AsyncIterable<{ customer_id: number; address: string }>;
   /**
    * Recipients a campaign would reach, streamed for pre-flight: the pending rows once prepared

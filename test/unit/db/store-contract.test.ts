@@ -4,6 +4,7 @@
  * the server of scripts/pg-test-setup.sh, in a database of its own (see test/support/pg.ts).
  * A new repository gets its cases here, once, for both stores.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -247,6 +248,11 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
       for (const row of await repos.suppressions.list()) await repos.suppressions.lift(row.channel, row.address);
       for (const [channel, address] of suppressed) await repos.suppressions.add({ channel, address, reason: 'manual', source: 'cli' }, T0);
     };
+    // the plan hash's definition (src/db/list-hash.ts), written out again: seed, then `<id> NUL <address> LF` per row in ledger order
+    const listHashOf = (seed: string, list: Array<[number, string]>) =>
+      createHash('sha256')
+        .update(seed + list.map(([id, a]) => `${id}\u0000${a}\n`).join(''))
+        .digest('hex');
     // a portable extra rule: a bound value, and a quoted '?' that must stay a literal on PostgreSQL
     const VIP: ExclusionRule = { status: 'vip', sql: { text: `(c.lifetime_value > ? AND {addr} <> '?')`, params: [500] } };
 
@@ -309,6 +315,38 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
       expect(await repos.reports.errors(c.id)).toEqual([]);
       expect(await repos.reports.sendTimes(c.id)).toEqual({ first: null, last: null, sent: 0 });
       expect(await repos.reports.delivery(c.id)).toEqual({});
+    });
+
+    it('the plan hash: the same list gives the same hash on both stores (full prepare, refresh, unicode, an empty list)', async () => {
+      await reset(
+        [
+          { email: 'zoë@exämple.com', email_opt_in: true }, // 1
+          { email: 'ann@example.com', email_opt_in: true }, // 2
+          { email: 'zoë@exämple.com', email_opt_in: true }, // 3 duplicate of 1
+          { email: 'later@example.com', email_opt_in: true, country: 'AT' }, // 4 only in the wider segment
+        ],
+        [],
+      );
+      const ids = (await repos.customers.list(100)).map((c) => c.id);
+      const c = await newCampaign('email');
+      const seed = '{"name":"hash","channel":"email"}';
+      const q = { campaignId: c.id, channel: 'email' as const, filter: await filterOf({ not: { country: 'AT' } }), now: T0, exclusions: [], hashSeed: seed };
+      const full = await repos.audience.prepare({ ...q, refresh: false });
+      const list: Array<[number, string]> = [
+        [ids[0]!, 'zoë@exämple.com'],
+        [ids[1]!, 'ann@example.com'],
+      ];
+      expect(await listOf(c.id)).toEqual(list);
+      expect(full.listHash).toBe(listHashOf(seed, list));
+      const refreshed = await repos.audience.prepare({ ...q, filter: await filterOf({ all: [] }), refresh: true });
+      expect(refreshed.added).toBe(1);
+      expect(refreshed.listHash).toBe(listHashOf(seed, [...list, [ids[3]!, 'later@example.com']]));
+      // nobody matches: the hash of the seed alone
+      const none = await repos.audience.prepare({ ...q, filter: await filterOf({ country: 'FR' }), refresh: false });
+      expect(none).toMatchObject({ added: 0, recipients: 0, listHash: listHashOf(seed, []) });
+      // without a seed, no hash is computed
+      const { hashSeed: _seed, ...unseeded } = q;
+      expect((await repos.audience.prepare({ ...unseeded, refresh: false })).listHash).toBeUndefined();
     });
 
     it('phones: the E.164 shape rule and the channel consent (sms, whatsapp)', async () => {
@@ -415,7 +453,8 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
           await reset(customers, suppressed.map((a) => ['email', a] as [Channel, string]));
           const filter = await filterOf(where);
           const c = await newCampaign('email');
-          const r = await repos.audience.prepare({ campaignId: c.id, channel: 'email', filter, now: NOW, exclusions: vip ? [VIP] : [], refresh: false });
+          const seed = `{"name":"oracle-${c.id}"}`;
+          const r = await repos.audience.prepare({ campaignId: c.id, channel: 'email', filter, now: NOW, exclusions: vip ? [VIP] : [], refresh: false, hashSeed: seed });
           const stored = (await repos.customers.list(1_000)).map(toRecord).filter((x) => matches(filter, x, new Date(NOW)));
           const statusOf = (x: (typeof stored)[number]) =>
             !x.email || !validEmail(x.email) ? 'invalid_address' : !x.email_opt_in ? 'no_consent' : suppressed.includes(x.email) ? 'suppressed' : vip && (x.lifetime_value ?? 0) > 500 ? 'vip' : 'ok';
@@ -425,6 +464,12 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
           expect(await listOf(c.id)).toEqual(expected);
           expect(r.counts.matched).toBe(stored.length);
           expect(r.recipients).toBe(expected.length);
+          // every exclusion counted as the first rule that applies, duplicates as the eligible rows left out
+          const excluded: Record<string, number> = { no_consent: 0, suppressed: 0, invalid_address: 0, duplicate_address: 0 };
+          for (const x of stored) if (statusOf(x) !== 'ok') excluded[statusOf(x)] = (excluded[statusOf(x)] ?? 0) + 1;
+          excluded.duplicate_address = stored.filter((x) => statusOf(x) === 'ok').length - expected.length;
+          expect(r.counts).toEqual({ matched: stored.length, eligible: expected.length, excluded });
+          expect(r.listHash).toBe(listHashOf(seed, expected as Array<[number, string]>));
         }),
         { numRuns: name === 'postgres' ? 60 : 100 },
       );
