@@ -3,9 +3,9 @@
  * TEMP staging table as they are read, then decides and writes set-based:
  *  1. candidates: every stored customer that shares an external id, email or phone with a row
  *     (three hash joins);
- *  2. dependents: the rows that share an identity with another row of the file, or a candidate
- *     with another row: only these can see what another line wrote, so only these need file
- *     order; the caller merges them as row by row (src/customers/import/upsert.ts, in memory)
+ *  2. dependents: the rows that share an identity with another row of the file (an email or
+ *     phone only when one of the rows sharing it has no external id), or a candidate with
+ *     another row: only these can see what another line wrote, so only these need file order; the caller merges them as row by row (src/customers/import/upsert.ts, in memory)
  *     and hands their final rows back;
  *  3. every other row is resolved against the stored customers by the import's precedence
  *     (external id, else the lowest-id email match, else the lowest-id phone match, an email or
@@ -165,10 +165,18 @@ class PgStaging implements ImportStaging {
       UNION SELECT s.seq, c.id FROM ${ROWS} s JOIN customers c ON c.email = s.email
       UNION SELECT s.seq, c.id FROM ${ROWS} s JOIN customers c ON c.phone = s.phone`);
     // hash aggregates, not sorts: on a file of new customers nearly every group has one row
-    const shared = (col: string, table = ROWS) =>
-      `SELECT t.seq FROM ${table} t JOIN (SELECT ${col} FROM ${table} WHERE ${col} IS NOT NULL GROUP BY ${col} HAVING count(*) > 1) d ON d.${col} = t.${col}`;
+    const shared = (col: string, table = ROWS, only = '') =>
+      `SELECT t.seq FROM ${table} t JOIN (SELECT ${col} FROM ${table} WHERE ${col} IS NOT NULL GROUP BY ${col} HAVING count(*) > 1${only}) d ON d.${col} = t.${col}`;
+    // An email or phone shared by rows that all have an external id (each its own: a shared one
+    // is caught by the first group) links nothing: a customer a row with external id X writes
+    // has X, so it can be matched later only by a row with X or with none, and a row with an
+    // external id matches only customers with that one or none; what else could tie the rows
+    // together is a stored customer both can reach (the last group). Two people with one
+    // phone number, each with their own customer id, are the usual case (a family, a shop's
+    // landline), and they need no file order.
+    const linking = ' AND count(external_id) < count(*)';
     await q(`CREATE TEMP TABLE mkt_import_dep ON COMMIT DROP AS
-      ${shared('external_id')} UNION ${shared('email')} UNION ${shared('phone')} UNION ${shared('id', 'mkt_import_cand')}`);
+      ${shared('external_id')} UNION ${shared('email', ROWS, linking)} UNION ${shared('phone', ROWS, linking)} UNION ${shared('id', 'mkt_import_cand')}`);
     await q('ALTER TABLE mkt_import_dep ADD PRIMARY KEY (seq)');
     // the usual file (no line depends on another): nothing to hand over, and no scan of the staged rows for it
     const dependent = Number((await this.client.query<{ n: number }>('SELECT count(*) AS n FROM mkt_import_dep')).rows[0]!.n);
