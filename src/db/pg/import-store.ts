@@ -309,14 +309,21 @@ class PgStaging implements ImportStaging {
    * them and building each once, sorted, after the insert costs half or less. It takes the table
    * from every reader (ACCESS EXCLUSIVE) until the commit, so only for such a load, and only
    * when nobody is reading customers at that moment: segment counts and sends that start
-   * meanwhile wait those seconds instead of reading customers mid-write. Indexes that back a constraint (the primary key, which other tables'
+   * meanwhile wait those seconds instead of reading customers mid-write. Only the table's owner
+   * may (README's runtime role, with DML grants only, loads with the indexes). Indexes that
+   * back a constraint (the primary key, which other tables'
    * keys reference) stay. Returns the statements that recreate the dropped ones, exactly as
    * they were; a failed import rolls the drop back with everything else.
    */
   private async dropIndexesForLoad(inserts: number): Promise<string[]> {
     if (inserts < REBUILD_MIN) return [];
-    const stored = await this.client.query<{ n: number }>('SELECT count(*)::int AS n FROM (SELECT 1 FROM customers LIMIT $1) x', [inserts]);
-    if (stored.rows[0]!.n >= inserts) return [];
+    // only the table's owner may drop its indexes: README's runtime role (DML grants) loads with them
+    const stored = await this.client.query<{ n: number; owner: boolean }>(
+      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM customers LIMIT $1) x) AS n,
+              pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'customers'::regclass), 'USAGE') AS owner`,
+      [inserts],
+    );
+    if (stored.rows[0]!.n >= inserts || !stored.rows[0]!.owner) return [];
     // never waited for: a reader's transaction that goes on to write customers would wait for
     // this import's lock while it waited for the reader's (a deadlock, one of them aborted);
     // while anyone reads customers the rows go in with the indexes, as for a smaller load

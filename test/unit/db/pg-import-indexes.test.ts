@@ -2,8 +2,9 @@
  * A PostgreSQL import that at least doubles the customers (10,000 new ones or more) builds the
  * table's secondary indexes once after the insert instead of updating them row by row
  * (db/pg/import-store.ts, `dropIndexesForLoad`). The customers and the summary are SQLite's, the
- * indexes come back exactly as the migrations made them, and a dry run, a smaller import, or one
- * while another connection reads customers leaves them alone.
+ * indexes come back exactly as the migrations made them, and a dry run, a smaller import, one
+ * while another connection reads customers, or one by a role that does not own the table (README's
+ * runtime role) leaves them alone.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,9 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCustomers } from '../../../src/customers/import/index.js';
 import { openRepositories } from '../../../src/db/connect.js';
 import type { Repositories } from '../../../src/db/repositories.js';
-import { pgTestDatabase } from '../../support/pg.js';
+import { PG_BASE_URL, pgTestDatabase } from '../../support/pg.js';
 
 const pgDb = await pgTestDatabase('import_indexes');
+/** README's runtime role, made for this file: its privileges go with the database, then it is dropped. */
+const role = `mkt_import_app_${process.pid}`;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-import-indexes-'));
 let sqlite: Repositories;
 let postgres: Repositories;
@@ -33,6 +36,12 @@ afterAll(async () => {
   await postgres?.close();
   await sql?.end();
   await pgDb?.drop();
+  if (pgDb) {
+    const admin = new pg.Client({ connectionString: PG_BASE_URL });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.end();
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,7 +79,7 @@ async function both(file: string, dryRun = false) {
 }
 
 describe.skipIf(!pgDb)('PostgreSQL import: a load that doubles the customers rebuilds their indexes', () => {
-  it('same customers and summary as SQLite; the secondary indexes rebuilt as they were, the primary key kept; smaller loads, dry runs and loads while someone reads touch none', async () => {
+  it('same customers and summary as SQLite; the secondary indexes rebuilt as they were, the primary key kept; smaller loads, dry runs, loads while someone reads and loads by the runtime role touch none', async () => {
     const migrated = await indexes();
     expect([...migrated.keys()]).toEqual(['customers_email_idx', 'customers_external_id_uq', 'customers_phone_idx', 'customers_pkey']);
 
@@ -100,6 +109,32 @@ describe.skipIf(!pgDb)('PostgreSQL import: a load that doubles the customers reb
     } finally {
       await reader.query('ROLLBACK');
       await reader.end();
+    }
+
+    // README's runtime role (DML grants, not the owner) cannot drop the indexes: it loads with them
+    const database = new URL(pgDb!.url).pathname.slice(1);
+    await sql.query(`CREATE ROLE ${role} LOGIN PASSWORD 'import_test_only'`);
+    const app = new URL(pgDb!.url);
+    app.username = role;
+    app.password = 'import_test_only';
+    let runtime: Repositories | undefined;
+    try {
+      for (const grant of [
+        `GRANT CONNECT, TEMP ON DATABASE ${database} TO ${role}`,
+        `GRANT USAGE ON SCHEMA public TO ${role}`,
+        `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`,
+        `GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`,
+      ])
+        await sql.query(grant);
+      await sql.query('TRUNCATE customers');
+      await sqlite.customers.insert([], { replace: true });
+      runtime = await openRepositories({ kind: 'postgres', url: app.toString() });
+      const file = csv('big.csv', 1, 12_000);
+      const a = await importCustomers(sqlite.imports, { file, now: T0 });
+      expect(await importCustomers(runtime.imports, { file, now: T0 })).toEqual(a);
+      expect(oids(await indexes())).toEqual(oids(loaded));
+    } finally {
+      await runtime?.close();
     }
 
     // 11,000 more (half of them updates) on 12,000 stored: not a doubling, the indexes stay
