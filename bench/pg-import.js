@@ -29,11 +29,11 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { row } from './import-data.js';
-const [url, n] = process.argv.slice(-2);
+const [url, n, table] = process.argv.slice(-3);
 const client = new pg.Client({ connectionString: url });
 await client.connect();
 const now = Date.now();
-const stream = client.query(copyFrom('COPY bare_customers (${COLUMNS}) FROM STDIN'));
+const stream = client.query(copyFrom(\`COPY \${table} (${COLUMNS}) FROM STDIN\`));
 const done = new Promise((resolve, reject) => { stream.on('finish', resolve); stream.on('error', reject); });
 let block = '';
 for (let i = 1; i <= Number(n); i++) {
@@ -70,6 +70,7 @@ export async function pgImportCase(url) {
     await sql.query(PLAIN_TABLE);
     const mine = [];
     const bare = [];
+    const real = [];
     let result;
     for (let i = 0; i < RUNS; i++) {
       await empty();
@@ -77,30 +78,47 @@ export async function pgImportCase(url) {
       result = JSON.parse(r.stdout);
       if (result.inserted !== ROWS || result.rejected !== 0) throw new Error(`unexpected import result ${JSON.stringify(result).slice(0, 300)}`);
       mine.push(r.seconds);
-      await empty();
-      bare.push((await measure([script, url, String(ROWS)])).seconds);
-      const copied = Number((await sql.query('SELECT count(*) AS n FROM bare_customers')).rows[0].n);
-      if (copied !== ROWS) throw new Error(`the bare COPY stored ${copied} rows, not ${ROWS}`);
+      for (const [table, times] of [
+        ['bare_customers', bare],
+        ['customers', real],
+      ]) {
+        await empty();
+        times.push((await measure([script, url, String(ROWS), table])).seconds);
+        const copied = Number((await sql.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+        if (copied !== ROWS) throw new Error(`the bare COPY stored ${copied} rows in ${table}, not ${ROWS}`);
+      }
     }
     await empty();
     await sql.query('DROP TABLE bare_customers');
     const rate = ROWS / median(mine);
-    const bareRate = ROWS / median(bare);
-    const ratio = rate / bareRate;
-    return {
-      figure: {
+    const figure = (baseline, seconds) => {
+      const baselineRate = ROWS / median(seconds);
+      const ratio = rate / baselineRate;
+      return {
         name: `PostgreSQL customers import via COPY (${ROWS} rows)`,
         value: Math.round(rate),
         unit: 'rows/s',
-        baseline: 'a bare COPY of the same rows into a plain table',
-        baselineValue: Math.round(bareRate),
+        baseline,
+        baselineValue: Math.round(baselineRate),
         ratio: round(ratio),
         target: '≥ 0.5×',
         pass: ratio >= 0.5,
         runs: RUNS,
-      },
-      note: `customers import on PostgreSQL: ${ROWS} CSV rows through the built CLI (read and normalised on the worker thread, COPY into the staging table, the set-based upsert) in ${round(median(mine), 1)} s vs a bare COPY of the same values into a plain table in ${round(median(bare), 1)} s (medians of ${RUNS} interleaved runs, each in its own process).`,
-      detail: { rows: ROWS, import_seconds: mine.map((s) => round(s, 2)), bare_copy_seconds: bare.map((s) => round(s, 2)) },
+      };
+    };
+    const s = (times) => `${round(median(times), 2)} s`;
+    return {
+      figures: [
+        figure('a bare COPY of the same rows into a plain table (no indexes, no constraints)', bare),
+        figure('a bare COPY of the same rows into the real, empty customers table (its indexes and constraints)', real),
+      ],
+      note:
+        `customers import on PostgreSQL: ${ROWS} CSV rows through the built CLI in ${s(mine)} (the whole command: the process starting, reading, parsing and normalising every row on the worker thread, ` +
+        `COPY into the staging table, resolving identities against the stored customers, the set-based upsert into the customers table with its indexes, the commit) ` +
+        `vs two bare COPYs of the same rows' values, already typed (no parsing or normalisation, no identity checks), one process each with the values generated in it: ` +
+        `into a plain table with no indexes or constraints in ${s(bare)}, and into the real, empty customers table (identity ids, the primary key, the unique external id, the email and phone indexes, NOT NULL and the defaults; ` +
+        `as a DBA would load it with psql's \\copy) in ${s(real)} (medians of ${RUNS} interleaved runs).`,
+      detail: { rows: ROWS, import_seconds: mine.map((x) => round(x, 2)), bare_copy_seconds: bare.map((x) => round(x, 2)), customers_copy_seconds: real.map((x) => round(x, 2)) },
     };
   } finally {
     await sql.end();

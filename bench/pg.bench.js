@@ -100,7 +100,7 @@ export default async function pgBench() {
         });
   if (only === 'import') {
     await target.drop();
-    return { description: 'The PostgreSQL store: `customers import` via COPY only (MKT_BENCH_PG_ONLY=import).', figures: [imported.figure], notes: [imported.note], detail: { import: imported.detail } };
+    return { description: 'The PostgreSQL store: `customers import` via COPY only (MKT_BENCH_PG_ONLY=import).', figures: imported.figures, notes: [imported.note], detail: { import: imported.detail } };
   }
   const ws = benchWorkspace({ providers: PROVIDERS, customers: CUSTOMERS });
   let repos;
@@ -116,7 +116,7 @@ export default async function pgBench() {
     await sql.query('VACUUM ANALYZE');
     for (const t of ['customers', 'suppressions', 'campaigns', 'campaign_recipients']) await sql.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
 
-    const figures = imported ? [imported.figure] : [];
+    const figures = imported ? [...imported.figures] : [];
     const counts = {};
     for (const c of only === 'prepare' ? [] : CASES) {
       await sql.query(c.sql, c.params); // warm the buffer cache once for both sides
