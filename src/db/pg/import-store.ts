@@ -4,15 +4,18 @@
  *  1. candidates: every stored customer that shares an external id, email or phone with a row
  *     (three hash joins);
  *  2. dependents: the rows that share an identity with another row of the file (an email or
- *     phone only when one of the rows sharing it has no external id), or a candidate with
- *     another row: only these can see what another line wrote, so only these need file order; the caller merges them as row by row (src/customers/import/upsert.ts, in memory)
- *     and hands their final rows back;
+ *     phone only when one of the rows sharing it has no external id; looked for only among the
+ *     rows whose values a Bloom filter saw twice while staging), or a candidate with another
+ *     row: only these can see what another line wrote, so only these need file order; the
+ *     caller merges them as row by row (src/customers/import/upsert.ts, in memory) and hands
+ *     their final rows back;
  *  3. every other row is resolved against the stored customers by the import's precedence
  *     (external id, else the lowest-id email match, else the lowest-id phone match, an email or
  *     phone match only when the external ids do not differ) and merged in SQL: the row's values
  *     over the stored ones, attributes key by key (`||`), written only when something changed;
  *  4. ONE statement writes it all: an UPDATE of the changed customers and an INSERT … SELECT of
- *     the new ones in file order (so ids come in the order SQLite gives them).
+ *     the new ones in file order (so ids come in the order SQLite gives them); a load that at
+ *     least doubles the table builds its secondary indexes after it instead (`dropIndexesForLoad`).
  * Suppressions go in batches of one INSERT … SELECT FROM unnest … ON CONFLICT DO NOTHING.
  */
 import { getTableConfig } from 'drizzle-orm/pg-core';
