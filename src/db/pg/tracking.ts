@@ -26,8 +26,14 @@ const LINKS_LOCK = 0x6d6b7402;
  */
 const REFUSED = /^(53|57|40)|^55P03$/;
 
-/** How long a unit of work waits for a connection before the store counts as refusing (its records are spooled). */
-const CONNECT_WITHIN_MS = 3000;
+/**
+ * How long serve's unit of work waits for a connection, and for the answer to each statement,
+ * before the store counts as refusing (its records are spooled, the request answered): a server
+ * that stops answering in the middle of a transaction holds a request no longer than one that
+ * is down. A lock held longer than that by another writer is treated the same way, as SQLite's
+ * busy store is.
+ */
+const SERVE_LIMITS = { connectWithinMs: 3000, answerWithinMs: 3000 };
 
 const linkRows = async (q: Queryable, campaignId: number, linkId?: number): Promise<CampaignLinkRow[]> =>
   (
@@ -191,7 +197,7 @@ export function pgTrackingStore(pool: pg.Pool): TrackingStore {
     const created: number[] = [];
     try {
       // serve answers once this commits, or once it is spooled: a server that does not answer is spooled for
-      return await inTransaction(pool, (client) => fn(unitOfWork(client, created)), { connectWithinMs: CONNECT_WITHIN_MS });
+      return await inTransaction(pool, (client) => fn(unitOfWork(client, created)), SERVE_LIMITS);
     } catch (e) {
       for (const id of created) keys.delete(id);
       throw e;
@@ -200,7 +206,8 @@ export function pgTrackingStore(pool: pg.Pool): TrackingStore {
 
   return {
     links: (id) => linkRows(pool, id),
-    link: async (id, linkId) => (await linkRows(pool, id, linkId))[0],
+    // serve's one wait before a redirect (a link not yet cached): bounded like its writes, so a hung server is a 503
+    link: async (id, linkId) => (await inTransaction(pool, (client) => linkRows(client, id, linkId), SERVE_LIMITS))[0],
     registerLinks: (id, links, now) => inTransaction(pool, (client) => register(client, id, links, now)),
     transaction,
     setBusyTimeout: () => undefined,
