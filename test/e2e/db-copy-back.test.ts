@@ -110,7 +110,7 @@ describe('db copy down from a PostgreSQL server lost mid-copy', { timeout: 240_0
     ws.cleanup();
   });
   const env = { MKT_NOW: '2026-03-02T10:00:00Z' };
-  const run = (args: string[], db?: string) => runCliAsync(args, { cwd: ws.dir, env: db ? { ...env, MKT_DB: db } : env });
+  const run = (args: string[], db?: string, extra: NodeJS.ProcessEnv = {}) => runCliAsync(args, { cwd: ws.dir, env: { ...env, ...(db ? { MKT_DB: db } : {}), ...extra } });
   /** Every row of the file's customers and campaigns, and every table's count: what "as it was" means. */
   const contents = (file: string) => {
     const db = new Database(file, { readonly: true });
@@ -121,7 +121,7 @@ describe('db copy down from a PostgreSQL server lost mid-copy', { timeout: 240_0
     }
   };
 
-  it('exits 69 and leaves an existing file as it was, and a new file not there', async (t) => {
+  it('exits 69 and leaves an existing file as it was, and a new file not there; a server that stops answering too', async (t) => {
     server = await privatePostgres();
     if (!server) return t.skip();
     const url = server.url;
@@ -137,13 +137,13 @@ describe('db copy down from a PostgreSQL server lost mid-copy', { timeout: 240_0
     const watcher = new pg.Client({ connectionString: url });
     await watcher.connect();
     watcher.on('error', () => {});
-    // the copy's cursor is open and being read: then the server stops (pg_ctl stop -m fast)
-    const midCopy = async (copy: Promise<unknown>) => {
+    // the copy's cursor is open and being read: then the server stops (pg_ctl stop -m fast), or halts (SIGSTOP)
+    const midCopy = async (copy: Promise<unknown>, lose: () => unknown = () => server!.halt()) => {
       let done = false;
       void copy.finally(() => (done = true));
       for (let i = 0; i < 2000 && !done; i++) {
         const r = await watcher.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'FETCH%' AND pid <> pg_backend_pid()");
-        if (r.rowCount) return server!.halt();
+        if (r.rowCount) return lose();
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       throw new Error('the copy was never seen reading');
@@ -170,5 +170,21 @@ describe('db copy down from a PostgreSQL server lost mid-copy', { timeout: 240_0
     expect(lostNew.code, lostNew.stderr).toBe(69);
     for (const f of [fresh, `${fresh}-wal`, `${fresh}-shm`]) expect(existsSync(f), f).toBe(false);
     await watcher2.end().catch(() => {});
+
+    // a server that stops answering (no reset ever comes): before, the copy waited for it forever
+    await server.start();
+    const watcher3 = new pg.Client({ connectionString: url });
+    await watcher3.connect();
+    Object.assign(watcher, { query: watcher3.query.bind(watcher3) });
+    const started = Date.now();
+    const intoHung = run(['db', 'copy', url, ws.db, '--replace', '--json'], undefined, { MKT_DB_COPY_ANSWER_S: '3' });
+    await midCopy(intoHung, () => server!.freeze());
+    const hung = await Promise.race([intoHung, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('the copy still waits after 30 s')), 30_000))]);
+    server.thaw();
+    expect(hung.code, hung.stderr).toBe(69);
+    expect(hung.stderr).toMatch(/did not answer within 3000 ms/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(contents(ws.db)).toEqual(before);
+    await watcher3.end().catch(() => {});
   });
 });
