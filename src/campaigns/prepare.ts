@@ -3,6 +3,7 @@
  * invalid and duplicate addresses. One scan of customers into a temp table, then one
  * INSERT … SELECT; the whole replacement is one transaction, so a failure leaves the old list.
  */
+import type { NextRun } from '../db/audience-sql.js';
 import type { ExclusionRule } from '../db/audience-sql.js';
 import type { Campaign, CampaignPlan, RenderFailures } from '../db/campaigns.js';
 import { InputError } from '../errors.js';
@@ -29,6 +30,8 @@ export interface PrepareOptions {
   estimateSmsSegments?: (campaign: Campaign) => Promise<number | undefined>;
   /** The run that appends these rows (recurring campaigns); 1 by default. */
   run?: number;
+  /** Instead: a new recurring run, numbered and started by the store under its lock (`run_taken` if an overlapping run did). */
+  nextRun?: NextRun;
   /** Pre-flight's render of every recipient: failures are stored with the plan (send refuses them). */
   renderFailures?: RenderFailures;
 }
@@ -60,6 +63,7 @@ export async function prepareCampaign(deps: CampaignDeps, name: string, opts: Pr
     refresh: started,
     now,
     ...(opts.run !== undefined ? { run: opts.run } : {}),
+    ...(opts.nextRun ? { nextRun: opts.nextRun } : {}),
     ...(localDue ? { localDue } : {}),
     // the plan hash: the spec, then the list in ledger order (db/list-hash.ts), hashed by the store
     hashSeed: JSON.stringify(specOf(campaign)),

@@ -43,9 +43,15 @@ export async function sendDue(deps: CampaignDeps, names: readonly string[], opts
           if (!(e instanceof MktError && e.code === 'campaign_started')) throw e;
         }
       } else if (recurringRunDue(campaign, deps.now())) {
-        // the next run of a recurring campaign: only customers who newly match, as run N+1
-        const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, run: await deps.repos.flow.nextRun(campaign.id) });
-        opts.onPrepared?.(name, plan);
+        // the next run of a recurring campaign: only customers who newly match, as run N+1, numbered
+        // by the store under its lock, and only if no overlapping run started it since we read the row
+        try {
+          const plan = await prepareCampaign(deps, name, { exclusions: opts.exclusions, refresh: true, nextRun: { preparedAt: campaign.preparedAt } });
+          opts.onPrepared?.(name, plan);
+        } catch (e) {
+          // that overlapping run (another worker) numbered and started this run: this one joins its send
+          if (!(e instanceof MktError && e.code === 'run_taken')) throw e;
+        }
       }
       const r = await opts.send(name);
       // a campaign whose other recipients wait by design (their 09:00 is still ahead, or an A/B

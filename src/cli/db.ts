@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
 import { renderFields } from '../output/table.js';
 import type { ActionFactory } from './run.js';
 
@@ -13,6 +14,18 @@ export interface BackupCommandOptions {
 /** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
 export function parseBackupOptions(file: string, flags: { force?: boolean }, cwd: string): BackupCommandOptions {
   return { target: path.resolve(cwd, file), force: Boolean(flags.force) };
+}
+
+/**
+ * MKT_DB_COPY_ANSWER_S: how long `db copy` down waits for PostgreSQL to answer one statement
+ * (a count, a batch of 5,000 rows) before it counts the server as lost (exit 69, the file as it
+ * was). Default 60 s; raise it for a server that is slow to count a very large table.
+ */
+export function copyAnswerMs(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.MKT_DB_COPY_ANSWER_S;
+  if (text === undefined || text === '') return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(text)) throw new ConfigError('bad_copy_answer', `MKT_DB_COPY_ANSWER_S="${text}" is not a whole number of seconds`, { hint: 'e.g. MKT_DB_COPY_ANSWER_S=300' });
+  return Number(text) * 1000;
 }
 
 export function registerDb(program: Command, action: ActionFactory): void {
@@ -52,7 +65,8 @@ export function registerDb(program: Command, action: ActionFactory): void {
     .action(
       action<{ replace?: boolean }>(async (ctx, [source, target], opts) => {
         const [{ copyDatabase }, { recheckStoredAddresses }] = await Promise.all([import('../db/copy.js'), import('../customers/recheck.js')]);
-        const r = await copyDatabase(source!, target!, { cwd: ctx.deps.cwd, replace: opts.replace, recheck: recheckStoredAddresses });
+        const answerWithinMs = copyAnswerMs(ctx.io.env);
+        const r = await copyDatabase(source!, target!, { cwd: ctx.deps.cwd, replace: opts.replace, recheck: recheckStoredAddresses, ...(answerWithinMs ? { answerWithinMs } : {}) });
         ctx.result(r, (v) => `copied ${v.total} rows from ${v.source} to ${v.target}${v.replaced ? ' (its previous rows deleted)' : ''}:\n${renderFields(Object.entries(v.tables))}`);
       }),
     );

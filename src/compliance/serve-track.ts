@@ -125,6 +125,8 @@ export function engagementApplier(workspace: TrackingSettings | undefined): (eng
     let batch: EngagementHit[] = [];
     let recent: Array<Recent | undefined> = [];
     let swept: Recent[] = [];
+    // the human clicks of `batch`, not yet recorded: a sweep over one of them must record it before moving it
+    const unrecorded = new Set<Recent>();
     let recorded = 0;
     let machine = 0;
     // records what is pending, then moves the completed sweeps' earlier clicks: before any later
@@ -135,6 +137,7 @@ export function engagementApplier(workspace: TrackingSettings | undefined): (eng
         const b = batch[i]!;
         if (r) r.move = { campaignId: b.campaignId, ledgerId: b.ledgerId, linkId: b.linkId, at: b.at, result };
       });
+      unrecorded.clear();
       const moves = swept.flatMap((r) => (r.move ? [r.move] : []));
       for (const r of swept) delete r.move;
       await engagement.moveToMachine(moves);
@@ -158,9 +161,12 @@ export function engagementApplier(workspace: TrackingSettings | undefined): (eng
       if (h.k === 'click' && h.l > c.links) c.links = await engagement.linkCount(h.c);
       const mine: Recent | undefined = h.k === 'click' ? {} : undefined;
       const sweep = mine !== undefined && sweeps.click(key, h.l, h.at, c.links, mine);
-      if (sweep) swept.push(...sweep.earlier);
+      // only the earlier clicks that were recorded human move: a sweep of machine clicks (a scanner
+      // following every link) changes no count, so it does not cut the batch into a write per sweep
+      if (sweep) swept.push(...sweep.earlier.filter((r) => r.move || unrecorded.has(r)));
       const verdict = classify({ kind: h.k, head: h.head, ua: h.ua, at: h.at, deliveredAt: delivered, windowMs: c.tracking.botClickWindowMs, sweep: sweep && sweep.sweep });
       recent.push(verdict.machine ? undefined : mine);
+      if (mine && !verdict.machine) unrecorded.add(mine);
       batch.push({
         campaignId: h.c,
         ledgerId: h.r,

@@ -29,11 +29,25 @@ export interface CustomerRecord {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * A JSON value with every object's keys in one defined order, code-point order of the key (as
+ * `sort()` orders strings), nested objects too. The stores keep different orders: SQLite the
+ * text as written (the file's column order), PostgreSQL's jsonb its own (shorter keys first), so
+ * the order is set here, where both stores' attributes become output, and is the same on both.
+ */
+export function inKeyOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(inKeyOrder);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) out[k] = inKeyOrder((value as Record<string, unknown>)[k]);
+  return out;
+}
+
 export function toRecord(row: CustomerRow): CustomerRecord {
   let attributes: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(row.attributes);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) attributes = parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) attributes = inKeyOrder(parsed) as Record<string, unknown>;
   } catch {
     // attributes are written only by mkt as JSON objects; an unreadable value shows as empty
   }

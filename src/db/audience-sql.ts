@@ -171,6 +171,29 @@ export interface PrepareGuardRow {
   name: string;
   state: string;
   started_at: number | null;
+  prepared_at: number | null;
+}
+
+/** The guard row's statement (both stores; PostgreSQL adds FOR UPDATE and numbers the parameter). */
+export const PREPARE_GUARD_SQL = 'SELECT name, state, started_at, prepared_at FROM campaigns WHERE id = ?';
+/** The run a new recurring run gets: one past the last, read inside the prepare's transaction. */
+export const NEXT_RUN_SQL = 'SELECT coalesce(max(run), 0) + 1 AS run FROM campaign_recipients WHERE campaign_id = ?';
+
+/**
+ * A new recurring run (`send --due`): the caller judged it due from the campaign's
+ * `prepared_at` as it read it. Under the prepare's lock the store starts the run only if that
+ * is still the campaign's last prepare, numbers it one past the last run there, and stamps
+ * `prepared_at` in the same transaction: two overlapping runs that both judged the run due
+ * start it once, and a number is never read by one run while another uses it.
+ */
+export interface NextRun {
+  preparedAt: number | null;
+}
+
+/** Refuses a new run that an overlapping `send --due` started since the caller read the campaign (the caller joins its send). */
+export function refuseTakenRun(row: PrepareGuardRow | undefined, next: NextRun | undefined): void {
+  if (!next || !row || Number(row.prepared_at ?? -1) === (next.preparedAt ?? -1)) return;
+  throw new InputError('run_taken', `campaign "${row.name}": an overlapping run started this run already`, { hint: 'nothing to do: this run sends with it' });
 }
 
 /**
@@ -205,6 +228,7 @@ export function prepareAudience(
     refresh: boolean;
     now: number;
     run?: number;
+    nextRun?: NextRun;
     localDue?: (g: ZoneGroup) => number;
     hashSeed?: string;
   },
@@ -213,10 +237,17 @@ export function prepareAudience(
   let counts!: AudienceCounts;
   let added = 0;
   sqlite.transaction(() => {
-    refuseStartedReplace(sqlite.prepare('SELECT name, state, started_at FROM campaigns WHERE id = ?').get(c.campaignId) as PrepareGuardRow | undefined, c.refresh);
+    const guard = sqlite.prepare(PREPARE_GUARD_SQL).get(c.campaignId) as PrepareGuardRow | undefined;
+    refuseStartedReplace(guard, c.refresh);
+    refuseTakenRun(guard, c.nextRun);
+    let run = c.run;
+    if (c.nextRun) {
+      run = (sqlite.prepare(NEXT_RUN_SQL).get(c.campaignId) as { run: number }).run;
+      sqlite.prepare('UPDATE campaigns SET prepared_at = ? WHERE id = ?').run(c.now, c.campaignId);
+    }
     classifyAudience(sqlite, c.channel, c.where, c.exclusions);
     counts = audienceCounts(sqlite);
-    added = c.refresh ? refreshAudience(sqlite, c.campaignId, c.now, c.run) : freezeAudience(sqlite, c.campaignId, c.now, c.run);
+    added = c.refresh ? refreshAudience(sqlite, c.campaignId, c.now, run) : freezeAudience(sqlite, c.campaignId, c.now, run);
     // send_at_local: the new rows' due times, before any claim can see them
     if (c.localDue) setLocalDueTimes(store, c.campaignId, c.localDue);
   }).immediate();

@@ -15,7 +15,7 @@ import type { CopyResult } from './pg/copy-tables.js';
 
 export type { CopyResult };
 
-export async function copyDatabase(source: string, target: string, opts: { cwd: string; replace?: boolean; recheck?: StoredAddressRecheck }): Promise<CopyResult> {
+export async function copyDatabase(source: string, target: string, opts: { cwd: string; replace?: boolean; recheck?: StoredAddressRecheck; answerWithinMs?: number }): Promise<CopyResult> {
   const src = parseDbTarget(source, opts.cwd);
   const dst = parseDbTarget(target, opts.cwd);
   const names = { replace: opts.replace, sourceName: describeTarget(src), targetName: describeTarget(dst) };
@@ -47,7 +47,7 @@ export async function copyDatabase(source: string, target: string, opts: { cwd: 
       const store = openStore(dst.path, 'write', { recheck: opts.recheck });
       let ok = false;
       try {
-        const result = await copyPgToSqlite(pg, store, names);
+        const result = await copyPgToSqlite(pg, store, { ...names, ...(opts.answerWithinMs ? { answerWithinMs: opts.answerWithinMs } : {}) });
         ok = true;
         return result;
       } finally {

@@ -1,6 +1,7 @@
 /**
- * The flow of a campaign beyond its send list, as both stores implement it: recurring runs
- * (./ledger-breakdown.ts) and the customer a `campaign test` proof is rendered with. SQLite:
+ * The flow of a campaign beyond its send list, as both stores implement it: recurring runs'
+ * counts (./ledger-breakdown.ts; a run's number is taken by the audience prepare itself, under
+ * its lock: `nextRun`, ./audience-sql.ts) and the customer a `campaign test` proof is rendered with. SQLite:
  * ./sqlite-flow.ts, PostgreSQL: ./pg/flow.ts; test/unit/db/flow-contract.test.ts holds both to
  * the same answers. (`send_at_local` due times are set by the audience prepare itself, in its
  * transaction: `localDue`, ./local-time-sql.ts and ./pg/flow.ts localDueTimesIn.)
@@ -11,8 +12,6 @@ export type { ZoneGroup } from './local-time-sql.js';
 export type { LedgerPart } from './ledger-breakdown.js';
 
 export interface FlowStore {
-  /** The number the next run of a recurring campaign gets: one past the last (1 with no rows). */
-  nextRun(campaignId: number): Promise<number>;
   /** The ledger counts of each run (recurring) or variant (A/B), in key order (null first). */
   parts<C extends 'run' | 'variant'>(campaignId: number, by: C): Promise<Array<LedgerPart<C extends 'run' ? number : string | null>>>;
   /** The customer id of the send list's first row (`campaign test`), if there is a list. */

@@ -48,9 +48,3 @@ export function partsOf<K>(rows: PartRow[]): Array<LedgerPart<K>> {
   }
   return [...parts].map(([key, p]) => ({ key: key as K, recipients: p.recipients, counts: p.counts, first_sent_at: p.first === null ? null : new Date(p.first).toISOString() }));
 }
-
-/** The number the next run of a recurring campaign gets: one past the last. */
-export function nextRunNumber(store: Store, campaignId: number): number {
-  const r = store.sqlite.prepare('SELECT max(run) AS run FROM campaign_recipients WHERE campaign_id = ?').get(campaignId) as { run: number | null };
-  return (r.run ?? 0) + 1;
-}

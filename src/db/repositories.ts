@@ -9,7 +9,7 @@
  */
 import type { Channel } from '../channels.js';
 import type { AddressKind } from '../util/address-hash.js';
-import type { AudienceDrift, ExclusionRule, PreparedAudience } from './audience-sql.js';
+import type { AudienceDrift, ExclusionRule, NextRun, PreparedAudience } from './audience-sql.js';
 import type { Campaign, CampaignDefinitionPatch, CampaignPatch, ListOptions, NewCampaign } from './campaigns.js';
 import type { CustomerRow } from './customer-columns.js';
 import type { CustomerDataStore } from './customer-data-store.js';
@@ -115,9 +115,10 @@ export interface AudienceQuery {
 export interface AudienceStore {
   /** Replaces the list with the eligible audience (`refresh`: adds only newcomers) in one transaction. */
   /** `run`: the recurring run that appends the rows (1 by default). */
+  /** `nextRun`: instead, a new recurring run, numbered and started under the prepare's lock (NextRun; `run_taken` when an overlapping run started it). */
   /** `localDue`: `send_at_local`'s due instant per zone group, given to the rows added, in the same transaction. */
   /** `hashSeed`: the plan hash's seed; the result then carries the list's hash (./list-hash.ts), equal on both stores. */
-  prepare(q: AudienceQuery & { refresh: boolean; run?: number; localDue?: (g: ZoneGroup) => number; hashSeed?: string }): Promise<PreparedAudience>;
+  prepare(q: AudienceQuery & { refresh: boolean; run?: number; nextRun?: NextRun; localDue?: (g: ZoneGroup) => number; hashSeed?: string }): Promise<PreparedAudience>;
   /** Live audience vs frozen list, changing nothing. */
   drift(q: AudienceQuery): Promise<AudienceDrift>;
   /** The frozen list in ledger order, streamed. */

@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,45 @@ export interface PrivatePostgres {
   /** `pg_ctl stop -m fast`: the server is down (connections refused) until `start`; its data stays. */
   halt(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * SIGSTOP to the postmaster and every backend: the server stops answering (connections stay
+   * open and the kernel still takes their bytes, nothing is refused), the way a hung host or a
+   * network that drops packets looks to a client. `thaw` (SIGCONT) lets it run on.
+   */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
+}
+
+/** The postmaster of a data directory and its descendants (backends, background workers), from /proc. */
+function clusterPids(data: string): number[] {
+  const file = path.join(data, 'postmaster.pid');
+  if (!existsSync(file)) return [];
+  const root = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // the field after the parenthesised command name: state, then ppid
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parent) if (ppid === pids[i]) pids.push(pid);
+  return pids;
+}
+
+function signalCluster(data: string, signal: NodeJS.Signals): void {
+  for (const pid of clusterPids(data)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -65,8 +103,12 @@ export async function privatePostgres(): Promise<PrivatePostgres | undefined> {
     restart: () => ctlAsync('-m fast restart'),
     halt: () => ctlAsync('-m fast stop'),
     start: () => ctlAsync('start'),
+    freeze: () => signalCluster(data, 'SIGSTOP'),
+    thaw: () => signalCluster(data, 'SIGCONT'),
     stop: async () => {
       try {
+        // a test that failed while the server was frozen: pg_ctl would wait for it forever
+        signalCluster(data, 'SIGCONT');
         // a test that failed while the server was halted leaves nothing to stop
         if (existsSync(path.join(data, 'postmaster.pid'))) await ctlAsync('-m immediate stop');
       } finally {

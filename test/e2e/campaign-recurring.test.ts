@@ -8,8 +8,9 @@
  */
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT } from '../support/cli.js';
+import { ROOT, runCliAsync } from '../support/cli.js';
 import { smsWorkspace, type SmsWorkspace } from '../support/campaign-workspace.js';
 import { e2eStores, onStore, type OnStore } from '../support/store-side.js';
 
@@ -71,5 +72,71 @@ describe.each(STORES)('recurring campaigns on $store', { timeout: 180_000 }, ({ 
     ]);
     const text = w.cli(['campaign', 'status', 'welcome']).stdout;
     expect(text).toMatch(/^run 2 +2 recipient\(s\): sent 2, first sent 2026-05-05T05:59:5/m);
+  });
+});
+
+describe.skipIf(!STORES.some((s) => s.store === 'postgres'))('two overlapping `send --due` runs on PostgreSQL', { timeout: 180_000 }, () => {
+  it('start the day\'s run once: runs 1, 2, never a second run (3) in the same day, nobody sent twice', async () => {
+    const w = (ws = await onStore('postgres', smsWorkspace(0)));
+    cpSync(path.join(ROOT, 'examples', 'recurring-welcome'), w.dir, { recursive: true });
+    const signUp = (day: number, n: number) => {
+      const rows = Array.from({ length: n }, (_, i) => `d${day}-${i},+4917${String(30000000 + day * 100 + i).padStart(9, '0')},DE,yes,New${day}${i}`);
+      writeFileSync(path.join(w.dir, `day${day}.csv`), ['external_id,phone,country,sms_opt_in,first_name', ...rows].join('\n') + '\n');
+      w.importCsv(`day${day}.csv`, at(new Date(Date.parse(DAYS[day]!) - 3_600_000).toISOString()));
+    };
+    expect(w.cli(['campaign', 'create', '--file', 'campaigns/welcome.yaml'], at('2026-05-03T12:00:00Z')).code).toBe(0);
+    signUp(0, 3);
+    expect(w.cli(['campaign', 'send', '--due', '--yes'], at(DAYS[0]!)).code).toBe(0);
+    signUp(1, 2);
+    const url = w.env.MKT_DB!;
+    const sendDue = (now: string) => runCliAsync(['campaign', 'send', '--due', '--yes'], { cwd: w.dir, env: { ...w.env, ...at(now) } });
+    const client = async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      return c;
+    };
+    const [holder, locker, look] = [await client(), await client(), await client()];
+    // backends of this database waiting for a lock, by the kind of lock (pg_stat_activity cuts long statements short)
+    const waiting = async (event: string) =>
+      Number((await look.query<{ n: number }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event LIKE $1", [event])).rows[0]!.n);
+    const until = async (check: () => Promise<boolean>, what: string) => {
+      for (let i = 0; i < 400; i++) if (await check()) return;
+      else await new Promise((r) => setTimeout(r, 25));
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    try {
+      // Run A is made to wait for its prepare's lock (a row of the campaign, not yet committed,
+      // holds a key lock on the campaign's row), and a lock on the campaign's row is queued behind
+      // it: A prepares, commits its list, and then waits for that lock to write the rest of its
+      // prepare (the plan, the prepare time). That is the moment run B starts.
+      const [first] = w.query<{ id: number; phone: string }>("SELECT id, phone FROM customers WHERE external_id = 'd1-0'");
+      await holder.query('BEGIN');
+      await holder.query("INSERT INTO campaign_recipients (campaign_id, customer_id, address, state, next_attempt_at, updated_at, run) VALUES (1, $1, $2, 'pending', 0, 0, 99)", [first!.id, first!.phone]);
+      const a = sendDue(DAYS[1]!);
+      await until(async () => (await waiting('transactionid')) === 1, 'run A waiting for its prepare lock');
+      await locker.query('BEGIN');
+      const locked = locker.query('SELECT 1 FROM campaigns WHERE id = 1 FOR UPDATE');
+      await until(async () => (await waiting('%')) === 2, 'the campaign lock queued behind run A');
+      await holder.query('ROLLBACK');
+      await locked;
+      // A's list is committed; a customer signs up, and run B starts
+      await look.query("INSERT INTO customers (external_id, phone, country, sms_opt_in, first_name, created_at, updated_at) VALUES ('late', '+4917300000999', 'DE', true, 'Late', $1, $1)", [Date.parse(DAYS[1]!) - 60_000]);
+      let bDone = false;
+      const b = sendDue('2026-05-05T06:01:00Z').finally(() => (bDone = true));
+      await until(async () => bDone || (await waiting('%')) >= 2, 'run B ended or waiting for the campaign lock');
+      await locker.query('COMMIT');
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(ra.code, ra.stderr).toBe(0);
+      expect(rb.code, rb.stderr).toBe(0);
+    } finally {
+      for (const c of [holder, locker, look]) await c.end().catch(() => {});
+    }
+    // A's run 2 took day 1's sign-ups; B started no run of its own (the late sign-up waits for tomorrow's)
+    expect(w.query<{ run: number; n: number }>('SELECT run, count(*) AS n FROM campaign_recipients GROUP BY run ORDER BY run').map((r) => [r.run, Number(r.n)])).toEqual([
+      [1, 3],
+      [2, 2],
+    ]);
+    expect(w.query('SELECT customer_id FROM campaign_recipients GROUP BY customer_id HAVING count(*) > 1')).toEqual([]);
+    expect(w.states('welcome')).toEqual({ sent: 5 });
   });
 });

@@ -264,3 +264,65 @@ describe('serve on a PostgreSQL server that goes down', { timeout: 240_000 }, ()
     await serve.stop();
   });
 });
+
+describe('serve on a PostgreSQL server that stops answering in the middle of a transaction', { timeout: 240_000 }, () => {
+  let server: PrivatePostgres | undefined;
+  let ws: ComplianceWorkspace | undefined;
+  afterAll(async () => {
+    await server?.stop();
+    ws?.cleanup();
+  });
+
+  it('answers the opt-out 200 within the statement deadline, spooled, and replays it once the server runs again', async (t) => {
+    server = await privatePostgres();
+    if (!server) return t.skip();
+    const s = await storeWorkspace(server.url);
+    ws = s.ws;
+    for (const args of [
+      ['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'outbox', '--template', 'tracked'],
+      ['campaign', 'prepare', 'news'],
+      ['campaign', 'send', 'news', '--yes'],
+    ]) {
+      const r = s.cli(args, { MKT_NOW: SENT_AT });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const suppressed = async () => (await s.query<{ address: string }>('SELECT address FROM suppressions ORDER BY address')).map((r) => r.address);
+    const serve = await startServe(s.ws.dir, { ...s.env, MKT_NOW: LATER });
+    const locker = new pg.Client({ connectionString: server.url });
+    try {
+      // a first opt-out is committed: serve now holds an open connection in its pool
+      expect((await oneClick(serve, unsubscribeUrl(emlOf(s.ws, 'ana@example.org')))).status).toBe(200);
+      expect(await suppressed()).toEqual(['ana@example.org']);
+
+      // the next one's transaction has begun and waits inside it (on a lock held here) when the server halts
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE suppressions IN EXCLUSIVE MODE');
+      const started = Date.now();
+      const answer = oneClick(serve, unsubscribeUrl(emlOf(s.ws, 'ben@example.org')));
+      // before the fix this request never answered: the signal ends the test instead of hanging it
+      const bounded = Promise.race([answer, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no answer within 20 s')), 20_000))]);
+      // (asked on a connection of its own: inside a transaction pg_stat_activity is a snapshot)
+      await waitFor(
+        async () => (await s.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO suppressions%'")).length === 1,
+        'serve waiting inside its transaction',
+      );
+      server.freeze();
+      expect((await bounded).status).toBe(200);
+      const waited = Date.now() - started;
+      expect(serve.log()).toMatch(/unsubscribe \S+: spooled \(database busy\)/);
+      expect(serve.log()).toMatch(/did not answer within 3000 ms/);
+      expect(waited).toBeLessThan(15_000);
+
+      server.thaw();
+      await locker.query('ROLLBACK');
+      await waitFor(async () => (await suppressed()).includes('ben@example.org'), 'the replay');
+      expect(serve.log()).toMatch(/replayed 1 spooled record\(s\) into the database/);
+      expect(await suppressed()).toEqual(['ana@example.org', 'ben@example.org']);
+    } finally {
+      server.thaw();
+      await locker.end().catch(() => {});
+      await serve.stop();
+    }
+  });
+});

@@ -12,7 +12,7 @@
  */
 import type pg from 'pg';
 import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
-import { countsFromGroups, refuseStartedReplace, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PrepareGuardRow, type PreparedAudience } from '../audience-sql.js';
+import { countsFromGroups, NEXT_RUN_SQL, PREPARE_GUARD_SQL, refuseStartedReplace, refuseTakenRun, type AudienceDrift, type AudienceGroup, type ExclusionRule, type NextRun, type PrepareGuardRow, type PreparedAudience } from '../audience-sql.js';
 import type { CustomerRow } from '../customer-columns.js';
 import { listHasher } from '../list-hash.js';
 import type { AudienceQuery, AudienceStore } from '../repositories.js';
@@ -133,8 +133,14 @@ type PrepareQuery = Parameters<AudienceStore['prepare']>[0];
 async function prepare(pool: pg.Pool, q: PrepareQuery): Promise<PreparedAudience> {
   return inTransaction(pool, async (client) => {
     // one prepare of a campaign at a time: a second one waits here instead of colliding on the list
-    const locked = await client.query<PrepareGuardRow>('SELECT name, state, started_at FROM campaigns WHERE id = $1 FOR UPDATE', [q.campaignId]);
+    const locked = await client.query<PrepareGuardRow>(`${numbered(PREPARE_GUARD_SQL, 0)} FOR UPDATE`, [q.campaignId]);
     refuseStartedReplace(locked.rows[0], q.refresh);
+    refuseTakenRun(locked.rows[0], q.nextRun);
+    let runNumber = q.run;
+    if (q.nextRun) {
+      runNumber = (await client.query<{ run: number }>(numbered(NEXT_RUN_SQL, 0), [q.campaignId])).rows[0]!.run;
+      await client.query('UPDATE campaigns SET prepared_at = $1 WHERE id = $2', [q.now, q.campaignId]);
+    }
     await client.query(PREPARE_SETTINGS);
     if (!q.refresh) await client.query('DELETE FROM campaign_recipients WHERE campaign_id = $1', [q.campaignId]);
     const k = classification(q);
@@ -142,7 +148,7 @@ async function prepare(pool: pg.Pool, q: PrepareQuery): Promise<PreparedAudience
     const id = params.bind(q.campaignId, 'bigint');
     const at = params.bind(q.now, 'bigint');
     // the recurring run that appends these rows (campaign status counts each run)
-    const run = params.bind(q.run ?? 1, 'int');
+    const run = params.bind(runNumber ?? 1, 'int');
     // newcomers only: nobody already on the list (by address or by customer) is touched
     const onlyNew = q.refresh
       ? `AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ${id} AND r.address = ${k.addr})

@@ -31,7 +31,14 @@ function converters(spec: TableSpec): Convert[] {
   return spec.columns.map((c) => (c.type === 'boolean' ? bool01 : c.type === 'jsonb' ? jsonText : asIs));
 }
 
-export async function copyPgToSqlite(source: PgStore, target: Store, opts: { replace?: boolean; sourceName: string; targetName: string }): Promise<CopyResult> {
+/**
+ * How long one statement of the read may wait for the server: a server that stops answering
+ * (a lost host, a halted machine: no reset ever comes) would otherwise hold the copy, and the
+ * file's write lock, forever. A count or a batch of 5,000 rows takes far less.
+ */
+const ANSWER_WITHIN_MS = 60_000;
+
+export async function copyPgToSqlite(source: PgStore, target: Store, opts: { replace?: boolean; sourceName: string; targetName: string; answerWithinMs?: number }): Promise<CopyResult> {
   const specs = copySpecs();
   const { sqlite } = target;
   try {
@@ -70,7 +77,7 @@ export async function copyPgToSqlite(source: PgStore, target: Store, opts: { rep
         if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw e;
       }
-    });
+    }, { answerWithinMs: opts.answerWithinMs ?? ANSWER_WITHIN_MS });
   } catch (e) {
     throw e instanceof MktError ? e : copyFailed(e, source.url, target.path, opts.targetName);
   }

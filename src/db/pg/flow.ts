@@ -38,10 +38,6 @@ export async function localDueTimesIn(client: pg.PoolClient, campaignId: number,
 
 export function pgFlowStore(pool: pg.Pool): FlowStore {
   return {
-    nextRun: async (campaignId) => {
-      const r = await pool.query<{ run: number | null }>('SELECT max(run) AS run FROM campaign_recipients WHERE campaign_id = $1', [campaignId]);
-      return (r.rows[0]?.run ?? 0) + 1;
-    },
     parts: async (campaignId, by) => {
       const { col, order } = PART_COLUMNS[by];
       const r = await pool.query<PartRow>(

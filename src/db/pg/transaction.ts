@@ -5,14 +5,33 @@
  * While checked out, a client whose server goes away emits 'error' between queries; with no
  * listener that would crash the process, so it is heard here and the next query reports it. A
  * broken connection is destroyed, not handed to the next caller.
+ *
+ * `answerWithinMs` bounds every statement of the unit (BEGIN and COMMIT too): a server that
+ * stops answering (halted, a network that drops packets, a lock held for longer) fails the
+ * unit with ETIMEDOUT, a connection error, after that long, and the connection is destroyed.
+ * Not node-postgres' `query_timeout`: it rejects the query but leaves the client waiting for an
+ * answer that never comes, so every later query on it hangs and the pool hands it out again
+ * (brianc/node-postgres#3399). Not `statement_timeout` either: a halted server enforces nothing.
+ * The server, once it runs again, finds the connection closed and rolls the unit back, unless
+ * the COMMIT had reached it: a unit whose COMMIT timed out may have been applied (the same
+ * doubt as a connection lost during COMMIT).
  */
 import type pg from 'pg';
 import { isConnectionError } from '../connection-errors.js';
 
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, opts: { connectWithinMs?: number } = {}): Promise<T> {
-  const client = await (opts.connectWithinMs === undefined ? pool.connect() : connectWithin(pool, opts.connectWithinMs));
+export interface TransactionLimits {
+  /** how long to wait for a connection from the pool */
+  connectWithinMs?: number;
+  /** how long each statement may wait for the server's answer */
+  answerWithinMs?: number;
+}
+
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, opts: TransactionLimits = {}): Promise<T> {
+  const pooled = await (opts.connectWithinMs === undefined ? pool.connect() : connectWithin(pool, opts.connectWithinMs));
+  let hung = false;
+  const client = opts.answerWithinMs === undefined ? pooled : answeringWithin(pooled, opts.answerWithinMs, () => (hung = true));
   const heard = () => {};
-  client.on('error', heard);
+  pooled.on('error', heard);
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -20,13 +39,34 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    broken = isConnectionError(error);
+    // a hung connection would not answer the ROLLBACK either: closing it rolls back
+    if (!hung) await client.query('ROLLBACK').catch(() => {});
+    broken = hung || isConnectionError(error);
     throw error;
   } finally {
-    client.off('error', heard);
-    client.release(broken);
+    pooled.off('error', heard);
+    // release(true) ends the client: with a query still waiting, node-postgres destroys the socket
+    pooled.release(broken);
   }
+}
+
+/**
+ * The client with each `query` raced against a deadline; `hung` is told when one is missed, so
+ * the caller destroys the connection (its protocol state is lost: the answer may still come).
+ */
+function answeringWithin(client: pg.PoolClient, ms: number, hung: () => void): pg.PoolClient {
+  const query = (...args: unknown[]): Promise<unknown> => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        hung();
+        reject(Object.assign(new Error(`PostgreSQL did not answer within ${ms} ms`), { code: 'ETIMEDOUT' }));
+      }, ms);
+    });
+    // the late answer (or the "Connection terminated" of the destroyed socket) is handled by the race
+    return Promise.race([(client.query as (...a: unknown[]) => Promise<unknown>).apply(client, args), deadline]).finally(() => clearTimeout(timer));
+  };
+  return new Proxy(client, { get: (target, key) => (key === 'query' ? query : (Reflect.get(target, key) as unknown)) });
 }
 
 /**

@@ -69,7 +69,7 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
 
   const campaign = async (settings: Record<string, unknown> = {}, scheduleAt: number | null = null) =>
     s.repos.campaigns.create({ name: `flow-${++n}`, channel: 'sms', segment: 's', provider: 'p', template: 't', scheduleAt, settings }, T0);
-  const prepare = async (id: number, opts: { refresh?: boolean; run?: number; now?: number; localDue?: ReturnType<typeof localDueOf> } = {}) =>
+  const prepare = async (id: number, opts: { refresh?: boolean; run?: number; nextRun?: { preparedAt: number | null }; now?: number; localDue?: ReturnType<typeof localDueOf> } = {}) =>
     s.repos.audience.prepare({
       campaignId: id,
       channel: 'sms',
@@ -78,6 +78,7 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
       exclusions: [],
       refresh: opts.refresh ?? false,
       ...(opts.run ? { run: opts.run } : {}),
+      ...(opts.nextRun ? { nextRun: opts.nextRun } : {}),
       ...(opts.localDue ? { localDue: opts.localDue } : {}),
     });
   const dueTimes = async (id: number) =>
@@ -130,16 +131,15 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
     it('numbers the runs and counts each one', async () => {
       await s.repos.customers.insert([values({ external_id: 'a', phone: '+4915010000000' }), values({ external_id: 'b', phone: '+4915010000001' })]);
       const c = await campaign({ recurring: { every: '1d' } });
-      expect(await s.repos.flow.nextRun(c.id)).toBe(1);
       await prepare(c.id, { run: 1 });
-      expect(await s.repos.flow.nextRun(c.id)).toBe(2);
-      // run 1 is sent; a newcomer joins as run 2
+      await s.repos.campaigns.update(c.id, { preparedAt: T0 }, T0);
+      // run 1 is sent; a newcomer joins as run 2, numbered by the prepare itself
       const ledger = s.ledger(c);
       const claimed = (await ledger.claim(10, T0, { pickSender: () => 'A' })).claimed;
       await ledger.record(claimed.map((r) => ({ id: r.id, state: 'sent' as const, providerMessageId: `m${r.id}` })), T0 + 1000);
       await s.repos.customers.insert([values({ external_id: 'c', phone: '+4915010000002' })]);
-      expect(await prepare(c.id, { refresh: true, run: 2, now: T0 + DAY })).toMatchObject({ added: 1 });
-      expect(await s.repos.flow.nextRun(c.id)).toBe(3);
+      expect(await prepare(c.id, { refresh: true, nextRun: { preparedAt: T0 }, now: T0 + DAY })).toMatchObject({ added: 1 });
+      expect((await s.repos.campaigns.get(c.name))?.preparedAt).toBe(T0 + DAY);
       const zero = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, skipped: 0 };
       expect(await s.repos.flow.parts(c.id, 'run')).toEqual([
         { key: 1, recipients: 2, counts: { ...zero, sent: 2 }, first_sent_at: new Date(T0 + 1000).toISOString() },
@@ -147,6 +147,24 @@ describe.each(STORES)('flow contract: $name', ({ available, open }) => {
       ]);
       // by variant: outside a test every row is in the null part
       expect((await s.repos.flow.parts(c.id, 'variant')).map((p) => [p.key, p.recipients])).toEqual([[null, 3]]);
+    });
+
+    it('two overlapping runs that both judged the next run due start it once: runs 1, 2, never a third in the same period', async () => {
+      await s.repos.customers.insert([values({ external_id: 'd', phone: '+4915010000010' })]);
+      const c = await campaign({ recurring: { every: '1d' } });
+      await prepare(c.id, { run: 1 });
+      await s.repos.campaigns.update(c.id, { preparedAt: T0 }, T0);
+      await s.repos.customers.insert([values({ external_id: 'e', phone: '+4915010000011' })]);
+      // both read prepared_at = T0 and judged run 2 due; the first to prepare numbers and starts it
+      const read = { preparedAt: (await s.repos.campaigns.get(c.name))!.preparedAt };
+      expect(await prepare(c.id, { refresh: true, nextRun: read, now: T0 + DAY })).toMatchObject({ added: 1 });
+      // a customer who joins meanwhile waits for tomorrow's run: the second overlapping run adds nobody
+      await s.repos.customers.insert([values({ external_id: 'f', phone: '+4915010000012' })]);
+      await expect(prepare(c.id, { refresh: true, nextRun: read, now: T0 + DAY + 5 })).rejects.toMatchObject({ code: 'run_taken' });
+      expect((await s.repos.flow.parts(c.id, 'run')).map((p) => [p.key, p.recipients])).toEqual([[1, 1], [2, 1]]);
+      // tomorrow: run 3 is the next number
+      expect(await prepare(c.id, { refresh: true, nextRun: { preparedAt: T0 + DAY }, now: T0 + 2 * DAY })).toMatchObject({ added: 1 });
+      expect((await s.repos.flow.parts(c.id, 'run')).map((p) => [p.key, p.recipients])).toEqual([[1, 1], [2, 1], [3, 1]]);
     });
   });
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { findCustomer } from '../../../src/customers/find.js';
 import { toRecord } from '../../../src/customers/record.js';
 import { openRepositories } from '../../../src/db/connect.js';
 import { WRITE_COLUMNS, type CustomerValues } from '../../../src/db/customers-writer.js';
@@ -87,6 +88,14 @@ describe.each(STORES)('store contract: $name', ({ name, available, open }) => {
       expect((await repos.customers.by('id', ann.id))?.email).toBe('ann@example.com');
       expect(await repos.customers.by('email', 'nobody@example.com')).toBeUndefined();
       expect((await repos.customers.list(1, 1)).map((c) => c.externalId)).toEqual(['c2']);
+    });
+
+    it('customers show/export give the attributes in one defined order, the same on both stores (not jsonb\'s)', async () => {
+      // written in this order; jsonb would keep shorter keys first (b, mid, zeta, alpha), SQLite the text as written
+      const attributes = { zeta: 1, alpha: { y: 2, x: [{ q: 1, p: 2 }] }, mid: 'm', b: true };
+      await repos.customers.insert([values({ external_id: 'k1', email: 'kay@example.com', attributes })]);
+      const shown = await findCustomer(repos.customers, 'k1');
+      expect(JSON.stringify(shown?.attributes)).toBe('{"alpha":{"x":[{"p":2,"q":1}],"y":2},"b":true,"mid":"m","zeta":1}');
     });
 
     it('skips customers whose external id is stored, and replace starts over', async () => {
