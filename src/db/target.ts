@@ -5,6 +5,7 @@
  * only form of the target that goes into a message.
  */
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 
 export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -15,10 +16,28 @@ export function isPostgresUrl(value: string): boolean {
   return POSTGRES_URL.test(value);
 }
 
-/** A `--db` value as a target; a file path is resolved against `cwd`. */
-export function parseDbTarget(value: string, cwd: string): DbTarget {
-  if (!isPostgresUrl(value)) return { kind: 'sqlite', path: path.resolve(cwd, value) };
+/** Any `scheme://` (RFC 3986 scheme syntax): a value shaped like a URL is never a file path. */
+const ANY_URL = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/**
+ * A `--db` value as a target; a file path is resolved against `cwd`. Surrounding whitespace is
+ * trimmed (a pasted ` postgres://…` is the URL, not a file named like it). A value with any
+ * other `scheme://` is refused (64) before anything is created: taken as a path, a mistyped
+ * `postgress://u:pw@h/db` became a folder named after the URL, password included, holding a
+ * new SQLite database. The message names only the scheme, never the value.
+ */
+export function parseDbTarget(raw: string, cwd: string): DbTarget {
+  const value = raw.trim();
+  const scheme = ANY_URL.exec(value)?.[1];
+  if (scheme === undefined) return { kind: 'sqlite', path: path.resolve(cwd, value) };
   registerSecret(urlPassword(value));
+  if (!isPostgresUrl(value)) {
+    throw new UsageError(`--db / MKT_DB: "${scheme}://" is not a store mkt can open; the accepted schemes are postgres:// and postgresql:// (the value is not shown: it may hold a password)`, {
+      code: 'db_scheme',
+      hint: 'write postgres://user:password@host:5432/dbname for PostgreSQL, or a file path (no scheme) for SQLite',
+      details: { scheme },
+    });
+  }
   return { kind: 'postgres', url: value };
 }
 
