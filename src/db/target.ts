@@ -30,7 +30,7 @@ export function parseDbTarget(raw: string, cwd: string): DbTarget {
   const value = raw.trim();
   const scheme = ANY_URL.exec(value)?.[1];
   if (scheme === undefined) return { kind: 'sqlite', path: path.resolve(cwd, value) };
-  registerSecret(urlPassword(value));
+  registerSecret(urlPassword(value), { standalone: true });
   if (!isPostgresUrl(value)) {
     throw new UsageError(`--db / MKT_DB: "${scheme}://" is not a store mkt can open; the accepted schemes are postgres:// and postgresql:// (the value is not shown: it may hold a password)`, {
       code: 'db_scheme',
@@ -38,7 +38,36 @@ export function parseDbTarget(raw: string, cwd: string): DbTarget {
       details: { scheme },
     });
   }
+  checkEncoded(value);
   return { kind: 'postgres', url: value };
+}
+
+/**
+ * The authority (`user:password@host:port`) ends at the first `/`, `?` or `#`, so an `@` after
+ * that point can only be a character of the password (or user) that was not percent-encoded:
+ * `postgres://owner:S3cret:p@ss/w%rd@host/db` would log in to host `ss` with the password cut
+ * short, and its error would show the rest. Refused before connecting, without the value.
+ */
+function checkEncoded(url: string): void {
+  const rest = url.slice(url.indexOf('://') + 3);
+  const end = rest.search(/[/?#]/);
+  const unencoded = end >= 0 && rest.slice(end).includes('@');
+  let parses = true;
+  try {
+    new URL(url);
+  } catch {
+    parses = false;
+  }
+  if (!unencoded && parses) return;
+  throw new UsageError(
+    unencoded
+      ? '--db / MKT_DB: the PostgreSQL connection string has an "@" after its host part, so a character of the password (or user name) is not percent-encoded (the value is not shown)'
+      : '--db / MKT_DB: the PostgreSQL connection string is not a valid URL (the value is not shown: it may hold a password)',
+    {
+      code: 'db_url_unencoded',
+      hint: 'percent-encode the user name and password: @ → %40, / → %2F, : → %3A, ? → %3F, # → %23, % → %25 (encodeURIComponent does it), or leave the password out of the URL and set PGPASSWORD',
+    },
+  );
 }
 
 /** The password of a connection string, decoded (what the driver sends), if it has one. */

@@ -36,3 +36,12 @@ describe('a --db / MKT_DB value with a scheme other than postgres://', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('a password with an unencoded @ or /', () => {
+  it('is refused before connecting (64), saying to percent-encode, without any part of the password', async () => {
+    const r = await runCliAsync(['--db', 'postgres://owner:S3cret:p@ss/w%rd@127.0.0.1:5432/db', 'customers', 'count'], { cwd: dir });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('%40');
+    expect(r.stdout + r.stderr).not.toMatch(/S3cret|p@ss|ss\/w|w%rd|ENOTFOUND/);
+  });
+});

@@ -56,4 +56,22 @@ describe('parseDbTarget', () => {
     expect(parseDbTarget('/abs/x:y.db', '/tmp/ws')).toEqual({ kind: 'sqlite', path: '/abs/x:y.db' });
     expect(parseDbTarget('c:/data/mkt.db', '/tmp/ws').kind).toBe('sqlite');
   });
+
+  it('refuses a password with an unencoded @ / ? # (an "@" after the host part) before connecting, without echoing it', () => {
+    const unsafe = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(unsafe, fc.constantFrom('/', '?', '#'), unsafe, (a, sep, b) => {
+        const pw = `S3cret${a}@x${sep}${b}9`;
+        const { error, text } = shown(() => parseDbTarget(`postgres://owner:${pw}@127.0.0.1:5432/db`, '/tmp/ws'));
+        expect(error.category).toBe('usage');
+        expect(error.code).toBe('db_url_unencoded');
+        expect(text).toContain('%40');
+        expect(text).not.toContain('S3cret');
+      }),
+    );
+    const { text } = shown(() => parseDbTarget('postgres://owner:S3cret:p@ss/w%rd@127.0.0.1:5432/db', '/tmp/ws'));
+    expect(text).not.toMatch(/S3cret|p@ss|w%rd/);
+    // the same password percent-encoded is fine
+    expect(parseDbTarget(`postgres://owner:${encodeURIComponent('S3cret:p@ss/w%rd')}@127.0.0.1:5432/db`, '/tmp/ws').kind).toBe('postgres');
+  });
 });
