@@ -4,6 +4,7 @@
  * is not kept as a `cause`: its fields (and a stack through pg's internals) would be printed by
  * --verbose and could carry the configuration.
  */
+import { ConfigError, type MktError, UnavailableError } from '../../errors.js';
 import { redact, registerSecret } from '../../util/redact.js';
 import { redactUrl, urlPassword } from '../target.js';
 
@@ -25,3 +26,27 @@ export function driverMessage(error: unknown, url: string): string {
   return redact(text);
 }
 
+
+/**
+ * node-postgres asked for the password the server wants and had none: not in the URL, no
+ * PGPASSWORD, no matching ~/.pgpass line (it reads both when the URL has none). Its own words
+ * ("SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string") name none of that.
+ */
+const NO_PASSWORD = /client password must be a (?:non-empty )?string|password must be a string/i;
+
+/**
+ * Why opening the store failed, typed: configuration the operator must change (78: no password
+ * anywhere) or a server that cannot be reached or refuses the login (69).
+ */
+export function openFailure(url: string, cause: unknown): MktError {
+  const where = redactUrl(url);
+  const message = driverMessage(cause, url);
+  if (NO_PASSWORD.test(message)) {
+    return new ConfigError('db_no_password', `the PostgreSQL server at ${where} asks for a password and none was given`, {
+      hint: 'give it in the URL (postgres://user:PASSWORD@host/db, percent-encoded: @ → %40, / → %2F, : → %3A), or set PGPASSWORD, or add a line host:port:database:user:password to ~/.pgpass (or the file PGPASSFILE names; mode 0600)',
+    });
+  }
+  return new UnavailableError('db_unreachable', `cannot open the PostgreSQL store ${where}: ${message}`, {
+    hint: 'check --db / MKT_DB (host, port, database, user, password, sslmode) and that the server is running',
+  });
+}
