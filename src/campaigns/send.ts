@@ -11,7 +11,7 @@ import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js'
 import { DEFAULT_RETRY_POLICY } from '../dispatch/retry-policy.js';
 import { loadSettings } from '../compliance/index.js';
 import { InputError, UnavailableError, type MktError } from '../errors.js';
-import { isConnectionError } from '../db/connection-errors.js';
+import { isConnectionError, isTooManyConnections, unavailableHint } from '../db/connection-errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
@@ -55,9 +55,8 @@ async function guardDrift(deps: CampaignDeps, name: string, maxDrift: number, op
 
 /** PostgreSQL did not come back within the ledger's retry window: exit 69, nothing sent twice. */
 function unreachable(error: unknown): UnavailableError {
-  return new UnavailableError('db_unreachable', `lost the connection to PostgreSQL and it did not come back (${(error as { code?: string }).code ?? 'connection error'})`, {
-    hint: 'nothing was sent twice; run the send again once PostgreSQL answers (rows that were in flight become "unknown")',
-  });
+  const what = isTooManyConnections(error) ? 'PostgreSQL kept refusing new connections: too many connections' : 'lost the connection to PostgreSQL and it did not come back';
+  return new UnavailableError('db_unreachable', `${what} (${(error as { code?: string }).code ?? 'connection error'})`, { hint: unavailableHint(error) });
 }
 
 function checkSendable(campaign: Campaign): void {

@@ -6,6 +6,8 @@
  */
 import { ConfigError, type MktError, UnavailableError } from '../../errors.js';
 import { redact, registerSecret } from '../../util/redact.js';
+import { isPermissionDenied, isTooManyConnections, unavailableHint } from '../connection-errors.js';
+import { permissionDenied } from '../faults.js';
 import { redactUrl, urlPassword } from '../target.js';
 
 export function driverMessage(error: unknown, url: string): string {
@@ -46,7 +48,8 @@ export function openFailure(url: string, cause: unknown): MktError {
       hint: 'give it in the URL (postgres://user:PASSWORD@host/db, percent-encoded: @ → %40, / → %2F, : → %3A), or set PGPASSWORD, or add a line host:port:database:user:password to ~/.pgpass (or the file PGPASSFILE names; mode 0600)',
     });
   }
+  if (isPermissionDenied(cause)) return permissionDenied(`cannot open the PostgreSQL store ${where}: ${message}`);
   return new UnavailableError('db_unreachable', `cannot open the PostgreSQL store ${where}: ${message}`, {
-    hint: 'check --db / MKT_DB (host, port, database, user, password, sslmode) and that the server is running',
+    hint: isTooManyConnections(cause) ? unavailableHint(cause) : 'check --db / MKT_DB (host, port, database, user, password, sslmode) and that the server is running',
   });
 }
