@@ -184,7 +184,7 @@ async function postgres(url: string, shown: string): Promise<DoctorCheck[]> {
   else if (p.unwritable.length === 0) checks.push(ok('db.privileges', 'privileges', `${p.role} can write all ${p.tables} tables; ${schemaRights}`));
   else {
     const some = p.unwritable.slice(0, 5).join(', ') + (p.unwritable.length > 5 ? ' …' : '');
-    checks.push(fail('db.privileges', 'privileges', `${p.role} cannot write ${p.unwritable.length} of ${p.tables} tables: ${some}`, 'grant SELECT, INSERT, UPDATE, DELETE on them to this role as the owner (README "A least-privilege role")'));
+    checks.push(fail('db.privileges', 'privileges', `${p.role} cannot write ${p.unwritable.length} of ${p.tables} tables: ${some}; ${schemaRights}`, 'grant SELECT, INSERT, UPDATE, DELETE on them to this role as the owner (README "A least-privilege role")'));
   }
   return checks;
 }

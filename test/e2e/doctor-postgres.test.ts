@@ -5,15 +5,23 @@
  * password, a server down or a missing database; never printing the password, never
  * migrating. `-v` names the store a command uses.
  */
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync, tempWorkspace } from '../support/cli.js';
-import { pgTestDatabase } from '../support/pg.js';
+import { PG_BASE_URL, pgTestDatabase } from '../support/pg.js';
 
 const pgDb = await pgTestDatabase('e2e_doctor');
 const ws = tempWorkspace();
+const READER = `urltest_doctor_${process.pid}`;
 afterAll(async () => {
   ws.cleanup();
   await pgDb?.drop();
+  if (!pgDb) return;
+  // its grants went with the database
+  const admin = new pg.Client({ connectionString: PG_BASE_URL });
+  await admin.connect();
+  await admin.query(`DROP ROLE IF EXISTS ${READER}`);
+  await admin.end();
 });
 
 interface Check {
@@ -73,6 +81,33 @@ describe.skipIf(!pgDb)('mkt doctor on PostgreSQL', { timeout: 120_000 }, () => {
       expect(r.stdout + r.stderr, what).not.toContain('Doctor-Wrong-Canary-9');
       expect(r.stdout + r.stderr, what).not.toContain(password);
     }
+  });
+
+  it('a role that may only read fails db.privileges, naming the tables', async () => {
+    const name = new URL(url).pathname.slice(1);
+    const owner = new pg.Client({ connectionString: url });
+    await owner.connect();
+    try {
+      await owner.query(`CREATE ROLE ${READER} LOGIN PASSWORD 'urltest-Doctor-Reader-3'`);
+      await owner.query(`GRANT CONNECT ON DATABASE ${name} TO ${READER}`);
+      await owner.query(`GRANT USAGE ON SCHEMA public TO ${READER}`);
+      await owner.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER}`);
+    } finally {
+      await owner.end();
+    }
+    const reader = variant((u) => {
+      u.username = READER;
+      u.password = 'urltest-Doctor-Reader-3';
+    });
+    const r = await runCliAsync(['doctor', '--json'], { cwd: ws.dir, env: { MKT_DB: reader } });
+    expect(r.code).toBe(78);
+    const c = byId(r.stdout);
+    expect(c['db.connect']).toMatchObject({ status: 'ok' });
+    expect(c['db.migrations']).toMatchObject({ status: 'ok' });
+    expect(c['db.privileges']).toMatchObject({ status: 'fail' });
+    expect(c['db.privileges']!.detail).toMatch(/cannot write \d+ of \d+ tables: .*customers/);
+    expect(c['db.privileges']!.detail).toMatch(/cannot change the schema/);
+    expect(r.stdout + r.stderr).not.toContain('urltest-Doctor-Reader-3');
   });
 
   it('-v names the store a command uses', async () => {
