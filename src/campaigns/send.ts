@@ -8,6 +8,8 @@
 import type { Campaign } from '../db/campaigns.js';
 import { whenFree } from '../db/faults.js';
 import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js';
+import type { RunCounters } from '../dispatch/progress-meter.js';
+import type { LedgerState } from '../db/ledger-contract.js';
 import { DEFAULT_RETRY_POLICY } from '../dispatch/retry-policy.js';
 import { loadSettings } from '../compliance/index.js';
 import { InputError, UnavailableError, type MktError } from '../errors.js';
@@ -51,6 +53,12 @@ async function guardDrift(deps: CampaignDeps, name: string, maxDrift: number, op
     `the audience of "${name}" moved ${drift.drift_percent}% since prepare (${drift.joined} joined, ${drift.left} left; limit ${maxDrift}%)`,
     { hint: `review with \`mkt campaign recount ${name}\`, then prepare again or raise --max-drift`, details: { ...drift } },
   );
+}
+
+/** The ledger's counts as this run left them, from the counts before it and what it did (the database cannot be asked). */
+function countsAfterRun(before: Record<LedgerState, number>, run: RunCounters): Record<LedgerState, number> {
+  const moved = run.sent + run.failed + run.unknown + run.skipped;
+  return { ...before, sent: before.sent + run.sent, failed: before.failed + run.failed, unknown: before.unknown + run.unknown, skipped: before.skipped + run.skipped, pending: Math.max(0, before.pending - moved) };
 }
 
 /** PostgreSQL did not come back within the ledger's retry window: exit 69, nothing sent twice. */
@@ -148,7 +156,11 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     const end = deps.now();
     // asked before the counts, so that of workers ending together at least one sees all rows done
     const othersAtWork = result.stop === 'completed' && (await backend.othersAtWork(end, opts.leaseTtlMs));
-    const counts = await ledger.counts();
+    const counts = await ledger.counts().catch((error: unknown) => {
+      // PostgreSQL still gone after the run stopped on it: the summary (exit 69) counts from what this run knows
+      if (!(backend.kind === 'postgres' && isConnectionError(error) && result.stop === 'database')) throw error;
+      return countsAfterRun(before, result);
+    });
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,

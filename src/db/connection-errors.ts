@@ -28,8 +28,10 @@ const NOT_ACCEPTING = /is not currently accepting connections/i;
  * as "Connection terminated …" with no code.
  */
 export function isConnectionError(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown; errors?: unknown[] } | null;
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown[]; cause?: unknown } | null;
   if (!e) return false;
+  // drizzle wraps the driver's error ("Failed query: …") with the driver's error as its cause
+  if (e.cause && e.cause !== e && isConnectionError(e.cause)) return true;
   if (typeof e.code === 'string' && (SOCKET_CODES.has(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true;
   if (e.code === '55000' && typeof e.message === 'string' && NOT_ACCEPTING.test(e.message)) return true;
   if (Array.isArray(e.errors) && e.errors.some(isConnectionError)) return true;
@@ -39,9 +41,10 @@ export function isConnectionError(error: unknown): boolean {
 /** 53300 too_many_connections (the server's max_connections or the role's CONNECTION LIMIT), by error or by its text. */
 export function isTooManyConnections(error: unknown): boolean {
   if (typeof error === 'string') return /too many connections|remaining connection slots are reserved|\(53300\)/i.test(error);
-  const e = error as { code?: unknown; message?: unknown; errors?: unknown[] } | null;
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown[]; cause?: unknown } | null;
   if (!e) return false;
   if (e.code === '53300') return true;
+  if (e.cause && e.cause !== e && isTooManyConnections(e.cause)) return true;
   if (Array.isArray(e.errors) && e.errors.some(isTooManyConnections)) return true;
   return typeof e.message === 'string' && isTooManyConnections(e.message);
 }
@@ -63,8 +66,9 @@ export function unavailableHint(cause: unknown): string {
 
 /** 42501 insufficient_privilege: this role may not read, write or change that table or schema. */
 export function isPermissionDenied(error: unknown): boolean {
-  const e = error as { code?: unknown; errors?: unknown[] } | null;
-  return Boolean(e) && (e!.code === '42501' || (Array.isArray(e!.errors) && e!.errors.some(isPermissionDenied)));
+  const e = error as { code?: unknown; errors?: unknown[]; cause?: unknown } | null;
+  if (!e) return false;
+  return e.code === '42501' || (Array.isArray(e.errors) && e.errors.some(isPermissionDenied)) || (e.cause !== undefined && e.cause !== e && isPermissionDenied(e.cause));
 }
 
 /**

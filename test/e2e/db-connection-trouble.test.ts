@@ -86,6 +86,33 @@ describe.skipIf(!pgSend)('connection trouble on PostgreSQL', { timeout: 120_000 
     }
   });
 
+  it('a database that stays away past the retry window: exit 69 with the summary on stdout, nobody sent twice', { timeout: 240_000 }, async () => {
+    ses.clear();
+    const db = await pgTestDatabase('e2e_trouble_away');
+    const name = dbName(db!.url);
+    const ws = await pgWorkspace({ url: db!.url, n: 40, sesUrl: ses.url, concurrency: 2, rate: '5/s' });
+    try {
+      const worker = ws.worker();
+      await until('some messages out', async () => ses.receipts.length >= 5);
+      await admin!.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      let r;
+      try {
+        await admin!.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+        r = await worker.done;
+      } finally {
+        await admin!.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      }
+      expect(r.code, r.stderr).toBe(69);
+      const summary = JSON.parse(r.stdout);
+      expect(summary.sent).toBe(ses.receipts.length);
+      expect(JSON.parse(r.stderr.split('\n').filter(Boolean).pop()!).error.code).toBe('db_unreachable');
+      expect(new Set(ses.receipts.flatMap((x) => x.to)).size).toBe(ses.receipts.length);
+    } finally {
+      await ws.close();
+      await db!.drop();
+    }
+  });
+
   it("a role's CONNECTION LIMIT reached is reported as too many connections, with the pool rule", async () => {
     await admin!.query(`CREATE ROLE ${LIMITED} LOGIN PASSWORD '${ROLE_PASSWORD}' CONNECTION LIMIT 1`);
     await admin!.query(`GRANT CONNECT ON DATABASE ${dbName(pgRoles!.url)} TO ${LIMITED}`);

@@ -34,6 +34,9 @@ describe('connection trouble', () => {
     for (const e of OUTAGES) expect(isConnectionError(e), e.message).toBe(true);
     for (const e of REFUSED_STATEMENTS) expect(isConnectionError(e), e.message).toBe(false);
     expect(isConnectionError(Object.assign(new AggregateError([OUTAGES[0]!]), { code: undefined }))).toBe(true);
+    // drizzle's wrapper ("Failed query: …") carries the driver's error as its cause
+    for (const e of OUTAGES) expect(isConnectionError(new Error('Failed query: update "campaigns" …', { cause: e })), e.message).toBe(true);
+    for (const e of REFUSED_STATEMENTS) expect(isConnectionError(new Error('Failed query: …', { cause: e })), e.message).toBe(false);
   });
 
   it('an outage that reaches the top is 69 (db_unreachable), never 1', () => {
