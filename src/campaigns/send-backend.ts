@@ -6,7 +6,8 @@
  *   each claim records the worker, a dead worker's rows become unknown once its heartbeat expires).
  */
 import type { Channel } from '../channels.js';
-import { faultError, faultOfCode } from '../db/faults.js';
+import { faultError, faultOfCode, PERMISSION_DENIED, permissionDenied } from '../db/faults.js';
+import { connectionLostNotice, unavailableHint } from '../db/connection-errors.js';
 import type { Ledger } from '../db/ledger-contract.js';
 import { openLedger } from '../db/ledger.js';
 import { UnavailableError, type MktError } from '../errors.js';
@@ -40,15 +41,18 @@ export async function sendBackend(
     const id = leaseOwner();
     const ledger = new PostgresLedger(pg, campaign.id, campaign.channel, provider, {
       workerId: id,
-      onConnection: (state) =>
-        onNotice?.(state === 'lost' ? 'lost the connection to PostgreSQL; pausing and retrying' : 'reconnected to PostgreSQL; resuming'),
+      onConnection: (state, error) => onNotice?.(state === 'lost' ? connectionLostNotice(error) : 'reconnected to PostgreSQL; resuming'),
     });
     return {
       kind: 'postgres',
       ledger,
       hold: (opts) => holdWorker(pg, campaign, { ...opts, id, recover: () => ledger.recoverInFlight(opts.now()), onNotice }),
       storageFault: (code, reason) =>
-        code === 'db_unreachable' ? new UnavailableError('db_unreachable', `stopped: ${reason}`, { hint: 'nothing was sent twice; run the send again once PostgreSQL answers' }) : undefined,
+        code === 'db_unreachable'
+          ? new UnavailableError('db_unreachable', `stopped: ${reason}`, { hint: unavailableHint(reason) })
+          : code === PERMISSION_DENIED
+            ? permissionDenied(reason)
+            : undefined,
       othersAtWork: async (now, ttlMs) => (await liveWorkers(pg, campaign.id, now, ttlMs)).some((w) => w.id !== id),
     };
   }

@@ -8,10 +8,12 @@
 import type { Campaign } from '../db/campaigns.js';
 import { whenFree } from '../db/faults.js';
 import { dispatch, systemClock, type Progress } from '../dispatch/dispatcher.js';
+import type { RunCounters } from '../dispatch/progress-meter.js';
+import type { LedgerState } from '../db/ledger-contract.js';
 import { DEFAULT_RETRY_POLICY } from '../dispatch/retry-policy.js';
 import { loadSettings } from '../compliance/index.js';
 import { InputError, UnavailableError, type MktError } from '../errors.js';
-import { isConnectionError } from '../db/connection-errors.js';
+import { isConnectionError, isTooManyConnections, unavailableHint } from '../db/connection-errors.js';
 import { createProvider, DEFAULT_CONCURRENCY, getProviderConfig } from '../providers/index.js';
 import { tryParseRate, type Rate } from '../util/rate.js';
 import { getCampaign } from './create.js';
@@ -53,11 +55,16 @@ async function guardDrift(deps: CampaignDeps, name: string, maxDrift: number, op
   );
 }
 
+/** The ledger's counts as this run left them, from the counts before it and what it did (the database cannot be asked). */
+function countsAfterRun(before: Record<LedgerState, number>, run: RunCounters): Record<LedgerState, number> {
+  const moved = run.sent + run.failed + run.unknown + run.skipped;
+  return { ...before, sent: before.sent + run.sent, failed: before.failed + run.failed, unknown: before.unknown + run.unknown, skipped: before.skipped + run.skipped, pending: Math.max(0, before.pending - moved) };
+}
+
 /** PostgreSQL did not come back within the ledger's retry window: exit 69, nothing sent twice. */
 function unreachable(error: unknown): UnavailableError {
-  return new UnavailableError('db_unreachable', `lost the connection to PostgreSQL and it did not come back (${(error as { code?: string }).code ?? 'connection error'})`, {
-    hint: 'nothing was sent twice; run the send again once PostgreSQL answers (rows that were in flight become "unknown")',
-  });
+  const what = isTooManyConnections(error) ? 'PostgreSQL kept refusing new connections: too many connections' : 'lost the connection to PostgreSQL and it did not come back';
+  return new UnavailableError('db_unreachable', `${what} (${(error as { code?: string }).code ?? 'connection error'})`, { hint: unavailableHint(error) });
 }
 
 function checkSendable(campaign: Campaign): void {
@@ -149,7 +156,11 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     const end = deps.now();
     // asked before the counts, so that of workers ending together at least one sees all rows done
     const othersAtWork = result.stop === 'completed' && (await backend.othersAtWork(end, opts.leaseTtlMs));
-    const counts = await ledger.counts();
+    const counts = await ledger.counts().catch((error: unknown) => {
+      // PostgreSQL still gone after the run stopped on it: the summary (exit 69) counts from what this run knows
+      if (!(backend.kind === 'postgres' && isConnectionError(error) && result.stop === 'database')) throw error;
+      return countsAfterRun(before, result);
+    });
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,

@@ -91,6 +91,7 @@ export class CliContext {
       });
     }
     if (!this.storeHandle) {
+      this.debug(this.storeLine());
       const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
       this.storeHandle = openStore(this.dbPath, mode, { recheck: recheckStoredAddresses });
       for (const w of this.storeHandle.warnings) this.warn(w);
@@ -152,6 +153,7 @@ export class CliContext {
       return sqliteRepositories(await this.store(mode), before);
     }
     if (!this.pgRepositories) {
+      this.debug(this.storeLine());
       this.pgRepositories = import('../db/connect.js')
         .then((m) => m.openRepositories(this.dbTarget, { poolSize: m.poolSizeFor(this.concurrency) }))
         // as on SQLite: what a stopped serve spooled is applied before this command writes
@@ -160,6 +162,11 @@ export class CliContext {
       this.pgRepositories.catch(() => {});
     }
     return this.pgRepositories;
+  }
+
+  /** The -v line naming the store a command uses (the URL with its password as ***). */
+  private storeLine(): string {
+    return `store: ${this.dbTarget.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} at ${this.dbPath}`;
   }
 
   /** Sizes the PostgreSQL pool for `concurrency` requests in flight (`send --concurrency`); before the store is opened. */

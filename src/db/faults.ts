@@ -3,8 +3,8 @@
  * never look resumable (75: the README's CI example treats that as success) nor like a bug (1).
  */
 import Database from 'better-sqlite3';
-import { isConnectionError } from './connection-errors.js';
-import { ConfigError, MktError, ResumableStop, StorageIoError } from '../errors.js';
+import { isConnectionError, isPermissionDenied, PERMISSION_HINT, unavailableHint } from './connection-errors.js';
+import { ConfigError, MktError, ResumableStop, StorageIoError, UnavailableError } from '../errors.js';
 
 export type StorageFault = 'locked' | 'corrupt' | 'full' | 'io' | 'readonly' | 'cantopen';
 
@@ -43,10 +43,19 @@ export function storageFault(error: unknown): StorageFault | undefined {
   }
 }
 
+/** The code of a PostgreSQL refusal for want of a grant (42501), as error code and stop code. */
+export const PERMISSION_DENIED = 'db_permission_denied';
+
+/** The typed error of a PostgreSQL role without the grant a statement needs: a configuration error (78). */
+export function permissionDenied(message: string): ConfigError {
+  return new ConfigError(PERMISSION_DENIED, `PostgreSQL refused: ${message}`, { hint: PERMISSION_HINT });
+}
+
 /** The code a ledger write that failed stops with (dispatcher → send → pause reason). */
 export function storageFaultCode(error: unknown): string {
   // PostgreSQL gone past the ledger's retry window (a restart that did not come back)
   if (isConnectionError(error)) return 'db_unreachable';
+  if (isPermissionDenied(error)) return PERMISSION_DENIED;
   const fault = storageFault(error);
   return fault ? FAULT_CODES[fault] : 'database_error';
 }
@@ -110,6 +119,10 @@ export function faultError(fault: StorageFault, file: string, message: string, c
 /** A typed error for a raw storage failure, or undefined when `error` is not one. */
 export function storageError(error: unknown, file: string): MktError | undefined {
   if (error instanceof MktError) return undefined;
+  // PostgreSQL (the driver's errors carry SQLSTATEs, never SQLITE_ codes): a role without a
+  // grant is configuration (78), a server gone or refusing connections is unavailable (69)
+  if (isPermissionDenied(error)) return permissionDenied((error as Error).message);
+  if (isConnectionError(error)) return new UnavailableError('db_unreachable', `PostgreSQL is unavailable: ${(error as Error).message}`, { hint: unavailableHint(error) });
   const fault = storageFault(error);
   return fault ? faultError(fault, file, (error as Error).message, error) : undefined;
 }

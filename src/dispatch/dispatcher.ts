@@ -279,7 +279,12 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
 
   const end = clock.now();
   result.elapsedMs = end - started;
-  const waiting = await ledger.waiting(end);
+  const waiting = await ledger.waiting(end).catch((error: unknown) => {
+    // the run already stopped because the ledger cannot be reached (the stop says why): it ends
+    // with what it knows, so the send prints its summary instead of losing it to this read
+    if (latch.stop?.kind === 'database') return { count: 0, next: null };
+    throw error;
+  });
   result.waiting = { count: waiting.count, until: waiting.next };
   const stop = latch.stop;
   if (stop) {

@@ -16,32 +16,61 @@
 /** Shorter forms would redact ordinary words; real secrets are long. */
 const MIN_LENGTH = 6;
 
+/**
+ * A password a person typed into a connection string may be short (`p`, `ex`), and a driver
+ * error is English text: replacing such a password inside a word (`Connection terminated
+ * unex***ectedly`) gives it away instead of hiding it. So a secret registered as `standalone`
+ * is cut only where it is not inside a word (no letter or digit touches it on either side),
+ * unless it is at least this long: no word of a message contains that by chance. Its forms
+ * are the ones a URL gives it (as is, cased, percent-encoded); it is never base64-encoded.
+ */
+export const STANDALONE_ANYWHERE_LENGTH = 12;
+
+export interface SecretOptions {
+  /** cut only where it stands alone unless long (the rule above); any length is registered */
+  standalone?: boolean;
+}
+
 /** A set of secrets and the redaction of their forms. The process has one (below); a test makes its own. */
 export class SecretRedactor {
   private readonly secrets = new Set<string>();
-  /** Every form of every secret, rebuilt when a secret is added. */
-  private forms: string[] = [];
+  private readonly standalone = new Set<string>();
+  /** One pattern per form of every secret, rebuilt when a secret is added. */
+  private patterns: string[] = [];
   /** One pass over the text that says whether any form occurs (the common case is: none). */
   private anyForm: RegExp | undefined;
 
-  register(value: string | undefined): void {
-    if (!value || value.length < MIN_LENGTH || this.secrets.has(value)) return;
-    this.secrets.add(value);
+  register(value: string | undefined, opts: SecretOptions = {}): void {
+    if (!value) return;
+    if (opts.standalone) {
+      if (this.standalone.has(value)) return;
+      this.standalone.add(value);
+    } else {
+      if (value.length < MIN_LENGTH || this.secrets.has(value)) return;
+      this.secrets.add(value);
+    }
     const all = new Map<string, string>();
     // ASCII forms that differ only in case are one form to a case-blind match; other scripts'
     // case mappings can change length (İ → i̇), so those forms are kept as they are
-    for (const s of this.secrets) for (const f of secretForms(s)) all.set(/^[\x00-\x7f]*$/.test(f) ? f.toLowerCase() : f, f);
+    const key = (f: string) => (/^[\x00-\x7f]*$/.test(f) ? f.toLowerCase() : f);
+    for (const s of this.secrets) for (const f of secretForms(s)) all.set(key(f), escapeRegExp(f));
+    for (const s of this.standalone) {
+      for (const f of urlForms(s)) {
+        if (all.has(key(f))) continue;
+        all.set(key(f), f.length >= STANDALONE_ANYWHERE_LENGTH ? escapeRegExp(f) : `(?<![A-Za-z0-9])${escapeRegExp(f)}(?![A-Za-z0-9])`);
+      }
+    }
     // longest first, so the quick check prefers the widest match at a position
-    this.forms = [...all.values()].sort((a, b) => b.length - a.length);
-    this.anyForm = new RegExp(this.forms.map(escapeRegExp).join('|'), 'i');
+    this.patterns = [...all.values()].sort((a, b) => b.length - a.length);
+    this.anyForm = new RegExp(this.patterns.join('|'), 'i');
   }
 
   redact(text: string): string {
     if (!this.anyForm || !this.anyForm.test(text)) return text;
     // Rare path (something leaked): find every occurrence of every form, overlapping ones too.
     const spans: Array<[number, number]> = [];
-    for (const f of this.forms) {
-      const re = new RegExp(escapeRegExp(f), 'gi');
+    for (const p of this.patterns) {
+      const re = new RegExp(p, 'gi');
       for (let m = re.exec(text); m; m = re.exec(text)) {
         spans.push([m.index, m.index + m[0].length]);
         re.lastIndex = m.index + 1;
@@ -64,8 +93,8 @@ export class SecretRedactor {
 /** The process's secrets: what the workspace and the providers resolved. */
 const processSecrets = new SecretRedactor();
 
-export function registerSecret(value: string | undefined): void {
-  processSecrets.register(value);
+export function registerSecret(value: string | undefined, opts: SecretOptions = {}): void {
+  processSecrets.register(value, opts);
 }
 
 export function redact(text: string): string {
@@ -97,6 +126,17 @@ export function secretForms(secret: string): string[] {
     out.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return [...out].filter((f) => f.length >= MIN_LENGTH);
+}
+
+/** The forms a password takes in a connection string and its parsers: as is, cased, percent-encoded. */
+function urlForms(secret: string): string[] {
+  const out = new Set<string>();
+  for (const s of [secret, secret.toLowerCase(), secret.toUpperCase()]) {
+    out.add(s);
+    const uri = tryEncode(s);
+    if (uri) out.add(uri);
+  }
+  return [...out];
 }
 
 function tryEncode(s: string): string | undefined {

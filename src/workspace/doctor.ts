@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadSettings, SETTINGS_FILE } from '../compliance/config.js';
 import { checkIntegrity } from '../db/maintenance.js';
+import type { DbTarget } from '../db/target.js';
 import { MktError } from '../errors.js';
 import { envNames } from './secrets.js';
 import { listProviders, loadProviders, PROVIDERS_FILE, type ProviderSummary } from '../providers/load.js';
@@ -30,12 +31,18 @@ export interface DoctorCheck {
 export interface DoctorReport {
   ok: boolean;
   workspace: string;
+  /** which store --db / MKT_DB names */
+  store: DbTarget['kind'];
+  /** the SQLite file, or the connection string with its password replaced by *** */
   database: string;
   checks: DoctorCheck[];
 }
 
 export interface DoctorOptions {
   workspace: string;
+  /** the store to check (default: the SQLite file dbPath) */
+  store?: DbTarget;
+  /** the store as it may be shown: the file, or the redacted URL */
   dbPath: string;
   env: NodeJS.ProcessEnv;
   now: () => Date;
@@ -135,9 +142,11 @@ function environment(o: DoctorOptions, summaries: ProviderSummary[] | undefined)
   );
 }
 
-function database(o: DoctorOptions): DoctorCheck[] {
-  if (!existsSync(o.dbPath)) return [skip('db.integrity', 'database', `no database yet at ${o.dbPath} (created on first use)`)];
-  const checks: DoctorCheck[] = [];
+async function database(o: DoctorOptions): Promise<DoctorCheck[]> {
+  if (o.store?.kind === 'postgres') return postgres(o.store.url, o.dbPath);
+  const store = ok('db.store', 'store', `SQLite at ${o.dbPath}`);
+  if (!existsSync(o.dbPath)) return [store, skip('db.integrity', 'database', `no database yet at ${o.dbPath} (created on first use)`)];
+  const checks: DoctorCheck[] = [store];
   try {
     const problems = checkIntegrity(o.dbPath);
     checks.push(
@@ -149,6 +158,34 @@ function database(o: DoctorOptions): DoctorCheck[] {
     checks.push(fail('db.integrity', 'database', `${o.dbPath}: cannot be read as an SQLite database: ${(e as Error).message}`, 'check --db / MKT_DB points at mkt\'s database; restore a backup if it is damaged'));
   }
   checks.push(permissions(o));
+  return checks;
+}
+
+/**
+ * A PostgreSQL store, read only (never migrated or created here): the server answers and lets
+ * this role in, the schema's migrations, and whether the role may write mkt's tables. A wrong
+ * password, a server down or a missing database fails the connection check (doctor's 78).
+ */
+async function postgres(url: string, shown: string): Promise<DoctorCheck[]> {
+  const checks = [ok('db.store', 'store', `PostgreSQL at ${shown}`)];
+  let p;
+  try {
+    p = await (await import('../db/pg/probe.js')).probePgStore(url);
+  } catch (e) {
+    return [...checks, failed('db.connect', 'connection', e, 'check --db / MKT_DB and that the server is running')];
+  }
+  checks.push(ok('db.connect', 'connection', `connected as ${p.role}; server version ${p.serverVersion}`));
+  const pending = Math.max(0, p.total - p.applied);
+  if (pending === 0) checks.push(ok('db.migrations', 'migrations', `${p.applied} of ${p.total} applied; schema up to date`));
+  else if (p.canCreate) checks.push(ok('db.migrations', 'migrations', `${p.applied} of ${p.total} applied, ${pending} pending: applied on first use (or \`mkt db migrate\`)`));
+  else checks.push(fail('db.migrations', 'migrations', `${p.applied} of ${p.total} applied, ${pending} pending, and ${p.role} may not change the schema`, 'run `mkt db migrate` as the owner role (README "A least-privilege role")'));
+  const schemaRights = p.canCreate ? 'may change the schema (owner)' : 'cannot change the schema (runtime role)';
+  if (p.tables === 0) checks.push(skip('db.privileges', 'privileges', `no tables yet; ${p.role} ${schemaRights}`));
+  else if (p.unwritable.length === 0) checks.push(ok('db.privileges', 'privileges', `${p.role} can write all ${p.tables} tables; ${schemaRights}`));
+  else {
+    const some = p.unwritable.slice(0, 5).join(', ') + (p.unwritable.length > 5 ? ' …' : '');
+    checks.push(fail('db.privileges', 'privileges', `${p.role} cannot write ${p.unwritable.length} of ${p.tables} tables: ${some}; ${schemaRights}`, 'grant SELECT, INSERT, UPDATE, DELETE on them to this role as the owner (README "A least-privilege role")'));
+  }
   return checks;
 }
 
@@ -197,8 +234,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     await segments(o),
     await templates(o),
     environment(o, providers.summaries),
-    ...database(o),
+    ...(await database(o)),
     ...(providers.summaries ? await providerChecks(o, providers.summaries) : []),
   ];
-  return { ok: checks.every((c) => c.status !== 'fail'), workspace: o.workspace, database: o.dbPath, checks };
+  return { ok: checks.every((c) => c.status !== 'fail'), workspace: o.workspace, store: o.store?.kind ?? 'sqlite', database: o.dbPath, checks };
 }

@@ -12,8 +12,8 @@
  * the next row gets the id after it, as PostgreSQL's identities do after the way up.
  */
 import { InputError, MktError, UnavailableError } from '../../errors.js';
-import { isConnectionError } from '../connection-errors.js';
-import { storageError } from '../faults.js';
+import { isConnectionError, isPermissionDenied } from '../connection-errors.js';
+import { permissionDenied, storageError } from '../faults.js';
 import type { Store } from '../open.js';
 import { BATCH, checkCopied, copyResult, copySpecs, countRows, mustEmptyTarget, type CopyResult, type TableSpec } from './copy-tables.js';
 import { driverMessage } from './errors.js';
@@ -90,6 +90,7 @@ export async function copyPgToSqlite(source: PgStore, target: Store, opts: { rep
  */
 function copyFailed(e: unknown, url: string, file: string, targetName: string): MktError {
   const message = `copying into ${targetName} failed, nothing was copied: ${driverMessage(e, url)}`;
+  if (isPermissionDenied(e)) return permissionDenied(message);
   if (isConnectionError(e)) return new UnavailableError('db_unreachable', message, { hint: 'check that the server is running and reachable, then run the copy again' });
   return storageError(e, file) ?? new InputError('copy_failed', message);
 }

@@ -13,6 +13,8 @@ import { InputError, MktError, UnavailableError } from '../../errors.js';
 import type { Store } from '../open.js';
 import { BATCH, checkCopied, copyResult, copySpecs, countRows, mustEmptyTarget, type CopyResult, type TableSpec } from './copy-tables.js';
 import { driverMessage } from './errors.js';
+import { isConnectionError, isPermissionDenied } from '../connection-errors.js';
+import { permissionDenied } from '../faults.js';
 import type { PgStore } from './open.js';
 import { inTransaction } from './transaction.js';
 
@@ -83,6 +85,7 @@ export async function copySqliteToPg(source: Store, target: PgStore, opts: { rep
 function copyFailed(e: unknown, url: string, targetName: string): MktError {
   const code = (e as { code?: unknown }).code;
   const message = `copying into ${targetName} failed, nothing was copied: ${driverMessage(e, url)}`;
-  const refused = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57');
+  if (isPermissionDenied(e)) return permissionDenied(message);
+  const refused = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !isConnectionError(e);
   return refused ? new InputError('copy_failed', message) : new UnavailableError('db_unreachable', message, { hint: 'check that the server is running and reachable, then run the copy again' });
 }

@@ -10,9 +10,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { UnavailableError } from '../../errors.js';
-import { driverMessage } from './errors.js';
-import { redactUrl } from '../target.js';
+import { openFailure } from './errors.js';
 import * as schema from './schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema>;
@@ -82,7 +80,7 @@ async function connect(url: string, max: number): Promise<PgStore> {
     store.appliedOnOpen = (await migratePg(store)).applied;
   } catch (cause) {
     await pool.end().catch(() => {});
-    throw unreachable(url, cause);
+    throw openFailure(url, cause);
   }
   return store;
 }
@@ -117,11 +115,4 @@ async function appliedCount(client: pg.PoolClient): Promise<number> {
   const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('public.__drizzle_migrations') AS t`);
   if (!exists.rows[0]?.t) return 0;
   return Number((await client.query<{ n: number }>('SELECT count(*) AS n FROM public.__drizzle_migrations')).rows[0]!.n);
-}
-
-/** A failure to reach or prepare the database: exit 69, the message free of the password. */
-function unreachable(url: string, cause: unknown): UnavailableError {
-  return new UnavailableError('db_unreachable', `cannot open the PostgreSQL store ${redactUrl(url)}: ${driverMessage(cause, url)}`, {
-    hint: 'check --db / MKT_DB (host, port, database, user, password, sslmode) and that the server is running',
-  });
 }
