@@ -9,12 +9,23 @@
 import type pg from 'pg';
 import { isConnectionError } from '../connection-errors.js';
 
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, opts: { connectWithinMs?: number } = {}): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  opts: { connectWithinMs?: number; sessionLock?: readonly [number, number] } = {},
+): Promise<T> {
   const client = await (opts.connectWithinMs === undefined ? pool.connect() : connectWithin(pool, opts.connectWithinMs));
   const heard = () => {};
   client.on('error', heard);
   let broken = false;
+  let locked = false;
   try {
+    // an advisory lock taken before BEGIN, so that a REPEATABLE READ snapshot is taken after it
+    // was granted (a lock taken inside would be waited for after the snapshot); released below
+    if (opts.sessionLock) {
+      await client.query('SELECT pg_advisory_lock($1, $2)', [...opts.sessionLock]);
+      locked = true;
+    }
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
@@ -24,7 +35,9 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     broken = isConnectionError(error);
     throw error;
   } finally {
+    if (locked && !broken) await client.query('SELECT pg_advisory_unlock($1, $2)', [...opts.sessionLock!]).catch(() => (broken = true));
     client.off('error', heard);
+    // a broken connection is destroyed, and the server drops its locks with it
     client.release(broken);
   }
 }
