@@ -82,6 +82,9 @@ export function registerDb(program: Command, action: ActionFactory): void {
             },
           });
           ctx.result(r, (v) => `copied ${v.total} rows from ${v.source} to ${v.target}${v.replaced ? ' (its previous rows deleted)' : ''}:\n${renderFields(Object.entries(v.tables))}`);
+          if (r.source_marked_moved) {
+            ctx.info(`${r.source} is now marked as moved to ${r.target}: commands that write to it or send from it refuse (exit 78, store_moved); point them at the new store with MKT_DB or --db`);
+          }
         } finally {
           release();
         }

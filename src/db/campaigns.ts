@@ -10,6 +10,7 @@ import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
 import type { CampaignState } from './campaign-states.js';
 import { campaigns } from './schema.js';
+import { movedTo, storeMovedError } from './store-moved.js';
 
 export { CAMPAIGN_STATES, type CampaignState } from './campaign-states.js';
 type CampaignRecord = typeof campaigns.$inferSelect;
@@ -255,6 +256,10 @@ export function acquireLease(
   isDead: (owner: string) => boolean,
 ): { ok: true } | { ok: false; holder: LeaseHolder } {
   return store.sqlite.transaction(() => {
+    // under the write lock a copy up takes to mark the file moved: a sender that opened the file
+    // before the move committed cannot take a lease after it (src/db/store-moved.ts)
+    const moved = movedTo(store.sqlite);
+    if (moved) throw storeMovedError(store.path, moved);
     const cur = store.sqlite.prepare('SELECT lease_owner AS owner, lease_expires_at AS exp FROM campaigns WHERE id = ?').get(campaignId) as {
       owner: string | null;
       exp: number | null;

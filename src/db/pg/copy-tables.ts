@@ -55,6 +55,7 @@ const TABLES: PgTable[] = [
 export const NOT_COPIED: Record<string, string> = {
   workers: 'the live send workers of the source: none while a copy runs, and a worker of the source is no worker of the target',
   rate_buckets: "the next free send slot of a running send's shared rate: an idle campaign earns no burst, so a new send starts afresh",
+  store_moved: 'where an SQLite file was moved: a mark of that file (the source of a move up), not workspace data',
 };
 
 /** The names of the tables a copy moves, in the order it moves them. */
@@ -71,6 +72,8 @@ export interface CopyResult {
   /** Rows copied per table (equal to the source's, checked before the commit). */
   tables: Record<string, number>;
   total: number;
+  /** The source is an SQLite file now marked moved to the target (a copy up): writes to it refuse. */
+  source_marked_moved: boolean;
 }
 
 export interface TableSpec {
@@ -113,7 +116,7 @@ export function checkCopied(table: string, expected: number, got: number): void 
 }
 
 export function copyResult(opts: { sourceName: string; targetName: string }, replaced: boolean, tables: Record<string, number>): CopyResult {
-  return { source: opts.sourceName, target: opts.targetName, replaced, tables, total: Object.values(tables).reduce((a, b) => a + b, 0) };
+  return { source: opts.sourceName, target: opts.targetName, replaced, tables, total: Object.values(tables).reduce((a, b) => a + b, 0), source_marked_moved: false };
 }
 
 /**

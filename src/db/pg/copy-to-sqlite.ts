@@ -18,6 +18,7 @@ import { isConnectionError } from '../connection-errors.js';
 import { storageError } from '../faults.js';
 import { liveLeases } from '../campaigns.js';
 import type { Store } from '../open.js';
+import { clearMoved } from '../store-moved.js';
 import {
   BATCH,
   checkCopied,
@@ -93,6 +94,8 @@ export async function copyPgToSqlite(source: PgStore, target: Store, opts: CopyO
             copied[s.name] = (sqlite.prepare(`SELECT count(*) AS n FROM ${s.name}`).get() as { n: number }).n;
             checkCopied(s.name, expected[s.name]!, copied[s.name]!);
           }
+          // a file that was moved up is the live store again (src/db/store-moved.ts)
+          clearMoved(sqlite);
           stopIfInterrupted(g.signal, opts.targetName);
           sqlite.exec('COMMIT');
           return copyResult(opts, replaced, copied);

@@ -12,10 +12,11 @@
  *
  * The tables, their columns and the checks are shared with the way back (./copy-tables.ts).
  */
-import { InputError, MktError, UnavailableError } from '../../errors.js';
+import { InputError, MktError, ResumableStop, UnavailableError } from '../../errors.js';
 import { liveLeases } from '../campaigns.js';
 import { storageError } from '../faults.js';
 import type { Store } from '../open.js';
+import { markMoved } from '../store-moved.js';
 import {
   BATCH,
   checkCopied,
@@ -103,17 +104,38 @@ export async function copySqliteToPg(source: Store, target: PgStore, opts: CopyO
         checkCopied(s.name, expected[s.name]!, copied[s.name]!);
       }
       stopIfInterrupted(g.signal, opts.targetName);
+      markSourceMoved(source, target.url, now, opts);
       return { copied, replaced };
     });
     copied = true;
     // the target has committed: the mark (held under the file's write lock) follows it
     sqlite.exec('COMMIT');
-    return copyResult(opts, tables.replaced, tables.copied);
+    return { ...copyResult(opts, tables.replaced, tables.copied), source_marked_moved: true };
   } catch (e) {
     if (copied) throw storageError(e, source.path) ?? e;
     throw e instanceof MktError ? e : copyFailed(e, target.url, opts.targetName);
   } finally {
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+  }
+}
+
+/**
+ * Marks the source moved inside its read transaction, just before the target commits. Writing
+ * upgrades the snapshot to a write lock, which SQLite refuses (SQLITE_BUSY_SNAPSHOT) when another
+ * process wrote to the file since the snapshot was taken: a send, `serve` or an import that
+ * started during the copy. Their rows would be missing from the target, so the copy is refused
+ * (75) and rolled back. Once granted, the lock keeps every writer out until the mark commits;
+ * a sender that then starts finds the mark when it takes its lease (db/campaigns.ts).
+ */
+function markSourceMoved(source: Store, url: string, now: number, opts: CopyOptions): void {
+  try {
+    markMoved(source.sqlite, url, now);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) throw e;
+    throw new ResumableStop('copy_source_changed', `${opts.sourceName} was written to while it was being copied (a send, serve or another command); nothing was copied into ${opts.targetName}`, {
+      hint: 'stop what writes to the file (mkt serve, a send, a scheduled job), then run the copy again',
+    });
   }
 }
 
