@@ -7,14 +7,16 @@
  * - `--replace` over rows needs --yes without a terminal (64, nothing changed) and asks on one,
  *   showing what it would delete (declining: 64, nothing changed).
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { bufferIo } from '../support/buffer-io.mjs';
-import { runCliAsync, tempWorkspace } from '../support/cli.js';
+import { BIN, cliEnv, runCliAsync, tempWorkspace } from '../support/cli.js';
 import { SENT_WORKSPACE_STEPS, tableCounts } from '../support/copy-workspace.js';
 import { pgTestDatabase } from '../support/pg.js';
 import { scriptedPrompter } from '../support/prompter.js';
@@ -135,5 +137,32 @@ describe.skipIf(!pgDb)('db copy: no copy races a send, no replace without asking
     } finally {
       await sql('DELETE FROM workers');
     }
+  });
+
+  it('the walkthrough: --replace while a real `campaign send` runs on PostgreSQL refuses (75), and the send goes on undisturbed', async () => {
+    const rows = async () => Number((await sql<{ n: string }>('SELECT count(*) AS n FROM campaign_recipients'))[0]!.n);
+    const total = await rows();
+    const child = spawn(process.execPath, [BIN, 'campaign', 'send', 'spring', '--yes', '--throttle', '2/s', '--json'], { cwd: ws.dir, env: cliEnv({ ...env, MKT_DB: url }) });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      let worker: string | undefined;
+      for (let i = 0; i < 300 && !worker; i++) {
+        worker = (await sql<{ id: string }>('SELECT id FROM workers'))[0]?.id;
+        if (!worker) await sleep(50);
+      }
+      expect(worker).toBeDefined();
+      const r = await run(['db', 'copy', old, url, '--replace', '--yes', '--json']);
+      expect(r.code, r.stderr).toBe(75);
+      expect(JSON.parse(r.stderr).error.message).toContain(`"spring" (${worker})`);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(75);
+    // the worker paused with its ledger whole: nothing vanished under it
+    expect(JSON.parse(out)).toMatchObject({ campaign: 'spring', state: 'paused', stop: 'interrupted' });
+    expect(await rows()).toBe(total);
+    expect(Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM campaign_recipients WHERE state = 'sent'`))[0]!.n)).toBeGreaterThanOrEqual(5);
   });
 });
