@@ -78,7 +78,12 @@ export function registerDb(program: Command, action: ActionFactory): void {
               workerTtlMs: workerTtlMs(ctx.io.env),
               isDead: ownerIsDead,
               signal: controller.signal,
-              confirmReplace: (present, name) => confirmOrRefuse(ctx, o.yes, `Replace what ${name} holds? ${heldText(present)} will be deleted`, 'replacing what the target holds'),
+              confirmReplace: (present, name) =>
+                confirmOrRefuse(ctx, o.yes, `Replace what ${name} holds? ${heldText(present)} will be deleted`, 'replacing what the target holds').catch((e: unknown) => {
+                  // Ctrl-C at the question (the prompt reads it as a key, not a signal): an interrupted copy
+                  if ((e as Error | undefined)?.name !== 'ExitPromptError') throw e;
+                  controller.abort();
+                }),
             },
           });
           ctx.result(r, (v) => `copied ${v.total} rows from ${v.source} to ${v.target}${v.replaced ? ' (its previous rows deleted)' : ''}:\n${renderFields(Object.entries(v.tables))}`);

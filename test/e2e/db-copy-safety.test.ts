@@ -99,6 +99,12 @@ describe.skipIf(!pgDb)('db copy: no copy races a send, no replace without asking
     expect(no.asked[0]).toMatch(/Replace what postgres:\/\/mkt_test:\*\*\*@.* holds\? 1 campaign\(s\), \d+ ledger row\(s\), 2 suppression\(s\), 0 forgotten address\(es\), 200 customer\(s\) will be deleted/);
     expect(no.asked[0]).not.toContain(decodeURIComponent(new URL(url).password));
     expect(await pgCounts()).toEqual(before);
+    // Ctrl-C at the question (inquirer's ExitPromptError): an interrupted copy, nothing changed
+    const ctrlC = { ...scriptedPrompter([]), confirm: async () => Promise.reject(Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' })) };
+    const io2 = bufferIo({ MKT_NOW: NOW }, true);
+    expect(await main(['node', 'mkt', 'db', 'copy', old, url, '--replace'], io2, { prompter: ctrlC, cwd: ws.dir })).toBe(75);
+    expect(io2.err()).toMatch(/db copy interrupted: nothing was copied; .* was left as it was/);
+    expect(await pgCounts()).toEqual(before);
 
     const yes = await run(['db', 'copy', old, url, '--replace', '--yes', '--json']);
     expect(yes.code, yes.stderr).toBe(0);
