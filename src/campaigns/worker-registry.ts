@@ -24,7 +24,7 @@ export interface WorkerOptions {
 export async function holdWorker(store: PgStore, campaign: { id: number; name: string }, opts: WorkerOptions): Promise<HeldLease> {
   const ttl = opts.ttlMs ?? DEFAULT_WORKER_TTL_MS;
   const started = opts.now();
-  await registerWorker(store, { id: opts.id, campaignId: campaign.id, host: os.hostname(), pid: process.pid, startedAt: started }, started);
+  await registerWorker(store, { id: opts.id, campaignId: campaign.id, host: os.hostname(), pid: process.pid, startedAt: started }, started, campaign.name);
   const run = heldRun(opts.signal, async () => {
     clearInterval(heartbeat);
     await beating;

@@ -37,6 +37,8 @@ export class CliContext {
   readonly dbTarget: DbTarget;
   /** The SQLite file; for a PostgreSQL target its redacted URL (never a password). */
   readonly dbPath: string;
+  /** Where the store's name came from (said with -v): --db, MKT_DB or the workspace default. */
+  readonly dbSource: string;
   readonly json: boolean;
   readonly verbose: boolean;
   /** Colours and progress bars only for a person at a terminal. */
@@ -48,6 +50,8 @@ export class CliContext {
   /** Colour for results on stdout (states in status, list, show): only when stdout is a terminal. */
   readonly outColour: Colour;
   private storeHandle?: Store;
+  /** Set when the SQLite file is marked moved (src/db/store-moved.ts): a write is refused with it. */
+  private movedError?: ConfigError;
   private pgRepositories?: Promise<Repositories>;
   /** Requests in flight the PostgreSQL pool is sized for (`sizePoolFor`); default: a send's default concurrency. */
   private concurrency = DEFAULT_CONCURRENCY;
@@ -61,6 +65,7 @@ export class CliContext {
     const envDb = io.env.MKT_DB;
     this.dbTarget = parseDbTarget(opts.db || envDb || defaultDbPath(this.workspace), deps.cwd);
     this.dbPath = this.dbTarget.kind === 'sqlite' ? this.dbTarget.path : describeTarget(this.dbTarget);
+    this.dbSource = opts.db ? 'from --db' : envDb ? 'from MKT_DB' : 'the workspace default; set MKT_DB or --db for another';
     this.json = Boolean(opts.json);
     this.verbose = Boolean(opts.verbose);
     this.tty = Boolean(io.stderr.isTTY);
@@ -92,14 +97,27 @@ export class CliContext {
     }
     if (!this.storeHandle) {
       this.debug(this.storeLine());
-      const [{ openStore }, { recheckStoredAddresses }] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js')]);
-      this.storeHandle = openStore(this.dbPath, mode, { recheck: recheckStoredAddresses });
-      for (const w of this.storeHandle.warnings) this.warn(w);
+      const [{ openStore }, { recheckStoredAddresses }, moved] = await Promise.all([import('../db/open.js'), import('../customers/recheck.js'), import('../db/store-moved.js')]);
+      const handle = openStore(this.dbPath, mode, { recheck: recheckStoredAddresses });
+      for (const w of handle.warnings) this.warn(w);
+      // a file moved up to PostgreSQL (db copy) is not the live store: no write, no send from it
+      const mark = moved.movedTo(handle.sqlite);
+      if (mark && mode === 'write') {
+        handle.close();
+        throw moved.storeMovedError(this.dbPath, mark);
+      }
+      if (mark) {
+        this.warn(moved.movedWarning(this.dbPath, mark));
+        this.movedError = moved.storeMovedError(this.dbPath, mark);
+      }
+      this.storeHandle = handle;
       if (mode === 'write') {
         const { sqliteTrackingStore } = await import('../db/sqlite-tracking.js');
         await this.replaySpools(sqliteTrackingStore(this.storeHandle));
       }
     }
+    // opened to read first, then asked to write: still refused
+    if (mode === 'write' && this.movedError) throw this.movedError;
     return this.storeHandle;
   }
 
@@ -166,7 +184,7 @@ export class CliContext {
 
   /** The -v line naming the store a command uses (the URL with its password as ***). */
   private storeLine(): string {
-    return `store: ${this.dbTarget.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} at ${this.dbPath}`;
+    return `store: ${this.dbTarget.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} at ${this.dbPath} (${this.dbSource})`;
   }
 
   /** Sizes the PostgreSQL pool for `concurrency` requests in flight (`send --concurrency`); before the store is opened. */

@@ -2,7 +2,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { renderFields } from '../output/table.js';
+import { confirmOrRefuse, YES_FLAG } from './confirm.js';
+import { onInterrupt } from './interrupts.js';
 import type { ActionFactory } from './run.js';
+import { workerTtlMs } from './worker-ttl.js';
 
 /** What `db backup` was asked to do. */
 export interface BackupCommandOptions {
@@ -61,13 +64,80 @@ export function registerDb(program: Command, action: ActionFactory): void {
     .description('copy a whole database (customers, suppressions, campaigns, ledgers, feedback, engagement) from an SQLite file into PostgreSQL or back, in one transaction on the target')
     .argument('<source>', 'the SQLite file or postgres:// URL to copy from')
     .argument('<target>', 'the postgres:// URL or SQLite file to copy into (empty, or --replace; a missing file is created)')
-    .option('--replace', 'delete what the target holds first (in the same transaction)')
+    .option('--replace', 'delete what the target holds first (in the same transaction; asks first)')
+    .option(...YES_FLAG)
     .action(
-      action<{ replace?: boolean }>(async (ctx, [source, target], opts) => {
-        const [{ copyDatabase }, { recheckStoredAddresses }] = await Promise.all([import('../db/copy.js'), import('../customers/recheck.js')]);
+      action<CopyFlags>(async (ctx, [source, target], flags) => {
+        const o = parseCopyOptions(source!, target!, flags);
+        const [{ copyDatabase }, { recheckStoredAddresses }, { ownerIsDead }] = await Promise.all([
+          import('../db/copy.js'),
+          import('../customers/recheck.js'),
+          import('../campaigns/lease.js'),
+        ]);
+        // Ctrl-C (or the parent's death) stops the copy at its next batch; it rolls back. Once:
+        // a second Ctrl-C ends mkt at once (the target's transaction dies with it, uncommitted).
+        const controller = new AbortController();
+        const release = onInterrupt(() => {
+          controller.abort();
+          release();
+        });
         const answerWithinMs = copyAnswerMs(ctx.io.env);
-        const r = await copyDatabase(source!, target!, { cwd: ctx.deps.cwd, replace: opts.replace, recheck: recheckStoredAddresses, ...(answerWithinMs ? { answerWithinMs } : {}) });
-        ctx.result(r, (v) => `copied ${v.total} rows from ${v.source} to ${v.target}${v.replaced ? ' (its previous rows deleted)' : ''}:\n${renderFields(Object.entries(v.tables))}`);
+        try {
+          const r = await copyDatabase(o.source, o.target, {
+            cwd: ctx.deps.cwd,
+            ...(answerWithinMs ? { answerWithinMs } : {}),
+            replace: o.replace,
+            recheck: recheckStoredAddresses,
+            guards: {
+              now: () => ctx.now().getTime(),
+              workerTtlMs: workerTtlMs(ctx.io.env),
+              isDead: ownerIsDead,
+              signal: controller.signal,
+              confirmReplace: (present, name) =>
+                confirmOrRefuse(ctx, o.yes, `Replace what ${name} holds? ${heldText(present)} will be deleted`, 'replacing what the target holds').catch((e: unknown) => {
+                  // Ctrl-C at the question (the prompt reads it as a key, not a signal): an interrupted copy
+                  if ((e as Error | undefined)?.name !== 'ExitPromptError') throw e;
+                  controller.abort();
+                }),
+            },
+          });
+          ctx.result(r, (v) => `copied ${v.total} rows from ${v.source} to ${v.target}${v.replaced ? ' (its previous rows deleted)' : ''}:\n${renderFields(Object.entries(v.tables))}`);
+          if (r.source_marked_moved) {
+            ctx.info(`${r.source} is now marked as moved to ${r.target}: commands that write to it or send from it refuse (exit 78, store_moved); point them at the new store with MKT_DB or --db`);
+          }
+        } finally {
+          release();
+        }
       }),
     );
+}
+
+interface CopyFlags {
+  replace?: boolean;
+  yes?: boolean;
+}
+
+/** What `db copy` was asked to do. */
+export interface CopyCommandOptions {
+  source: string;
+  target: string;
+  replace: boolean;
+  yes: boolean;
+}
+
+/** Flags → options, without running anything (test/unit/cli/command-options.test.ts). */
+export function parseCopyOptions(source: string, target: string, flags: CopyFlags): CopyCommandOptions {
+  return { source, target, replace: Boolean(flags.replace), yes: Boolean(flags.yes) };
+}
+
+/** The rows a replace deletes, as the question shows them: the ones that matter most first. */
+export function heldText(present: Record<string, number>): string {
+  const n = (t: string) => present[t] ?? 0;
+  return [
+    `${n('campaigns')} campaign(s)`,
+    `${n('campaign_recipients')} ledger row(s)`,
+    `${n('suppressions')} suppression(s)`,
+    `${n('forgotten_addresses')} forgotten address(es)`,
+    `${n('customers')} customer(s)`,
+  ].join(', ');
 }

@@ -4,11 +4,13 @@
  * the pause reason are decoded here once, so no caller parses or splits a column again.
  * Not a hot path, so the drizzle builder is used except where a compare-and-swap needs exact SQL.
  */
+import type Database from 'better-sqlite3';
 import { and, asc, eq, inArray, isNotNull, isNull, lte, or, type Column, type SQL } from 'drizzle-orm';
 import type { Channel } from '../channels.js';
 import type { Store } from './open.js';
 import type { CampaignState } from './campaign-states.js';
 import { campaigns } from './schema.js';
+import { movedTo, storeMovedError } from './store-moved.js';
 
 export { CAMPAIGN_STATES, type CampaignState } from './campaign-states.js';
 type CampaignRecord = typeof campaigns.$inferSelect;
@@ -254,6 +256,10 @@ export function acquireLease(
   isDead: (owner: string) => boolean,
 ): { ok: true } | { ok: false; holder: LeaseHolder } {
   return store.sqlite.transaction(() => {
+    // under the write lock a copy up takes to mark the file moved: a sender that opened the file
+    // before the move committed cannot take a lease after it (src/db/store-moved.ts)
+    const moved = movedTo(store.sqlite);
+    if (moved) throw storeMovedError(store.path, moved);
     const cur = store.sqlite.prepare('SELECT lease_owner AS owner, lease_expires_at AS exp FROM campaigns WHERE id = ?').get(campaignId) as {
       owner: string | null;
       exp: number | null;
@@ -271,6 +277,15 @@ export function acquireLease(
 export function leaseHolder(store: Store, campaignId: number, now: number): { owner: string; expiresAt: number } | undefined {
   const row = store.sqlite.prepare('SELECT lease_owner AS owner, lease_expires_at AS exp FROM campaigns WHERE id = ?').get(campaignId) as { owner: string | null; exp: number | null } | undefined;
   return row?.owner && row.exp !== null && row.exp > now ? { owner: row.owner, expiresAt: row.exp } : undefined;
+}
+
+/**
+ * The campaigns whose send lease is held by a live sender (`db copy` refuses to copy from or
+ * replace such a file): unexpired, and not left by a process of this host that is gone.
+ */
+export function liveLeases(sqlite: Database.Database, now: number, isDead: (owner: string) => boolean): Array<{ campaign: string; owner: string }> {
+  const rows = sqlite.prepare('SELECT name AS campaign, lease_owner AS owner FROM campaigns WHERE lease_owner IS NOT NULL AND lease_expires_at > ? ORDER BY id').all(now) as Array<{ campaign: string; owner: string }>;
+  return rows.filter((r) => !isDead(r.owner));
 }
 
 /** Extends the lease; false when it was lost (taken over after it expired). */

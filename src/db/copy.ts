@@ -11,14 +11,18 @@ import { UsageError } from '../errors.js';
 import type { StoredAddressRecheck } from './address-recheck-sql.js';
 import { openStore } from './open.js';
 import { describeTarget, parseDbTarget } from './target.js';
-import type { CopyResult } from './pg/copy-tables.js';
+import type { CopyGuards, CopyResult } from './pg/copy-tables.js';
 
-export type { CopyResult };
+export type { CopyGuards, CopyResult };
 
-export async function copyDatabase(source: string, target: string, opts: { cwd: string; replace?: boolean; recheck?: StoredAddressRecheck; answerWithinMs?: number }): Promise<CopyResult> {
+export async function copyDatabase(
+  source: string,
+  target: string,
+  opts: { cwd: string; replace?: boolean; recheck?: StoredAddressRecheck; guards?: CopyGuards; answerWithinMs?: number },
+): Promise<CopyResult> {
   const src = parseDbTarget(source, opts.cwd);
   const dst = parseDbTarget(target, opts.cwd);
-  const names = { replace: opts.replace, sourceName: describeTarget(src), targetName: describeTarget(dst) };
+  const names = { replace: opts.replace, sourceName: describeTarget(src), targetName: describeTarget(dst), guards: opts.guards };
   if (src.kind === 'sqlite' && dst.kind === 'postgres') {
     // the source is opened as any read command opens it: it must exist (78), is migrated to the
     // schema the target has, and its addresses brought to the canonical rule (the caller's recheck)

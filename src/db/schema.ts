@@ -164,6 +164,21 @@ export const forgottenAddresses = sqliteTable('forgotten_addresses', {
 });
 
 /**
+ * Where this SQLite file was moved (`mkt db copy FILE postgres://…`): one row (id 1) while the
+ * file is not the live store, holding the target's location (host, port, database: never a
+ * user or password) and when. Commands that would write to or send from the file refuse while
+ * it is there (src/db/store-moved.ts); a copy back down into the file removes it. The table
+ * exists in PostgreSQL too (one schema for both stores), where nothing writes it.
+ */
+export const storeMoved = sqliteTable('store_moved', {
+  id: integer('id').primaryKey(),
+  host: text('host').notNull(),
+  port: integer('port').notNull(),
+  database: text('database').notNull(),
+  movedAt: integer('moved_at').notNull(),
+});
+
+/**
  * The worker registry (PostgreSQL, where several `campaign send` processes drain one campaign):
  * one row per live worker, its heartbeat renewed every few seconds. A worker whose heartbeat is
  * older than the expiry is dead: its `sending` rows become `unknown`. The table exists in

@@ -42,7 +42,7 @@ describe('campaign create on a terminal', () => {
   it.skipIf(!pgDb)('on PostgreSQL the segments offered show their live sizes too', async () => {
     ws = smsWorkspace(3);
     writeFileSync(path.join(ws.dir, 'segments', 'germany.yaml'), 'description: customers in Germany\nwhere:\n  country: DE\n');
-    expect(ws.cli(['db', 'copy', '.mkt/mkt.db', pgDb!.url, '--replace']).code).toBe(0);
+    expect(ws.cli(['db', 'copy', '.mkt/mkt.db', pgDb!.url, '--replace', '--yes']).code).toBe(0);
     const prompter = scriptedPrompter(['flash', 'sms', 'outbox-sms', 'hello', 'all-sms', '', '', 'sticky']);
     const io = bufferIo({ MKT_NOW: '2026-06-01T12:00:00Z', MKT_DB: pgDb!.url }, true);
     const code = await main(['node', 'mkt', 'campaign', 'create', '--json'], io, { prompter, cwd: ws.dir });

@@ -55,7 +55,9 @@ const types = { getTypeParser: ((oid: number, format?: string) => (oid === 20 ? 
 function stores(w: ComplianceWorkspace): On[] {
   const sqlite: On = { store: 'sqlite', env: {}, query: async (sql, ...params) => w.query(sql, ...params) };
   if (!pgDb) return [sqlite];
-  const copied = w.cli(['db', 'copy', '.mkt/mkt.db', pgDb.url, '--replace', '--json']);
+  // a snapshot goes up, not the file itself, which the test goes on using (a file copied up is marked moved)
+  expect(w.cli(['db', 'backup', '.mkt/copy-source.db', '--force']).code).toBe(0);
+  const copied = w.cli(['db', 'copy', '.mkt/copy-source.db', pgDb.url, '--replace', '--yes', '--json']);
   expect(copied.code, copied.stderr).toBe(0);
   const query = async <T,>(sql: string, ...params: unknown[]): Promise<T[]> => {
     const client = new pg.Client({ connectionString: pgDb.url, types });

@@ -68,7 +68,7 @@ describe.skipIf(!pgDb)('db copy: PostgreSQL back into an SQLite file', { timeout
     expect(counts(back)).toEqual(held);
 
     // --replace: emptied and copied again in the same transaction
-    const replaced = await run(['db', 'copy', url, back, '--replace']);
+    const replaced = await run(['db', 'copy', url, back, '--replace', '--yes']);
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(replaced.stdout).toMatch(/its previous rows deleted/);
     expect(JSON.parse((await run(['campaign', 'list', '--json'], back)).stdout).map((c: { name: string }) => c.name)).toEqual(['spring']);
@@ -84,7 +84,7 @@ describe.skipIf(!pgDb)('db copy: PostgreSQL back into an SQLite file', { timeout
     } finally {
       await admin.end();
     }
-    const bad = await run(['db', 'copy', url, back, '--replace', '--json']);
+    const bad = await run(['db', 'copy', url, back, '--replace', '--yes', '--json']);
     expect(bad.code, bad.stderr).toBe(65);
     expect(JSON.parse(bad.stderr).error).toMatchObject({ code: 'copy_failed' });
     expect(bad.stderr).toMatch(/nothing was copied/);

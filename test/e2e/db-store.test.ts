@@ -191,7 +191,7 @@ describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL'
     expect((await onPg(['campaign', 'list', '--json'])).stdout).toMatch(/"later"/);
 
     // --replace: the target is emptied and copied again in the same transaction
-    const replaced = await onSqlite(['db', 'copy', ws.db, url, '--replace']);
+    const replaced = await onSqlite(['db', 'copy', ws.db, url, '--replace', '--yes']);
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(replaced.stdout).toMatch(/its previous rows deleted/);
     expect(JSON.parse((await onPg(['campaign', 'list', '--json'])).stdout).map((c: { name: string }) => c.name)).toEqual(['spring']);
@@ -202,7 +202,7 @@ describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL'
     db.prepare(`UPDATE customers SET attributes = '{not json' WHERE id = 150`).run();
     db.prepare(`DELETE FROM suppressions`).run();
     db.close();
-    const bad = await onSqlite(['db', 'copy', ws.db, url, '--replace', '--json']);
+    const bad = await onSqlite(['db', 'copy', ws.db, url, '--replace', '--yes', '--json']);
     expect(bad.code).toBe(65);
     expect(JSON.parse(bad.stderr).error).toMatchObject({ code: 'copy_failed' });
     expect(bad.stderr).toMatch(/nothing was copied/);

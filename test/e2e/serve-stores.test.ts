@@ -53,7 +53,7 @@ async function storeWorkspace(url: string | undefined): Promise<StoreWorkspace> 
   ws.write('templates/email/tracked.mjml', EMAIL);
   let env: NodeJS.ProcessEnv = ws.env;
   if (url) {
-    const copied = ws.cli(['db', 'copy', ws.db, url, '--replace', '--json']);
+    const copied = ws.cli(['db', 'copy', ws.db, url, '--replace', '--yes', '--json']);
     expect(copied.code, copied.stderr).toBe(0);
     env = { ...ws.env, MKT_DB: url };
   }

@@ -51,7 +51,12 @@ export function sqliteE2eStore(file: string): E2eStore {
 export async function pgE2eStore(label: string, dir: string, file: string): Promise<E2eStore | undefined> {
   const db = await pgTestDatabase(label);
   if (!db) return undefined;
-  const copied = runCli(['db', 'copy', file, db.url], { cwd: dir });
+  // a copy of a snapshot, not a move: the test goes on with the SQLite file beside PostgreSQL,
+  // and a file copied up itself is marked moved (writes to it refuse)
+  const snapshot = `${file}.copy-source`;
+  const backed = runCli(['db', 'backup', snapshot, '--force'], { cwd: dir, env: { MKT_DB: file } });
+  if (backed.code !== 0) throw new Error(`db backup failed: ${backed.stderr}`);
+  const copied = runCli(['db', 'copy', snapshot, db.url], { cwd: dir });
   if (copied.code !== 0) throw new Error(`db copy failed: ${copied.stderr}`);
   const int8: number = pg.types.builtins.INT8;
   const pool = new pg.Pool({

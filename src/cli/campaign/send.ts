@@ -3,7 +3,7 @@ import type { SendHooks } from '../../campaigns/compliance-hooks.js';
 import { renderFailureLines } from '../../campaigns/render-failures.js';
 import type { DueRun } from '../../campaigns/send-due.js';
 import type { SendOptions, SendSummary } from '../../campaigns/send.js';
-import { ConfigError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { exitCodeFor, worstExit } from '../../output/exit-codes.js';
 import type { ProgressView } from '../../output/progress.js';
 import { renderFields } from '../../output/table.js';
@@ -11,6 +11,7 @@ import { confirmOrRefuse, YES_FLAG } from '../confirm.js';
 import type { CliContext } from '../context.js';
 import { favourSmallHeap } from '../heap.js';
 import { onInterrupt } from '../interrupts.js';
+import { workerTtlMs } from '../worker-ttl.js';
 import { concurrency, graceSeconds, percent, rateFlag, renderFailuresAllowed, sendLimit } from '../options.js';
 import type { ActionFactory } from '../run.js';
 import { core, type Core } from './core.js';
@@ -189,18 +190,6 @@ function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortContro
     } else ctx.info(`${why}: still waiting for in-flight requests (they may already be accepted)`);
   });
   return { controller, release };
-}
-
-/**
- * MKT_WORKER_TTL_S: how long a silent worker (or SQLite lease holder) counts as alive; its
- * heartbeat beats every sixth of it. Default 30 s; lower it where workers die often and their
- * in-flight rows should become `unknown` sooner.
- */
-function workerTtlMs(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env.MKT_WORKER_TTL_S;
-  if (text === undefined || text === '') return undefined;
-  if (!/^[1-9]\d{0,5}$/.test(text)) throw new ConfigError('bad_worker_ttl', `MKT_WORKER_TTL_S="${text}" is not a whole number of seconds`, { hint: 'e.g. MKT_WORKER_TTL_S=10' });
-  return Number(text) * 1000;
 }
 
 async function runSend(ctx: CliContext, c: Core, name: string, run: SendCommandOptions['run'], hooks: SendHooks, signal: AbortSignal, screen: Screen) {

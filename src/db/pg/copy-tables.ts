@@ -9,7 +9,7 @@
  */
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, ResumableStop, UsageError } from '../../errors.js';
 import {
   campaignLinks,
   campaignRecipients,
@@ -55,6 +55,7 @@ const TABLES: PgTable[] = [
 export const NOT_COPIED: Record<string, string> = {
   workers: 'the live send workers of the source: none while a copy runs, and a worker of the source is no worker of the target',
   rate_buckets: "the next free send slot of a running send's shared rate: an idle campaign earns no burst, so a new send starts afresh",
+  store_moved: 'where an SQLite file was moved: a mark of that file (the source of a move up), not workspace data',
 };
 
 /** The names of the tables a copy moves, in the order it moves them. */
@@ -71,6 +72,8 @@ export interface CopyResult {
   /** Rows copied per table (equal to the source's, checked before the commit). */
   tables: Record<string, number>;
   total: number;
+  /** The source is an SQLite file now marked moved to the target (a copy up): writes to it refuse. */
+  source_marked_moved: boolean;
 }
 
 export interface TableSpec {
@@ -113,5 +116,61 @@ export function checkCopied(table: string, expected: number, got: number): void 
 }
 
 export function copyResult(opts: { sourceName: string; targetName: string }, replaced: boolean, tables: Record<string, number>): CopyResult {
-  return { source: opts.sourceName, target: opts.targetName, replaced, tables, total: Object.values(tables).reduce((a, b) => a + b, 0) };
+  return { source: opts.sourceName, target: opts.targetName, replaced, tables, total: Object.values(tables).reduce((a, b) => a + b, 0), source_marked_moved: false };
+}
+
+/**
+ * What keeps a copy from racing a send, and from replacing data nobody meant to lose. Judged on
+ * the caller's clock (MKT_NOW in tests), as `campaign status` judges workers.
+ */
+export interface CopyGuards {
+  now: () => number;
+  /** How long a silent PostgreSQL worker counts as live (MKT_WORKER_TTL_S; default 30 s). */
+  workerTtlMs?: number;
+  /** Whether an SQLite lease's owner is a process of this host that is gone (it holds nothing then). */
+  isDead?: (owner: string) => boolean;
+  /** Asked, with the target's rows per table, before those rows are deleted (`--replace`); throws to refuse. */
+  confirmReplace?: (present: Record<string, number>, targetName: string) => Promise<void>;
+  /** Ctrl-C: the copy stops at its next batch and rolls back. */
+  signal?: AbortSignal;
+}
+
+export interface CopyOptions {
+  replace?: boolean;
+  sourceName: string;
+  targetName: string;
+  guards?: CopyGuards;
+}
+
+/** What sends on a store a copy reads or replaces: a live worker (PostgreSQL) or lease holder (SQLite). */
+export interface Sender {
+  campaign: string;
+  /** The worker id or the lease owner (`host:pid:random`). */
+  id: string;
+}
+
+/**
+ * Refuses (75) a copy while something sends on `name`: from a source, the rows it sends after
+ * the snapshot would stay pending in the copy (and be sent again from there); into a target,
+ * the replace would pull its ledger from under it. Nothing was copied; run again when it ends.
+ */
+export function refuseWhileSending(side: 'source' | 'target', name: string, senders: readonly Sender[]): void {
+  if (senders.length === 0) return;
+  const campaigns = [...new Set(senders.map((s) => s.campaign))];
+  const list = campaigns.map((c) => `"${c}" (${senders.filter((s) => s.campaign === c).map((s) => s.id).join(', ')})`).join(', ');
+  throw new ResumableStop('copy_store_busy', `the ${side} ${name} is sending: ${senders.length} live worker(s) on campaign(s) ${list}; nothing was copied`, {
+    hint: `wait for ${campaigns.length === 1 ? 'that send' : 'those sends'} to finish (\`mkt campaign status ${campaigns[0]}\` lists the workers) or stop ${senders.length === 1 ? 'it' : 'them'}, then run the copy again`,
+    details: { side, workers: senders.map((s) => ({ ...s })) },
+  });
+}
+
+/** Stops the copy (75) when it was interrupted: thrown inside the target's transaction, which rolls back. */
+export function stopIfInterrupted(signal: AbortSignal | undefined, targetName: string): void {
+  if (!signal?.aborted) return;
+  throw new ResumableStop('copy_interrupted', `db copy interrupted: nothing was copied; ${targetName} was left as it was`);
+}
+
+/** The guards with their defaults (an API caller that passes none: no question, no signal). */
+export function guardsOf(g: CopyGuards | undefined): Required<Omit<CopyGuards, 'signal' | 'workerTtlMs'>> & Pick<CopyGuards, 'signal' | 'workerTtlMs'> {
+  return { now: g?.now ?? Date.now, isDead: g?.isDead ?? (() => false), confirmReplace: g?.confirmReplace ?? (async () => {}), signal: g?.signal, workerTtlMs: g?.workerTtlMs };
 }

@@ -157,6 +157,15 @@ export const forgottenAddresses = pgTable('forgotten_addresses', {
   createdAt: ms('created_at').notNull(),
 });
 
+/** Where an SQLite file was moved: see ../schema.ts (only SQLite files are marked; unused here). */
+export const storeMoved = pgTable('store_moved', {
+  id: integer('id').primaryKey(),
+  host: text('host').notNull(),
+  port: integer('port').notNull(),
+  database: text('database').notNull(),
+  movedAt: ms('moved_at').notNull(),
+});
+
 /** The worker registry: see ../schema.ts. */
 export const workers = pgTable(
   'workers',

@@ -24,6 +24,8 @@ export interface TransactionLimits {
   connectWithinMs?: number;
   /** how long each statement may wait for the server's answer */
   answerWithinMs?: number;
+  /** an advisory lock (two keys) held from before BEGIN until after COMMIT/ROLLBACK */
+  sessionLock?: readonly [number, number];
 }
 
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, opts: TransactionLimits = {}): Promise<T> {
@@ -33,7 +35,14 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   const heard = () => {};
   pooled.on('error', heard);
   let broken = false;
+  let locked = false;
   try {
+    // an advisory lock taken before BEGIN, so that a REPEATABLE READ snapshot is taken after it
+    // was granted (a lock taken inside would be waited for after the snapshot); released below
+    if (opts.sessionLock) {
+      await client.query('SELECT pg_advisory_lock($1, $2)', [...opts.sessionLock]);
+      locked = true;
+    }
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
@@ -44,6 +53,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     broken = hung || isConnectionError(error);
     throw error;
   } finally {
+    if (locked && !broken) await client.query('SELECT pg_advisory_unlock($1, $2)', [...opts.sessionLock!]).catch(() => (broken = true));
     pooled.off('error', heard);
     // release(true) ends the client: with a query still waiting, node-postgres destroys the socket
     pooled.release(broken);

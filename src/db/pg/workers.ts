@@ -4,7 +4,10 @@
  * heartbeat is older than the expiry is dead, wherever it ran: the live ones remove its row and
  * turn its `sending` rows into `unknown` (PostgresLedger.recoverInFlight), as after a crash.
  */
+import type pg from 'pg';
+import { ResumableStop } from '../../errors.js';
 import type { PgStore } from './open.js';
+import { inTransaction } from './transaction.js';
 
 /** A worker silent this long is dead: several missed beats (a beat is every ttl/6). */
 export const DEFAULT_WORKER_TTL_MS = 30_000;
@@ -21,8 +24,51 @@ export interface WorkerRow {
   heartbeatAt: number;
 }
 
-export async function registerWorker(store: PgStore, w: Omit<WorkerRow, 'heartbeatAt'>, now: number): Promise<void> {
-  await store.pool.query('INSERT INTO workers (id, campaign_id, host, pid, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6)', [w.id, w.campaignId, w.host, w.pid, w.startedAt, now]);
+/**
+ * The advisory lock (two-int key space: 'mkt' and 3) between `db copy` and starting workers: a
+ * copy into (or out of) the database holds it exclusively from its check for live workers to
+ * its commit, and a worker registers under it shared, so no worker starts between the check and
+ * the replace (or during the read of a source).
+ */
+export const COPY_LOCK = [0x6d6b74, 3] as const;
+
+/**
+ * Registers a worker, under the copy lock (shared: workers do not wait for each other), and only
+ * while its campaign is still the one it read (id and name): a `db copy --replace` that
+ * committed while this worker was starting has replaced what it read, so it stops (75) and
+ * the next run starts from what the database now holds.
+ */
+export async function registerWorker(store: PgStore, w: Omit<WorkerRow, 'heartbeatAt'>, now: number, campaignName: string): Promise<void> {
+  const added = await inTransaction(store.pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [...COPY_LOCK]);
+    const r = await client.query(
+      `INSERT INTO workers (id, campaign_id, host, pid, started_at, heartbeat_at)
+       SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND name = $7)`,
+      [w.id, w.campaignId, w.host, w.pid, w.startedAt, now, campaignName],
+    );
+    return (r.rowCount ?? 0) > 0;
+  });
+  if (!added) {
+    throw new ResumableStop('store_replaced', `campaign "${campaignName}" is no longer in the database as this worker read it (replaced by \`mkt db copy --replace\` meanwhile?); nothing sent`, {
+      hint: 'run the send again: it starts from what the database holds now',
+    });
+  }
+}
+
+/** A live worker of any campaign, with its campaign's name (`db copy` refuses while there is one). */
+export interface LiveWorker {
+  id: string;
+  campaign: string;
+}
+
+/** Every live worker of the database, oldest first: the copy's check (inside its transaction, under COPY_LOCK). */
+export async function liveWorkersOfDatabase(client: Pick<pg.PoolClient, 'query'>, now: number, ttlMs = DEFAULT_WORKER_TTL_MS): Promise<LiveWorker[]> {
+  const { rows } = await client.query<LiveWorker>(
+    `SELECT w.id, coalesce(c.name, '#' || w.campaign_id) AS campaign FROM workers w LEFT JOIN campaigns c ON c.id = w.campaign_id
+     WHERE w.heartbeat_at > $1 ORDER BY w.started_at, w.id`,
+    [now - ttlMs],
+  );
+  return rows;
 }
 
 /** Renews a heartbeat; false when the row is gone (another worker declared this one dead). */

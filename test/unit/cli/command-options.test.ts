@@ -12,7 +12,7 @@ import { parseReportOptions } from '../../../src/cli/campaign/report.js';
 import { parseSendOptions, type SendFlags } from '../../../src/cli/campaign/send.js';
 import { parseStatusOptions } from '../../../src/cli/campaign/status.js';
 import { parseImportOptions, parseListOptions, parseSeedOptions } from '../../../src/cli/customers.js';
-import { parseBackupOptions } from '../../../src/cli/db.js';
+import { parseBackupOptions, parseCopyOptions } from '../../../src/cli/db.js';
 import { parseDemoOptions } from '../../../src/cli/demo.js';
 import { parseFeedbackImportOptions } from '../../../src/cli/feedback.js';
 import { parseInitOptions } from '../../../src/cli/init.js';
@@ -206,6 +206,8 @@ describe('serve, feedback, init, db, demo', () => {
     ['init --workspace', parseInitOptions(undefined, { workspace: '../ws' }, where), { target: '/work/ws' }],
     ['db backup', parseBackupOptions('copy.db', {}, '/work/here'), { target: '/work/here/copy.db', force: false }],
     ['db backup --force', parseBackupOptions('/tmp/copy.db', { force: true }, '/work/here'), { target: '/tmp/copy.db', force: true }],
+    ['db copy', parseCopyOptions('a.db', 'postgres://h/db', {}), { source: 'a.db', target: 'postgres://h/db', replace: false, yes: false }],
+    ['db copy --replace --yes', parseCopyOptions('postgres://h/db', 'a.db', { replace: true, yes: true }), { source: 'postgres://h/db', target: 'a.db', replace: true, yes: true }],
     ['demo defaults', parseDemoOptions({ customers: 2000, seed: 1, throttle: '100/s' }, where), { dir: '/work/ws/.mkt/demo', customers: 2000, seed: 1, throttle: '100/s' }],
     ['demo --dir', parseDemoOptions({ dir: 'd', customers: 5, seed: 2, throttle: '10/s' }, where), { dir: '/work/here/d', customers: 5, seed: 2, throttle: '10/s' }],
   ])('%s', (_, got, want) => expect(got).toEqual(want));

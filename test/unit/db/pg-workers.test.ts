@@ -30,7 +30,7 @@ describe.skipIf(!store)('PostgreSQL ledger with several workers', () => {
     a = await pgLedgerFixture(store!, ADDRESSES, T0, { workerId: 'host:1:a', workerTtlMs: TTL });
     // the same campaign seen by a second worker
     b = { ...a, ledger: new PostgresLedger(store!, 1, 'email', 'p', { workerId: 'host:2:b', workerTtlMs: TTL }) };
-    for (const [id, pid] of [['host:1:a', 1], ['host:2:b', 2]] as const) await registerWorker(store!, { id, campaignId: 1, host: 'host', pid, startedAt: T0 }, T0);
+    for (const [id, pid] of [['host:1:a', 1], ['host:2:b', 2]] as const) await registerWorker(store!, { id, campaignId: 1, host: 'host', pid, startedAt: T0 }, T0, 'm');
   });
 
   it('claims disjoint rows at the same time, and a dead worker leaves only its own rows unknown', async () => {
