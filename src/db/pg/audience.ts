@@ -12,7 +12,7 @@
  */
 import type pg from 'pg';
 import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
-import { countsFromGroups, NEXT_RUN_SQL, PREPARE_GUARD_SQL, refuseStartedReplace, refuseTakenRun, type AudienceDrift, type AudienceGroup, type ExclusionRule, type NextRun, type PrepareGuardRow, type PreparedAudience } from '../audience-sql.js';
+import { countsFromGroups, NEXT_RUN_SQL, PREPARE_GUARD_SQL, refuseStartedReplace, refuseTakenRun, type AudienceDrift, type AudienceGroup, type ExclusionRule, type PrepareGuardRow, type PreparedAudience } from '../audience-sql.js';
 import type { CustomerRow } from '../customer-columns.js';
 import { listHasher } from '../list-hash.js';
 import type { AudienceQuery, AudienceStore } from '../repositories.js';
