@@ -149,7 +149,7 @@ describe('db copy down from a PostgreSQL server lost mid-copy', { timeout: 240_0
       throw new Error('the copy was never seen reading');
     };
 
-    const intoExisting = run(['db', 'copy', url, ws.db, '--replace', '--json']);
+    const intoExisting = run(['db', 'copy', url, ws.db, '--replace', '--yes', '--json']);
     await midCopy(intoExisting);
     const lost = await intoExisting;
     expect(lost.code, lost.stderr).toBe(69);
@@ -177,7 +177,7 @@ describe('db copy down from a PostgreSQL server lost mid-copy', { timeout: 240_0
     await watcher3.connect();
     Object.assign(watcher, { query: watcher3.query.bind(watcher3) });
     const started = Date.now();
-    const intoHung = run(['db', 'copy', url, ws.db, '--replace', '--json'], undefined, { MKT_DB_COPY_ANSWER_S: '3' });
+    const intoHung = run(['db', 'copy', url, ws.db, '--replace', '--yes', '--json'], undefined, { MKT_DB_COPY_ANSWER_S: '3' });
     await midCopy(intoHung, () => server!.freeze());
     const hung = await Promise.race([intoHung, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('the copy still waits after 30 s')), 30_000))]);
     server.thaw();
