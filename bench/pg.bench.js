@@ -3,7 +3,7 @@
 //   core call (YAML, resolve, compile for PostgreSQL, count) vs the same filter written by hand;
 // - `campaign prepare` freezing the ~1M-recipient list (target ≤ 1.5×): the whole core call
 //   (the exclusion counts from their own scan, the frozen INSERT … SELECT, the plan hash on the
-//   server over the rows it returns) vs one hand-written INSERT … SELECT … GROUP BY email.
+//   server, one aggregate over the list) vs one hand-written INSERT … SELECT … GROUP BY email.
 // - `customers import` via COPY (target ≥ 0.5× a bare COPY of the same rows): bench/pg-import.js,
 //   run first, on the empty store; MKT_BENCH_PG_ONLY=import runs only this case, and
 //   MKT_BENCH_PG_ONLY=prepare only the prepare case (no import, no segment counts).
@@ -200,7 +200,7 @@ export default async function pgBench() {
     await sql.end();
     const server = await repos.customers.count();
     return {
-      description: `The PostgreSQL store on ${CUSTOMERS} customers (${server} after the copy), each figure beside the same work written by hand on the same server in the same run: \`segment count\` (the whole core call; medians of ${SEGMENT_RUNS} interleaved runs) and \`campaign prepare\` (the exclusion counts, the frozen INSERT … SELECT, the plan hash over the rows it returns; medians of ${PREPARE_RUNS} interleaved runs after a warm-up).`,
+      description: `The PostgreSQL store on ${CUSTOMERS} customers (${server} after the copy), each figure beside the same work written by hand on the same server in the same run: \`segment count\` (the whole core call; medians of ${SEGMENT_RUNS} interleaved runs) and \`campaign prepare\` (the exclusion counts, the frozen INSERT … SELECT, the plan hash as one aggregate over the list on the server; medians of ${PREPARE_RUNS} interleaved runs after a warm-up).`,
       figures,
       notes: [
         ...(imported ? [imported.note] : []),

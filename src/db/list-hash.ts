@@ -2,9 +2,9 @@
  * The plan hash's definition, shared by both stores so a list gives the same figure on either:
  * sha256 over the seed (the campaign's spec as JSON, from src/campaigns/prepare.ts), then each
  * row of the list in ledger (id) order as `<customer_id> NUL <address> LF`, UTF-8, in hex.
- * SQLite and a PostgreSQL refresh hash the rows here as they stream by; a full prepare on
- * PostgreSQL hashes the same bytes on the server from the rows its INSERT returns
- * (./pg/audience.ts), so the list is not read back.
+ * SQLite (and PostgreSQL for a list over 2M rows) hash the rows here as they stream by;
+ * PostgreSQL otherwise hashes the same bytes on the server in one aggregate (./pg/audience.ts),
+ * so the list is not sent back.
  */
 import { createHash } from 'node:crypto';
 
