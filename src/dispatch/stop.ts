@@ -12,13 +12,19 @@ export interface Stop {
   kind: StopKind;
   code?: string;
   reason?: string;
+  /**
+   * Rows already claimed still go out (a reached --limit or daily cap: they are within it);
+   * otherwise (a signal, a pause, the database) a row still waiting for its send slot goes
+   * back to `pending`, never sent.
+   */
+  claimedGo?: boolean;
 }
 
 /** The first reason to stop wins: a later interrupt does not hide a fatal error. */
 export class StopLatch {
   stop: Stop | undefined;
 
-  request(kind: StopKind, code?: string, reason?: string): void {
-    if (!this.stop) this.stop = { kind, code, reason };
+  request(kind: StopKind, code?: string, reason?: string, claimedGo = false): void {
+    if (!this.stop) this.stop = { kind, code, reason, ...(claimedGo ? { claimedGo } : {}) };
   }
 }

@@ -16,6 +16,8 @@ import { startFakeSes, type FakeSes } from '../fakes/ses.js';
 import { pgTestDatabase } from '../support/pg.js';
 
 const pgDb = await pgTestDatabase('e2e_workers');
+/** each case's workspace creates campaign `c`: a database of its own for each */
+const pgCap = pgDb && (await pgTestDatabase('e2e_workers_cap'));
 let ses: FakeSes;
 beforeAll(async () => {
   ses = await startFakeSes({ accessKeyId: SES_KEY });
@@ -23,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ses?.close();
   await pgDb?.drop();
+  await pgCap?.drop();
 });
 
 /** Each provider answer takes this long: longer than a worker takes to start. */
@@ -82,6 +85,25 @@ describe.skipIf(!pgDb)('several workers on one PostgreSQL campaign: each summary
       expect(new Set(ses.receipts.flatMap((r) => r.to)).size).toBe(11);
     } finally {
       ses.clearFaults();
+      await ws.close();
+    }
+  });
+
+  it('a daily cap of 25 shared by 3 workers sends exactly 25, and sender_usage counts exactly what the provider got', async () => {
+    ses.clear();
+    const ws = await pgWorkspace({ url: pgCap!.url, n: 40, sesUrl: ses.url, concurrency: 4, rate: '50/s', senders: '[ { address: "Chaos <news@chaos.example>", daily_cap: 25 } ]' });
+    try {
+      const workers = [ws.worker(), ws.worker(), ws.worker()];
+      const runs = await Promise.all(workers.map((w) => w.done));
+      const summaries = runs.map((r) => JSON.parse(r.stdout) as Summary);
+      for (const r of runs) expect(r.code, r.stderr).toBe(75);
+      for (const s of summaries) expect(s.stop).toBe('daily_cap');
+      expect(ses.receipts).toHaveLength(25);
+      expect(summaries.reduce((a, s) => a + s.sent, 0)).toBe(25);
+      const usage = await ws.query<{ count: number }>('SELECT count FROM sender_usage');
+      expect(usage.map((u) => Number(u.count))).toEqual([25]);
+      expect(await ws.states()).toEqual({ sent: 25, pending: 15 });
+    } finally {
       await ws.close();
     }
   });
