@@ -48,6 +48,7 @@ export interface HeldLease {
 export function heldRun(userSignal: AbortSignal | undefined, release: () => Promise<void>) {
   const stopper = new AbortController();
   let stopCause: HeldLease['stopCause'];
+  let released: Promise<void> | undefined;
   const onUserAbort = () => stopper.abort();
   userSignal?.addEventListener('abort', onUserAbort, { once: true });
   if (userSignal?.aborted) stopper.abort();
@@ -56,9 +57,10 @@ export function heldRun(userSignal: AbortSignal | undefined, release: () => Prom
     get stopCause() {
       return stopCause;
     },
-    async release() {
+    // once, however often asked (a worker leaves before it decides, and again on the way out)
+    release() {
       userSignal?.removeEventListener('abort', onUserAbort);
-      await release();
+      return (released ??= release());
     },
   };
   return {

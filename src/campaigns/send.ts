@@ -114,7 +114,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
     if (total === 0) {
       // asked before the counts: a worker that ends after this has written its outcomes already
-      const others = await backend.othersAtWork(now, opts.leaseTtlMs);
+      await backend.leave(lease);
+      const others = await backend.otherWorkers(now, opts.leaseTtlMs);
       const counts = await ledger.counts();
       // nothing to claim, but other workers' rows in flight: theirs to finish (and complete)
       if (others && counts.sending > 0) return { summary: told(othersFinishing(emptySummary(campaign.name, 'sending', 'workers_finishing', counts, recovered, requeued))) };
@@ -147,25 +148,28 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       onSuppress: (address, reason) => opts.onNotice?.(`provider reported ${address} as opted out (${reason}); suppressed`),
     });
     const end = deps.now();
-    // asked before the counts, so that of workers ending together at least one sees all rows done
-    const othersAtWork = result.stop === 'completed' && (await backend.othersAtWork(end, opts.leaseTtlMs));
+    // this worker leaves first, then asks who is left, before the counts: of workers ending
+    // together the last to leave sees no other (and all rows done), so one of them decides
+    await backend.leave(lease);
+    const otherWorkers = lease.stopCause === 'cancelled' ? 0 : await backend.otherWorkers(end, opts.leaseTtlMs);
     const counts = await ledger.counts();
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,
       storageFault: (code, reason) => backend.storageFault(code, reason),
-      othersAtWork,
+      otherWorkers,
     });
     const { state, pause } = outcome;
-    // while the others finish, the campaign's state is theirs (the last one completes it)
-    if (outcome.stop !== 'workers_finishing') {
+    // while the others send, the campaign's state is theirs (the last one to stop decides it)
+    if (!outcome.leavesState) {
       await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end)).catch((error: unknown) => {
         // PostgreSQL still gone: the run's error says so; the next run starts from the ledger
         if (!(backend.kind === 'postgres' && isConnectionError(error) && outcome.error)) throw error;
       });
     }
     const summary = runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued);
-    const run = { summary: told(outcome.stop === 'workers_finishing' ? othersFinishing(summary) : summary), error: outcome.error };
+    const own = outcome.stop === 'workers_finishing' ? othersFinishing(summary) : outcome.reason ? { ...summary, reason: outcome.reason } : summary;
+    const run = { summary: told(own), error: outcome.error };
     return campaign.settings.test ? await abWaitingRun(deps.repos.variants, campaign, end, run) : run;
   } catch (error) {
     throw backend.kind === 'postgres' && isConnectionError(error) ? unreachable(error) : error;

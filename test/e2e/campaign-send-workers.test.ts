@@ -18,6 +18,7 @@ import { pgTestDatabase } from '../support/pg.js';
 const pgDb = await pgTestDatabase('e2e_workers');
 /** each case's workspace creates campaign `c`: a database of its own for each */
 const pgCap = pgDb && (await pgTestDatabase('e2e_workers_cap'));
+const pgSignal = pgDb && (await pgTestDatabase('e2e_workers_signal'));
 let ses: FakeSes;
 beforeAll(async () => {
   ses = await startFakeSes({ accessKeyId: SES_KEY });
@@ -26,6 +27,7 @@ afterAll(async () => {
   await ses?.close();
   await pgDb?.drop();
   await pgCap?.drop();
+  await pgSignal?.drop();
 });
 
 /** Each provider answer takes this long: longer than a worker takes to start. */
@@ -103,6 +105,38 @@ describe.skipIf(!pgDb)('several workers on one PostgreSQL campaign: each summary
       const usage = await ws.query<{ count: number }>('SELECT count FROM sender_usage');
       expect(usage.map((u) => Number(u.count))).toEqual([25]);
       expect(await ws.states()).toEqual({ sent: 25, pending: 15 });
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('Ctrl-C to one of two workers: it leaves, says the other continues, and the campaign stays sending until the other completes it', async () => {
+    ses.clear();
+    const ws = await pgWorkspace({ url: pgSignal!.url, n: 40, sesUrl: ses.url, concurrency: 2, rate: '10/s' });
+    try {
+      const campaign = async () => (await ws.query<{ state: string; pause_reason: string | null }>(`SELECT state, pause_reason FROM campaigns WHERE name = 'c'`))[0]!;
+      const a = ws.worker();
+      const b = ws.worker();
+      await until('both workers to register and send', async () => (await ws.query('SELECT id FROM workers')).length === 2 && ses.receipts.length >= 4);
+      a.child.kill('SIGINT');
+      const ra = await a.done;
+      expect(ra.code, ra.stderr).toBe(75);
+      const sa = JSON.parse(ra.stdout) as Summary & { reason: string };
+      expect(sa).toMatchObject({ state: 'sending', stop: 'interrupted' });
+      expect(sa.reason).toMatch(/1 other worker still sends "c"/);
+      expect(ra.stderr).toMatch(/1 other worker still sends/);
+      expect(ra.stderr).not.toMatch(/run again|still pending/);
+      // B is still at work: the campaign is still sending, and `status` says so
+      expect((await ws.query('SELECT id FROM workers')).length).toBe(1);
+      expect(await campaign()).toMatchObject({ state: 'sending', pause_reason: null });
+      expect(JSON.parse(ws.cli(['campaign', 'status', 'c', '--json']).stdout)).toMatchObject({ state: 'sending' });
+
+      const rb = await b.done;
+      expect(rb.code, rb.stderr).toBe(0);
+      expect(JSON.parse(rb.stdout)).toMatchObject({ state: 'completed', stop: 'completed' });
+      expect((await campaign()).state).toBe('completed');
+      expect(ses.receipts).toHaveLength(40);
+      expect(new Set(ses.receipts.flatMap((r) => r.to)).size).toBe(40);
     } finally {
       await ws.close();
     }
