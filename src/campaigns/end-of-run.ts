@@ -75,7 +75,7 @@ function othersContinue(end: RunEnd, others: number, name: string): RunEnd {
 
 function ownEnd(result: Result, counts: Pick<Record<LedgerState, number>, 'pending' | 'sending'>, ctx: RunContext): RunEnd {
   const name = ctx.campaign;
-  if (ctx.stopCause === 'cancelled') return { state: 'cancelled', stop: 'cancelled', pause: { code: null, message: 'cancelled by the operator' } };
+  if (ctx.stopCause === 'cancelled' || result.stop === 'cancelled') return { state: 'cancelled', stop: 'cancelled', pause: { code: null, message: 'cancelled by the operator' } };
   if (ctx.stopCause === 'lease_lost') {
     return {
       state: 'paused',

@@ -11,7 +11,9 @@ import { whenFree } from '../db/faults.js';
 import type { Store } from '../db/open.js';
 import { ResumableStop } from '../errors.js';
 
-export const DEFAULT_LEASE_TTL_MS = 30_000;
+import { DEFAULT_LEASE_TTL_MS, heartbeatEveryMs } from './heartbeat.js';
+
+export { DEFAULT_LEASE_TTL_MS, heartbeatEveryMs } from './heartbeat.js';
 
 /** `host:pid:random`: unique per run, and tells a later run on this host whether the holder lives. */
 export function leaseOwner(): string {
@@ -96,6 +98,6 @@ export function holdLease(
     } catch {
       // a busy database this once: the next beat tries again, well before the lease runs out
     }
-  }, Math.max(50, Math.floor(ttl / 6)));
+  }, heartbeatEveryMs(ttl));
   return run.held;
 }

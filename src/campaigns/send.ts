@@ -151,7 +151,7 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     // this worker leaves first, then asks who is left, before the counts: of workers ending
     // together the last to leave sees no other (and all rows done), so one of them decides
     await backend.leave(lease);
-    const otherWorkers = lease.stopCause === 'cancelled' ? 0 : await backend.otherWorkers(end, opts.leaseTtlMs);
+    const otherWorkers = lease.stopCause === 'cancelled' || result.stop === 'cancelled' ? 0 : await backend.otherWorkers(end, opts.leaseTtlMs);
     const counts = await ledger.counts();
     const outcome = endOfRun(result, counts, {
       campaign: name,

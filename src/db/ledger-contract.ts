@@ -140,6 +140,12 @@ export interface ClaimResult {
   waitMs?: number;
   /** Nothing claimed because every sender reached its daily cap (counted across workers). */
   exhausted?: boolean;
+  /**
+   * Nothing claimed because the campaign is cancelled: read in the claim's own transaction, so
+   * a worker stops claiming at its first claim after `campaign cancel` committed, not only at
+   * its next heartbeat.
+   */
+  cancelled?: boolean;
 }
 
 /** A pending recipient with its customer, as a dry run renders it. */

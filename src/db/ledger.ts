@@ -30,6 +30,7 @@ export class SqliteLedger implements Ledger {
   private readonly toDeferred: Database.Statement;
   private readonly usage: Database.Statement;
   private readonly usageRows: Database.Statement;
+  private readonly campaignState: Database.Statement;
   private readonly before: Database.Statement;
   private readonly refund: Database.Statement;
   private readonly consent: string;
@@ -76,6 +77,7 @@ export class SqliteLedger implements Ledger {
     this.usage = sqlite.prepare(`
       INSERT INTO sender_usage (provider, sender, day, count) VALUES (@provider, @sender, @day, @n)
       ON CONFLICT (provider, sender, day) DO UPDATE SET count = count + @n`);
+    this.campaignState = sqlite.prepare('SELECT state FROM campaigns WHERE id = ?').pluck();
     this.usageRows = sqlite.prepare('SELECT sender, count FROM sender_usage WHERE provider = ? AND day = ?');
     this.before = sqlite.prepare('SELECT state, sender, claimed_at AS claimedAt FROM campaign_recipients WHERE id = ?');
     this.refund = sqlite.prepare(`
@@ -126,7 +128,13 @@ export class SqliteLedger implements Ledger {
     // once with SQLITE_BUSY ("database is locked"), bypassing busy_timeout; taking the write lock
     // first makes it wait its turn instead.
     const capped = opts.limits?.senders.some((s) => s.dailyCap !== undefined) ?? false;
+    let cancelled = false;
     const tx = this.sqlite.transaction(() => {
+      // a cancel committed before this claim stops it here (one indexed read under the write lock)
+      if (this.campaignState.get(this.campaignId) === 'cancelled') {
+        cancelled = true;
+        return;
+      }
       // the pool's caps count what the store counts (outcomes give units back), read under the write lock
       if (capped) opts.onUsage?.(this.usageMap(day));
       const rows = this.candidates.all({ channel: this.channel, campaign: this.campaignId, now, limit }) as Array<
@@ -156,7 +164,7 @@ export class SqliteLedger implements Ledger {
       for (const [sender, n] of perSender) this.usage.run({ provider: this.provider, sender, day, n });
     });
     tx.immediate();
-    return { claimed, skipped, deferred };
+    return cancelled ? { claimed, skipped, deferred, cancelled } : { claimed, skipped, deferred };
   }
 
   /**

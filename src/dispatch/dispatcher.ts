@@ -222,6 +222,11 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       latch.request('database', databaseCode(error), `cannot claim recipients: ${(error as Error).message}`);
       break;
     }
+    if (claim.cancelled) {
+      // rows waiting for their send slot go back; requests already in flight finish
+      latch.request('cancelled', 'cancelled', 'the campaign was cancelled');
+      break;
+    }
     const { claimed, skipped, deferred } = claim;
     result.skipped += skipped;
     meter.settled(skipped);

@@ -6,6 +6,7 @@ export type StopKind =
   | 'paused' // content / fatal error or the error-rate breaker
   | 'daily_cap' // every sender reached its daily cap, or the provider's daily quota
   | 'waiting' // rows wait for a later time (retry backoff too long, quiet hours)
+  | 'cancelled' // the campaign was cancelled: a claim found it so
   | 'database'; // the ledger could not be written (locked by another process for too long, I/O error)
 
 export interface Stop {

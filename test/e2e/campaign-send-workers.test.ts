@@ -14,11 +14,13 @@ import { pgWorkspace } from '../chaos/pg-workspace.js';
 import { SES_KEY } from '../chaos/workspace.js';
 import { startFakeSes, type FakeSes } from '../fakes/ses.js';
 import { pgTestDatabase } from '../support/pg.js';
+import { runCliAsync } from '../support/cli.js';
 
 const pgDb = await pgTestDatabase('e2e_workers');
 /** each case's workspace creates campaign `c`: a database of its own for each */
 const pgCap = pgDb && (await pgTestDatabase('e2e_workers_cap'));
 const pgSignal = pgDb && (await pgTestDatabase('e2e_workers_signal'));
+const pgCancel = pgDb && (await pgTestDatabase('e2e_workers_cancel'));
 let ses: FakeSes;
 beforeAll(async () => {
   ses = await startFakeSes({ accessKeyId: SES_KEY });
@@ -28,6 +30,7 @@ afterAll(async () => {
   await pgDb?.drop();
   await pgCap?.drop();
   await pgSignal?.drop();
+  await pgCancel?.drop();
 });
 
 /** Each provider answer takes this long: longer than a worker takes to start. */
@@ -137,6 +140,29 @@ describe.skipIf(!pgDb)('several workers on one PostgreSQL campaign: each summary
       expect((await campaign()).state).toBe('completed');
       expect(ses.receipts).toHaveLength(40);
       expect(new Set(ses.receipts.flatMap((r) => r.to)).size).toBe(40);
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('campaign cancel: once it returns, the workers hand the provider at most the requests they had in flight (one claim batch each)', async () => {
+    ses.clear();
+    const CONCURRENCY = 2;
+    // heartbeats every 5 s (the default expiry): a cancel noticed only there would let ~100 more out at 20/s
+    const ws = await pgWorkspace({ url: pgCancel!.url, n: 300, sesUrl: ses.url, concurrency: CONCURRENCY, rate: '20/s', workerTtlS: 30 });
+    try {
+      const workers = [ws.worker(), ws.worker()];
+      await until('both workers to register and send', async () => (await ws.query('SELECT id FROM workers')).length === 2 && ses.receipts.length >= 6);
+      // async: the fake SES runs in this process and must go on answering meanwhile
+      const cancel = await runCliAsync(['campaign', 'cancel', 'c', '--yes'], { cwd: ws.dir, env: ws.env });
+      expect(cancel.code, cancel.stderr).toBe(0);
+      expect(cancel.stdout).toBe('cancelled c: a running send stops claiming at its next claim, within 5 s at the latest (its next heartbeat); requests already in flight finish\n');
+      const atCancel = ses.receipts.length;
+      const runs = await Promise.all(workers.map((w) => w.done));
+      for (const r of runs) expect(JSON.parse(r.stdout)).toMatchObject({ state: 'cancelled', stop: 'cancelled' });
+      expect(ses.receipts.length - atCancel).toBeLessThanOrEqual(workers.length * CONCURRENCY);
+      expect((await ws.query<{ state: string }>(`SELECT state FROM campaigns WHERE name = 'c'`))[0]!.state).toBe('cancelled');
+      expect((await ws.states()).sending ?? 0).toBe(0);
     } finally {
       await ws.close();
     }

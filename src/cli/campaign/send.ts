@@ -196,7 +196,7 @@ function trapSignals(ctx: CliContext, screen: Screen): { controller: AbortContro
  * heartbeat beats every sixth of it. Default 30 s; lower it where workers die often and their
  * in-flight rows should become `unknown` sooner.
  */
-function workerTtlMs(env: NodeJS.ProcessEnv): number | undefined {
+export function workerTtlMs(env: NodeJS.ProcessEnv): number | undefined {
   const text = env.MKT_WORKER_TTL_S;
   if (text === undefined || text === '') return undefined;
   if (!/^[1-9]\d{0,5}$/.test(text)) throw new ConfigError('bad_worker_ttl', `MKT_WORKER_TTL_S="${text}" is not a whole number of seconds`, { hint: 'e.g. MKT_WORKER_TTL_S=10' });

@@ -120,6 +120,9 @@ export class PostgresLedger implements Ledger {
   private async claimIn(client: pg.PoolClient, limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
     const limits = opts.limits;
     const rates = limits ? await lockRates(client, this.campaignId, limits) : undefined;
+    // a cancel committed before this claim stops it here: read with the rates (no round trip of its own)
+    const state = rates?.campaignState ?? (await client.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [this.campaignId])).rows[0]?.state;
+    if (state === 'cancelled') return { claimed: [], skipped: 0, deferred: 0, cancelled: true };
     const first = rates?.slot([rates.campaign]);
     if (rates && first === undefined) return { claimed: [], skipped: 0, deferred: 0, waitMs: Math.max(1, Math.ceil(rates.campaign!.nextAt - rates.now - HORIZON_MS)) };
     const allowance = limit;
@@ -425,20 +428,22 @@ async function lockRates(client: pg.PoolClient, campaignId: number, limits: Shar
   for (const s of limits.senders) if (s.ratePerSec) specs.push({ key: `sender:${s.id}`, rate: s.ratePerSec });
   const keys = specs.map((s) => s.key);
   let nowMs = 0;
+  let campaignState: string | undefined;
   const found = new Map<string, number>();
   if (keys.length > 0) {
     // one round trip: creates a missing rate and locks every one of them (DO UPDATE takes the
     // row lock, so concurrent claims of this campaign queue here, in key order)
-    const { rows } = await client.query<{ key: string; next_at: number; now: number }>(
+    const { rows } = await client.query<{ key: string; next_at: number; now: number; campaign_state: string }>(
       `INSERT INTO rate_buckets AS b (campaign_id, key, next_at)
        SELECT $1, k, 0 FROM unnest($2::text[]) AS k ORDER BY k
        ON CONFLICT (campaign_id, key) DO UPDATE SET key = b.key
-       RETURNING b.key, b.next_at, ${DB_NOW_FRACTIONAL} AS now`,
+       RETURNING b.key, b.next_at, ${DB_NOW_FRACTIONAL} AS now, (SELECT state FROM campaigns WHERE id = $1) AS campaign_state`,
       [campaignId, keys],
     );
     for (const r of rows) {
       found.set(r.key, r.next_at);
       nowMs = r.now;
+      campaignState = r.campaign_state;
     }
   }
   const all = specs.map((spec) => new SharedRate(spec.key, Math.max(nowMs, found.get(spec.key) ?? 0), 1000 / spec.rate));
@@ -446,6 +451,8 @@ async function lockRates(client: pg.PoolClient, campaignId: number, limits: Shar
   const senders = new Map(all.filter((b) => b.key !== '').map((b) => [b.key.slice('sender:'.length), b]));
   return {
     now: nowMs,
+    /** the campaign's state as this claim found it (undefined without a shared rate: read apart) */
+    campaignState,
     campaign,
     senders,
     /** The slot a row would take under these rates, or undefined when it is beyond the horizon. */
