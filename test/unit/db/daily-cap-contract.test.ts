@@ -3,7 +3,8 @@
  * and PostgreSQL in a database of its own). What a cap counts: a claim reserves one unit per
  * row, and an outcome that shows the provider did not take the message gives it back, so what
  * stays counted is what is in flight, `sent` or `unknown`. A cap of N therefore sends exactly N
- * through the real dispatcher, whatever was retried, refused or failed on the way.
+ * through the real dispatcher, whatever was retried, refused or failed on the way. Also what a
+ * claim reads with the caps: the campaign's state, so a cancel stops the next claim.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger, Outcome } from '../../../src/db/ledger-contract.js';
@@ -83,6 +84,21 @@ for (const kind of stores) {
         // a batch written twice (a retried write) gives nothing back the second time
         await f.ledger.record(outcomes, NOW + 2);
         expect(await usageOf(f.ledger, NOW)).toBe(3);
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('a claim after the campaign was cancelled claims nothing and says so (with and without a shared rate)', async () => {
+      const f = await kind.open(4, NOW);
+      try {
+        expect((await f.ledger.claim(1, NOW, capped(100))).claimed).toHaveLength(1);
+        await f.cancel();
+        for (const limits of [{ senders: [{ id: 's1' }] }, { ratePerSec: 50, senders: [{ id: 's1' }] }]) {
+          const r = await f.ledger.claim(4, NOW, { pickSender: () => 's1', limits });
+          expect(r).toMatchObject({ claimed: [], cancelled: true });
+        }
+        expect((await f.rows()).map((x) => x.state)).toEqual(['sending', 'pending', 'pending', 'pending']);
       } finally {
         await f.close();
       }
