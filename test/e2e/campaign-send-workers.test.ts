@@ -108,6 +108,9 @@ describe.skipIf(!pgDb)('several workers on one PostgreSQL campaign: each summary
       const usage = await ws.query<{ count: number }>('SELECT count FROM sender_usage');
       expect(usage.map((u) => Number(u.count))).toEqual([25]);
       expect(await ws.states()).toEqual({ sent: 25, pending: 15 });
+      // the first two to stop left the state to the others; the last one paused it for the day
+      expect(summaries.filter((s) => s.state === 'sending').length).toBe(2);
+      expect((await ws.query<{ state: string; pause_reason: string }>(`SELECT state, pause_reason FROM campaigns WHERE name = 'c'`))[0]).toMatchObject({ state: 'paused', pause_reason: expect.stringMatching(/daily_cap/) });
     } finally {
       await ws.close();
     }
