@@ -11,7 +11,9 @@
  *   free send slot on the database's clock (hosts' clocks may disagree); a claimed row gets its
  *   slot as `delayMs` and the dispatcher sends it then. Daily usage is counted in `sender_usage`,
  *   so caps hold across workers. A claim the rates cut short says how long to wait (`waitMs`).
- * - Outcomes are written in batches, one UPDATE … FROM unnest(…) per state.
+ * - Outcomes are written in batches, one UPDATE … FROM unnest(…) per state; a row the provider
+ *   did not take (givesBackUsage) gives its claim's daily-cap unit back in the same transaction.
+ * - A claim reads the campaign's state (with the rates): a cancelled campaign claims nothing.
  * - A lost connection (a server restart: 57P01, ECONNREFUSED, ECONNRESET) is retried on a
  *   fresh one with backoff for `retryForMs`; the work pauses meanwhile. Every method is safe to
  *   repeat: outcome UPDATEs only move rows out of `sending`, and a claim whose COMMIT was lost
