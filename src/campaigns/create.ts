@@ -41,7 +41,7 @@ export async function listCampaignViews(deps: Pick<CampaignDeps, 'repos'>, o: { 
 /** The pause reason of a cancelled campaign (shown as `cancelled by the operator`). */
 export const CANCELLED = { code: null, message: 'cancelled by the operator' };
 
-/** Cancels a campaign that has not finished. A running send notices at its next heartbeat and stops claiming. */
+/** Cancels a campaign that has not finished. A running send notices at its next claim (or heartbeat, while it waits) and stops claiming. */
 export async function cancelCampaign(deps: CampaignDeps, name: string): Promise<CampaignView> {
   const row = await getCampaign(deps, name);
   if (row.state === 'completed' || row.state === 'cancelled') {

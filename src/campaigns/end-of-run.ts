@@ -6,6 +6,7 @@ import type { CampaignState, PauseReason } from '../db/campaigns.js';
 import type { LedgerState } from '../db/ledger-contract.js';
 import type { DispatchResult } from '../dispatch/dispatcher.js';
 import { MktError, ResumableStop, UnavailableError } from '../errors.js';
+import { count } from '../util/plural.js';
 
 export interface RunEnd {
   state: CampaignState;
@@ -17,6 +18,13 @@ export interface RunEnd {
    * campaign stays `sending`, and this run leaves its state alone; the last worker completes it).
    */
   stop?: 'cancelled' | 'workers_finishing';
+  /**
+   * The campaign's state is the other live workers' (PostgreSQL): this run leaves it `sending`
+   * and does not write it; the last worker to stop decides it.
+   */
+  leavesState?: boolean;
+  /** The summary's reason, when it is not the dispatcher's (the other workers continue). */
+  reason?: string;
 }
 
 export interface RunContext {
@@ -29,8 +37,12 @@ export interface RunContext {
    * Injected (db/faults.ts reads the corrupt file's integrity check), so this stays pure.
    */
   storageFault?: (code: string | undefined, reason: string) => MktError | undefined;
-  /** Another live worker is on the campaign (PostgreSQL), asked before the counts were read. */
-  othersAtWork?: boolean;
+  /**
+   * How many other live workers are on the campaign (PostgreSQL), asked after this worker left
+   * the registry and before the counts were read: of workers ending together, the last to leave
+   * sees none, so one of them always decides the campaign's state.
+   */
+  otherWorkers?: number;
 }
 
 type Result = Pick<DispatchResult, 'stop' | 'code' | 'reason' | 'abandonedInFlight'>;
@@ -38,8 +50,32 @@ type Result = Pick<DispatchResult, 'stop' | 'code' | 'reason' | 'abandonedInFlig
 const paused = (code: string | undefined, message: string): PauseReason => ({ code: code ?? null, message });
 
 export function endOfRun(result: Result, counts: Pick<Record<LedgerState, number>, 'pending' | 'sending'>, ctx: RunContext): RunEnd {
+  const end = ownEnd(result, counts, ctx);
+  const others = ctx.otherWorkers ?? 0;
+  // A stop that is this worker's alone (resumable: a signal, a daily cap, --limit, a wait, a
+  // lock, found dead by the others) does not pause a campaign other live workers still send.
+  // A fatal provider error or a storage fault still pauses it: the others would meet it too.
+  const resumable = end.error === undefined || end.error instanceof ResumableStop;
+  if (others > 0 && end.state === 'paused' && resumable) return othersContinue(end, others, ctx.campaign);
+  return end;
+}
+
+/** This worker stopped; `others` live workers go on, and the last of them to stop decides the campaign's state. */
+function othersContinue(end: RunEnd, others: number, name: string): RunEnd {
+  const reason = `${count(others, 'other worker')} still ${others === 1 ? 'sends' : 'send'} "${name}"; the last to stop decides its state`;
+  const why = end.pause?.message ?? 'stopped';
+  return {
+    state: 'sending',
+    pause: null,
+    leavesState: true,
+    reason: `this worker stopped (${why}); ${reason}`,
+    ...(end.error ? { error: new ResumableStop(end.error.code, `this worker stopped (${why}); ${reason}`, { hint: 'nothing to resume while they run; `mkt campaign status` shows them' }) } : {}),
+  };
+}
+
+function ownEnd(result: Result, counts: Pick<Record<LedgerState, number>, 'pending' | 'sending'>, ctx: RunContext): RunEnd {
   const name = ctx.campaign;
-  if (ctx.stopCause === 'cancelled') return { state: 'cancelled', stop: 'cancelled', pause: { code: null, message: 'cancelled by the operator' } };
+  if (ctx.stopCause === 'cancelled' || result.stop === 'cancelled') return { state: 'cancelled', stop: 'cancelled', pause: { code: null, message: 'cancelled by the operator' } };
   if (ctx.stopCause === 'lease_lost') {
     return {
       state: 'paused',
@@ -51,7 +87,7 @@ export function endOfRun(result: Result, counts: Pick<Record<LedgerState, number
     case 'completed':
       if (counts.pending + counts.sending === 0) return { state: 'completed', pause: null };
       // the rows in flight are the other workers': they finish, and the last one completes
-      if (ctx.othersAtWork) return { state: 'sending', pause: null, stop: 'workers_finishing' };
+      if (ctx.otherWorkers) return { state: 'sending', pause: null, stop: 'workers_finishing', leavesState: true };
       return { state: 'paused', pause: paused('interrupted', 'rows still in flight') };
     case 'limit':
       return { state: 'paused', pause: paused('limit', `${result.reason}`) };

@@ -11,7 +11,9 @@ import { whenFree } from '../db/faults.js';
 import type { Store } from '../db/open.js';
 import { ResumableStop } from '../errors.js';
 
-export const DEFAULT_LEASE_TTL_MS = 30_000;
+import { DEFAULT_LEASE_TTL_MS, heartbeatEveryMs } from './heartbeat.js';
+
+export { DEFAULT_LEASE_TTL_MS, heartbeatEveryMs } from './heartbeat.js';
 
 /** `host:pid:random`: unique per run, and tells a later run on this host whether the holder lives. */
 export function leaseOwner(): string {
@@ -48,6 +50,7 @@ export interface HeldLease {
 export function heldRun(userSignal: AbortSignal | undefined, release: () => Promise<void>) {
   const stopper = new AbortController();
   let stopCause: HeldLease['stopCause'];
+  let released: Promise<void> | undefined;
   const onUserAbort = () => stopper.abort();
   userSignal?.addEventListener('abort', onUserAbort, { once: true });
   if (userSignal?.aborted) stopper.abort();
@@ -56,9 +59,10 @@ export function heldRun(userSignal: AbortSignal | undefined, release: () => Prom
     get stopCause() {
       return stopCause;
     },
-    async release() {
+    // once, however often asked (a worker leaves before it decides, and again on the way out)
+    release() {
       userSignal?.removeEventListener('abort', onUserAbort);
-      await release();
+      return (released ??= release());
     },
   };
   return {
@@ -94,6 +98,6 @@ export function holdLease(
     } catch {
       // a busy database this once: the next beat tries again, well before the lease runs out
     }
-  }, Math.max(50, Math.floor(ttl / 6)));
+  }, heartbeatEveryMs(ttl));
   return run.held;
 }

@@ -22,10 +22,18 @@ export interface SendBackend {
   /** The typed error of a storage stop code, when it is not simply resumable. */
   storageFault(code: string | undefined, reason: string): MktError | undefined;
   /**
-   * Whether another live worker is on the campaign (PostgreSQL; never on SQLite, one sender):
-   * rows still `sending` when this run runs out of rows are then theirs, in flight, not stranded.
+   * How many other live workers are on the campaign (PostgreSQL; never any on SQLite, one
+   * sender): rows still `sending` when this run ends are then theirs, in flight, not stranded,
+   * and the campaign's state is theirs to decide.
    */
-  othersAtWork(now: number, ttlMs?: number): Promise<boolean>;
+  otherWorkers(now: number, ttlMs?: number): Promise<number>;
+  /**
+   * Leaves the right to send before the run decides the campaign's state: on PostgreSQL the
+   * worker leaves the registry first, so of workers ending together the last to leave sees no
+   * other and decides; on SQLite the lease is kept until the state is written (a next sender
+   * must not start in between).
+   */
+  leave(lease: HeldLease): Promise<void>;
 }
 
 export async function sendBackend(
@@ -53,7 +61,8 @@ export async function sendBackend(
           : code === PERMISSION_DENIED
             ? permissionDenied(reason)
             : undefined,
-      othersAtWork: async (now, ttlMs) => (await liveWorkers(pg, campaign.id, now, ttlMs)).some((w) => w.id !== id),
+      otherWorkers: async (now, ttlMs) => (await liveWorkers(pg, campaign.id, now, ttlMs)).filter((w) => w.id !== id).length,
+      leave: (lease) => lease.release(),
     };
   }
   const store = deps.store;
@@ -66,6 +75,7 @@ export async function sendBackend(
       const fault = faultOfCode(code);
       return fault && fault !== 'locked' ? faultError(fault, store.path, reason) : undefined;
     },
-    othersAtWork: async () => false,
+    otherWorkers: async () => 0,
+    leave: async () => {},
   };
 }

@@ -121,7 +121,8 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
     const total = (await ledger.dueCount(now)) + (await ledger.waiting(now)).count;
     if (total === 0) {
       // asked before the counts: a worker that ends after this has written its outcomes already
-      const others = await backend.othersAtWork(now, opts.leaseTtlMs);
+      await backend.leave(lease);
+      const others = await backend.otherWorkers(now, opts.leaseTtlMs);
       const counts = await ledger.counts();
       // nothing to claim, but other workers' rows in flight: theirs to finish (and complete)
       if (others && counts.sending > 0) return { summary: told(othersFinishing(emptySummary(campaign.name, 'sending', 'workers_finishing', counts, recovered, requeued))) };
@@ -154,29 +155,43 @@ export async function sendCampaign(deps: CampaignDeps, name: string, opts: SendO
       onSuppress: (address, reason) => opts.onNotice?.(`provider reported ${address} as opted out (${reason}); suppressed`),
     });
     const end = deps.now();
-    // asked before the counts, so that of workers ending together at least one sees all rows done
-    const othersAtWork = result.stop === 'completed' && (await backend.othersAtWork(end, opts.leaseTtlMs));
+    // this worker leaves first, then asks who is left, before the counts: of workers ending
+    // together the last to leave sees no other (and all rows done), so one of them decides.
+    // PostgreSQL still gone after the run stopped on it: leaving and asking fail alike; the
+    // registry forgets this worker when its heartbeat expires, and the summary (exit 69) is
+    // counted from what this run knows
+    const dbGone = (error: unknown) => backend.kind === 'postgres' && isConnectionError(error) && result.stop === 'database';
+    await Promise.resolve(backend.leave(lease)).catch((error: unknown) => {
+      if (!dbGone(error)) throw error;
+    });
+    const otherWorkers =
+      lease.stopCause === 'cancelled' || result.stop === 'cancelled'
+        ? 0
+        : await backend.otherWorkers(end, opts.leaseTtlMs).catch((error: unknown) => {
+            if (!dbGone(error)) throw error;
+            return 0;
+          });
     const counts = await ledger.counts().catch((error: unknown) => {
-      // PostgreSQL still gone after the run stopped on it: the summary (exit 69) counts from what this run knows
-      if (!(backend.kind === 'postgres' && isConnectionError(error) && result.stop === 'database')) throw error;
+      if (!dbGone(error)) throw error;
       return countsAfterRun(before, result);
     });
     const outcome = endOfRun(result, counts, {
       campaign: name,
       stopCause: lease.stopCause,
       storageFault: (code, reason) => backend.storageFault(code, reason),
-      othersAtWork,
+      otherWorkers,
     });
     const { state, pause } = outcome;
-    // while the others finish, the campaign's state is theirs (the last one completes it)
-    if (outcome.stop !== 'workers_finishing') {
+    // while the others send, the campaign's state is theirs (the last one to stop decides it)
+    if (!outcome.leavesState) {
       await whenFree(() => deps.repos.campaigns.update(campaign.id, { state, pause, ...(state === 'completed' ? { completedAt: end } : {}) }, end)).catch((error: unknown) => {
         // PostgreSQL still gone: the run's error says so; the next run starts from the ledger
         if (!(backend.kind === 'postgres' && isConnectionError(error) && outcome.error)) throw error;
       });
     }
     const summary = runSummary(campaign.name, state, outcome.stop ?? result.stop, result, counts, recovered, requeued);
-    const run = { summary: told(outcome.stop === 'workers_finishing' ? othersFinishing(summary) : summary), error: outcome.error };
+    const own = outcome.stop === 'workers_finishing' ? othersFinishing(summary) : outcome.reason ? { ...summary, reason: outcome.reason } : summary;
+    const run = { summary: told(own), error: outcome.error };
     return campaign.settings.test ? await abWaitingRun(deps.repos.variants, campaign, end, run) : run;
   } catch (error) {
     throw backend.kind === 'postgres' && isConnectionError(error) ? unreachable(error) : error;

@@ -9,6 +9,7 @@
 import os from 'node:os';
 import type { PgStore } from '../db/pg/open.js';
 import { beat, campaignCancelled, DEFAULT_WORKER_TTL_MS, deregisterWorker, reapDeadWorkers, registerWorker } from '../db/pg/workers.js';
+import { heartbeatEveryMs } from './heartbeat.js';
 import { heldRun, type HeldLease } from './lease.js';
 
 export interface WorkerOptions {
@@ -49,6 +50,6 @@ export async function holdWorker(store: PgStore, campaign: { id: number; name: s
       .finally(() => {
         beating = undefined;
       });
-  }, Math.max(50, Math.floor(ttl / 6)));
+  }, heartbeatEveryMs(ttl));
   return run.held;
 }

@@ -10,6 +10,7 @@ import { checkedFlag, collect, listLimit, listOffset, seedCount, seedNumber } fr
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 import { registerCustomerData } from './customer-data.js';
+import { count } from '../util/plural.js';
 
 export interface ImportFlags {
   format?: 'csv' | 'json' | 'jsonl';
@@ -239,7 +240,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
         }
         const result = await seedCustomersInto(customers, { count: o.count, seed: o.seed, now: o.datedFrom ?? ctx.now(), replace: o.replace });
         ctx.result(result, (r) => {
-          const removed = r.deleted > 0 ? `removed ${r.deleted} customers, then ` : '';
+          const removed = r.deleted > 0 ? `removed ${count(r.deleted, 'customer')}, then ` : '';
           return `${removed}seeded ${r.inserted} demo customers (seed ${r.seed}${r.skipped > 0 ? `; ${r.skipped} already present` : ''})\n`;
         });
       }),

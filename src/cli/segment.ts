@@ -4,6 +4,7 @@ import { renderTable } from '../output/table.js';
 import { collect, listLimit } from './options.js';
 import type { ActionFactory } from './run.js';
 import type { SegmentIssue } from '../segments/parse.js';
+import { count as countOf } from '../util/plural.js';
 
 const DEFAULT_PREVIEW_FIELDS = ['email', 'phone', 'first_name', 'last_name', 'country', 'lifetime_value'];
 
@@ -112,7 +113,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
         const { countSegment } = await import('../segments/index.js');
         const result = await countSegment((await ctx.repositories('read')).segments, ctx.workspace, opts.name, ctx.now(), { by: opts.by });
         ctx.result(result, (r) => {
-          const head = `${r.count} customers in ${r.segment} (${r.ms} ms)\n`;
+          const head = `${countOf(r.count, 'customer')} in ${r.segment} (${r.ms} ms)\n`;
           if (!r.by) return head;
           return renderTable([opts.by!, 'count'], Object.entries(r.by)) + head;
         });
@@ -158,7 +159,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
             .filter((line) => !seen.has(line) && Boolean(seen.add(line)));
           const ok = r.segments.filter((s) => s.ok).map((s) => `ok  ${s.file}`);
           const bad = r.segments.filter((s) => !s.ok).length;
-          return [...ok, ...problems, bad === 0 ? `${r.segments.length} segments valid` : `${bad} of ${r.segments.length} segments invalid`].join('\n') + '\n';
+          return [...ok, ...problems, bad === 0 ? `${countOf(r.segments.length, 'segment')} valid` : `${bad} of ${countOf(r.segments.length, 'segment')} invalid`].join('\n') + '\n';
         });
         return report.ok ? 'ok' : 'input';
       }),
@@ -186,7 +187,7 @@ export function registerSegment(program: Command, action: ActionFactory): void {
         // the file is the result; the live count needs customers, and a workspace without a database has none yet
         const repos = await ctx.existingRepositories();
         const count = repos ? (await countSegment(repos.segments, ctx.workspace, created.segment, ctx.now())).count : null;
-        ctx.result({ ...created, count }, (r) => `wrote ${r.file} (${r.count === null ? `no database at ${ctx.dbPath} yet, so no live count; import customers first` : `${r.count} customers match now`})\n`);
+        ctx.result({ ...created, count }, (r) => `wrote ${r.file} (${r.count === null ? `no database at ${ctx.dbPath} yet, so no live count; import customers first` : `${countOf(r.count, 'customer')} ${r.count === 1 ? 'matches' : 'match'} now`})\n`);
       }),
     );
 }

@@ -9,6 +9,7 @@ import type { CliContext } from './context.js';
 import { CATEGORIES, languageProblem } from '../templates/whatsapp-vocabulary.js';
 import { checkedFlag, choiceFlag, collect, maxSegments } from './options.js';
 import type { ActionFactory } from './run.js';
+import { count } from '../util/plural.js';
 
 interface RenderOpts {
   customer?: string;
@@ -242,7 +243,7 @@ function humanInbox(v: import('../templates/preview.js').InboxView): string {
     }
     case 'sms': {
       const why = v.forced_ucs2.length ? ` · UCS-2 because of ${v.forced_ucs2.join(', ')}` : '';
-      return `${v.text}\n\n${v.encoding} · ${v.characters} characters · ${v.segments} segment${v.segments === 1 ? '' : 's'}${why}\n`;
+      return `${v.text}\n\n${v.encoding} · ${v.characters} characters · ${count(v.segments, 'segment')}${why}\n`;
     }
     case 'whatsapp':
       return `${v.text}\n\n${v.category} template\n`;
@@ -284,7 +285,7 @@ function humanRender(shape: Record<string, unknown>, r: Rendered, opts: RenderOp
 function humanOther(shape: Record<string, unknown>): string {
   if (shape.channel === 'sms') {
     const s = shape as { text: string; encoding: string; characters: number; segments: number; tracked?: { text: string; segments: number; saved: number } };
-    const plural = (n: number) => `${n} segment${n === 1 ? '' : 's'}`;
+    const plural = (n: number) => count(n, 'segment');
     const t = s.tracked;
     const tracked = t
       ? `\nWith tracked links (as sent):\n${t.text}\n\n${plural(t.segments)}: ${t.saved > 0 ? `${plural(t.saved)} saved` : t.saved < 0 ? `${plural(-t.saved)} more` : 'no segment saved'}\n`
@@ -369,7 +370,7 @@ async function newEmail(ctx: CliContext, opts: NewOpts, s: Scaffold): Promise<st
 async function showSmsInfo(ctx: CliContext, s: Scaffold, text: string, footer?: string): Promise<void> {
   const info = await s.previewSms(ctx.workspace, text, footer);
   if ('error' in info) return ctx.warn(info.error);
-  ctx.info(`${info.encoding} · ${info.characters} characters · ${info.segments} segment${info.segments === 1 ? '' : 's'} (as the demo customer gets it)`);
+  ctx.info(`${info.encoding} · ${info.characters} characters · ${count(info.segments, 'segment')} (as the demo customer gets it)`);
   if (info.encoding === 'UCS-2') {
     const { describeChar } = await import('../templates/sms-encoding.js');
     ctx.warn(`UCS-2 because of ${info.nonGsm.map(describeChar).join(', ')}: 70 characters per segment instead of 160`);

@@ -37,6 +37,41 @@ export type Outcome =
   | { id: number; state: 'failed' | 'unknown' | 'skipped'; code: string; message: string }
   | { id: number; state: 'pending'; code: string; message: string; nextAttemptAt: number; refundAttempt?: boolean };
 
+/**
+ * Whether an outcome gives back the daily-cap unit its claim reserved: only what the provider
+ * accepted (`sent`) or may have accepted (`unknown`) stays counted; a row going back to
+ * `pending` (a retry, a stop before its send slot, a refusal before sending), `failed` or
+ * `skipped` was not delivered by the provider. Both ledgers apply it to rows leaving `sending`.
+ */
+export function givesBackUsage(state: Outcome['state']): boolean {
+  return state !== 'sent' && state !== 'unknown';
+}
+
+/** The UTC day a daily cap counts a claim made at `at` (epoch ms) in. */
+export function usageDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** Whose daily-cap unit a row's claim took: its sender, at its claim time. */
+export interface UsageRef {
+  sender: string | null;
+  claimedAt: number | null;
+}
+
+/** The units to give back, one entry per sender and claim day. */
+export function usageRefunds(refs: UsageRef[]): Array<{ sender: string; day: string; n: number }> {
+  const out = new Map<string, { sender: string; day: string; n: number }>();
+  for (const { sender, claimedAt } of refs) {
+    if (!sender || claimedAt === null) continue;
+    const day = usageDay(Number(claimedAt));
+    const key = `${sender}\u0000${day}`;
+    const entry = out.get(key) ?? { sender, day, n: 0 };
+    entry.n++;
+    out.set(key, entry);
+  }
+  return [...out.values()];
+}
+
 /** Why a pending row was not claimed: it is skipped with this reason instead. */
 export type SkipReason = 'suppressed' | 'no_consent' | 'customer_missing' | (string & {});
 
@@ -51,6 +86,13 @@ export interface ClaimOptions {
    * time (SQLite: the lease) leaves them to the dispatcher's own bucket and sender pool.
    */
   limits?: SharedLimits;
+  /**
+   * Told, inside the claim's transaction and before the first sender is picked, each sender's
+   * daily usage as the store counts it (only when a sender has a daily cap): the dispatcher's
+   * sender pool takes these numbers as its own, so its caps follow what other workers claimed
+   * and what outcomes gave back, not a count of its own picks.
+   */
+  onUsage?: (usage: Map<string, number>) => void;
 }
 
 /** Rates and daily caps that hold across every worker of a campaign. */
@@ -98,6 +140,12 @@ export interface ClaimResult {
   waitMs?: number;
   /** Nothing claimed because every sender reached its daily cap (counted across workers). */
   exhausted?: boolean;
+  /**
+   * Nothing claimed because the campaign is cancelled: read in the claim's own transaction, so
+   * a worker stops claiming at its first claim after `campaign cancel` committed, not only at
+   * its next heartbeat.
+   */
+  cancelled?: boolean;
 }
 
 /** A pending recipient with its customer, as a dry run renders it. */
@@ -133,7 +181,12 @@ export interface Ledger {
   dueCount(now: number): Promise<number>;
   /** Pending rows not yet due, and when the first of them is. */
   waiting(now: number): Promise<{ count: number; next: number | null }>;
-  /** Messages each sender of this provider has been given today (UTC), for daily caps. */
+  /**
+   * Messages each sender of this provider has been given today (UTC), for daily caps: a claim
+   * reserves one per row (so concurrent claims cannot pass a cap), and an outcome that shows the
+   * provider did not take the message gives it back (`pending` again, `failed`, `skipped`), so
+   * what stays counted is what is in flight, `sent` or `unknown` (accepted, or may have been).
+   */
   usageToday(now: number): Promise<Map<string, number>>;
   /** Records an opt-out that a provider reported (e.g. Twilio 21610) so no campaign sends there again. */
   suppress(address: string, reason: string, source: string, now: number): Promise<void>;

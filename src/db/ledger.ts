@@ -9,7 +9,7 @@ import { CHANNEL_FIELDS, type Channel } from '../channels.js';
 import { CUSTOMER_ROW_COLUMNS, type CustomerRow } from './customer-columns.js';
 import { recentMessageCounter } from './compliance-sql.js';
 import type { ClaimCandidate, ClaimOptions, ClaimResult, ClaimVerdict, Ledger, LedgerState, Outcome, PendingRecipient, SkipReason } from './ledger-contract.js';
-import { LEDGER_STATES } from './ledger-contract.js';
+import { givesBackUsage, LEDGER_STATES, usageDay, usageRefunds, type UsageRef } from './ledger-contract.js';
 import type { Store } from './open.js';
 
 export { LEDGER_STATES } from './ledger-contract.js';
@@ -29,6 +29,10 @@ export class SqliteLedger implements Ledger {
   private readonly toPending: Database.Statement;
   private readonly toDeferred: Database.Statement;
   private readonly usage: Database.Statement;
+  private readonly usageRows: Database.Statement;
+  private readonly campaignState: Database.Statement;
+  private readonly before: Database.Statement;
+  private readonly refund: Database.Statement;
   private readonly consent: string;
   /** Frequency-cap counts (prepared on the first claim that needs them). */
   private recent?: (customerId: number, since: number) => number;
@@ -66,12 +70,18 @@ export class SqliteLedger implements Ledger {
     this.toPending = sqlite.prepare(`
       UPDATE campaign_recipients SET state = 'pending', error_code = @code, error_message = @message,
              next_attempt_at = @next, attempts = attempts - @refund, updated_at = @now
-      WHERE id = @id AND state = 'sending'`);
+      WHERE id = @id AND state = 'sending'
+      RETURNING sender, claimed_at AS claimedAt`);
     this.toDeferred = sqlite.prepare(`
       UPDATE campaign_recipients SET next_attempt_at = @until, updated_at = @now WHERE id = @id AND state = 'pending'`);
     this.usage = sqlite.prepare(`
       INSERT INTO sender_usage (provider, sender, day, count) VALUES (@provider, @sender, @day, @n)
       ON CONFLICT (provider, sender, day) DO UPDATE SET count = count + @n`);
+    this.campaignState = sqlite.prepare('SELECT state FROM campaigns WHERE id = ?').pluck();
+    this.usageRows = sqlite.prepare('SELECT sender, count FROM sender_usage WHERE provider = ? AND day = ?');
+    this.before = sqlite.prepare('SELECT state, sender, claimed_at AS claimedAt FROM campaign_recipients WHERE id = ?');
+    this.refund = sqlite.prepare(`
+      UPDATE sender_usage SET count = max(count - @n, 0) WHERE provider = @provider AND sender = @sender AND day = @day`);
   }
 
   /** Rows left in `sending` by a run that died: they may have been sent, so they become `unknown`. */
@@ -106,7 +116,7 @@ export class SqliteLedger implements Ledger {
     const claimed: ClaimResult['claimed'] = [];
     let skipped = 0;
     let deferred = 0;
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = usageDay(now);
     const perSender = new Map<string, number>();
     // frequency caps: counted inside this transaction, which holds the write lock, so no other
     // campaign's claim can commit a message to the same customer in between
@@ -117,7 +127,16 @@ export class SqliteLedger implements Ledger {
     // process in between (`suppress add`, `mkt serve` unsubscribing) makes the upgrade fail at
     // once with SQLITE_BUSY ("database is locked"), bypassing busy_timeout; taking the write lock
     // first makes it wait its turn instead.
+    const capped = opts.limits?.senders.some((s) => s.dailyCap !== undefined) ?? false;
+    let cancelled = false;
     const tx = this.sqlite.transaction(() => {
+      // a cancel committed before this claim stops it here (one indexed read under the write lock)
+      if (this.campaignState.get(this.campaignId) === 'cancelled') {
+        cancelled = true;
+        return;
+      }
+      // the pool's caps count what the store counts (outcomes give units back), read under the write lock
+      if (capped) opts.onUsage?.(this.usageMap(day));
       const rows = this.candidates.all({ channel: this.channel, campaign: this.campaignId, now, limit }) as Array<
         CustomerRow & { rid: number; address: string; attempts: number; customerId: number; variant: string | null; suppressed: number; consent: number | null }
       >;
@@ -145,7 +164,7 @@ export class SqliteLedger implements Ledger {
       for (const [sender, n] of perSender) this.usage.run({ provider: this.provider, sender, day, n });
     });
     tx.immediate();
-    return { claimed, skipped, deferred };
+    return cancelled ? { claimed, skipped, deferred, cancelled } : { claimed, skipped, deferred };
   }
 
   /**
@@ -163,11 +182,19 @@ export class SqliteLedger implements Ledger {
     if (relax) this.sqlite.pragma('synchronous = NORMAL');
     try {
       this.sqlite.transaction(() => {
+        // daily-cap units given back (see givesBackUsage)
+        const back: UsageRef[] = [];
+        const giveBack = (row: UsageRef | undefined) => row && back.push(row);
         for (const o of outcomes) {
           if (o.state === 'sent') this.toSent.run({ id: o.id, pid: o.providerMessageId, now });
-          else if (o.state === 'pending') this.toPending.run({ id: o.id, code: o.code, message: o.message, next: o.nextAttemptAt, refund: o.refundAttempt ? 1 : 0, now });
-          else this.toFinal.run({ id: o.id, state: o.state, code: o.code, message: o.message, now });
+          else if (o.state === 'pending') giveBack(this.toPending.get({ id: o.id, code: o.code, message: o.message, next: o.nextAttemptAt, refund: o.refundAttempt ? 1 : 0, now }) as UsageRef | undefined);
+          else {
+            const was = givesBackUsage(o.state) ? (this.before.get(o.id) as (UsageRef & { state: LedgerState }) | undefined) : undefined;
+            const changed = this.toFinal.run({ id: o.id, state: o.state, code: o.code, message: o.message, now }).changes > 0;
+            if (changed && was?.state === 'sending') giveBack(was);
+          }
         }
+        for (const b of usageRefunds(back)) this.refund.run({ provider: this.provider, sender: b.sender, day: b.day, n: b.n });
       })();
     } finally {
       if (relax) this.sqlite.pragma('synchronous = FULL');
@@ -176,11 +203,11 @@ export class SqliteLedger implements Ledger {
 
   /** Messages each sender of this provider has been given today (UTC), for daily caps. */
   async usageToday(now: number): Promise<Map<string, number>> {
-    const day = new Date(now).toISOString().slice(0, 10);
-    const rows = this.sqlite.prepare('SELECT sender, count FROM sender_usage WHERE provider = ? AND day = ?').all(this.provider, day) as Array<{
-      sender: string;
-      count: number;
-    }>;
+    return this.usageMap(usageDay(now));
+  }
+
+  private usageMap(day: string): Map<string, number> {
+    const rows = this.usageRows.all(this.provider, day) as Array<{ sender: string; count: number }>;
     return new Map(rows.map((r) => [r.sender, r.count]));
   }
 

@@ -122,8 +122,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
       if (row.delayMs) {
         // its slot under the rates shared with other workers (at most a fraction of a second)
         await clock.sleep(row.delayMs);
-        if (latch.stop) {
-          // never sent: back in the queue, the attempt given back
+        if (latch.stop && !latch.stop.claimedGo) {
+          // never sent: back in the queue, the attempt (and its daily-cap unit) given back
           outcomes.push({ id: row.id, state: 'pending', code: 'not_sent', message: 'the run stopped before its send slot', nextAttemptAt: clock.now(), refundAttempt: true });
           return;
         }
@@ -177,7 +177,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   for (;;) {
     if (latch.stop) break;
     if (opts.limit !== undefined && claimedThisRun >= opts.limit) {
-      latch.request('limit', 'limit', `sent the first ${opts.limit} (--limit); the rest stays pending`);
+      latch.request('limit', 'limit', `sent the first ${opts.limit} (--limit); the rest stays pending`, true);
       break;
     }
     const free = concurrency - inFlight;
@@ -212,6 +212,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
           else exhausted = true;
           return undefined;
         },
+        onUsage: (usage) => pool.setUsage(usage),
         extraCheck: opts.extraCheck,
         // for a ledger shared by several workers: the same limits, held across all of them
         limits: { ratePerSec: bucket?.rate, senders: opts.senders.map((s) => ({ id: s.id, ratePerSec: s.ratePerSec, dailyCap: s.dailyCap })) },
@@ -219,6 +220,11 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     } catch (error) {
       // Nothing was claimed (the transaction rolled back). SQLite already waited busy_timeout.
       latch.request('database', databaseCode(error), `cannot claim recipients: ${(error as Error).message}`);
+      break;
+    }
+    if (claim.cancelled) {
+      // rows waiting for their send slot go back; requests already in flight finish
+      latch.request('cancelled', 'cancelled', 'the campaign was cancelled');
       break;
     }
     const { claimed, skipped, deferred } = claim;
@@ -235,7 +241,14 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
     }
     if (skipped > 0 || deferred > 0) continue;
     if (exhausted || claim.exhausted) {
-      latch.request('daily_cap', 'daily_cap', 'every sender has reached its daily cap');
+      // rows in flight or outcomes not yet written may give units back (a retry, a refusal):
+      // the cap is reached only once they have
+      if (inFlight > 0 || outcomes.length > 0) {
+        await outcomes.flush();
+        if (inFlight > 0) await waker.wait(1000);
+        continue;
+      }
+      latch.request('daily_cap', 'daily_cap', 'every sender has reached its daily cap', true);
       break;
     }
     poolWait = poolWait ?? claim.waitMs;

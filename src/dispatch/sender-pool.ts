@@ -49,6 +49,14 @@ export class SenderPool {
     }));
   }
 
+  /**
+   * Takes the store's count of each sender's day as its own (read in a claim's transaction): it
+   * holds other workers' claims and the units outcomes gave back, which local picks cannot know.
+   */
+  setUsage(usedToday: Map<string, number>): void {
+    for (const s of this.slots) s.used = usedToday.get(s.id) ?? 0;
+  }
+
   private capped(s: Slot): boolean {
     return s.dailyCap !== undefined && s.used >= s.dailyCap;
   }

@@ -3,6 +3,7 @@
  * Heavy libraries (liquidjs, mjml, html-to-text) are imported only when a template is compiled.
  */
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import type { Channel } from '../channels.js';
 import type { CompiledTemplate, Rendered } from './contract.js';
 import { RenderError } from './contract.js';
@@ -64,18 +65,34 @@ export async function listTemplates(workspace: string): Promise<Array<{ name: st
   return findTemplates(workspace).map((t) => ({ name: t.name, channel: t.channel, file: t.file, summary: summaryOf(t) }));
 }
 
+/**
+ * One YAML scalar as its text: `"Hi \\"friend\\""` is `Hi "friend"`, `'it''s'` is `it's` (the
+ * escapes and quotes are YAML's, not the text's). A value that does not parse alone (a block
+ * scalar's `|`) stays as written, its quotes trimmed.
+ */
+function scalarText(raw: string): string {
+  const written = raw.trim();
+  try {
+    const value: unknown = parseYaml(written);
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  } catch {
+    // not a scalar on its own: shown as written
+  }
+  return written.replace(/^["']|["']$/g, '');
+}
+
 function summaryOf(t: TemplateFile): string {
   const text = readFileSync(t.abs, 'utf8');
   const firstLine = (s: string) => s.trim().split('\n')[0]?.trim() ?? '';
   if (t.channel === 'whatsapp') {
     const m = /^body:\s*(.*)$/m.exec(text);
-    return m ? m[1]!.replace(/^["']|["']$/g, '') : '';
+    return m ? scalarText(m[1]!) : '';
   }
   const split = splitFrontMatter(text);
   if ('error' in split) return '';
   if (t.channel === 'email') {
     const m = /^subject:\s*(.*)$/m.exec(split.yaml);
-    return m ? m[1]!.trim().replace(/^["']|["']$/g, '') : '';
+    return m ? scalarText(m[1]!) : '';
   }
   return firstLine(split.body);
 }

@@ -112,8 +112,16 @@ describe.skipIf(!probe)(`chaos on PostgreSQL (seed ${seed}, ${rounds} rounds)`, 
           for (let i = 0; i < 200 && (await sendingOf()) === 0; i++) await sleep(25);
           victim.child.kill('SIGKILL');
           await victim.done;
-          // what it left in `sending` is all it may leave unknown
-          const inFlight = await sendingOf();
+          // what it left in `sending` is all it may leave unknown. A claim whose COMMIT reached the
+          // server just before the kill still commits after the process is gone, so the count is
+          // read once it has held still for 300 ms (the dead client's backend has finished)
+          let inFlight = await sendingOf();
+          for (let still = 0; still < 3; ) {
+            await sleep(100);
+            const now = await sendingOf();
+            still = now === inFlight ? still + 1 : 0;
+            inFlight = now;
+          }
           kills.push(inFlight);
           bound += inFlight;
           live.push(ws.worker(['--concurrency', String(concurrency)]));

@@ -64,7 +64,7 @@ describe.skipIf(!pgDb)('db copy: PostgreSQL back into an SQLite file', { timeout
     const again = await run(['db', 'copy', url, back, '--json']);
     expect(again.code).toBe(64);
     expect(JSON.parse(again.stderr).error).toMatchObject({ code: 'copy_target_not_empty' });
-    expect(again.stderr).toMatch(/200 customers/);
+    expect(again.stderr).toMatch(/200 rows in customers/);
     expect(counts(back)).toEqual(held);
 
     // --replace: emptied and copied again in the same transaction

@@ -187,7 +187,7 @@ describe.skipIf(!pgCopy)('db copy: an SQLite workspace database into PostgreSQL'
     const again = await onSqlite(['db', 'copy', ws.db, url, '--json']);
     expect(again.code).toBe(64);
     expect(JSON.parse(again.stderr).error).toMatchObject({ code: 'copy_target_not_empty' });
-    expect(again.stderr).toMatch(/200 customers/);
+    expect(again.stderr).toMatch(/200 rows in customers/);
     expect((await onPg(['campaign', 'list', '--json'])).stdout).toMatch(/"later"/);
 
     // --replace: the target is emptied and copied again in the same transaction

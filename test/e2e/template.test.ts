@@ -23,6 +23,25 @@ describe('mkt template list / validate', () => {
     expect(list[3]!.summary).toBe('Hi {{1}}, your {{2}} code is inside. Valid until Sunday.');
   });
 
+  it('the human table shows a quoted subject as its text, without the YAML escapes; --json holds the same text', () => {
+    const own = tempWorkspace();
+    try {
+      mkdirSync(path.join(own.dir, 'templates', 'email'), { recursive: true });
+      writeFileSync(
+        path.join(own.dir, 'templates', 'email', 'hi.mjml'),
+        '---\nsubject: "Hi \\"friend\\", it\'s {{ first_name }}"\n---\n<mjml><mj-body><mj-section><mj-column><mj-text>x <a href="{{ unsubscribe_url }}">u</a></mj-text></mj-column></mj-section></mj-body></mjml>\n',
+      );
+      const human = runCli(['-w', own.dir, 'template', 'list']);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`email    Hi "friend", it's {{ first_name }}`);
+      expect(human.stdout).not.toContain('\\');
+      const json = JSON.parse(runCli(['-w', own.dir, 'template', 'list', '--json']).stdout) as Array<{ summary: string }>;
+      expect(json[0]!.summary).toBe(`Hi "friend", it's {{ first_name }}`);
+    } finally {
+      own.cleanup();
+    }
+  });
+
   it('the samples validate', () => {
     const r = run(['template', 'validate', '--json']);
     expect(r.code).toBe(0);

@@ -23,6 +23,8 @@ export interface LedgerFixture {
   rows(): Promise<LedgerRowView[]>;
   /** Suppresses an email address the way `suppress add` does (outside the ledger). */
   suppress(address: string, now: number): Promise<void>;
+  /** Cancels the campaign the way `campaign cancel` does (its state, outside the ledger). */
+  cancel(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,9 @@ export async function sqliteLedgerFixture(addresses: string[], now: number): Pro
     rows: async () => db.prepare('SELECT address, state, attempts, error_code, next_attempt_at FROM campaign_recipients ORDER BY id').all() as LedgerRowView[],
     suppress: async (address, at) => {
       db.prepare("INSERT INTO suppressions (channel, address, reason, created_at) VALUES ('email', ?, 'manual', ?) ON CONFLICT DO NOTHING").run(address, at);
+    },
+    cancel: async () => {
+      db.prepare("UPDATE campaigns SET state = 'cancelled' WHERE id = 1").run();
     },
     close: async () => store.close(),
   };
@@ -60,6 +65,9 @@ export async function pgLedgerFixture(store: PgStore, addresses: string[], now: 
     rows: async () => (await store.pool.query<LedgerRowView>('SELECT address, state, attempts, error_code, next_attempt_at FROM campaign_recipients ORDER BY id')).rows,
     suppress: async (address, at) => {
       await store.pool.query("INSERT INTO suppressions (channel, address, reason, created_at) VALUES ('email', $1, 'manual', $2) ON CONFLICT DO NOTHING", [address, at]);
+    },
+    cancel: async () => {
+      await store.pool.query("UPDATE campaigns SET state = 'cancelled' WHERE id = 1");
     },
     close: async () => {},
   };

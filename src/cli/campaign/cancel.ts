@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { confirmOrRefuse, YES_FLAG } from '../confirm.js';
 import type { ActionFactory } from '../run.js';
+import { heartbeatEveryMs } from '../../campaigns/heartbeat.js';
 import { core } from './core.js';
+import { workerTtlMs } from '../worker-ttl.js';
 
 export function registerCancel(group: Command, action: ActionFactory): void {
   group
@@ -15,7 +17,9 @@ export function registerCancel(group: Command, action: ActionFactory): void {
         const row = await c.create.getCampaign(c.deps, name!);
         await confirmOrRefuse(ctx, opts.yes, `Cancel campaign "${row.name}" (${row.state})? It cannot be sent again.`, 'cancelling a campaign');
         const v = await c.create.cancelCampaign(c.deps, name!);
-        ctx.result(v, (x) => `cancelled ${x.name}\n`);
+        // a sender reads the state in each claim, and at each heartbeat while it waits
+        const within = Math.ceil(heartbeatEveryMs(workerTtlMs(ctx.io.env)) / 1000);
+        ctx.result(v, (x) => `cancelled ${x.name}: a running send stops claiming at its next claim, within ${within} s at the latest (its next heartbeat); requests already in flight finish\n`);
       }),
     );
 }

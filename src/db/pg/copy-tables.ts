@@ -24,6 +24,7 @@ import {
   senderUsage,
   suppressions,
 } from './schema.js';
+import { count } from '../../util/plural.js';
 
 /**
  * In foreign-key order: a table comes after those it points at. Every table that holds state a
@@ -101,7 +102,7 @@ export async function countRows(client: pg.PoolClient, table: string): Promise<n
 export function mustEmptyTarget(present: Record<string, number>, targetName: string, replace: boolean | undefined): boolean {
   const held = Object.entries(present).filter(([, n]) => n > 0);
   if (held.length > 0 && !replace) {
-    throw new UsageError(`the target ${targetName} is not empty (${held.map(([t, n]) => `${n} ${t}`).join(', ')}); nothing was copied`, {
+    throw new UsageError(`the target ${targetName} is not empty (${held.map(([t, n]) => `${count(n, 'row')} in ${t}`).join(', ')}); nothing was copied`, {
       code: 'copy_target_not_empty',
       hint: 'copy into an empty database, or pass --replace to delete what the target holds first (in the same transaction)',
       details: { present: Object.fromEntries(held) },
@@ -112,7 +113,7 @@ export function mustEmptyTarget(present: Record<string, number>, targetName: str
 
 /** The target got exactly the source's rows of `table`, or the copy is rolled back. */
 export function checkCopied(table: string, expected: number, got: number): void {
-  if (got !== expected) throw new InputError('copy_count_mismatch', `${table}: the source has ${expected} rows, the target got ${got}; nothing was copied`);
+  if (got !== expected) throw new InputError('copy_count_mismatch', `${table}: the source has ${count(expected, 'row')}, the target got ${got}; nothing was copied`);
 }
 
 export function copyResult(opts: { sourceName: string; targetName: string }, replaced: boolean, tables: Record<string, number>): CopyResult {

@@ -11,7 +11,9 @@
  *   free send slot on the database's clock (hosts' clocks may disagree); a claimed row gets its
  *   slot as `delayMs` and the dispatcher sends it then. Daily usage is counted in `sender_usage`,
  *   so caps hold across workers. A claim the rates cut short says how long to wait (`waitMs`).
- * - Outcomes are written in batches, one UPDATE … FROM unnest(…) per state.
+ * - Outcomes are written in batches, one UPDATE … FROM unnest(…) per state; a row the provider
+ *   did not take (givesBackUsage) gives its claim's daily-cap unit back in the same transaction.
+ * - A claim reads the campaign's state (with the rates): a cancelled campaign claims nothing.
  * - A lost connection (a server restart: 57P01, ECONNREFUSED, ECONNRESET) is retried on a
  *   fresh one with backoff for `retryForMs`; the work pauses meanwhile. Every method is safe to
  *   repeat: outcome UPDATEs only move rows out of `sending`, and a claim whose COMMIT was lost
@@ -24,7 +26,7 @@ import type pg from 'pg';
 import { CHANNEL_FIELDS, type Channel } from '../../channels.js';
 import type { CustomerRow } from '../customer-columns.js';
 import type { ClaimOptions, ClaimResult, Ledger, LedgerState, Outcome, PendingRecipient, SharedLimits } from '../ledger-contract.js';
-import { LEDGER_STATES } from '../ledger-contract.js';
+import { givesBackUsage, LEDGER_STATES, usageDay, usageRefunds, type UsageRef } from '../ledger-contract.js';
 import { claimVerdict, skipMessage } from '../ledger.js';
 import { isConnectionError } from '../connection-errors.js';
 import { lockedRecentCounts } from './claim-caps.js';
@@ -131,15 +133,20 @@ export class PostgresLedger implements Ledger {
   private async claimIn(client: pg.PoolClient, limit: number, now: number, opts: ClaimOptions): Promise<ClaimResult> {
     const limits = opts.limits;
     const rates = limits ? await lockRates(client, this.campaignId, limits) : undefined;
+    // a cancel committed before this claim stops it here: read with the rates (no round trip of its own)
+    const state = rates?.campaignState ?? (await client.query<{ state: string }>('SELECT state FROM campaigns WHERE id = $1', [this.campaignId])).rows[0]?.state;
+    if (state === 'cancelled') return { claimed: [], skipped: 0, deferred: 0, cancelled: true };
     const first = rates?.slot([rates.campaign]);
     if (rates && first === undefined) return { claimed: [], skipped: 0, deferred: 0, waitMs: Math.max(1, Math.ceil(rates.campaign!.nextAt - rates.now - HORIZON_MS)) };
     const allowance = limit;
 
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = usageDay(now);
     const capped = limits?.senders.some((s) => s.dailyCap !== undefined) ?? false;
     // daily usage is shared by every campaign of this provider: one claim counts it at a time
-    if (capped) await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mkt:usage:${this.provider}`]);
+    if (capped) await lockUsage(client, this.provider);
     const usage = capped ? await usageOn(client, this.provider, day) : new Map<string, number>();
+    // the pool's caps follow the database's count (other workers' claims, units given back)
+    if (capped) opts.onUsage?.(new Map(usage));
 
     const { rows } = await client.query<CandidateRow>(
       `SELECT r.id AS rid, r.address AS address, r.attempts AS attempts, r.customer_id AS "customerId", r.variant AS variant,
@@ -255,6 +262,7 @@ export class PostgresLedger implements Ledger {
     const retry = outcomes.filter((o): o is Extract<Outcome, { state: 'pending' }> => o.state === 'pending');
     const final = outcomes.filter((o): o is Extract<Outcome, { state: 'failed' | 'unknown' | 'skipped' }> => o.state !== 'sent' && o.state !== 'pending');
     const writeAll = async (client: pg.Pool | pg.PoolClient): Promise<void> => {
+      const back: UsageRef[] = [];
       if (sent.length > 0) {
         await client.query(
           `UPDATE campaign_recipients r SET state = 'sent', provider_message_id = u.pid, error_code = NULL, error_message = NULL,
@@ -265,26 +273,43 @@ export class PostgresLedger implements Ledger {
         );
       }
       if (retry.length > 0) {
-        await client.query(
+        const moved = await client.query<UsageRef>(
           `UPDATE campaign_recipients r SET state = 'pending', error_code = u.code, error_message = u.message,
                   next_attempt_at = u.next, attempts = r.attempts - u.refund, updated_at = $6
            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::int[]) AS u(id, code, message, next, refund)
-           WHERE r.id = u.id AND r.state = 'sending'`,
+           WHERE r.id = u.id AND r.state = 'sending'
+           RETURNING r.sender AS sender, r.claimed_at AS "claimedAt"`,
           [retry.map((o) => o.id), retry.map((o) => o.code), retry.map((o) => o.message), retry.map((o) => o.nextAttemptAt), retry.map((o) => (o.refundAttempt ? 1 : 0)), now],
         );
+        back.push(...moved.rows);
       }
       if (final.length > 0) {
-        await client.query(
+        const ended = await client.query<UsageRef & { was: LedgerState; state: Outcome['state'] }>(
+          // \`was\` joins the row as the statement found it: its state before this UPDATE
           `UPDATE campaign_recipients r SET state = u.state, error_code = u.code, error_message = u.message, updated_at = $5
-           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(id, state, code, message)
-           WHERE r.id = u.id AND r.state IN ('sending', 'pending')`,
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(id, state, code, message), campaign_recipients was
+           WHERE r.id = u.id AND was.id = r.id AND r.state IN ('sending', 'pending')
+           RETURNING was.state AS was, u.state AS state, r.sender AS sender, r.claimed_at AS "claimedAt"`,
           [final.map((o) => o.id), final.map((o) => o.state), final.map((o) => o.code), final.map((o) => o.message), now],
+        );
+        back.push(...ended.rows.filter((r) => r.was === 'sending' && givesBackUsage(r.state)));
+      }
+      // the daily-cap units of rows the provider did not take, given back after the rows (a
+      // claim takes this lock before rows it never waits for: no cycle)
+      const refunds = usageRefunds(back);
+      if (refunds.length > 0) {
+        await lockUsage(client, this.provider);
+        await client.query(
+          `UPDATE sender_usage s SET count = greatest(s.count - u.n, 0)
+           FROM unnest($2::text[], $3::text[], $4::int[]) AS u(sender, day, n)
+           WHERE s.provider = $1 AND s.sender = u.sender AND s.day = u.day`,
+          [this.provider, refunds.map((r) => r.sender), refunds.map((r) => r.day), refunds.map((r) => r.n)],
         );
       }
     };
-    // one kind of outcome (the usual batch: all sent) is one statement, atomic by itself: no
-    // BEGIN and COMMIT round trips around it
-    if ([sent, retry, final].filter((list) => list.length > 0).length === 1) await writeAll(this.pool);
+    // all sent (the usual batch) is one statement, atomic by itself: no BEGIN and COMMIT round
+    // trips around it; other outcomes may give daily-cap units back, a second statement
+    if (retry.length === 0 && final.length === 0) await writeAll(this.pool);
     else await inTransaction(this.pool, writeAll);
   }
 
@@ -303,10 +328,7 @@ export class PostgresLedger implements Ledger {
 
   /** Counted in the database: every worker's claims are in it, so daily caps are global. */
   async usageToday(now: number): Promise<Map<string, number>> {
-    const { rows } = await this.query<{ sender: string; count: number }>('SELECT sender, count FROM sender_usage WHERE provider = $1 AND day = $2', [
-      this.provider,
-      new Date(now).toISOString().slice(0, 10),
-    ]);
+    const { rows } = await this.query<{ sender: string; count: number }>('SELECT sender, count FROM sender_usage WHERE provider = $1 AND day = $2', [this.provider, usageDay(now)]);
     return new Map(rows.map((r) => [r.sender, r.count]));
   }
 
@@ -380,6 +402,11 @@ export class PostgresLedger implements Ledger {
   }
 }
 
+/** Serialises the day's usage of a provider's senders: claims debiting it, outcomes giving back. */
+async function lockUsage(client: pg.PoolClient | pg.Pool, provider: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mkt:usage:${provider}`]);
+}
+
 async function usageOn(client: pg.PoolClient, provider: string, day: string): Promise<Map<string, number>> {
   const { rows } = await client.query<{ sender: string; count: number }>('SELECT sender, count FROM sender_usage WHERE provider = $1 AND day = $2', [provider, day]);
   return new Map(rows.map((r) => [r.sender, r.count]));
@@ -414,20 +441,22 @@ async function lockRates(client: pg.PoolClient, campaignId: number, limits: Shar
   for (const s of limits.senders) if (s.ratePerSec) specs.push({ key: `sender:${s.id}`, rate: s.ratePerSec });
   const keys = specs.map((s) => s.key);
   let nowMs = 0;
+  let campaignState: string | undefined;
   const found = new Map<string, number>();
   if (keys.length > 0) {
     // one round trip: creates a missing rate and locks every one of them (DO UPDATE takes the
     // row lock, so concurrent claims of this campaign queue here, in key order)
-    const { rows } = await client.query<{ key: string; next_at: number; now: number }>(
+    const { rows } = await client.query<{ key: string; next_at: number; now: number; campaign_state: string }>(
       `INSERT INTO rate_buckets AS b (campaign_id, key, next_at)
        SELECT $1, k, 0 FROM unnest($2::text[]) AS k ORDER BY k
        ON CONFLICT (campaign_id, key) DO UPDATE SET key = b.key
-       RETURNING b.key, b.next_at, ${DB_NOW_FRACTIONAL} AS now`,
+       RETURNING b.key, b.next_at, ${DB_NOW_FRACTIONAL} AS now, (SELECT state FROM campaigns WHERE id = $1) AS campaign_state`,
       [campaignId, keys],
     );
     for (const r of rows) {
       found.set(r.key, r.next_at);
       nowMs = r.now;
+      campaignState = r.campaign_state;
     }
   }
   const all = specs.map((spec) => new SharedRate(spec.key, Math.max(nowMs, found.get(spec.key) ?? 0), 1000 / spec.rate));
@@ -435,6 +464,8 @@ async function lockRates(client: pg.PoolClient, campaignId: number, limits: Shar
   const senders = new Map(all.filter((b) => b.key !== '').map((b) => [b.key.slice('sender:'.length), b]));
   return {
     now: nowMs,
+    /** the campaign's state as this claim found it (undefined without a shared rate: read apart) */
+    campaignState,
     campaign,
     senders,
     /** The slot a row would take under these rates, or undefined when it is beyond the horizon. */
