@@ -99,7 +99,7 @@ describe('segment create (interactive builder)', () => {
       'description: VIPs outside the free plan\nwhere:\n  all:\n    - lifetime_value: { gte: 600 }\n    - attributes.plan: { exists: true }\n    - not:\n        segment: free\n',
     );
     expect(r.asked[0]).toMatch(/Segment name/);
-    expect(r.out).toBe('wrote segments/vip.yaml (1 customers match now)\n');
+    expect(r.out).toBe('wrote segments/vip.yaml (1 customer matches now)\n');
   });
 
   it('rejects a value that does not fit and cannot be scripted past it', async () => {
