@@ -112,6 +112,44 @@ describe('mkt customers import (built CLI)', () => {
     });
   });
 
+  it('two reader threads (the default) and one give the same import, rejects file and error, byte for byte', () => {
+    // 1,600 rows: four batches, so both threads read; a warning, a reject and a broken line in the third
+    const rows = ['id,email,country,score'];
+    for (let i = 0; i < 1600; i++) rows.push(i === 1203 ? `c${i},x,y,z,extra` : `c${i},${i % 97 === 0 ? 'bad' : `p${i}@example.com`},${i % 89 === 0 ? 'XX' : 'DE'},${i}`);
+    file('big.csv', rows.join('\n') + '\n');
+    file('broken.csv', [...rows.slice(0, 1300), '"never closed', ...rows.slice(1300)].join('\n') + '\n');
+    const run = (readers: string, name: string) => runCli(['customers', 'import', name, '--json', '--rejects', `rejects-${readers}.csv`], { cwd: ws.dir, env: { ...NOW, MKT_IMPORT_READERS: readers } });
+    const two = run('2', 'big.csv');
+    expect(two.code).toBe(0);
+    expect(JSON.parse(two.stdout)).toMatchObject({ read: 1600, inserted: 1599, rejected: 1, warnings: 17 + 18 });
+    // MKT_NOW starts the clock, which then runs: the rows are compared without their times
+    const untimed = () => {
+      const sqlite = new Database(ws.db, { readonly: true });
+      try {
+        return sqlite.prepare('SELECT * FROM customers ORDER BY id').all().map((r) => ({ ...(r as object), created_at: 0, updated_at: 0 }));
+      } finally {
+        sqlite.close();
+      }
+    };
+    const rowsTwo = untimed();
+    const rejectsTwo = readFileSync(path.join(ws.dir, 'rejects-2.csv'), 'utf8');
+    expect(rowsTwo).toHaveLength(1599);
+    ws.cleanup();
+    ws = tempWorkspace();
+    file('big.csv', rows.join('\n') + '\n');
+    file('broken.csv', [...rows.slice(0, 1300), '"never closed', ...rows.slice(1300)].join('\n') + '\n');
+    const one = run('1', 'big.csv');
+    expect(one.stdout).toBe(two.stdout);
+    expect(untimed()).toEqual(rowsTwo);
+    expect(readFileSync(path.join(ws.dir, 'rejects-1.csv'), 'utf8')).toBe(rejectsTwo);
+    expect(rejectsTwo).toContain('1205,"row has 5 fields, the header has 4",c1203,x,y,z,extra');
+    const broken = ['1', '2'].map((readers) => run(readers, 'broken.csv'));
+    expect(broken[0]!.code).toBe(65);
+    expect(broken[1]).toMatchObject({ code: broken[0]!.code, stdout: broken[0]!.stdout, stderr: broken[0]!.stderr });
+    expect(broken[0]!.stderr).toContain('broken.csv:1301');
+    expect(untimed()).toEqual(rowsTwo);
+  });
+
   it('usage errors: unknown format, bad --map, bad --default-country (64)', () => {
     file('x.dat', 'email\n');
     expect(mkt('customers', 'import', 'x.dat').code).toBe(64);

@@ -9,7 +9,7 @@ import type { ColumnMap } from '../fields.js';
 import { openCsv } from './csv.js';
 import { openJsonArray, openJsonLines } from './json.js';
 import { RowMapper } from './row.js';
-import type { ImportFormat, Source } from './source.js';
+import type { ImportFormat, RawRow, Source } from './source.js';
 
 /** What the reader needs: everything about the file, nothing about the store. */
 export interface ReadOptions {
@@ -18,6 +18,12 @@ export interface ReadOptions {
   delimiter?: string;
   defaultCountry?: string;
   map?: ColumnMap;
+  /**
+   * This reader's share of the file when several read it at once (./reader.ts): every reader
+   * parses every row, but normalises and yields only batch numbers `index`, `index + of`, …
+   * Batches are a fixed BATCH rows each, so the readers agree on them without talking.
+   */
+  share?: { index: number; of: number };
 }
 
 /**
@@ -72,37 +78,52 @@ export async function openSource(file: string, format: ImportFormat, delimiter?:
 export async function openPrepared(options: ReadOptions): Promise<PreparedSource> {
   const source = await openSource(options.file, options.format, options.delimiter);
   const mapper = new RowMapper({ defaultCountry: options.defaultCountry, map: options.map }, source.header);
+  const { index = 0, of = 1 } = options.share ?? {};
   const empty = (): PreparedBatch => ({ lines: [], values: [], notes: [] });
   async function* batches(): AsyncGenerator<PreparedBatch> {
     let batch = empty();
+    /** The number of the batch being filled, and whether it is this reader's. */
+    let number = 0;
+    let mine = index === 0;
+    /** Rows of the current batch (another reader's batch is only counted). */
+    let rows = 0;
     try {
       for await (const row of source.rows) {
-        const outcome = mapper.normalise(row);
-        const at = batch.lines.push(row.line) - 1;
-        if (outcome.ok) {
-          const input = outcome.input;
-          const values: PreparedValues = new Array(ATTRIBUTES_SLOT + 1);
-          for (let i = 0; i < ATTRIBUTES_SLOT; i++) values[i] = input[CUSTOMER_INPUT_COLUMNS[i]!] ?? null;
-          // no prototype on the object, so `__proto__` is an ordinary key, and stringify keeps it
-          values[ATTRIBUTES_SLOT] = Object.keys(input.attributes).length > 0 ? JSON.stringify(input.attributes) : null;
-          batch.values.push(values);
-          if (outcome.warnings.length > 0) batch.notes.push({ at, warnings: outcome.warnings });
-        } else {
-          batch.values.push(null);
-          batch.notes.push({ at, reason: outcome.reason, cells: row.cells, object: row.object });
-        }
-        if (at + 1 >= BATCH) {
-          yield batch;
+        rows++;
+        if (mine) addRow(batch, row, mapper);
+        if (rows >= BATCH) {
+          if (mine) yield batch;
           batch = empty();
+          rows = 0;
+          mine = ++number % of === index;
         }
       }
     } catch (error) {
       // the rows before a structural error are still applied first (a --strict failure on an
-      // earlier line is the one reported)
-      if (batch.lines.length > 0) yield batch;
+      // earlier line is the one reported); every reader meets the error at the same row, and
+      // the one whose batch holds it yields that batch first
+      if (mine && batch.lines.length > 0) yield batch;
       throw error;
     }
-    if (batch.lines.length > 0) yield batch;
+    if (mine && batch.lines.length > 0) yield batch;
   }
   return { header: source.header, batches: batches() };
+}
+
+/** Normalises one row into the batch. */
+function addRow(batch: PreparedBatch, row: RawRow, mapper: RowMapper): void {
+  const outcome = mapper.normalise(row);
+  const at = batch.lines.push(row.line) - 1;
+  if (outcome.ok) {
+    const input = outcome.input;
+    const values: PreparedValues = new Array(ATTRIBUTES_SLOT + 1);
+    for (let i = 0; i < ATTRIBUTES_SLOT; i++) values[i] = input[CUSTOMER_INPUT_COLUMNS[i]!] ?? null;
+    // no prototype on the object, so `__proto__` is an ordinary key, and stringify keeps it
+    values[ATTRIBUTES_SLOT] = Object.keys(input.attributes).length > 0 ? JSON.stringify(input.attributes) : null;
+    batch.values.push(values);
+    if (outcome.warnings.length > 0) batch.notes.push({ at, warnings: outcome.warnings });
+  } else {
+    batch.values.push(null);
+    batch.notes.push({ at, reason: outcome.reason, cells: row.cells, object: row.object });
+  }
 }

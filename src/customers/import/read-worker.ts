@@ -1,15 +1,15 @@
 /**
  * The worker thread of `customers import` (started by ./reader.ts): reads, parses and
- * normalises the file (./prepared.ts) and posts the rows in batches. It runs at most `CREDITS`
- * batches ahead of the writer, which returns a credit per batch applied, so memory stays flat
- * however fast the file parses and however slowly the store writes.
+ * normalises the file, or its share of it (./shares.ts), and posts the rows in batches. It runs
+ * at most `CREDITS` batches ahead of the writer, which returns a credit per batch applied, so
+ * memory stays flat however fast the file parses and however slowly the store writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openPrepared, type ReadOptions } from './prepared.js';
-import { CREDITS, errorToWire, type FromReader } from './reader-protocol.js';
+import type { ReadOptions } from './prepared.js';
+import { CREDITS } from './reader-protocol.js';
+import { readerMessages } from './shares.js';
 
 const port = parentPort!;
-const post = (message: FromReader) => port.postMessage(message);
 let credits = CREDITS;
 let wake: (() => void) | undefined;
 port.on('message', () => {
@@ -17,16 +17,11 @@ port.on('message', () => {
   wake?.();
 });
 
-try {
-  const source = await openPrepared(workerData as ReadOptions);
-  post({ kind: 'header', header: source.header });
-  for await (const batch of source.batches) {
+for await (const message of readerMessages(workerData as ReadOptions)) {
+  if (message.kind === 'rows') {
     while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
     credits--;
-    post({ kind: 'rows', batch: JSON.stringify(batch) });
   }
-  post({ kind: 'end' });
-} catch (error) {
-  post({ kind: 'error', error: errorToWire(error) });
+  port.postMessage(message);
 }
 port.close();

@@ -1,14 +1,16 @@
 /**
- * Starts the reading half of an import (./prepared.ts) on a worker thread, so that parsing and
- * normalising the next rows overlaps writing these: on two cores the import then runs at the
- * speed of whichever half is slower instead of the sum of both. From the TypeScript sources
- * (the unit tests) there is no compiled worker to start, and the same reader runs in-thread.
+ * Starts the reading half of an import (./prepared.ts) on worker threads, so that parsing and
+ * normalising the next rows overlaps writing these, and normalising goes on on two cores at
+ * once (./shares.ts). From the TypeScript sources (the unit tests) there is no compiled worker
+ * to start, and the same reader runs in-thread.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openPrepared, type PreparedBatch, type PreparedSource, type ReadOptions } from './prepared.js';
-import { errorFromWire, type FromReader } from './reader-protocol.js';
+import type { FromReader } from './reader-protocol.js';
+import { inTurn, type ReaderMessages } from './shares.js';
 
 export interface ReaderHandle extends PreparedSource {
   /** Stops the reader (early end: --strict, an error); safe to call twice. */
@@ -17,65 +19,89 @@ export interface ReaderHandle extends PreparedSource {
 
 const WORKER = new URL('./read-worker.js', import.meta.url);
 
+/**
+ * Reader threads per import. Normalising (the phone and address rules) is most of an import's
+ * reading, and rows do not depend on each other, so two threads share the file by batch
+ * (`ReadOptions.share`): each still parses every line, which is a tenth of the work. More than
+ * two gained nothing on the two cores this was measured on, where the store's writer (Node or
+ * the PostgreSQL server) needs the rest; `MKT_IMPORT_READERS` overrides it for a measurement.
+ */
+export function readerThreads(): number {
+  const set = Number(process.env.MKT_IMPORT_READERS);
+  if (Number.isInteger(set) && set >= 1 && set <= 16) return set;
+  return Math.min(2, availableParallelism());
+}
+
 /** Opens `options.file` for reading; resolves once the header (if any) was read and checked. */
 export async function openReader(options: ReadOptions): Promise<ReaderHandle> {
   if (!existsSync(fileURLToPath(WORKER))) {
     const source = await openPrepared(options);
     return { ...source, close: () => {} };
   }
-  return openWorkerReader(options);
+  return openWorkerReader(options, readerThreads());
 }
 
-async function openWorkerReader(options: ReadOptions): Promise<ReaderHandle> {
-  const worker = new Worker(WORKER, { workerData: options });
-  const queue: FromReader[] = [];
-  let waiting: (() => void) | undefined;
-  const push = (m: FromReader) => {
-    queue.push(m);
-    waiting?.();
-  };
-  worker.on('message', push);
-  worker.on('error', (error) => push({ kind: 'error', error: { message: error.message, stack: error.stack } }));
-  // messages posted before the worker stopped are delivered before 'exit': one that comes
-  // without 'end' or 'error' first means the reader died, and the import must not look complete
-  let done = false;
-  worker.on('exit', (code) => {
-    if (!done) push({ kind: 'error', error: { message: `the import's reader thread stopped (exit code ${code}) before the end of the file` } });
-  });
-  const next = async (): Promise<FromReader> => {
-    while (queue.length === 0) await new Promise<void>((resolve) => (waiting = resolve));
-    waiting = undefined;
-    const m = queue.shift()!;
-    if (m.kind === 'end' || m.kind === 'error') done = true;
+/** One reader thread: its messages in order, and a credit back per batch taken. */
+class ReaderThread implements ReaderMessages {
+  private readonly worker: Worker;
+  private readonly queue: FromReader[] = [];
+  private waiting?: () => void;
+  private done = false;
+
+  constructor(options: ReadOptions) {
+    this.worker = new Worker(WORKER, { workerData: options });
+    const push = (m: FromReader) => {
+      this.queue.push(m);
+      this.waiting?.();
+    };
+    this.worker.on('message', push);
+    this.worker.on('error', (error) => push({ kind: 'error', error: { message: error.message, stack: error.stack } }));
+    // messages posted before the worker stopped are delivered before 'exit': one that comes
+    // without 'end' or 'error' first means the reader died, and the import must not look complete
+    this.worker.on('exit', (code) => {
+      if (!this.done) push({ kind: 'error', error: { message: `the import's reader thread stopped (exit code ${code}) before the end of the file` } });
+    });
+  }
+
+  async next(): Promise<FromReader> {
+    while (this.queue.length === 0) await new Promise<void>((resolve) => (this.waiting = resolve));
+    this.waiting = undefined;
+    const m = this.queue.shift()!;
+    if (m.kind === 'end' || m.kind === 'error') this.done = true;
     return m;
-  };
+  }
+
+  credit(): void {
+    this.worker.postMessage(0);
+  }
+
+  close(): void {
+    this.done = true;
+    void this.worker.terminate();
+  }
+}
+
+async function openWorkerReader(options: ReadOptions, n: number): Promise<ReaderHandle> {
+  const threads = Array.from({ length: n }, (_, index) => new ReaderThread(n > 1 ? { ...options, share: { index, of: n } } : options));
   let closed = false;
   const close = () => {
     if (closed) return;
-    closed = done = true;
-    void worker.terminate();
+    closed = true;
+    for (const t of threads) t.close();
   };
-
-  const first = await next();
-  if (first.kind === 'error') {
+  let source: PreparedSource;
+  try {
+    source = await inTurn(threads);
+  } catch (error) {
     close();
-    throw errorFromWire(first.error);
+    throw error;
   }
-  const header = first.kind === 'header' ? first.header : undefined;
-
   async function* batches(): AsyncGenerator<PreparedBatch> {
     try {
-      for (;;) {
-        const m = await next();
-        if (m.kind === 'rows') {
-          yield JSON.parse(m.batch) as PreparedBatch;
-          worker.postMessage(0); // a credit: the writer has applied this batch
-        } else if (m.kind === 'error') throw errorFromWire(m.error);
-        else return;
-      }
+      yield* source.batches;
     } finally {
       close();
     }
   }
-  return { header, batches: batches(), close };
+  return { header: source.header, batches: batches(), close };
 }

@@ -51,6 +51,8 @@ const CHUNK = 500;
 /** New customers from which a load that at least doubles the table rebuilds its indexes (`dropIndexesForLoad`). */
 const REBUILD_MIN = 10_000;
 const LOCK_NOT_AVAILABLE = '55P03';
+/** Staged row `s` depends on no other row of the file. */
+const INDEPENDENT = `NOT EXISTS (SELECT 1 FROM mkt_import_dep d WHERE d.seq = s.seq)`;
 
 /** A rolled-back dry run carries its result out of the transaction. */
 class RolledBack extends Error {
@@ -255,13 +257,12 @@ class PgStaging implements ImportStaging {
       await copy.abort();
     }
 
-    const independent = `NOT EXISTS (SELECT 1 FROM mkt_import_dep d WHERE d.seq = s.seq)`;
     // the import's precedence: external id, else the lowest-id email match, else the lowest-id
     // phone match; an email or phone match only when the external ids do not differ
     await q(`CREATE TEMP TABLE mkt_import_match ON COMMIT DROP AS
       SELECT DISTINCT ON (k.seq) k.seq, c.id FROM mkt_import_cand k
       JOIN ${ROWS} s ON s.seq = k.seq JOIN customers c ON c.id = k.id
-      WHERE ${independent} AND (c.external_id = s.external_id
+      WHERE ${INDEPENDENT} AND (c.external_id = s.external_id
         OR ((s.external_id IS NULL OR c.external_id IS NULL) AND (c.email = s.email OR c.phone = s.phone)))
       ORDER BY k.seq, CASE WHEN c.external_id = s.external_id THEN 1 WHEN c.email = s.email THEN 2 ELSE 3 END, c.id`);
     const matched = Number((await this.client.query<{ n: number }>('SELECT count(*) AS n FROM mkt_import_match')).rows[0]!.n);
@@ -284,25 +285,57 @@ class PgStaging implements ImportStaging {
     // new customers straight from the staging table (independent rows that match nobody: the
     // stored defaults for what they do not give), with the dependents' new ones, in file order
     const newValue = (c: string) => (c === 'created_at' ? `coalesce(s.created_at, $1::bigint)` : isBoolean(c) ? `coalesce(s.${c}, false)` : `s.${c}`);
-    const set = WRITE_COLUMNS.map((c) => `${c} = f.${c}`).join(', ');
-    const written = await q(
-      `WITH changed AS (UPDATE customers c SET ${set} FROM ${FINAL} f WHERE f.id IS NOT NULL AND c.id = f.id RETURNING c.id)
-       INSERT INTO customers (${WRITE_COLUMNS.join(', ')})
-       SELECT ${WRITE_COLUMNS.join(', ')} FROM (
-         SELECT seq, ${WRITE_COLUMNS.join(', ')} FROM ${FINAL} WHERE id IS NULL
-         UNION ALL
-         SELECT s.seq, ${CUSTOMER_INPUT_COLUMNS.map(newValue).join(', ')}, coalesce(s.attributes, '{}'::jsonb), $1::bigint
-         FROM ${ROWS} s WHERE ${independent} AND NOT EXISTS (SELECT 1 FROM mkt_import_match m WHERE m.seq = s.seq)
-       ) n ORDER BY seq`,
-      [now],
-    );
+    const fresh = `${CUSTOMER_INPUT_COLUMNS.map(newValue).join(', ')}, coalesce(s.attributes, '{}'::jsonb), $1::bigint`;
+    let written = matched === 0 && this.dependent === 0 ? await this.numbered(fresh, now) : undefined;
+    written ??= await this.upsert(fresh, now);
     if (rebuilt.length > 0) {
       // sorted builds, in memory up to this size (the default 64 MB spills a 1M-row index)
       await q("SET LOCAL maintenance_work_mem = '256MB'");
       for (const ddl of rebuilt) await q(ddl);
     }
     const nUpdated = updated.rowCount ?? 0;
-    return { inserted: (written.rowCount ?? 0) - final.inserts.length, updated: nUpdated, unchanged: matched - nUpdated };
+    return { inserted: written - final.inserts.length, updated: nUpdated, unchanged: matched - nUpdated };
+  }
+
+  /**
+   * Every staged row is a new customer (no row matched a stored one, none depends on another:
+   * a first import, a move from another tool). Their ids are then known without ordering
+   * anything: the identity's next values, staged row `seq` taking the `seq`-th, exactly the ids
+   * inserting them one by one in file order gives. Written with their ids, the rows need no
+   * sort into file order (an on-disk sort of a million wide rows, a tenth of a 1M-row import),
+   * and the identity is moved on past them as those inserts would have. Needs the right to set
+   * the identity's sequence (its owner's; README's runtime role, with USAGE only, goes through
+   * `upsert`): returns the rows written, or undefined when it may not. `fresh`: a new
+   * customer's WRITE_COLUMNS from staged row `s`.
+   */
+  private async numbered(fresh: string, now: number): Promise<number | undefined> {
+    if (this.seq === 0) return 0;
+    const identity = `pg_get_serial_sequence('customers', 'id')`;
+    const may = await this.client.query<{ ok: boolean }>(`SELECT has_sequence_privilege(${identity}, 'UPDATE') AS ok`);
+    if (!may.rows[0]!.ok) return undefined;
+    const first = Number((await this.client.query<{ id: string }>(`SELECT nextval(${identity}) AS id`)).rows[0]!.id);
+    const written = await this.client.query(
+      `INSERT INTO customers (id, ${WRITE_COLUMNS.join(', ')}) SELECT $2::bigint + s.seq - 1, ${fresh} FROM ${ROWS} s`,
+      [now, first],
+    );
+    await this.client.query(`SELECT setval(${identity}, $1::bigint, true)`, [first + this.seq - 1]);
+    return written.rowCount ?? 0;
+  }
+
+  /** The general write: the changed customers updated, the new ones inserted in file order (`fresh`: as for `numbered`). */
+  private async upsert(fresh: string, now: number): Promise<number> {
+    const set = WRITE_COLUMNS.map((c) => `${c} = f.${c}`).join(', ');
+    const written = await this.client.query(
+      `WITH changed AS (UPDATE customers c SET ${set} FROM ${FINAL} f WHERE f.id IS NOT NULL AND c.id = f.id RETURNING c.id)
+       INSERT INTO customers (${WRITE_COLUMNS.join(', ')})
+       SELECT ${WRITE_COLUMNS.join(', ')} FROM (
+         SELECT seq, ${WRITE_COLUMNS.join(', ')} FROM ${FINAL} WHERE id IS NULL
+         UNION ALL
+         SELECT s.seq, ${fresh} FROM ${ROWS} s WHERE ${INDEPENDENT} AND NOT EXISTS (SELECT 1 FROM mkt_import_match m WHERE m.seq = s.seq)
+       ) n ORDER BY seq`,
+      [now],
+    );
+    return written.rowCount ?? 0;
   }
 
   /**
