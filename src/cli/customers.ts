@@ -207,6 +207,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
           file: name,
           rejectsFile: o.rejectsFile ? userPath(ctx, o.rejectsFile) : undefined,
           now: ctx.now(),
+          storeKind: ctx.dbTarget.kind,
         }).finally(() => opened.memory?.close());
         if (!ctx.json) {
           for (const w of result.warning_samples.slice(0, SHOWN)) ctx.warn(`${name}:${w.line}: ${w.reason}`);

@@ -153,21 +153,28 @@ function asciiDomain(unicode: string): string {
 /** The canonical email address, or the reason there is none. */
 export function checkEmail(raw: string): AddressCheck {
   const text = raw.trim();
-  const bad = forbiddenCharacter(text);
-  if (bad) return { problem: bad };
+  // Printable ASCII, nearly every address in a customer file: nothing to refuse, NFC changes
+  // nothing, and one character is one byte; the same steps below, minus those that cannot
+  // change anything (a third of the check's time in a 1M-row import)
+  const ascii = PRINTABLE_ASCII.test(text);
+  if (!ascii) {
+    const bad = forbiddenCharacter(text);
+    if (bad) return { problem: bad };
+  }
   // NFC twice: lower-casing can (rarely) leave a string that is no longer composed
-  const email = text.normalize('NFC').toLowerCase().normalize('NFC');
+  const email = ascii ? text.toLowerCase() : text.normalize('NFC').toLowerCase().normalize('NFC');
   const at = email.lastIndexOf('@');
   if (at <= 0) return { problem: NOT_EMAIL };
   const local = email.slice(0, at);
   const unicodeDomain = email.slice(at + 1);
-  if (!LOCAL.test(local) || Buffer.byteLength(local) > MAX_LOCAL || !UNICODE_DOMAIN.test(unicodeDomain)) return { problem: NOT_EMAIL };
+  if (!LOCAL.test(local) || (ascii ? local.length : Buffer.byteLength(local)) > MAX_LOCAL || !UNICODE_DOMAIN.test(unicodeDomain)) return { problem: NOT_EMAIL };
   // UTS #46 (what browsers and SES use): U-labels become A-labels, full-width forms fold
   const domain = asciiDomain(unicodeDomain);
   if (!domain || domain.length > 253 || !ASCII_DOMAIN.test(domain)) return { problem: `${NOT_EMAIL} (the domain is not a valid internationalised name)` };
   const address = `${local}@${domain}`;
-  return Buffer.byteLength(address) > MAX_EMAIL ? { problem: `${NOT_EMAIL} (longer than ${MAX_EMAIL} bytes)` } : { address };
+  return (ascii ? address.length : Buffer.byteLength(address)) > MAX_EMAIL ? { problem: `${NOT_EMAIL} (longer than ${MAX_EMAIL} bytes)` } : { address };
 }
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 /**
  * The stored shape of a number: `+`, a non-zero digit, then 6 to 14 more digits. The lower

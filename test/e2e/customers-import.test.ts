@@ -112,7 +112,7 @@ describe('mkt customers import (built CLI)', () => {
     });
   });
 
-  it('two reader threads (the default) and one give the same import, rejects file and error, byte for byte', () => {
+  it('two reader threads (PostgreSQL’s default) and one give the same import, rejects file and error, byte for byte', () => {
     // 1,600 rows: four batches, so both threads read; a warning, a reject and a broken line in the third
     const rows = ['id,email,country,score'];
     for (let i = 0; i < 1600; i++) rows.push(i === 1203 ? `c${i},x,y,z,extra` : `c${i},${i % 97 === 0 ? 'bad' : `p${i}@example.com`},${i % 89 === 0 ? 'XX' : 'DE'},${i}`);

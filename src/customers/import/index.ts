@@ -10,7 +10,7 @@ import { sqliteImportStore } from '../../db/sqlite-import-store.js';
 import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
 import { openSource, SLOT, type PreparedValues } from './prepared.js';
-import { openReader } from './reader.js';
+import { openReader, readerThreads } from './reader.js';
 import { RejectsFile } from './rejects.js';
 import { formatFromPath, type ImportFormat } from './source.js';
 import { malformed } from './text.js';
@@ -36,6 +36,8 @@ export interface ImportOptions {
   /** Write rejected rows here (CSV). */
   rejectsFile?: string;
   now: Date;
+  /** The kind of store the rows go to, known before it is opened: it decides how many threads read (./reader.ts). Default SQLite. */
+  storeKind?: 'sqlite' | 'postgres';
 }
 
 export interface ImportIssue {
@@ -82,7 +84,7 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
   }
 
   // parsed and normalised on a worker thread (./reader.ts), ahead of the writes here
-  const source = await openReader({ file, format, delimiter: options.delimiter, defaultCountry, map: options.map });
+  const source = await openReader({ file, format, delimiter: options.delimiter, defaultCountry, map: options.map }, readerThreads(options.storeKind ?? 'sqlite'));
   let rejectsFile: RejectsFile | undefined;
   try {
     if (source.header && options.map) {

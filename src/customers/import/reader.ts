@@ -20,25 +20,26 @@ export interface ReaderHandle extends PreparedSource {
 const WORKER = new URL('./read-worker.js', import.meta.url);
 
 /**
- * Reader threads per import. Normalising (the phone and address rules) is most of an import's
- * reading, and rows do not depend on each other, so two threads share the file by batch
- * (`ReadOptions.share`): each still parses every line, which is a tenth of the work. More than
- * two gained nothing on the two cores this was measured on, where the store's writer (Node or
- * the PostgreSQL server) needs the rest; `MKT_IMPORT_READERS` overrides it for a measurement.
+ * Reader threads for an import into `store`. Normalising (the phone and address rules) is most
+ * of an import's reading, and rows do not depend on each other, so on PostgreSQL, where the
+ * server does the writing, two threads share the file by batch (./shares.ts): each still parses
+ * every line, a tenth of the work. On SQLite this thread writes, and a second reader only took
+ * CPU from it (the 1M-row bench: 69,600 rows/s with one, 61,800 with two, on two cores).
+ * `MKT_IMPORT_READERS` sets it for a measurement.
  */
-export function readerThreads(): number {
+export function readerThreads(store: 'sqlite' | 'postgres'): number {
   const set = Number(process.env.MKT_IMPORT_READERS);
   if (Number.isInteger(set) && set >= 1 && set <= 16) return set;
-  return Math.min(2, availableParallelism());
+  return store === 'postgres' ? Math.min(2, availableParallelism()) : 1;
 }
 
-/** Opens `options.file` for reading; resolves once the header (if any) was read and checked. */
-export async function openReader(options: ReadOptions): Promise<ReaderHandle> {
+/** Opens `options.file` for reading on `threads` threads; resolves once the header (if any) was read and checked. */
+export async function openReader(options: ReadOptions, threads = 1): Promise<ReaderHandle> {
   if (!existsSync(fileURLToPath(WORKER))) {
     const source = await openPrepared(options);
     return { ...source, close: () => {} };
   }
-  return openWorkerReader(options, readerThreads());
+  return openWorkerReader(options, threads);
 }
 
 /** One reader thread: its messages in order, and a credit back per batch taken. */

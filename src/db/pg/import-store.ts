@@ -196,14 +196,19 @@ class PgStaging implements ImportStaging {
     // the rows holding a value that may be on another row too (`identities`): every other value
     // is on one row only, so grouping these rows finds exactly the groups the whole file has
     const maybe = this.identities.filter((id) => id.repeated.size > 0);
+    const repeated = maybe.map((id) => [...id.repeated]);
     await this.client.query(
       `CREATE TEMP TABLE mkt_import_maybe ON COMMIT DROP AS SELECT seq, ${IDENTITY_COLUMNS.join(', ')} FROM ${ROWS}
        WHERE ${maybe.map((id, i) => `${id.column} = ANY($${i + 1}::text[])`).join(' OR ') || 'false'}`,
-      maybe.map((id) => [...id.repeated]),
+      repeated,
     );
-    // hash aggregates, not sorts: nearly every group has one row
+    // hash aggregates, not sorts: nearly every group has one row. A value on two rows or more
+    // is one of its column's `repeated` values, so only those are grouped (the maybe rows are
+    // there for any of their columns: a shared phone brings rows whose external ids are unique)
+    const slot = (col: string) => maybe.findIndex((id) => id.column === col);
     const shared = (col: string, table = 'mkt_import_maybe', only = '') =>
-      `SELECT t.seq FROM ${table} t JOIN (SELECT ${col} FROM ${table} WHERE ${col} IS NOT NULL GROUP BY ${col} HAVING count(*) > 1${only}) d ON d.${col} = t.${col}`;
+      `SELECT t.seq FROM ${table} t JOIN (SELECT ${col} FROM ${table} WHERE ${table === 'mkt_import_maybe' ? (slot(col) < 0 ? 'false' : `${col} = ANY($${slot(col) + 1}::text[])`) : `${col} IS NOT NULL`}
+       GROUP BY ${col} HAVING count(*) > 1${only}) d ON d.${col} = t.${col}`;
     // An email or phone shared by rows that all have an external id (each its own: a shared one
     // is caught by the first group) links nothing: a customer a row with external id X writes
     // has X, so it can be matched later only by a row with X or with none, and a row with an
@@ -212,8 +217,11 @@ class PgStaging implements ImportStaging {
     // phone number, each with their own customer id, are the usual case (a family, a shop's
     // landline), and they need no file order.
     const linking = ' AND count(external_id) < count(*)';
-    await q(`CREATE TEMP TABLE mkt_import_dep ON COMMIT DROP AS
-      ${shared('external_id')} UNION ${shared('email', undefined, linking)} UNION ${shared('phone', undefined, linking)} UNION ${shared('id', 'mkt_import_cand')}`);
+    await this.client.query(
+      `CREATE TEMP TABLE mkt_import_dep ON COMMIT DROP AS
+      ${shared('external_id')} UNION ${shared('email', undefined, linking)} UNION ${shared('phone', undefined, linking)} UNION ${shared('id', 'mkt_import_cand')}`,
+      repeated,
+    );
     await q('ALTER TABLE mkt_import_dep ADD PRIMARY KEY (seq)');
     // the usual file (no line depends on another): nothing to hand over, and no scan of the staged rows for it
     const dependent = Number((await this.client.query<{ n: number }>('SELECT count(*) AS n FROM mkt_import_dep')).rows[0]!.n);

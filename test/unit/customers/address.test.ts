@@ -3,7 +3,7 @@
  * is one address, invisible and control characters are refused, and a phone number is stored
  * only when the max metadata calls it valid.
  */
-import { domainToUnicode } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkEmail, checkPhone, normaliseEmail, normalisePhone, parsePhone, phoneLibrary } from '../../../src/customers/address.js';
@@ -65,6 +65,36 @@ describe('email: one address, whatever its spelling', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('the printable-ASCII shortcut answers as the general steps do (property)', () => {
+    // the general steps, as checkEmail takes them for any other text, with its own problem texts
+    const general = (raw: string): string | undefined => {
+      const email = raw.trim().normalize('NFC').toLowerCase().normalize('NFC');
+      const at = email.lastIndexOf('@');
+      if (at <= 0) return undefined;
+      const [local, domain] = [email.slice(0, at), email.slice(at + 1)];
+      if (!/^[^\s@."(),:;<>[\\\]]+(?:\.[^\s@."(),:;<>[\\\]]+)*$/u.test(local) || Buffer.byteLength(local) > 64) return undefined;
+      if (!/^[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)+$/u.test(domain)) return undefined;
+      const ascii = domainToASCII(domain);
+      if (!ascii || ascii.length > 253 || !/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/.test(ascii)) return undefined;
+      const address = `${local}@${ascii}`;
+      return Buffer.byteLength(address) > 254 ? undefined : address;
+    };
+    const ascii = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'aZ09._+-@"(),:;<>[]\\!#$%&*/=?^`{|}~'.split('')), maxLength: 30 }),
+      fc.tuple(fc.stringMatching(/^[A-Za-z0-9._+-]{1,70}$/), fc.stringMatching(/^[A-Za-z0-9-]{1,70}(\.[A-Za-z]{2,6}){1,3}$/)).map(([l, d]) => `${l}@${d}`),
+      // at the length limits: 64 octets before the @, 254 in all
+      fc.tuple(fc.integer({ min: 62, max: 66 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 4, max: 63 })).map(
+        ([l, labels, last]) => `${'L'.repeat(l)}@${Array.from({ length: labels }, () => 'd'.repeat(60)).join('.')}${labels ? '.' : ''}${'e'.repeat(last - 3)}.com`,
+      ),
+    );
+    fc.assert(
+      fc.property(ascii, (text) => {
+        expect(checkEmail(text).address).toBe(general(text));
+      }),
+      { numRuns: 2000 },
     );
   });
 
