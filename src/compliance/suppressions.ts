@@ -6,7 +6,7 @@
  */
 import { CHANNELS, isChannel, type Channel } from '../channels.js';
 import { checkAddress } from '../customers/address.js';
-import { formatFromPath, type ImportFormat } from '../customers/import/source.js';
+import { formatFromPath, rowsOf, type ImportFormat } from '../customers/import/source.js';
 import { openSource } from '../customers/import/index.js';
 import { malformed } from '../customers/import/text.js';
 import type { ImportedSuppression, ImportStore } from '../db/import-store.js';
@@ -112,7 +112,7 @@ export async function importSuppressions(
       result.already += batch.length - added;
       batch = [];
     };
-    for await (const row of source.rows) {
+    for await (const row of rowsOf(source)) {
       result.read++;
       const get = (name: string): string | undefined => {
         if (row.object) {

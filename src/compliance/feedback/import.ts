@@ -10,7 +10,7 @@
  * so its delivery ref is read from there. Atomic: any bad element → `file:line` errors, exit
  * 65, nothing applied.
  */
-import { formatFromPath } from '../../customers/import/source.js';
+import { formatFromPath, rowsOf } from '../../customers/import/source.js';
 import { openSource } from '../../customers/import/index.js';
 import type { TrackingStore } from '../../db/tracking-store.js';
 import { InputError, UsageError } from '../../errors.js';
@@ -27,7 +27,7 @@ export async function importFeedback(store: TrackingStore, opts: { file: string;
   const events: FeedbackEvent[] = [];
   const problems: string[] = [];
   let read = 0;
-  for await (const row of src.rows) {
+  for await (const row of rowsOf(src)) {
     read++;
     const o = row.object!;
     const where = `${opts.file}:${row.line}`;

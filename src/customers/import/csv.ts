@@ -178,16 +178,29 @@ export async function openCsv(file: string, delimiter?: string): Promise<Source>
   });
   let line = 2 + newlines(headerRecord); // where the first data row starts
 
+  /** The header record: the first of the first chunk. */
   async function nextRecord(): Promise<string[] | undefined> {
-    if (taken < buffered.length) return buffered[taken++];
+    const records = await nextRecords();
+    if (!records) return undefined;
+    taken = 1;
+    return records[0];
+  }
+
+  /** The records not yet taken: the rest of the current chunk, else the next chunk. */
+  async function nextRecords(): Promise<string[][] | undefined> {
+    if (taken < buffered.length) {
+      const rest = taken === 0 ? buffered : buffered.slice(taken);
+      taken = buffered.length;
+      return rest;
+    }
     try {
       for (;;) {
         const r = await chunked.next();
         if (r.done) return undefined;
         if (r.value.length === 0) continue;
         buffered = r.value;
-        taken = 1;
-        return buffered[0];
+        taken = buffered.length;
+        return buffered;
       }
     } catch (error) {
       const csv = error as CsvError & { lines?: number };
@@ -202,17 +215,22 @@ export async function openCsv(file: string, delimiter?: string): Promise<Source>
     }
   }
 
-  async function* rows(): AsyncGenerator<RawRow> {
+  /** The records of each parsed chunk as rows with their lines, blank lines skipped. */
+  async function* rowChunks(): AsyncGenerator<RawRow[]> {
     try {
-      for (let r = await nextRecord(); r; r = await nextRecord()) {
-        const start = line;
-        line += 1 + newlines(r);
-        if (r.length === 1 && r[0]!.trim() === '') continue; // a blank line
-        yield { line: start, cells: r };
+      for (let records = await nextRecords(); records; records = await nextRecords()) {
+        const rows: RawRow[] = [];
+        for (const record of records) {
+          const start = line;
+          line += 1 + newlines(record);
+          if (record.length === 1 && record[0]!.trim() === '') continue; // a blank line
+          rows.push({ line: start, cells: record });
+        }
+        if (rows.length > 0) yield rows;
       }
     } finally {
       await chunked.return(undefined); // stopped early (e.g. --strict): release the file
     }
   }
-  return { header, rows: rows() };
+  return { header, chunks: rowChunks() };
 }

@@ -1,5 +1,5 @@
 import { malformed, readText } from './text.js';
-import type { RawRow, Source } from './source.js';
+import { oneByOne, type RawRow, type Source } from './source.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -22,35 +22,46 @@ function parseAt(file: string, text: string, startLine: number): unknown {
  * an object is a structural error (the whole import fails naming the line).
  */
 export function openJsonLines(file: string): Source {
-  async function* rows(): AsyncGenerator<RawRow> {
+  async function* chunks(): AsyncGenerator<RawRow[]> {
     let line = 0;
-    for await (const text of lines(readText(file))) {
-      line++;
-      if (text.trim() === '') continue;
-      const value = parseAt(file, text, line);
-      if (!isObject(value)) throw malformed({ file, line }, 'expected a JSON object on this line');
-      yield { line, object: value };
+    for await (const texts of lines(readText(file))) {
+      const rows: RawRow[] = [];
+      try {
+        for (const text of texts) {
+          line++;
+          if (text.trim() === '') continue;
+          const value = parseAt(file, text, line);
+          if (!isObject(value)) throw malformed({ file, line }, 'expected a JSON object on this line');
+          rows.push({ line, object: value });
+        }
+      } catch (error) {
+        if (rows.length > 0) yield rows; // the rows before a broken line come first
+        throw error;
+      }
+      if (rows.length > 0) yield rows;
     }
   }
-  return { rows: rows() };
+  return { chunks: chunks() };
 }
 
 /**
- * Text chunks → lines (LF or CRLF). A pull-based generator rather than node:readline, whose
- * async iterator keeps reading ahead of a slow consumer: memory must stay flat.
+ * Text chunks → the lines each completes (LF or CRLF). A pull-based generator rather than
+ * node:readline, whose async iterator keeps reading ahead of a slow consumer: memory must stay flat.
  */
-async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
   let rest = '';
   for await (const chunk of chunks) {
     const text = rest + chunk;
+    const done: string[] = [];
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      yield text.charCodeAt(nl - 1) === 0x0d ? text.slice(start, nl - 1) : text.slice(start, nl);
+      done.push(text.charCodeAt(nl - 1) === 0x0d ? text.slice(start, nl - 1) : text.slice(start, nl));
       start = nl + 1;
     }
     rest = text.slice(start);
+    if (done.length > 0) yield done;
   }
-  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  if (rest !== '') yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
 
 const enum S {
@@ -158,5 +169,5 @@ export function openJsonArray(file: string): Source {
     if (state === S.InElement) throw malformed({ file, line: elementLine }, 'invalid JSON: this element is not closed (unexpected end of file)');
     if (state !== S.Done) throw malformed({ file, line: arrayLine }, 'invalid JSON: the array opened here is not closed (unexpected end of file)');
   }
-  return { rows: rows() };
+  return { chunks: oneByOne(rows()) };
 }

@@ -88,14 +88,16 @@ export async function openPrepared(options: ReadOptions): Promise<PreparedSource
     /** Rows of the current batch (another reader's batch is only counted). */
     let rows = 0;
     try {
-      for await (const row of source.rows) {
-        rows++;
-        if (mine) addRow(batch, row, mapper);
-        if (rows >= BATCH) {
-          if (mine) yield batch;
-          batch = empty();
-          rows = 0;
-          mine = ++number % of === index;
+      for await (const chunk of source.chunks) {
+        for (const row of chunk) {
+          rows++;
+          if (mine) addRow(batch, row, mapper);
+          if (rows >= BATCH) {
+            if (mine) yield batch;
+            batch = empty();
+            rows = 0;
+            mine = ++number % of === index;
+          }
         }
       }
     } catch (error) {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCsv } from '../../../src/customers/import/csv.js';
+import { rowsOf } from '../../../src/customers/import/source.js';
 
 // openCsv splits quote-free lines itself and hands the rest of the file to csv-parse from the
 // first `"` on: whatever the text, the rows and their lines must be those csv-parse gives alone.
@@ -15,7 +16,7 @@ async function viaOpenCsv(file: string, delimiter: string) {
   try {
     const source = await openCsv(file, delimiter);
     const rows: Array<[number, string[]]> = [];
-    for await (const r of source.rows) rows.push([r.line, r.cells!]);
+    for await (const r of rowsOf(source)) rows.push([r.line, r.cells!]);
     return { header: source.header, rows };
   } catch (error) {
     return { error: (error as Error).message.replace(/^[^:]*:\d*:?\s*/, '') };
