@@ -120,7 +120,7 @@ function addRow(batch: PreparedBatch, row: RawRow, mapper: RowMapper): void {
     const input = outcome.input;
     const values: PreparedValues = new Array(ATTRIBUTES_SLOT + 1);
     for (let i = 0; i < ATTRIBUTES_SLOT; i++) values[i] = input[CUSTOMER_INPUT_COLUMNS[i]!] ?? null;
-    // no prototype on the object, so `__proto__` is an ordinary key, and stringify keeps it
+    // a `__proto__` column is an own property (row.ts), which stringify keeps
     values[ATTRIBUTES_SLOT] = Object.keys(input.attributes).length > 0 ? JSON.stringify(input.attributes) : null;
     batch.values.push(values);
     if (outcome.warnings.length > 0) batch.notes.push({ at, warnings: outcome.warnings });

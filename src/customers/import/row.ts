@@ -135,8 +135,7 @@ export class RowMapper {
   normalise(row: RawRow): RowOutcome {
     const raw = this.raw;
     raw.clear();
-    // no prototype: a column named `__proto__` is just an attribute name
-    const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const attributes: Record<string, unknown> = {};
     if (row.cells) {
       const targets = this.csvTargets!;
       const fields = this.csvFields!;
@@ -150,18 +149,29 @@ export class RowMapper {
         if (fields[i]! >= 0) raw.offer(fields[i]!, cell);
         else {
           const t = targets[i]!;
-          if (t.kind === 'attribute' && cell.trim() !== '') attributes[t.name] = attributeValue(cell);
+          if (t.kind === 'attribute' && cell.trim() !== '') setAttribute(attributes, t.name, attributeValue(cell));
         }
       }
     } else {
       for (const [key, value] of Object.entries(row.object)) {
         const t = this.target(key);
         if (t.kind === 'field') raw.offer(FIELD_INDEX.get(t.field)!, value);
-        else if (t.kind === 'attribute' && value !== null && value !== undefined && value !== '') attributes[t.name] = value;
+        else if (t.kind === 'attribute' && value !== null && value !== undefined && value !== '') setAttribute(attributes, t.name, value);
       }
     }
     return normaliseValues(raw, attributes, this.options);
   }
+}
+
+/**
+ * Sets an attribute on a plain object: a column named `__proto__` is just an attribute name (an
+ * own property, which JSON.stringify writes), never the object's prototype. Plain objects, not
+ * prototype-less ones: those are dictionaries to V8, and building and stringifying one per row
+ * took twice as long.
+ */
+function setAttribute(attributes: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') Object.defineProperty(attributes, name, { value, enumerable: true, writable: true, configurable: true });
+  else attributes[name] = value;
 }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
