@@ -3,10 +3,12 @@
  * is one address, invisible and control characters are refused, and a phone number is stored
  * only when the max metadata calls it valid.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkEmail, checkPhone, normaliseEmail, normalisePhone, parsePhone, phoneLibrary } from '../../../src/customers/address.js';
+import { asciiDigits, checkEmail, checkPhone, normaliseEmail, normalisePhone, parsePhone, phoneLibrary } from '../../../src/customers/address.js';
 
 describe('email: one address, whatever its spelling', () => {
   it.each([
@@ -128,6 +130,35 @@ describe('phone: valid for its region, or not stored', () => {
 
   it('a valid number is E.164 whatever its spelling', () => {
     for (const raw of ['+49 151 23456789', '0049 151 23456789', 'whatsapp:+4915123456789', '(0151) 234 567 89']) expect(normalisePhone(raw, 'DE')).toBe('+4915123456789');
+  });
+});
+
+describe('reading a number’s digits from ASCII text', () => {
+  // asciiDigits stands in for libphonenumber-js's parseIncompletePhoneNumber inside the library
+  // (src/customers/address.ts); the library's own function, loaded afresh, is the oracle
+  const require = createRequire(import.meta.url);
+  const file = path.join(path.dirname(require.resolve('libphonenumber-js/max')), '../build/parseIncompletePhoneNumber.js');
+  phoneLibrary(); // the replacement is in place
+  delete require.cache[file];
+  const library = (require(file) as { default: (text: string) => string }).default;
+  delete require.cache[file];
+
+  it('gives the library’s answer for any ASCII text, and leaves any other text to it (property)', () => {
+    const text = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'0123456789+ -().x#*/,;ab\t'.split('')), maxLength: 24 }),
+      fc.string({ unit: fc.constantFrom(...'0123456789+ ١٢٣۴５６'.split('')), maxLength: 16 }),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const fast = asciiDigits(t);
+        if (fast === undefined) expect(/^[\x00-\x7f]*$/.test(t)).toBe(false);
+        else expect(fast).toBe(library(t));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(asciiDigits('+44 (0)20 +7')).toBe(library('+44 (0)20 +7'));
+    expect(asciiDigits('1+2')).toBe('12');
   });
 });
 
