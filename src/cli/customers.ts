@@ -11,6 +11,7 @@ import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 import { registerCustomerData } from './customer-data.js';
 import { count } from '../util/plural.js';
+import { ConfigError } from '../errors.js';
 
 export interface ImportFlags {
   format?: 'csv' | 'json' | 'jsonl';
@@ -46,6 +47,17 @@ export function parseImportOptions(file: string, flags: ImportFlags): ImportComm
     strict: Boolean(flags.strict),
     dryRun: Boolean(flags.dryRun),
   };
+}
+
+/**
+ * MKT_IMPORT_READERS: how many threads read an import file (default: two on PostgreSQL, one on
+ * SQLite; src/customers/import/reader.ts), for measuring the import on another machine.
+ */
+export function importReaders(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.MKT_IMPORT_READERS;
+  if (text === undefined || text === '') return undefined;
+  if (!/^(?:[1-9]|1[0-6])$/.test(text)) throw new ConfigError('bad_import_readers', `MKT_IMPORT_READERS="${text}" is not a number of threads from 1 to 16`, { hint: 'e.g. MKT_IMPORT_READERS=2' });
+  return Number(text);
 }
 
 export interface ListFlags {
@@ -196,7 +208,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
     .action(
       action<ImportFlags>(async (ctx, [file], flags) => {
         const o = parseImportOptions(file!, flags);
-        const { importCustomers } = await import('../customers/import/index.js');
+        const { importCustomers, readerThreads } = await import('../customers/import/index.js');
         const name = userPath(ctx, o.file);
         // opened only once the file and the rejects folder checked out; a dry run only reads.
         // Through the repositories, so it runs on either store (SQLite or PostgreSQL)
@@ -207,7 +219,7 @@ export function registerCustomers(program: Command, action: ActionFactory): void
           file: name,
           rejectsFile: o.rejectsFile ? userPath(ctx, o.rejectsFile) : undefined,
           now: ctx.now(),
-          storeKind: ctx.dbTarget.kind,
+          readers: importReaders(ctx.io.env) ?? readerThreads(ctx.dbTarget.kind),
         }).finally(() => opened.memory?.close());
         if (!ctx.json) {
           for (const w of result.warning_samples.slice(0, SHOWN)) ctx.warn(`${name}:${w.line}: ${w.reason}`);

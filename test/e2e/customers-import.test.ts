@@ -148,6 +148,11 @@ describe('mkt customers import (built CLI)', () => {
     expect(broken[1]).toMatchObject({ code: broken[0]!.code, stdout: broken[0]!.stdout, stderr: broken[0]!.stderr });
     expect(broken[0]!.stderr).toContain('broken.csv:1301');
     expect(untimed()).toEqual(rowsTwo);
+    // a thread count that is not one is a configuration error, before anything is read
+    const bad = run('0', 'big.csv');
+    expect(bad.code).toBe(78);
+    expect(JSON.parse(bad.stderr)).toMatchObject({ error: { code: 'bad_import_readers' } });
+    expect(untimed()).toEqual(rowsTwo);
   });
 
   it('usage errors: unknown format, bad --map, bad --default-country (64)', () => {

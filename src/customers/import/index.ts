@@ -10,7 +10,7 @@ import { sqliteImportStore } from '../../db/sqlite-import-store.js';
 import { columnKey, type ColumnMap } from '../fields.js';
 import { normaliseCountry } from '../normalise.js';
 import { openSource, SLOT, type PreparedValues } from './prepared.js';
-import { openReader, readerThreads } from './reader.js';
+import { openReader } from './reader.js';
 import { RejectsFile } from './rejects.js';
 import { formatFromPath, type ImportFormat } from './source.js';
 import { malformed } from './text.js';
@@ -19,6 +19,7 @@ import type { LateDuplicate } from './upsert.js';
 
 export type { ImportFormat } from './source.js';
 export { openSource };
+export { readerThreads } from './reader.js';
 
 export interface ImportOptions {
   file: string;
@@ -36,8 +37,8 @@ export interface ImportOptions {
   /** Write rejected rows here (CSV). */
   rejectsFile?: string;
   now: Date;
-  /** The kind of store the rows go to, known before it is opened: it decides how many threads read (./reader.ts). Default SQLite. */
-  storeKind?: 'sqlite' | 'postgres';
+  /** Threads that read the file (default 1; `readerThreads` says how many suit a store). */
+  readers?: number;
 }
 
 export interface ImportIssue {
@@ -84,7 +85,7 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
   }
 
   // parsed and normalised on a worker thread (./reader.ts), ahead of the writes here
-  const source = await openReader({ file, format, delimiter: options.delimiter, defaultCountry, map: options.map }, readerThreads(options.storeKind ?? 'sqlite'));
+  const source = await openReader({ file, format, delimiter: options.delimiter, defaultCountry, map: options.map }, options.readers ?? 1);
   let rejectsFile: RejectsFile | undefined;
   try {
     if (source.header && options.map) {

@@ -25,11 +25,8 @@ const WORKER = new URL('./read-worker.js', import.meta.url);
  * server does the writing, two threads share the file by batch (./shares.ts): each still parses
  * every line, a tenth of the work. On SQLite this thread writes, and a second reader only took
  * CPU from it (the 1M-row bench: 69,600 rows/s with one, 61,800 with two, on two cores).
- * `MKT_IMPORT_READERS` sets it for a measurement.
  */
 export function readerThreads(store: 'sqlite' | 'postgres'): number {
-  const set = Number(process.env.MKT_IMPORT_READERS);
-  if (Number.isInteger(set) && set >= 1 && set <= 16) return set;
   return store === 'postgres' ? Math.min(2, availableParallelism()) : 1;
 }
 
