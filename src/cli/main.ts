@@ -8,6 +8,7 @@ import { registerCommands } from './commands.js';
 import { addExamples } from './examples.js';
 import { inquirerPrompter, noPrompter, type Prompter } from './prompter.js';
 import { makeActionFactory } from './run.js';
+import { internalMessage, internalStack } from './internal-error.js';
 import type { CliContext } from './context.js';
 
 export interface MainDeps {
@@ -63,14 +64,14 @@ function reportError(io: Io, error: unknown, json: boolean, verbose: boolean): v
   const known = error instanceof MktError;
   const payload = known
     ? error.toJSON()
-    : { code: 'internal', message: error instanceof Error ? error.message : String(error), hint: 'this is a bug in mkt; please report it with --verbose output' };
+    : { code: 'internal', message: internalMessage(error), hint: 'this is a bug in mkt; please report it with --verbose output' };
   if (json) {
     io.stderr.write(redact(JSON.stringify({ error: payload }) + '\n'));
   } else {
     let text = `mkt: ${payload.message}\n`;
     if (payload.hint) text += `  hint: ${payload.hint}\n`;
-    if (verbose && error instanceof Error && error.stack && !known) text += error.stack + '\n';
-    if (verbose && error instanceof Error && error.cause instanceof Error) text += `  cause: ${error.cause.message}\n`;
+    if (verbose && error instanceof Error && error.stack && !known) text += internalStack(error) + '\n';
+    if (verbose && error instanceof Error && error.cause instanceof Error) text += `  cause: ${internalMessage(error.cause)}\n`;
     io.stderr.write(redact(text));
   }
 }
