@@ -69,7 +69,17 @@ export async function pgTestDatabase(label: string): Promise<PgTestDatabase | un
     url: url.toString(),
     drop: async () => {
       try {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // an autovacuum worker on the database (after a large import, say) cannot be terminated
+        // by a role that is not a superuser (42501): it finishes within seconds, so wait for it
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (e) {
+            if ((e as { code?: unknown }).code !== '42501' || attempt >= 30) throw e;
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        }
       } finally {
         await admin.end();
       }
