@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCliAsync, tempWorkspace } from '../support/cli.js';
 import { SENT_WORKSPACE_STEPS, tableCounts } from '../support/copy-workspace.js';
-import { PG_BASE_URL, pgTestDatabase } from '../support/pg.js';
+import { dropTestRoles, pgTestDatabase } from '../support/pg.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mkt-db-store-'));
 const pgDb = await pgTestDatabase('e2e_store');
@@ -27,11 +27,7 @@ afterAll(async () => {
   await pgCopy?.drop();
   if (pgRole) {
     await pgRole.drop();
-    // the role's privileges went with its database; now it owns nothing and can go
-    const admin = new pg.Client({ connectionString: PG_BASE_URL });
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${APP_ROLE}`);
-    await admin.end();
+    await dropTestRoles(APP_ROLE);
   }
 });
 

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync, tempWorkspace } from '../support/cli.js';
-import { PG_BASE_URL, pgTestDatabase } from '../support/pg.js';
+import { dropTestRoles, pgTestDatabase } from '../support/pg.js';
 
 const pgDb = await pgTestDatabase('e2e_doctor');
 const ws = tempWorkspace();
@@ -16,12 +16,7 @@ const READER = `urltest_doctor_${process.pid}`;
 afterAll(async () => {
   ws.cleanup();
   await pgDb?.drop();
-  if (!pgDb) return;
-  // its grants went with the database
-  const admin = new pg.Client({ connectionString: PG_BASE_URL });
-  await admin.connect();
-  await admin.query(`DROP ROLE IF EXISTS ${READER}`);
-  await admin.end();
+  if (pgDb) await dropTestRoles(READER);
 });
 
 interface Check {

@@ -86,3 +86,18 @@ export async function pgTestDatabase(label: string): Promise<PgTestDatabase | un
     },
   };
 }
+
+/**
+ * Drops roles a test made (`CREATE ROLE` is cluster-wide, so each test file names its own). Call
+ * it after the test's database is dropped: the roles' privileges went with it, so they own
+ * nothing and can go.
+ */
+export async function dropTestRoles(...roles: string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_BASE_URL });
+  await admin.connect();
+  try {
+    for (const role of roles) await admin.query(`DROP ROLE IF EXISTS ${role}`);
+  } finally {
+    await admin.end();
+  }
+}

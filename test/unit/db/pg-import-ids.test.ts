@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCustomers } from '../../../src/customers/import/index.js';
 import { openRepositories } from '../../../src/db/connect.js';
 import type { Repositories } from '../../../src/db/repositories.js';
-import { PG_BASE_URL, pgTestDatabase } from '../../support/pg.js';
+import { dropTestRoles, pgTestDatabase } from '../../support/pg.js';
 
 const pgDb = await pgTestDatabase('import_ids');
 const role = `mkt_import_ids_${process.pid}`;
@@ -32,12 +32,7 @@ afterAll(async () => {
   await postgres?.close();
   await sql?.end();
   await pgDb?.drop();
-  if (pgDb) {
-    const admin = new pg.Client({ connectionString: PG_BASE_URL });
-    await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    await admin.end();
-  }
+  if (pgDb) await dropTestRoles(role);
   rmSync(dir, { recursive: true, force: true });
 });
 
