@@ -144,7 +144,7 @@ export function audienceDrift(sqlite: Database.Database, campaignId: number): Au
 }
 
 /** Streams the frozen list in ledger order (for the plan hash). */
-export function* frozenList(sqlite: Database.Database, campaignId: number): Generator<{ customer_id: number; address: string }> {
+function* frozenList(sqlite: Database.Database, campaignId: number): Generator<{ customer_id: number; address: string }> {
   yield* sqlite.prepare('SELECT customer_id, address FROM campaign_recipients WHERE campaign_id = ? ORDER BY id').iterate(campaignId) as Iterable<{
     customer_id: number;
     address: string;
