@@ -10,6 +10,7 @@ import { DEFAULT_CONCURRENCY } from '../providers/types.js';
 import type { Io } from '../output/io.js';
 import { redact } from '../util/redact.js';
 import { defaultDbPath, findWorkspace } from '../workspace/locate.js';
+import { connectWithinMs } from './connect-deadline.js';
 import type { Prompter } from './prompter.js';
 
 export interface GlobalOptions {
@@ -173,7 +174,7 @@ export class CliContext {
     if (!this.pgRepositories) {
       this.debug(this.storeLine());
       this.pgRepositories = import('../db/connect.js')
-        .then((m) => m.openRepositories(this.dbTarget, { poolSize: m.poolSizeFor(this.concurrency) }))
+        .then((m) => m.openRepositories(this.dbTarget, { poolSize: m.poolSizeFor(this.concurrency), connectWithinMs: connectWithinMs(this.io.env) }))
         // as on SQLite: what a stopped serve spooled is applied before this command writes
         .then(async (repos) => (mode === 'write' ? (await this.replaySpools(repos.tracking), repos) : repos));
       // a failed open is reported by the caller's await, not again here

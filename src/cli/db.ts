@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.js';
 import { renderFields } from '../output/table.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
+import { connectWithinMs } from './connect-deadline.js';
+import { envSecondsMs } from './env-seconds.js';
 import { onInterrupt } from './interrupts.js';
 import type { ActionFactory } from './run.js';
 import { workerTtlMs } from './worker-ttl.js';
@@ -25,10 +26,7 @@ export function parseBackupOptions(file: string, flags: { force?: boolean }, cwd
  * was). Default 60 s; raise it for a server that is slow to count a very large table.
  */
 export function copyAnswerMs(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env.MKT_DB_COPY_ANSWER_S;
-  if (text === undefined || text === '') return undefined;
-  if (!/^[1-9]\d{0,5}$/.test(text)) throw new ConfigError('bad_copy_answer', `MKT_DB_COPY_ANSWER_S="${text}" is not a whole number of seconds`, { hint: 'e.g. MKT_DB_COPY_ANSWER_S=300' });
-  return Number(text) * 1000;
+  return envSecondsMs(env, 'MKT_DB_COPY_ANSWER_S', 'bad_copy_answer', 300);
 }
 
 export function registerDb(program: Command, action: ActionFactory): void {
@@ -82,10 +80,12 @@ export function registerDb(program: Command, action: ActionFactory): void {
           release();
         });
         const answerWithinMs = copyAnswerMs(ctx.io.env);
+        const connectMs = connectWithinMs(ctx.io.env);
         try {
           const r = await copyDatabase(o.source, o.target, {
             cwd: ctx.deps.cwd,
             ...(answerWithinMs ? { answerWithinMs } : {}),
+            ...(connectMs ? { connectWithinMs: connectMs } : {}),
             replace: o.replace,
             recheck: recheckStoredAddresses,
             guards: {

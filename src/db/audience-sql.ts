@@ -143,8 +143,8 @@ export function audienceDrift(sqlite: Database.Database, campaignId: number): Au
   return r;
 }
 
-/** Streams the frozen list in a stable order (for the plan hash and reports). */
-export function* frozenList(sqlite: Database.Database, campaignId: number): Generator<{ customer_id: number; address: string }> {
+/** Streams the frozen list in ledger order (for the plan hash). */
+function* frozenList(sqlite: Database.Database, campaignId: number): Generator<{ customer_id: number; address: string }> {
   yield* sqlite.prepare('SELECT customer_id, address FROM campaign_recipients WHERE campaign_id = ? ORDER BY id').iterate(campaignId) as Iterable<{
     customer_id: number;
     address: string;
@@ -276,9 +276,4 @@ export function measureDrift(store: Store, c: { campaignId: number; channel: Cha
   }).immediate();
   dropAudience(sqlite);
   return d;
-}
-
-/** The frozen list of a campaign in this store, streamed in a stable order. */
-export function frozenListOf(store: Store, campaignId: number): Generator<{ customer_id: number; address: string }> {
-  return frozenList(store.sqlite, campaignId);
 }

@@ -18,11 +18,12 @@ export function poolSizeFor(concurrency: number): number {
   return concurrency + POOL_HEADROOM;
 }
 
-export async function openRepositories(target: DbTarget, opts: { poolSize?: number } = {}): Promise<Repositories> {
+/** `connectWithinMs`: how long PostgreSQL may take to give a connection (src/db/pg/open.ts; MKT_DB_CONNECT_S). */
+export async function openRepositories(target: DbTarget, opts: { poolSize?: number; connectWithinMs?: number } = {}): Promise<Repositories> {
   if (target.kind === 'sqlite') {
     const { openSqliteRepositories } = await import('./sqlite-repositories.js');
     return openSqliteRepositories(target.path);
   }
   const [{ openPgStore }, { pgRepositories }] = await Promise.all([import('./pg/open.js'), import('./pg/repositories.js')]);
-  return pgRepositories(await openPgStore(target.url, { max: opts.poolSize }));
+  return pgRepositories(await openPgStore(target.url, { max: opts.poolSize, connectWithinMs: opts.connectWithinMs }));
 }

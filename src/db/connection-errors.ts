@@ -35,7 +35,16 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof e.code === 'string' && (SOCKET_CODES.has(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true;
   if (e.code === '55000' && typeof e.message === 'string' && NOT_ACCEPTING.test(e.message)) return true;
   if (Array.isArray(e.errors) && e.errors.some(isConnectionError)) return true;
-  return typeof e.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message);
+  return typeof e.message === 'string' && (/Connection terminated|Client has encountered a connection error/i.test(e.message) || isConnectTimeout(e));
+}
+
+/**
+ * No connection within the pool's connectionTimeoutMillis (src/db/pg/open.ts): a new one not
+ * ready in time, or none free in a full pool, in pg-pool's words.
+ */
+export function isConnectTimeout(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /connection timeout|timeout exceeded when trying to connect/i.test(message);
 }
 
 /** 53300 too_many_connections (the server's max_connections or the role's CONNECTION LIMIT), by error or by its text. */

@@ -18,7 +18,7 @@ export type { CopyGuards, CopyResult };
 export async function copyDatabase(
   source: string,
   target: string,
-  opts: { cwd: string; replace?: boolean; recheck?: StoredAddressRecheck; guards?: CopyGuards; answerWithinMs?: number },
+  opts: { cwd: string; replace?: boolean; recheck?: StoredAddressRecheck; guards?: CopyGuards; answerWithinMs?: number; connectWithinMs?: number },
 ): Promise<CopyResult> {
   const src = parseDbTarget(source, opts.cwd);
   const dst = parseDbTarget(target, opts.cwd);
@@ -30,7 +30,7 @@ export async function copyDatabase(
     try {
       const [{ openPgStore }, { copySqliteToPg }] = await Promise.all([import('./pg/open.js'), import('./pg/copy.js')]);
       // the copy runs on one connection; a second is spare
-      const pg = await openPgStore(dst.url, { max: 2 });
+      const pg = await openPgStore(dst.url, { max: 2, connectWithinMs: opts.connectWithinMs });
       try {
         return await copySqliteToPg(store, pg, names);
       } finally {
@@ -43,7 +43,7 @@ export async function copyDatabase(
   if (src.kind === 'postgres' && dst.kind === 'sqlite') {
     const [{ openPgStore }, { copyPgToSqlite }] = await Promise.all([import('./pg/open.js'), import('./pg/copy-to-sqlite.js')]);
     // the source first: an unreachable server (69) leaves no new file behind
-    const pg = await openPgStore(src.url, { max: 2 });
+    const pg = await openPgStore(src.url, { max: 2, connectWithinMs: opts.connectWithinMs });
     try {
       const created = !existsSync(dst.path);
       // a missing file is created private and migrated; rows copied from PostgreSQL are

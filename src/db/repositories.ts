@@ -121,8 +121,6 @@ export interface AudienceStore {
   prepare(q: AudienceQuery & { refresh: boolean; run?: number; nextRun?: NextRun; localDue?: (g: ZoneGroup) => number; hashSeed?: string }): Promise<PreparedAudience>;
   /** Live audience vs frozen list, changing nothing. */
   drift(q: AudienceQuery): Promise<AudienceDrift>;
-  /** The frozen list in ledger order, streamed. */
-  frozen(campaignId: number): AsyncIterable<{ customer_id: number; address: string }>;
   /**
    * Recipients a campaign would reach, streamed for pre-flight: the pending rows once prepared
    * (ledger order), else the live segment's customers with consent and an address, not suppressed.

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Channel } from '../channels.js';
-import { frozenListOf, measureDrift, prepareAudience } from './audience-sql.js';
+import { measureDrift, prepareAudience } from './audience-sql.js';
 import { allCampaigns, deleteDraftCampaign, dueCampaigns, findCampaign, insertCampaign, redefineCampaign, updateCampaign } from './campaigns.js';
 import { audienceSample } from './compliance-sql.js';
 import { keepForgottenHash } from './customer-data.js';
@@ -78,10 +78,6 @@ export function sqliteRepositories(store: Store, migrationsBefore?: number): Rep
     audience: {
       prepare: async (q) => prepareAudience(store, { ...q, where: filterToSql(q.filter, new Date(q.now)) }),
       drift: async (q) => measureDrift(store, { ...q, where: filterToSql(q.filter, new Date(q.now)) }),
-      // a synchronous statement iterated: the consumer must not use this store between rows
-      frozen: async function* (campaignId) {
-        yield* frozenListOf(store, campaignId);
-      },
       sample: async function* (q) {
         yield* audienceSample(store, { ...q, where: q.filter && filterToSql(q.filter, new Date(q.now)) });
       },

@@ -177,7 +177,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
   for (;;) {
     if (latch.stop) break;
     if (opts.limit !== undefined && claimedThisRun >= opts.limit) {
-      latch.request('limit', 'limit', `sent the first ${opts.limit} (--limit); the rest stays pending`, true);
+      latch.request('limit', 'limit', `sent the first ${opts.limit} (--limit); the rest stays pending`, { claimedGo: true });
       break;
     }
     const free = concurrency - inFlight;
@@ -248,7 +248,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchResult> {
         if (inFlight > 0) await waker.wait(1000);
         continue;
       }
-      latch.request('daily_cap', 'daily_cap', 'every sender has reached its daily cap', true);
+      latch.request('daily_cap', 'daily_cap', 'every sender has reached its daily cap', { claimedGo: true });
       break;
     }
     poolWait = poolWait ?? claim.waitMs;

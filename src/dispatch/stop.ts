@@ -25,7 +25,8 @@ export interface Stop {
 export class StopLatch {
   stop: Stop | undefined;
 
-  request(kind: StopKind, code?: string, reason?: string, claimedGo = false): void {
-    if (!this.stop) this.stop = { kind, code, reason, ...(claimedGo ? { claimedGo } : {}) };
+  /** `claimedGo`: the rows already claimed still go out (see Stop); named, so a call site says so. */
+  request(kind: StopKind, code?: string, reason?: string, opts: Pick<Stop, 'claimedGo'> = {}): void {
+    if (!this.stop) this.stop = { kind, code, reason, ...(opts.claimedGo ? { claimedGo: true } : {}) };
   }
 }

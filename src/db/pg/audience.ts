@@ -231,7 +231,8 @@ async function* pages<R extends { key: number }>(page: (after: number) => Promis
   }
 }
 
-function frozenRows(db: pg.Pool | pg.PoolClient, campaignId: number): AsyncIterable<{ customer_id: number; address: string }> {
+/** The frozen list in ledger order, in keyset pages on the prepare's own connection (the streamed plan hash). */
+function frozenRows(db: pg.PoolClient, campaignId: number): AsyncIterable<{ customer_id: number; address: string }> {
   const rows = pages((after) =>
     db
       .query<{ key: number; customer_id: number; address: string }>(
@@ -286,7 +287,6 @@ export function pgAudienceStore(pool: pg.Pool): AudienceStore {
   return {
     prepare: (q) => prepare(pool, q),
     drift: (q) => drift(pool, q),
-    frozen: (id) => frozenRows(pool, id),
     sample: (q) => sample(pool, q),
   };
 }

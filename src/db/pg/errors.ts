@@ -6,7 +6,7 @@
  */
 import { ConfigError, type MktError, UnavailableError } from '../../errors.js';
 import { redact, registerSecret } from '../../util/redact.js';
-import { isPermissionDenied, isTooManyConnections, unavailableHint } from '../connection-errors.js';
+import { isConnectTimeout, isPermissionDenied, isTooManyConnections, unavailableHint } from '../connection-errors.js';
 import { permissionDenied } from '../faults.js';
 import { redactUrl, urlPassword } from '../target.js';
 
@@ -38,10 +38,16 @@ const NO_PASSWORD = /client password must be a (?:non-empty )?string|password mu
 
 /**
  * Why opening the store failed, typed: configuration the operator must change (78: no password
- * anywhere) or a server that cannot be reached or refuses the login (69).
+ * anywhere) or a server that cannot be reached, does not answer within `connectWithinMs`, or
+ * refuses the login (69).
  */
-export function openFailure(url: string, cause: unknown): MktError {
+export function openFailure(url: string, cause: unknown, opts: { connectWithinMs?: number } = {}): MktError {
   const where = redactUrl(url);
+  if (opts.connectWithinMs !== undefined && isConnectTimeout(cause)) {
+    return new UnavailableError('db_unreachable', `cannot open the PostgreSQL store ${where}: the server did not answer within ${opts.connectWithinMs / 1000} s`, {
+      hint: 'check --db / MKT_DB (host, port) and that the server is running and a firewall lets its answers through; for a server that is up but slow to answer, raise MKT_DB_CONNECT_S (seconds; default 15)',
+    });
+  }
   const message = driverMessage(cause, url);
   if (NO_PASSWORD.test(message)) {
     return new ConfigError('db_no_password', `the PostgreSQL server at ${where} asks for a password and none was given`, {

@@ -21,6 +21,9 @@ const OUTAGES = [
   pgError('08006', 'connection failure'),
   Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
   new Error('Connection terminated unexpectedly'),
+  // pg-pool's connectionTimeoutMillis (src/db/pg/open.ts): a new connection not ready in time, none free in a full pool
+  new Error('Connection terminated due to connection timeout', { cause: new Error('Connection terminated unexpectedly') }),
+  new Error('timeout exceeded when trying to connect'),
 ];
 const REFUSED_STATEMENTS = [
   pgError('55000', 'cannot refresh materialized view concurrently'),
