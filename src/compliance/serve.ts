@@ -19,13 +19,20 @@
  * process never sees the error. Writes never wait for SQLite's lock, nor for a PostgreSQL that
  * is down (serve-spool.ts): an opt-out or event is answered 200 once committed or fsync'ed into
  * the spool, else 503.
+ *
+ * An SQLite file that `mkt db copy` moved to PostgreSQL while this server ran refuses every
+ * write from then on (store_moved, checked under the write lock of each batch): the server goes
+ * on answering (redirects, pixels, unsubscribe pages), spools every record instead, logs one
+ * `error store_moved` line saying what to do, says `store_moved` on /healthz, and exits 78 when
+ * stopped; the spool is replayed into the PostgreSQL store by the next command writing to it.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { isStoreMoved } from '../db/store-moved.js';
 import type { TrackingStore } from '../db/tracking-store.js';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError, type MktError } from '../errors.js';
 import type { WorkspaceSettings } from './config.js';
 import { parseMeta, parseSes, parseTwilioInbound, parseTwilioStatus, type FeedbackEvent } from './feedback/index.js';
 import { plausibleSigningCertUrl, snsKeyFromPem, validMetaSignature, validSnsSignature, validTwilioSignature } from './feedback/signatures.js';
@@ -54,6 +61,8 @@ export interface FeedbackServer {
   server: Server;
   /** After the server stopped listening: a last replay of the spool, waiting up to `waitMs` for the lock. */
   close(waitMs?: number): Promise<void>;
+  /** The store_moved refusal once the database file was moved away under the server (it spools everything since). */
+  storeMoved(): MktError | undefined;
 }
 
 /** Tracked hits are written in batches: at most this long after the answer, or this many at once. */
@@ -95,12 +104,27 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, settings.tracking?.individual ?? false), retryable: (e) => deps.store.refused(e), log, retryMs: deps.retryMs });
+  const queue = await DurableQueue.open<ServeRecord>({
+    dbFile: deps.dbFile,
+    apply: recordApplier(deps.store, log, settings.tracking?.individual ?? false),
+    retryable: (e) => deps.store.refused(e),
+    sealed: isStoreMoved,
+    // the one line an operator must act on (later records are spooled without another one)
+    onSealed: (e, spool) =>
+      log(`error store_moved: ${e.message}. Still answering; every opt-out, event and hit from now on is spooled to ${spool}, nothing is written to the old file. Stop this server and start it again with MKT_DB set to the new store: it replays the spool there. ${(e as MktError).hint ?? ''}`),
+    log,
+    retryMs: deps.retryMs,
+  });
+  /** What /healthz says: `ok`, or why nothing reaches the database any more. */
+  const health = () => {
+    const moved = queue.sealed;
+    return moved ? `store_moved: ${moved.message}; spooling to ${queue.file} until restarted with MKT_DB set to the new store\n` : 'ok\n';
+  };
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {
     try {
-      if ((await queue.submit(record)) === 'spooled') log(`${record.t === 'feedback' ? record.what : record.t === 'engage' ? `tracking: ${record.hits.length} hit(s)` : `unsubscribe ${record.ref}`}: spooled (database busy)`);
+      if ((await queue.submit(record)) === 'spooled') log(`${record.t === 'feedback' ? record.what : record.t === 'engage' ? `tracking: ${record.hits.length} hit(s)` : `unsubscribe ${record.ref}`}: spooled (${queue.sealed ? 'database moved' : 'database busy'})`);
     } catch (e) {
       if (e instanceof SpoolUnavailable) throw new HttpError(503, 'temporarily unavailable, retry later', { 'retry-after': RETRY_AFTER_S });
       throw e;
@@ -222,7 +246,8 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const p = target.path;
     const u = /^\/u\/([^/]+)$/.exec(p);
     if (u) return unsubscribe(req, res, decodeSegment(u[1]!));
-    if (p === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n');
+    // still 200 once the file was moved: the server answers recipients; the body says store_moved
+    if (p === '/healthz' && req.method === 'GET') return send(res, 200, health());
     if (p === '/feedback/meta' && (req.method === 'GET' || req.method === 'POST')) return meta(req, res, target);
     if (req.method !== 'POST') throw new HttpError(p.startsWith('/feedback/') ? 405 : 404, 'not found');
     if (p === '/feedback/ses') return ses(req, res);
@@ -292,6 +317,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
       deps.store.setBusyTimeout(waitMs);
       await queue.close();
     },
+    storeMoved: () => (isStoreMoved(queue.sealed) ? queue.sealed : undefined),
   };
 }
 
