@@ -163,7 +163,7 @@ export class CliContext {
       const { replayMovedSpools } = await import('../compliance/serve-replay.js');
       const moved = await replayMovedSpools(store, this.dbTarget.url, file, log);
       if ('waitFor' in moved) this.warn(`mkt serve spooled records beside ${file} after it was moved to ${moved.waitFor}, not to this database: they are replayed by the next command that writes to ${moved.waitFor}`);
-      else if (moved.applied > 0) this.info(`applied ${moved.applied} opt-out(s), event(s) and hit batch(es) that mkt serve had spooled beside ${file} after it was moved here`);
+      else if ('applied' in moved && moved.applied > 0) this.info(`applied ${moved.applied} opt-out(s), event(s) and hit batch(es) that mkt serve had spooled beside ${file} after it was moved here`);
     }
     const base = await this.spoolBase();
     if (!hasSpools(base)) return;

@@ -19,8 +19,11 @@ export function replayServeSpools(store: TrackingStore, spoolBase: string, log: 
   return DurableQueue.replayOrphans<ServeRecord>({ dbFile: spoolBase, apply: recordApplier(store, log), retryable: (e) => store.refused(e), log });
 }
 
-/** What replaying a moved file's spools did: records applied, or the database they wait for instead. */
-export type MovedReplay = { applied: number } | { waitFor: string };
+/**
+ * What replaying a moved file's spools did: records applied (0: no spool), the database they
+ * wait for instead, or `live`: the file is not marked moved, its spools are its own.
+ */
+export type MovedReplay = { applied: number } | { waitFor: string } | { live: true };
 
 /**
  * Replays into the PostgreSQL store at `url` the spools of stopped servers beside the SQLite
@@ -31,7 +34,7 @@ export type MovedReplay = { applied: number } | { waitFor: string };
 export async function replayMovedSpools(store: TrackingStore, url: string, file: string, log: (line: string) => void): Promise<MovedReplay> {
   if (!hasSpools(file)) return { applied: 0 };
   const mark = fileMovedTo(file);
-  if (!mark) return { applied: 0 }; // the file is live: its spools are its own (replayed by a command on it)
+  if (!mark) return { live: true }; // its spools are its own (replayed by a command writing to it)
   if (!sameLocation(mark, movedLocation(url))) return { waitFor: describeMove(mark) };
   return { applied: await replayServeSpools(store, file, log) };
 }

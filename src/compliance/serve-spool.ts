@@ -239,7 +239,7 @@ export class DurableQueue<R> {
     this.timer = undefined;
     await this.serial(async () => {});
     await this.drain(false);
-    if (this.pending.length && this.sealedBy) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}, for the store this one moved to: the next mkt command that writes to it (e.g. mkt serve with MKT_DB set to it) replays them`);
+    if (this.pending.length && this.sealedBy) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}, for the store this one moved to: the next mkt command that writes to it from this workspace (e.g. mkt serve with MKT_DB set to it) replays them, or MKT_DB=… mkt db replay-spool ${this.opts.dbFile}`);
     else if (this.pending.length) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}; the next \`mkt serve\` replays them`);
     const fh = this.fh;
     this.fh = undefined;

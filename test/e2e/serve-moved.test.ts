@@ -6,20 +6,26 @@
  * MKT_DB set to the PostgreSQL database it replays the spool there, exactly once (the opt-out a
  * suppression), and the spool is gone.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spoolFile } from '../../src/compliance/serve-spool.js';
 import { complianceWorkspace } from '../support/compliance-workspace.js';
 import { pgTestDatabase } from '../support/pg.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { BROWSER, CUSTOMERS, EMAIL, emlOf, LATER, local, MKT_YAML, oneClick, pixelUrl, sendNews, tracked, unsubscribeUrl, waitFor } from '../support/tracked-mail.js';
 
 const pgDb = await pgTestDatabase('e2e_serve_moved');
+const pgOther = await pgTestDatabase('e2e_serve_moved_other');
 afterAll(async () => {
   await pgDb?.drop();
+  await pgOther?.drop();
 });
+
+/** A pid no process has: the spool's server is gone. */
+const DEAD_PID = 4_194_303;
 
 /** What serve writes, as one comparable value: hit counts, seen rows, opt-outs, events. */
 const WRITES = [
@@ -133,5 +139,33 @@ describe.skipIf(!pgDb)('mkt serve running when its SQLite file is moved up to Po
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('spooled');
     expect(total((await onPg())[0], 'click')).toBe(2);
+  });
+
+  it.skipIf(!pgOther)('db replay-spool replays what a server left beside a moved file outside the workspace default, once', () => {
+    const other = pgOther!.url;
+    const file = path.join(ws.dir, 'other.db');
+    expect(ws.cli(['db', 'backup', file]).code).toBe(0);
+    const up = ws.cli(['db', 'copy', file, other]);
+    expect(up.code, up.stderr).toBe(0);
+    // what a server on other.db spooled after the move, then stopped: ana's opt-out
+    const customerId = Number(ws.cli(['customers', 'show', 'a', '--json'], { MKT_DB: other }).stdout.match(/"id":\s*(\d+)/)![1]);
+    writeFileSync(spoolFile(file, DEAD_PID), JSON.stringify({ t: 'unsubscribe', at: Date.parse(LATER), campaignId: 1, customerId, channel: 'email', ref: 'x' }) + '\n', { mode: 0o600 });
+    const suppressed = () => JSON.parse(ws.cli(['suppress', 'list', '--json'], { MKT_DB: other }).stdout) as Array<{ address: string }>;
+
+    // only the workspace's own .mkt/mkt.db is looked at by other commands; the file's spool waits
+    expect(suppressed().map((r) => r.address)).not.toContain('ana@example.org');
+    const sqlite = ws.cli(['db', 'replay-spool', file]);
+    expect([sqlite.code, JSON.parse(ws.cli(['db', 'replay-spool', file, '--json']).stderr).error.code]).toEqual([64, 'replay_target']);
+    const elsewhere = ws.cli(['db', 'replay-spool', file, '--json'], { MKT_DB: url });
+    expect([elsewhere.code, JSON.parse(elsewhere.stderr).error.code]).toEqual([64, 'replay_target']);
+    expect(existsSync(spoolFile(file, DEAD_PID))).toBe(true);
+
+    const replayed = ws.cli(['db', 'replay-spool', file, '--json'], { MKT_DB: other });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ file, applied: 1 });
+    expect(existsSync(spoolFile(file, DEAD_PID))).toBe(false);
+    expect(suppressed().filter((r) => r.address === 'ana@example.org')).toHaveLength(1);
+    const again = ws.cli(['db', 'replay-spool', file, '--json'], { MKT_DB: other });
+    expect(JSON.parse(again.stdout)).toMatchObject({ applied: 0 });
   });
 });
