@@ -102,6 +102,8 @@ export class DurableQueue<R> {
   private adopted: string[] = [];
   private lastProblem = '';
   private sealedBy: Error | undefined;
+  // once sealed: how many records the spool files hold (no longer kept in memory: never applied here)
+  private kept = 0;
   readonly file: string;
 
   private constructor(
@@ -177,11 +179,19 @@ export class DurableQueue<R> {
     return this.sealedBy;
   }
 
+  /** Once sealed: the records the spool holds for the store they belong to now. */
+  get spooled(): number {
+    return this.kept;
+  }
+
   /** Seals the queue when `e` says the store is gone for good; true when sealed (now or before). */
   private seal(e: unknown): boolean {
     if (this.sealedBy) return true;
     if (!this.opts.sealed?.(e)) return false;
     this.sealedBy = e as Error;
+    // what is spooled stays on disk for the new store; memory no longer grows with it (no backlog limit)
+    this.kept = this.pending.length;
+    this.pending = [];
     clearTimeout(this.timer);
     this.timer = undefined;
     this.opts.onSealed?.(this.sealedBy, this.file);
@@ -239,12 +249,12 @@ export class DurableQueue<R> {
     this.timer = undefined;
     await this.serial(async () => {});
     await this.drain(false);
-    if (this.pending.length && this.sealedBy) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}, for the store this one moved to: the next mkt command that writes to it from this workspace (e.g. mkt serve with MKT_DB set to it) replays them, or MKT_DB=… mkt db replay-spool ${this.opts.dbFile}`);
+    if (this.kept) this.opts.log(`${this.kept} spooled record(s) stay in ${this.file}, for the store this one moved to: the next mkt command that writes to it from this workspace (e.g. mkt serve with MKT_DB set to it) replays them, or MKT_DB=… mkt db replay-spool ${this.opts.dbFile}`);
     else if (this.pending.length) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}; the next \`mkt serve\` replays them`);
     const fh = this.fh;
     this.fh = undefined;
     await fh?.close().catch(() => undefined);
-    if (!this.pending.length) this.unlink(this.file);
+    if (!this.pending.length && !this.kept) this.unlink(this.file);
   }
 
   /** Runs spool file operations one after the other: appends never interleave with a truncation. */
@@ -274,7 +284,8 @@ export class DurableQueue<R> {
       });
     }
     this.writing = 0;
-    if (!failure) this.pending.push(...batch.map((b) => b.record));
+    if (!failure && this.sealedBy) this.kept += batch.length;
+    else if (!failure) this.pending.push(...batch.map((b) => b.record));
     for (const b of batch) b.done(failure);
     if (!failure) this.retryLater();
   }

@@ -118,7 +118,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   /** What /healthz says: `ok`, or why nothing reaches the database any more. */
   const health = () => {
     const moved = queue.sealed;
-    return moved ? `store_moved: ${moved.message}; spooling to ${queue.file} until restarted with MKT_DB set to the new store\n` : 'ok\n';
+    return moved ? `store_moved: ${moved.message}; ${queue.spooled} record(s) spooled to ${queue.file} until restarted with MKT_DB set to the new store\n` : 'ok\n';
   };
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */

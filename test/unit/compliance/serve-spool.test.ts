@@ -143,6 +143,7 @@ describe('serve spool', () => {
     expect(await q.submit(bounce('b@example.org'))).toBe('spooled');
     expect(await q.submit(bounce('c@example.org'))).toBe('spooled');
     await new Promise((r) => setTimeout(r, 100)); // several retry periods: no retry runs
+    expect([q.spooled, q.backlog]).toEqual([3, 0]); // on disk, not held in memory
     await q.close();
     expect(sealed).toHaveLength(1);
     expect(f.suppressed()).toEqual([]);
