@@ -184,8 +184,11 @@ export class DurableQueue<R> {
     return this.kept;
   }
 
-  /** Seals the queue when `e` says the store is gone for good; true when sealed (now or before). */
-  private seal(e: unknown): boolean {
+  /**
+   * Seals the queue when `e` says the store is gone for good (also from outside: a check
+   * between writes); true when sealed (now or before).
+   */
+  seal(e: unknown): boolean {
     if (this.sealedBy) return true;
     if (!this.opts.sealed?.(e)) return false;
     this.sealedBy = e as Error;

@@ -55,6 +55,8 @@ export interface ServeDeps {
   log: (line: string) => void;
   /** How often spooled records are retried while the database is busy (ms). */
   retryMs?: number;
+  /** How often an idle server reads whether its database file was moved away (ms). */
+  movedCheckMs?: number;
 }
 
 export interface FeedbackServer {
@@ -68,6 +70,9 @@ export interface FeedbackServer {
 /** Tracked hits are written in batches: at most this long after the answer, or this many at once. */
 const HIT_BATCH_MS = 200;
 const HIT_BATCH_MAX = 1000;
+
+/** How often the server reads the moved mark between writes: cheap (a one-row table), not per hit. */
+const MOVED_CHECK_MS = 5000;
 
 /** How long providers are asked to wait before retrying a 503. */
 const RETRY_AFTER_S = '30';
@@ -115,6 +120,16 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     log,
     retryMs: deps.retryMs,
   });
+  // A move is noticed at the next write (under its lock); this cheap read every few seconds makes
+  // an idle server say so too (its log line, /healthz), not only once a hit arrives.
+  const movedCheck = setInterval(() => {
+    if (queue.sealed) return clearInterval(movedCheck);
+    deps.store.movedAway().then(
+      (e) => void (e && queue.seal(e)),
+      () => undefined, // a busy or unreadable file: the next write finds out
+    );
+  }, deps.movedCheckMs ?? MOVED_CHECK_MS);
+  movedCheck.unref();
   /** What /healthz says: `ok`, or why nothing reaches the database any more. */
   const health = () => {
     const moved = queue.sealed;
@@ -313,6 +328,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   return {
     server,
     close: async (waitMs = 5000) => {
+      clearInterval(movedCheck);
       await flushHits();
       deps.store.setBusyTimeout(waitMs);
       await queue.close();

@@ -78,6 +78,10 @@ export function sqliteTrackingStore(store: Store): TrackingStore {
       return p;
     },
     setBusyTimeout: (ms) => repo().setBusyTimeout(ms),
+    movedAway: async () => {
+      const mark = movedTo(store.sqlite);
+      return mark ? storeMovedError(store.path, mark) : undefined;
+    },
     refused: isSqliteError,
   };
 }

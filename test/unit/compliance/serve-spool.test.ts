@@ -153,6 +153,38 @@ describe('serve spool', () => {
     f.other.close();
   });
 
+  it('an idle server notices the move between writes: one store_moved line, /healthz says it, the opt-out after it is spooled (200), the file untouched', async () => {
+    const f = fixture();
+    f.store.sqlite.prepare("INSERT INTO customers (email, email_opt_in, created_at, updated_at) VALUES ('ana@example.org', 1, 0, 0)").run();
+    const settings: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, dir: f.dir };
+    const tokens = new UnsubscribeTokens({ keyId: 'k1', secret: 'spool-test-secret-0123456789' });
+    const serve = await createFeedbackServer({ store: sqliteTrackingStore(f.store), dbFile: f.db, settings, tokens, now: () => 5, log: (l) => f.lines.push(l), movedCheckMs: 20 });
+    await new Promise<void>((r) => serve.server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(serve.server.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
+      f.other.exec('BEGIN IMMEDIATE');
+      markMoved(f.other, 'postgres://u:pw@db.example:5432/mkt', 1);
+      f.unlock();
+      await until(() => serve.storeMoved() !== undefined);
+      expect(f.lines.filter((l) => l.startsWith('error store_moved: '))).toHaveLength(1);
+      expect(f.lines.join('\n')).toContain('was moved to postgres://db.example:5432/mkt');
+      const health = await fetch(`${base}/healthz`);
+      expect([health.status, (await health.text()).startsWith('store_moved: ')]).toEqual([200, true]);
+      const url = `${base}/u/${tokens.sign({ campaignId: 1, customerId: 1, channel: 'email' })}`;
+      const post = await fetch(url, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(post.status).toBe(200);
+      expect(f.suppressed()).toEqual([]);
+      expect(readFileSync(spoolFile(f.db), 'utf8').trimEnd().split('\n')).toHaveLength(1);
+      expect(f.lines.filter((l) => l.startsWith('error store_moved: '))).toHaveLength(1);
+    } finally {
+      await new Promise((r) => serve.server.close(r));
+      await serve.close(0);
+      f.other.close();
+    }
+    expect(serve.storeMoved()).toMatchObject({ code: 'store_moved' });
+  });
+
   it('answers 503 with Retry-After when neither the store nor the spool takes an opt-out, and 200 again once the store does', async () => {
     const f = fixture();
     f.store.sqlite.prepare("INSERT INTO customers (email, email_opt_in, created_at, updated_at) VALUES ('ana@example.org', 1, 0, 0)").run();
