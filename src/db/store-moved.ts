@@ -8,7 +8,8 @@
  *
  * The mark holds host, port and database only: never a user name or a password.
  */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { ConfigError } from '../errors.js';
 
 export interface MovedTo {
@@ -42,7 +43,9 @@ export function movedTo(sqlite: Database.Database): MovedTo | undefined {
 export function fileMovedTo(file: string): MovedTo | undefined {
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    // loaded here, not at the top: a PostgreSQL process (serve, isStoreMoved) needs no native SQLite otherwise
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    db = new Sqlite(file, { readonly: true, fileMustExist: true });
     return movedTo(db);
   } catch {
     return undefined; // no file, or one from before the mark's table: not moved
