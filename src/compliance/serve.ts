@@ -115,8 +115,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     retryable: (e) => deps.store.refused(e),
     sealed: isStoreMoved,
     // the one line an operator must act on (later records are spooled without another one)
-    onSealed: (e, spool) =>
-      log(`error store_moved: ${e.message}. Still answering; every opt-out, event and hit from now on is spooled to ${spool}, nothing is written to the old file. Stop this server and start it again with MKT_DB set to the new store: it replays the spool there. ${(e as MktError).hint ?? ''}`),
+    onSealed: (e, spool) => log(movedLine(e as MktError, spool)),
     log,
     retryMs: deps.retryMs,
   });
@@ -335,6 +334,16 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     },
     storeMoved: () => (isStoreMoved(queue.sealed) ? queue.sealed : undefined),
   };
+}
+
+/** The one line a server whose database file was moved away logs: what happened, what it does now, what to do. */
+function movedLine(e: MktError, spool: string): string {
+  const d = e.details as { path?: string; moved_to?: string; moved_at?: string } | undefined;
+  const what = d?.moved_to ? `${d.path} was moved to ${d.moved_to} on ${d.moved_at} (mkt db copy)` : e.message;
+  return (
+    `error store_moved: ${what}; nothing more is written to it. Still answering: every opt-out, event and hit from now on is spooled to ${spool}. ` +
+    `Stop this server and start it again with MKT_DB set to ${d?.moved_to ?? 'the new store'} (with its user and password): it replays the spool there`
+  );
 }
 
 /** Tracked hits are many: they are counted in the database and logged per batch, not per request. */

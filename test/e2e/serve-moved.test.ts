@@ -102,7 +102,11 @@ describe.skipIf(!pgDb)('mkt serve running when its SQLite file is moved up to Po
     expect(onFile()).toEqual(moved);
     expect(old.log()).toMatch(/tracking: 2 hit\(s\): spooled \(database moved\)/);
     expect(old.log().match(/error store_moved/g)).toHaveLength(1);
-    expect(old.log()).toMatch(new RegExp(`error store_moved: .*mkt\\.db was moved to ${where.replace(/[./]/g, '\\$&')} .*start it again with MKT_DB set to the new store`));
+    const line = old.log().split('\n').find((l) => l.includes('error store_moved'))!;
+    expect(line).toContain(`${ws.db} was moved to ${where} on `);
+    expect(line).toContain(`spooled to ${path.join(ws.dir, '.mkt', `mkt.db-serve-spool.${old.child.pid}.jsonl`)}`);
+    expect(line).toContain(`start it again with MKT_DB set to ${where} (with its user and password)`);
+    expect(line).not.toContain('mkt_test_only_password');
     expect(old.log()).toMatch(/unsubscribe \S+: spooled \(database moved\)/);
     const health = await fetch(`${old.base}/healthz`);
     expect(health.status).toBe(200);
