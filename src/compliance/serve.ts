@@ -132,7 +132,7 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   /** What /healthz says: `ok`, or why nothing reaches the database any more. */
   const health = () => {
     const moved = queue.sealed;
-    return moved ? `store_moved: ${moved.message}; ${queue.spooled} record(s) spooled to ${queue.file} until restarted with MKT_DB set to the new store\n` : 'ok\n';
+    return moved ? `store_moved: ${movedWhat(moved as MktError)}; ${queue.spooled} record(s) spooled to ${queue.file} until restarted with MKT_DB set to the new store\n` : 'ok\n';
   };
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
@@ -336,13 +336,19 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   };
 }
 
+const movedDetails = (e: MktError) => e.details as { path?: string; moved_to?: string; moved_at?: string } | undefined;
+
+/** Where the database file went, from the store_moved refusal. */
+function movedWhat(e: MktError): string {
+  const d = movedDetails(e);
+  return d?.moved_to ? `${d.path} was moved to ${d.moved_to} on ${d.moved_at} (mkt db copy)` : e.message;
+}
+
 /** The one line a server whose database file was moved away logs: what happened, what it does now, what to do. */
 function movedLine(e: MktError, spool: string): string {
-  const d = e.details as { path?: string; moved_to?: string; moved_at?: string } | undefined;
-  const what = d?.moved_to ? `${d.path} was moved to ${d.moved_to} on ${d.moved_at} (mkt db copy)` : e.message;
   return (
-    `error store_moved: ${what}; nothing more is written to it. Still answering: every opt-out, event and hit from now on is spooled to ${spool}. ` +
-    `Stop this server and start it again with MKT_DB set to ${d?.moved_to ?? 'the new store'} (with its user and password): it replays the spool there`
+    `error store_moved: ${movedWhat(e)}; nothing more is written to it. Still answering: every opt-out, event and hit from now on is spooled to ${spool}. ` +
+    `Stop this server and start it again with MKT_DB set to ${movedDetails(e)?.moved_to ?? 'the new store'} (with its user and password): it replays the spool there`
   );
 }
 
