@@ -185,10 +185,15 @@ export class DurableQueue<R> {
   }
 
   /**
-   * Seals the queue when `e` says the store is gone for good (also from outside: a check
-   * between writes); true when sealed (now or before).
+   * Seals the queue from outside (a check between writes) when `e` says the store is gone for
+   * good; in turn with the spool's writes and replays, so none is half-way when it seals.
    */
-  seal(e: unknown): boolean {
+  async sealWith(e: unknown): Promise<void> {
+    await this.serial(async () => void this.seal(e));
+  }
+
+  /** Seals the queue when `e` says the store is gone for good; true when sealed (now or before). */
+  private seal(e: unknown): boolean {
     if (this.sealedBy) return true;
     if (!this.opts.sealed?.(e)) return false;
     this.sealedBy = e as Error;

@@ -123,10 +123,10 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   // an idle server say so too (its log line, /healthz), not only once a hit arrives.
   const movedCheck = setInterval(() => {
     if (queue.sealed) return clearInterval(movedCheck);
-    deps.store.movedAway().then(
-      (e) => void (e && queue.seal(e)),
-      () => undefined, // a busy or unreadable file: the next write finds out
-    );
+    void deps.store
+      .movedAway()
+      .then((e) => (e ? queue.sealWith(e) : undefined))
+      .catch(() => undefined); // a busy or unreadable file: the next write finds out
   }, deps.movedCheckMs ?? MOVED_CHECK_MS);
   movedCheck.unref();
   /** What /healthz says: `ok`, or why nothing reaches the database any more. */
