@@ -151,13 +151,25 @@ export class CliContext {
     return serveSpoolBase(this.dbTarget, defaultDbPath(this.workspace));
   }
 
-  /** What a stopped `mkt serve` spooled goes into the store before this command writes (serve-replay.ts). */
+  /**
+   * What a stopped `mkt serve` spooled goes into the store before this command writes
+   * (serve-replay.ts); on PostgreSQL first what a server spooled beside the workspace's SQLite
+   * file after `db copy` moved that file here.
+   */
   private async replaySpools(store: TrackingStore): Promise<void> {
     const { hasSpools } = await import('../compliance/serve-spool.js');
+    const log = (line: string) => this.debug(line);
+    if (this.dbTarget.kind === 'postgres') {
+      const file = defaultDbPath(this.workspace);
+      const { replayMovedSpools } = await import('../compliance/serve-replay.js');
+      const moved = await replayMovedSpools(store, this.dbTarget.url, file, log);
+      if ('waitFor' in moved) this.warn(`mkt serve spooled records beside ${file} after it was moved to ${moved.waitFor}, not to this database: they are replayed by the next command that writes to ${moved.waitFor}`);
+      else if ('applied' in moved && moved.applied > 0) this.info(`applied ${moved.applied} opt-out(s), event(s) and hit batch(es) that mkt serve had spooled beside ${file} after it was moved here`);
+    }
     const base = await this.spoolBase();
     if (!hasSpools(base)) return;
     const { replayServeSpools } = await import('../compliance/serve-replay.js');
-    const n = await replayServeSpools(store, base, (line) => this.debug(line));
+    const n = await replayServeSpools(store, base, log);
     if (n > 0) this.info(`applied ${n} opt-out(s) and event(s) that mkt serve had spooled while the database was busy`);
   }
 

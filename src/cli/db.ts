@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { renderFields } from '../output/table.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import { connectWithinMs } from './connect-deadline.js';
@@ -30,7 +31,7 @@ export function copyAnswerMs(env: NodeJS.ProcessEnv): number | undefined {
 }
 
 export function registerDb(program: Command, action: ActionFactory): void {
-  const group = program.command('db').description('the database: migrate, backup, copy');
+  const group = program.command('db').description('the database: migrate, backup, copy, replay-spool');
 
   group
     .command('migrate')
@@ -110,6 +111,41 @@ export function registerDb(program: Command, action: ActionFactory): void {
         }
       }),
     );
+
+  group
+    .command('replay-spool')
+    .description('replay into this PostgreSQL store (MKT_DB or --db) what a stopped mkt serve spooled beside an SQLite file after db copy moved the file here')
+    .argument('<file>', 'the moved SQLite file the server ran on (its spools sit beside it)')
+    .action(
+      action(async (ctx, [file]) => {
+        const o = parseReplaySpoolOptions(file!, ctx.deps.cwd);
+        if (ctx.dbTarget.kind !== 'postgres') {
+          throw new UsageError(`db replay-spool replays into the PostgreSQL database ${o.file} was moved to; this store is ${ctx.dbPath}`, { code: 'replay_target', hint: 'set MKT_DB (or --db) to that postgres:// URL' });
+        }
+        const url = ctx.dbTarget.url;
+        // opened as to read: a write-mode open would replay the workspace file's spools first,
+        // and this command's count is of what it replays itself (the writes below are the replay)
+        const repos = await ctx.repositories('read');
+        const [{ replayMovedSpools }, { hasSpools }] = await Promise.all([import('../compliance/serve-replay.js'), import('../compliance/serve-spool.js')]);
+        const r = await replayMovedSpools(repos.tracking, url, o.file, (line) => ctx.debug(line));
+        if ('live' in r) throw new UsageError(`${o.file} is not marked moved: what mkt serve spooled beside it belongs to it, and the next command writing to it replays it`, { code: 'spool_not_moved' });
+        if ('waitFor' in r) throw new UsageError(`${o.file} was moved to ${r.waitFor}, not to ${ctx.dbPath}: its spools belong there`, { code: 'replay_target', hint: `set MKT_DB (or --db) to ${r.waitFor} (with its user and password)` });
+        ctx.result({ file: o.file, target: ctx.dbPath, applied: r.applied }, (v) => `replayed ${v.applied} spooled record(s) from beside ${v.file} into ${v.target}\n`);
+        // a server still running keeps its spool (it is its own until it stops)
+        if (hasSpools(o.file)) ctx.warn(`spooled records stay beside ${o.file} (a mkt serve still running keeps its own, or the database refused: -v says): stop that server, then run this again`);
+      }),
+    );
+}
+
+/** What `db replay-spool` was asked to do. */
+export interface ReplaySpoolCommandOptions {
+  /** The moved SQLite file, absolute. */
+  file: string;
+}
+
+/** Flags → options, without running anything. */
+export function parseReplaySpoolOptions(file: string, cwd: string): ReplaySpoolCommandOptions {
+  return { file: path.resolve(cwd, file) };
 }
 
 interface CopyFlags {

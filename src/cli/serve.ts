@@ -65,6 +65,9 @@ export function registerServe(program: Command, action: ActionFactory): void {
         });
         // Nothing is answered any more: the last replay of the spool may wait for the lock.
         await feedback.close();
+        // the file was moved under the server: its exit says so (78), as a new start on it would
+        const moved = feedback.storeMoved();
+        if (moved) throw moved;
       }),
     );
 }

@@ -14,6 +14,11 @@
  * truncation replays them once more at the next start: suppressions are idempotent; the
  * feedback log may then hold an event twice.
  *
+ * A store that refuses for good (an SQLite file `db copy` moved to PostgreSQL: `sealed`) seals
+ * the queue: from then on nothing is applied to it, every record is spooled, no retry runs, and
+ * the spool stays when the server stops, for the store the records belong to now
+ * (serve-replay.ts: the next command writing to that PostgreSQL replays it).
+ *
  * Each process spools into its own file (`<db>-serve-spool.<pid>.jsonl`, 0600), so two servers
  * on one database never truncate each other's records; a new server adopts the files of
  * processes that are gone. The file is a private file (src/util/private-file.ts: never through a
@@ -37,6 +42,10 @@ export interface DurableQueueOptions<R> {
   apply(records: R[]): Promise<void>;
   /** Errors after which the records are kept and retried (the store refused); anything else is a bug and propagates. */
   retryable(e: unknown): boolean;
+  /** Errors after which the store never takes records again (a moved file): the queue seals (see above). */
+  sealed?(e: unknown): boolean;
+  /** Called once, when the queue seals, with the store's error and the spool file. */
+  onSealed?(e: Error, spool: string): void;
   log(line: string): void;
   retryMs?: number;
 }
@@ -92,7 +101,10 @@ export class DurableQueue<R> {
   private size = 0;
   private adopted: string[] = [];
   private lastProblem = '';
-  private readonly file: string;
+  private sealedBy: Error | undefined;
+  // once sealed: how many records the spool files hold (no longer kept in memory: never applied here)
+  private kept = 0;
+  readonly file: string;
 
   private constructor(
     private readonly opts: DurableQueueOptions<R>,
@@ -162,6 +174,38 @@ export class DurableQueue<R> {
     return out;
   }
 
+  /** The store's refusal that sealed the queue (nothing is applied to the store any more), if it did. */
+  get sealed(): Error | undefined {
+    return this.sealedBy;
+  }
+
+  /** Once sealed: the records the spool holds for the store they belong to now. */
+  get spooled(): number {
+    return this.kept;
+  }
+
+  /**
+   * Seals the queue from outside (a check between writes) when `e` says the store is gone for
+   * good; in turn with the spool's writes and replays, so none is half-way when it seals.
+   */
+  async sealWith(e: unknown): Promise<void> {
+    await this.serial(async () => void this.seal(e));
+  }
+
+  /** Seals the queue when `e` says the store is gone for good; true when sealed (now or before). */
+  private seal(e: unknown): boolean {
+    if (this.sealedBy) return true;
+    if (!this.opts.sealed?.(e)) return false;
+    this.sealedBy = e as Error;
+    // what is spooled stays on disk for the new store; memory no longer grows with it (no backlog limit)
+    this.kept = this.pending.length;
+    this.pending = [];
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.opts.onSealed?.(this.sealedBy, this.file);
+    return true;
+  }
+
   /** Records durable in a spool but not yet in the store. */
   get backlog(): number {
     return this.pending.length + this.buffered.length + this.writing;
@@ -171,14 +215,16 @@ export class DurableQueue<R> {
   async submit(record: R): Promise<'committed' | 'spooled'> {
     // decided in turn with the other applies: once one record is spooled, later ones follow it
     const spooled = await this.inTurn(async () => {
-      if (this.backlog === 0) {
+      if (this.backlog === 0 && !this.sealedBy) {
         try {
           await this.opts.apply([record]);
           this.lastProblem = '';
           return undefined;
         } catch (e) {
-          if (!this.opts.retryable(e)) throw e;
-          this.problem(e);
+          if (!this.seal(e)) {
+            if (!this.opts.retryable(e)) throw e;
+            this.problem(e);
+          }
         }
       }
       if (this.backlog >= MAX_BACKLOG) throw new SpoolUnavailable(`${this.backlog} records already wait for the database`);
@@ -211,11 +257,12 @@ export class DurableQueue<R> {
     this.timer = undefined;
     await this.serial(async () => {});
     await this.drain(false);
-    if (this.pending.length) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}; the next \`mkt serve\` replays them`);
+    if (this.kept) this.opts.log(`${this.kept} spooled record(s) stay in ${this.file}, for the store this one moved to: the next mkt command that writes to it from this workspace (e.g. mkt serve with MKT_DB set to it) replays them, or MKT_DB=… mkt db replay-spool ${this.opts.dbFile}`);
+    else if (this.pending.length) this.opts.log(`${this.pending.length} spooled record(s) stay in ${this.file}; the next \`mkt serve\` replays them`);
     const fh = this.fh;
     this.fh = undefined;
     await fh?.close().catch(() => undefined);
-    if (!this.pending.length) this.unlink(this.file);
+    if (!this.pending.length && !this.kept) this.unlink(this.file);
   }
 
   /** Runs spool file operations one after the other: appends never interleave with a truncation. */
@@ -245,7 +292,8 @@ export class DurableQueue<R> {
       });
     }
     this.writing = 0;
-    if (!failure) this.pending.push(...batch.map((b) => b.record));
+    if (!failure && this.sealedBy) this.kept += batch.length;
+    else if (!failure) this.pending.push(...batch.map((b) => b.record));
     for (const b of batch) b.done(failure);
     if (!failure) this.retryLater();
   }
@@ -271,11 +319,12 @@ export class DurableQueue<R> {
   /** Replays the spooled records into the store; on refusal tries again later. */
   private drain(retry = true): Promise<void> {
     return this.serial(async () => {
-      if (!this.pending.length) return;
+      if (!this.pending.length || this.sealedBy) return;
       const records = this.pending;
       try {
         await this.inTurn(() => this.opts.apply(records));
       } catch (e) {
+        if (this.seal(e)) return;
         this.problem(e);
         if (retry) this.retryLater();
         return;
@@ -297,7 +346,7 @@ export class DurableQueue<R> {
   }
 
   private retryLater(): void {
-    if (this.timer) return;
+    if (this.timer || this.sealedBy) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.drain();

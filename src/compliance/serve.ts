@@ -19,13 +19,20 @@
  * process never sees the error. Writes never wait for SQLite's lock, nor for a PostgreSQL that
  * is down (serve-spool.ts): an opt-out or event is answered 200 once committed or fsync'ed into
  * the spool, else 503.
+ *
+ * An SQLite file that `mkt db copy` moved to PostgreSQL while this server ran refuses every
+ * write from then on (store_moved, checked under the write lock of each batch): the server goes
+ * on answering (redirects, pixels, unsubscribe pages), spools every record instead, logs one
+ * `error store_moved` line saying what to do, says `store_moved` on /healthz, and exits 78 when
+ * stopped; the spool is replayed into the PostgreSQL store by the next command writing to it.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { isStoreMoved } from '../db/store-moved.js';
 import type { TrackingStore } from '../db/tracking-store.js';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError, type MktError } from '../errors.js';
 import type { WorkspaceSettings } from './config.js';
 import { parseMeta, parseSes, parseTwilioInbound, parseTwilioStatus, type FeedbackEvent } from './feedback/index.js';
 import { plausibleSigningCertUrl, snsKeyFromPem, validMetaSignature, validSnsSignature, validTwilioSignature } from './feedback/signatures.js';
@@ -48,17 +55,24 @@ export interface ServeDeps {
   log: (line: string) => void;
   /** How often spooled records are retried while the database is busy (ms). */
   retryMs?: number;
+  /** How often an idle server reads whether its database file was moved away (ms). */
+  movedCheckMs?: number;
 }
 
 export interface FeedbackServer {
   server: Server;
   /** After the server stopped listening: a last replay of the spool, waiting up to `waitMs` for the lock. */
   close(waitMs?: number): Promise<void>;
+  /** The store_moved refusal once the database file was moved away under the server (it spools everything since). */
+  storeMoved(): MktError | undefined;
 }
 
 /** Tracked hits are written in batches: at most this long after the answer, or this many at once. */
 const HIT_BATCH_MS = 200;
 const HIT_BATCH_MAX = 1000;
+
+/** How often the server reads the moved mark between writes: cheap (a one-row table), not per hit. */
+const MOVED_CHECK_MS = 5000;
 
 /** How long providers are asked to wait before retrying a 503. */
 const RETRY_AFTER_S = '30';
@@ -95,12 +109,36 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   const formAction = unsubscribePath(settings.unsubscribe?.baseUrl);
   // Never wait synchronously for another process's lock: the spool takes what the store refuses.
   deps.store.setBusyTimeout(0);
-  const queue = await DurableQueue.open<ServeRecord>({ dbFile: deps.dbFile, apply: recordApplier(deps.store, log, settings.tracking?.individual ?? false), retryable: (e) => deps.store.refused(e), log, retryMs: deps.retryMs });
+  const queue = await DurableQueue.open<ServeRecord>({
+    dbFile: deps.dbFile,
+    apply: recordApplier(deps.store, log, settings.tracking?.individual ?? false),
+    retryable: (e) => deps.store.refused(e),
+    sealed: isStoreMoved,
+    // the one line an operator must act on (later records are spooled without another one)
+    onSealed: (e, spool) => log(movedLine(e as MktError, spool)),
+    log,
+    retryMs: deps.retryMs,
+  });
+  // A move is noticed at the next write (under its lock); this cheap read every few seconds makes
+  // an idle server say so too (its log line, /healthz), not only once a hit arrives.
+  const movedCheck = setInterval(() => {
+    if (queue.sealed) return clearInterval(movedCheck);
+    void deps.store
+      .movedAway()
+      .then((e) => (e ? queue.sealWith(e) : undefined))
+      .catch(() => undefined); // a busy or unreadable file: the next write finds out
+  }, deps.movedCheckMs ?? MOVED_CHECK_MS);
+  movedCheck.unref();
+  /** What /healthz says: `ok`, or why nothing reaches the database any more. */
+  const health = () => {
+    const moved = queue.sealed;
+    return moved ? `store_moved: ${movedWhat(moved as MktError)}; ${queue.spooled} record(s) spooled to ${queue.file} until restarted with MKT_DB set to the new store\n` : 'ok\n';
+  };
 
   /** Answers only once the record is durable; 503 when neither the store nor the spool took it. */
   const keep = async (record: ServeRecord): Promise<void> => {
     try {
-      if ((await queue.submit(record)) === 'spooled') log(`${record.t === 'feedback' ? record.what : record.t === 'engage' ? `tracking: ${record.hits.length} hit(s)` : `unsubscribe ${record.ref}`}: spooled (database busy)`);
+      if ((await queue.submit(record)) === 'spooled') log(`${record.t === 'feedback' ? record.what : record.t === 'engage' ? `tracking: ${record.hits.length} hit(s)` : `unsubscribe ${record.ref}`}: spooled (${queue.sealed ? 'database moved' : 'database busy'})`);
     } catch (e) {
       if (e instanceof SpoolUnavailable) throw new HttpError(503, 'temporarily unavailable, retry later', { 'retry-after': RETRY_AFTER_S });
       throw e;
@@ -222,7 +260,8 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
     const p = target.path;
     const u = /^\/u\/([^/]+)$/.exec(p);
     if (u) return unsubscribe(req, res, decodeSegment(u[1]!));
-    if (p === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n');
+    // still 200 once the file was moved: the server answers recipients; the body says store_moved
+    if (p === '/healthz' && req.method === 'GET') return send(res, 200, health());
     if (p === '/feedback/meta' && (req.method === 'GET' || req.method === 'POST')) return meta(req, res, target);
     if (req.method !== 'POST') throw new HttpError(p.startsWith('/feedback/') ? 405 : 404, 'not found');
     if (p === '/feedback/ses') return ses(req, res);
@@ -288,11 +327,29 @@ export async function createFeedbackServer(deps: ServeDeps): Promise<FeedbackSer
   return {
     server,
     close: async (waitMs = 5000) => {
+      clearInterval(movedCheck);
       await flushHits();
       deps.store.setBusyTimeout(waitMs);
       await queue.close();
     },
+    storeMoved: () => (isStoreMoved(queue.sealed) ? queue.sealed : undefined),
   };
+}
+
+const movedDetails = (e: MktError) => e.details as { path?: string; moved_to?: string; moved_at?: string } | undefined;
+
+/** Where the database file went, from the store_moved refusal. */
+function movedWhat(e: MktError): string {
+  const d = movedDetails(e);
+  return d?.moved_to ? `${d.path} was moved to ${d.moved_to} on ${d.moved_at} (mkt db copy)` : e.message;
+}
+
+/** The one line a server whose database file was moved away logs: what happened, what it does now, what to do. */
+function movedLine(e: MktError, spool: string): string {
+  return (
+    `error store_moved: ${movedWhat(e)}; nothing more is written to it. Still answering: every opt-out, event and hit from now on is spooled to ${spool}. ` +
+    `Stop this server and start it again with MKT_DB set to ${movedDetails(e)?.moved_to ?? 'the new store'} (with its user and password): it replays the spool there`
+  );
 }
 
 /** Tracked hits are many: they are counted in the database and logged per batch, not per request. */

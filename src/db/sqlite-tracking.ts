@@ -3,10 +3,12 @@
  * engagement repositories, wrapped. A transaction is BEGIN IMMEDIATE … COMMIT on the one
  * connection (the store opens it with synchronous = FULL: the commit is fsync'ed), so with a
  * busy timeout of 0 a locked database refuses at once and serve spools instead of waiting.
+ * A file marked moved (store-moved.ts) refuses every unit of work with `store_moved`.
  */
 import type { RecipientTimes } from './engagement.js';
 import type { Store } from './open.js';
 import { isSqliteError, ServeRepository } from './serve-sql.js';
+import { movedTo, storeMovedError } from './store-moved.js';
 import type { TrackingStore, TrackingTx } from './tracking-store.js';
 
 export function sqliteTrackingStore(store: Store): TrackingStore {
@@ -57,6 +59,12 @@ export function sqliteTrackingStore(store: Store): TrackingStore {
         const db = store.sqlite;
         db.exec('BEGIN IMMEDIATE');
         try {
+          // Under the write lock, so no move can commit between this read and the COMMIT: a
+          // process that opened the file before `db copy` moved it (a running `mkt serve`)
+          // writes nothing into the old copy after the move (store_moved; serve spools instead).
+          // One read of a one-row table per unit of work (a batch of hits), not per hit.
+          const mark = movedTo(db);
+          if (mark) throw storeMovedError(store.path, mark);
           const result = await fn(unitOfWork());
           db.exec('COMMIT');
           return result;
@@ -70,6 +78,10 @@ export function sqliteTrackingStore(store: Store): TrackingStore {
       return p;
     },
     setBusyTimeout: (ms) => repo().setBusyTimeout(ms),
+    movedAway: async () => {
+      const mark = movedTo(store.sqlite);
+      return mark ? storeMovedError(store.path, mark) : undefined;
+    },
     refused: isSqliteError,
   };
 }

@@ -8,6 +8,7 @@
  *
  * The mark holds host, port and database only: never a user name or a password.
  */
+import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../errors.js';
 
@@ -32,6 +33,35 @@ export function describeMove(m: Omit<MovedTo, 'movedAt'>): string {
 /** The file's mark, if it was moved. */
 export function movedTo(sqlite: Database.Database): MovedTo | undefined {
   return sqlite.prepare('SELECT host, port, database, moved_at AS movedAt FROM store_moved WHERE id = 1').get() as MovedTo | undefined;
+}
+
+/**
+ * The mark of a file on disk, read on a connection of its own (read-only, never created): for a
+ * process whose store is elsewhere (the PostgreSQL the file was moved to, replaying what a
+ * `mkt serve` spooled beside the file after the move). Undefined when unmarked or unreadable.
+ */
+export function fileMovedTo(file: string): MovedTo | undefined {
+  let db: Database.Database | undefined;
+  try {
+    // loaded here, not at the top: a PostgreSQL process (serve, isStoreMoved) needs no native SQLite otherwise
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    db = new Sqlite(file, { readonly: true, fileMustExist: true });
+    return movedTo(db);
+  } catch {
+    return undefined; // no file, or one from before the mark's table: not moved
+  } finally {
+    db?.close();
+  }
+}
+
+/** Whether two marks (or a mark and `movedLocation(url)`) name the same database. */
+export function sameLocation(a: Omit<MovedTo, 'movedAt'>, b: Omit<MovedTo, 'movedAt'>): boolean {
+  return a.host === b.host && a.port === b.port && a.database === b.database;
+}
+
+/** Whether an error is the refusal of a moved file (`storeMovedError`). */
+export function isStoreMoved(e: unknown): e is ConfigError {
+  return e instanceof ConfigError && e.code === 'store_moved';
 }
 
 /** Marks the file moved to `url` (inside the caller's transaction: the copy's, on the source). */

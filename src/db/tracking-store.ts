@@ -64,6 +64,12 @@ export interface TrackingStore {
    * PostgreSQL: COMMIT). Callers run one at a time (serve's queue orders them).
    */
   transaction<T>(fn: (tx: TrackingTx) => Promise<T>): Promise<T>;
+  /**
+   * The refusal every write would now meet because the store was moved away (an SQLite file `db
+   * copy` marked moved: store_moved), read without a lock; PostgreSQL is never moved. For a
+   * long-running writer (serve) to notice between writes; each write checks it again itself.
+   */
+  movedAway(): Promise<Error | undefined>;
   /** How long a write may wait for another process's lock (SQLite; PostgreSQL has nothing to set). */
   setBusyTimeout(ms: number): void;
   /**

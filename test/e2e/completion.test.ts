@@ -70,7 +70,7 @@ describe('mkt completion', { timeout: 120_000 }, () => {
       expect(bashComplete(`${group.name()} `), group.name()).toEqual(shown(group).sort());
     }
     expect(bashComplete('campaign s')).toEqual(['schedule', 'send', 'show', 'status']);
-    expect(bashComplete('db ')).toEqual(['backup', 'copy', 'migrate']);
+    expect(bashComplete('db ')).toEqual(['backup', 'copy', 'migrate', 'replay-spool']);
   });
 
   it('completes flags of the subcommand and the global ones', () => {

@@ -6,38 +6,22 @@
  * a private PostgreSQL server that goes down: it still answers, spools, and replays once the
  * server is back (and the next command that writes replays what a stopped serve left).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { privatePostgres, type PrivatePostgres } from '../chaos/private-postgres.js';
-import { complianceWorkspace, UNSUBSCRIBE_YAML, type ComplianceWorkspace } from '../support/compliance-workspace.js';
+import { complianceWorkspace, type ComplianceWorkspace } from '../support/compliance-workspace.js';
 import { runCli } from '../support/cli.js';
 import { pgTestDatabase } from '../support/pg.js';
-import { startServe, type ServeProcess } from '../support/serve-process.js';
+import { startServe } from '../support/serve-process.js';
+import { CUSTOMERS, EMAIL, emlOf, LATER, local, MKT_YAML, oneClick, sendNews, tracked, unsubscribeUrl, waitFor } from '../support/tracked-mail.js';
 
 const pgDb = await pgTestDatabase('e2e_serve');
 afterAll(async () => {
   await pgDb?.drop();
 });
-
-const CUSTOMERS = `external_id,email,phone,country,email_opt_in,sms_opt_in,whatsapp_opt_in,first_name
-a,ana@example.org,+447911100001,GB,yes,yes,yes,Ana
-b,ben@example.org,+447911100002,GB,yes,yes,yes,Ben
-c,cy@example.org,+447911100003,GB,yes,yes,yes,Cy
-`;
-const EMAIL = `---
-subject: "News for {{ first_name }}"
----
-<mjml><mj-body><mj-section><mj-column>
-<mj-text>Hi {{ first_name }}, <a href="https://shop.example/sale">the sale</a> <a href="https://shop.example/p/{{ external_id }}">your pick</a></mj-text>
-<mj-text><a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text>
-</mj-column></mj-section></mj-body></mjml>
-`;
-const MKT_YAML = UNSUBSCRIBE_YAML + 'tracking:\n  base_url: https://t.shop.example\n  opens: true\n  bot_click_window: 30\n';
-const SENT_AT = '2026-03-02T10:00:00.000Z';
-const LATER = '2026-03-02T12:00:00.000Z';
 
 /** A compliance workspace whose store is SQLite, or a PostgreSQL database it was copied up to (customers imported, nothing else). */
 interface StoreWorkspace {
@@ -81,36 +65,12 @@ async function storeWorkspace(url: string | undefined): Promise<StoreWorkspace> 
   };
 }
 
-const decodeQp = (eml: string) => eml.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
-const emlOf = (ws: ComplianceWorkspace, to: string) => {
-  const dir = path.join(ws.dir, '.mkt', 'outbox', 'news');
-  return decodeQp(readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).find((t) => t.includes(`To: ${to}`))!);
-};
-const tracked = (eml: string) => [...new Set([...eml.matchAll(/https:\/\/t\.shop\.example\/c\/[A-Za-z0-9_.-]+/g)].map((m) => m[0]))];
-const unsubscribeUrl = (eml: string) => /https:\/\/mkt\.example\.com\/u\/[A-Za-z0-9_.-]+/.exec(eml)![0];
-const local = (serve: ServeProcess, url: string) => serve.base + new URL(url).pathname;
-const oneClick = (serve: ServeProcess, url: string) =>
-  fetch(local(serve, url), { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 const sns = (message: unknown) => ({ Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:eu-west-1:123456789012:ses-feedback', Message: JSON.stringify(message) });
 
 /** The whole flow on one store; what it returns must not depend on the store. */
 async function flow(s: StoreWorkspace): Promise<Record<string, unknown>> {
   const { ws } = s;
-  for (const args of [
-    ['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'outbox', '--template', 'tracked'],
-    ['campaign', 'prepare', 'news'],
-    ['campaign', 'send', 'news', '--yes'],
-  ]) {
-    const r = s.cli(args, { MKT_NOW: SENT_AT });
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-  }
+  sendNews(s.cli);
   const links = await s.query('SELECT link_id, url, kind FROM campaign_links ORDER BY link_id');
 
   const serve = await startServe(ws.dir, { ...s.env, MKT_NOW: LATER });
@@ -216,14 +176,7 @@ describe('serve on a PostgreSQL server that goes down', { timeout: 240_000 }, ()
     if (!server) return t.skip();
     const s = await storeWorkspace(server.url);
     ws = s.ws;
-    for (const args of [
-      ['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'outbox', '--template', 'tracked'],
-      ['campaign', 'prepare', 'news'],
-      ['campaign', 'send', 'news', '--yes'],
-    ]) {
-      const r = s.cli(args, { MKT_NOW: SENT_AT });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-    }
+    sendNews(s.cli);
     const spools = () => readdirSync(path.join(s.ws.dir, '.mkt')).filter((f) => f.includes('-serve-spool.'));
     const suppressed = async () => (await s.query<{ address: string }>('SELECT address FROM suppressions ORDER BY address')).map((r) => r.address);
     const [sale] = tracked(emlOf(s.ws, 'ana@example.org'));
@@ -278,14 +231,7 @@ describe('serve on a PostgreSQL server that stops answering in the middle of a t
     if (!server) return t.skip();
     const s = await storeWorkspace(server.url);
     ws = s.ws;
-    for (const args of [
-      ['campaign', 'create', '--name', 'news', '--channel', 'email', '--segment', 'all-email', '--provider', 'outbox', '--template', 'tracked'],
-      ['campaign', 'prepare', 'news'],
-      ['campaign', 'send', 'news', '--yes'],
-    ]) {
-      const r = s.cli(args, { MKT_NOW: SENT_AT });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-    }
+    sendNews(s.cli);
     const suppressed = async () => (await s.query<{ address: string }>('SELECT address FROM suppressions ORDER BY address')).map((r) => r.address);
     const serve = await startServe(s.ws.dir, { ...s.env, MKT_NOW: LATER });
     const locker = new pg.Client({ connectionString: server.url });

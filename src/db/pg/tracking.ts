@@ -333,6 +333,7 @@ export function pgTrackingStore(pool: pg.Pool): TrackingStore {
     registerLinks: (id, links, now) => inTransaction(pool, (client) => register(client, id, links, now)),
     transaction,
     setBusyTimeout: () => undefined,
+    movedAway: async () => undefined,
     refused: (e) => isConnectionError(e) || (typeof (e as { code?: unknown })?.code === 'string' && REFUSED.test((e as { code: string }).code)),
   };
 }

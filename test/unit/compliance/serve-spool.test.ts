@@ -1,7 +1,8 @@
 /**
  * The spool of `mkt serve` with a real database and a second connection holding the write lock:
  * what it refuses is spooled, replayed once the lock is gone, survives a server that stops while
- * the lock is still held, and is 503 + Retry-After when even the spool cannot take it.
+ * the lock is still held, and is 503 + Retry-After when even the spool cannot take it; a file
+ * moved away (db copy) seals it: nothing more is applied to the file, everything is kept.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { UnsubscribeTokens } from '../../../src/compliance/tokens.js';
 import { isSqliteError } from '../../../src/db/serve-sql.js';
 import { sqliteTrackingStore } from '../../../src/db/sqlite-tracking.js';
 import { openStore, type Store } from '../../../src/db/open.js';
+import { isStoreMoved, markMoved } from '../../../src/db/store-moved.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -115,6 +117,72 @@ describe('serve spool', () => {
     expect(f.lines.join('\n')).toContain('torn last line');
     await q2.close();
     f.other.close();
+  });
+
+  it('a file moved away under the lock (db copy) seals the queue: what was spooled and everything after stays in the spool, none of it in the old file', async () => {
+    const f = fixture();
+    const sealed: string[] = [];
+    const q = await DurableQueue.open<ServeRecord>({
+      dbFile: f.db,
+      apply: recordApplier(sqliteTrackingStore(f.store), (l) => f.lines.push(l)),
+      retryable: isSqliteError,
+      sealed: isStoreMoved,
+      onSealed: (e) => sealed.push((e as { code?: string }).code ?? ''),
+      log: (l) => f.lines.push(l),
+      retryMs: 20,
+    });
+    // the copy holds the file's write lock; serve spools; the copy marks the file and commits
+    f.lock();
+    expect(await q.submit(bounce('a@example.org'))).toBe('spooled');
+    markMoved(f.other, 'postgres://u:pw@db.example:5432/mkt', 1);
+    f.unlock();
+    // the retry finds the mark under its own write lock and seals, replaying nothing into the file
+    await until(() => sealed.length > 0);
+    expect(sealed).toEqual(['store_moved']);
+    expect(q.sealed).toMatchObject({ code: 'store_moved' });
+    expect(await q.submit(bounce('b@example.org'))).toBe('spooled');
+    expect(await q.submit(bounce('c@example.org'))).toBe('spooled');
+    await new Promise((r) => setTimeout(r, 100)); // several retry periods: no retry runs
+    expect([q.spooled, q.backlog]).toEqual([3, 0]); // on disk, not held in memory
+    await q.close();
+    expect(sealed).toHaveLength(1);
+    expect(f.suppressed()).toEqual([]);
+    const kept = readFileSync(spoolFile(f.db), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as Extract<ServeRecord, { t: 'feedback' }>).events[0]!.suppress![0]!.address);
+    expect(kept).toEqual(['a@example.org', 'b@example.org', 'c@example.org']);
+    expect(f.lines.join('\n')).toContain('3 spooled record(s) stay in');
+    f.other.close();
+  });
+
+  it('an idle server notices the move between writes: one store_moved line, /healthz says it, the opt-out after it is spooled (200), the file untouched', async () => {
+    const f = fixture();
+    f.store.sqlite.prepare("INSERT INTO customers (email, email_opt_in, created_at, updated_at) VALUES ('ana@example.org', 1, 0, 0)").run();
+    const settings: WorkspaceSettings = { quietHours: {}, frequencyCap: {}, delivery: {}, feedback: undefined, dir: f.dir };
+    const tokens = new UnsubscribeTokens({ keyId: 'k1', secret: 'spool-test-secret-0123456789' });
+    const serve = await createFeedbackServer({ store: sqliteTrackingStore(f.store), dbFile: f.db, settings, tokens, now: () => 5, log: (l) => f.lines.push(l), movedCheckMs: 20 });
+    await new Promise<void>((r) => serve.server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(serve.server.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
+      f.other.exec('BEGIN IMMEDIATE');
+      markMoved(f.other, 'postgres://u:pw@db.example:5432/mkt', 1);
+      f.unlock();
+      await until(() => serve.storeMoved() !== undefined);
+      expect(f.lines.filter((l) => l.startsWith('error store_moved: '))).toHaveLength(1);
+      expect(f.lines.join('\n')).toContain('was moved to postgres://db.example:5432/mkt');
+      const health = await fetch(`${base}/healthz`);
+      expect([health.status, (await health.text()).startsWith('store_moved: ')]).toEqual([200, true]);
+      const url = `${base}/u/${tokens.sign({ campaignId: 1, customerId: 1, channel: 'email' })}`;
+      const post = await fetch(url, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(post.status).toBe(200);
+      expect(f.suppressed()).toEqual([]);
+      expect(readFileSync(spoolFile(f.db), 'utf8').trimEnd().split('\n')).toHaveLength(1);
+      expect(f.lines.filter((l) => l.startsWith('error store_moved: '))).toHaveLength(1);
+    } finally {
+      await new Promise((r) => serve.server.close(r));
+      await serve.close(0);
+      f.other.close();
+    }
+    expect(serve.storeMoved()).toMatchObject({ code: 'store_moved' });
   });
 
   it('answers 503 with Retry-After when neither the store nor the spool takes an opt-out, and 200 again once the store does', async () => {
