@@ -13,6 +13,7 @@ export const EXAMPLES: Record<string, string[]> = {
   'db migrate': ['mkt db migrate', 'MKT_DB="postgres://mkt@db.internal:5432/mkt?sslmode=verify-full" mkt db migrate   # the PostgreSQL store'],
   'db backup': ['mkt db backup backups/mkt.db', 'mkt db backup backups/mkt.db --force   # replace an older backup'],
   'db copy': ['mkt db copy .mkt/mkt.db "postgres://mkt@db.internal:5432/mkt?sslmode=verify-full"', 'mkt db copy .mkt/mkt.db "$MKT_DB" --replace --yes --json   # over an earlier copy, without the question'],
+  'db replay-spool': ['MKT_DB="postgres://mkt@db.internal:5432/mkt" mkt db replay-spool /srv/mkt/tracking.db   # what a serve on that file spooled after it was moved', 'mkt db replay-spool old.db --json'],
   completion: ['source <(mkt completion bash)', 'mkt completion zsh > "${fpath[1]}/_mkt"', 'mkt completion fish > ~/.config/fish/completions/mkt.fish'],
   customers: ['mkt customers import customers.csv', 'mkt customers seed --count 5000', 'mkt customers list --limit 5'],
   'customers count': ['mkt customers count', 'mkt customers count --json'],
