@@ -1,4 +1,4 @@
-import { envSecondsMs } from './env-seconds.js';
+import { envSecondsMs } from './env-number.js';
 
 /**
  * MKT_DB_CONNECT_S: how long opening a PostgreSQL store waits for a connection (TCP, TLS,

@@ -11,7 +11,7 @@ import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import type { ActionFactory } from './run.js';
 import { registerCustomerData } from './customer-data.js';
 import { count } from '../util/plural.js';
-import { ConfigError } from '../errors.js';
+import { envWholeNumber } from './env-number.js';
 
 export interface ImportFlags {
   format?: 'csv' | 'json' | 'jsonl';
@@ -54,10 +54,7 @@ export function parseImportOptions(file: string, flags: ImportFlags): ImportComm
  * SQLite; src/customers/import/reader.ts), for measuring the import on another machine.
  */
 export function importReaders(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env.MKT_IMPORT_READERS;
-  if (text === undefined || text === '') return undefined;
-  if (!/^(?:[1-9]|1[0-6])$/.test(text)) throw new ConfigError('bad_import_readers', `MKT_IMPORT_READERS="${text}" is not a number of threads from 1 to 16`, { hint: 'e.g. MKT_IMPORT_READERS=2' });
-  return Number(text);
+  return envWholeNumber(env, 'MKT_IMPORT_READERS', 'bad_import_readers', { max: 16, what: 'a number of threads from 1 to 16', example: 2 });
 }
 
 export interface ListFlags {

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { renderFields } from '../output/table.js';
 import { confirmOrRefuse, YES_FLAG } from './confirm.js';
 import { connectWithinMs } from './connect-deadline.js';
-import { envSecondsMs } from './env-seconds.js';
+import { envSecondsMs } from './env-number.js';
 import { onInterrupt } from './interrupts.js';
 import type { ActionFactory } from './run.js';
 import { workerTtlMs } from './worker-ttl.js';

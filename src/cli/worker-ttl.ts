@@ -1,4 +1,4 @@
-import { envSecondsMs } from './env-seconds.js';
+import { envSecondsMs } from './env-number.js';
 
 /**
  * MKT_WORKER_TTL_S: how long a silent worker (or SQLite lease holder) counts as alive; its

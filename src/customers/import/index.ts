@@ -84,7 +84,7 @@ export async function importCustomers(storeSource: StoreSource, options: ImportO
     if (!defaultCountry) throw new UsageError(`--default-country "${options.defaultCountry}" is not an ISO 3166 two-letter country code`);
   }
 
-  // parsed and normalised on a worker thread (./reader.ts), ahead of the writes here
+  // parsed and normalised on worker threads (./reader.ts), ahead of the writes here
   const source = await openReader({ file, format, delimiter: options.delimiter, defaultCountry, map: options.map }, options.readers ?? 1);
   let rejectsFile: RejectsFile | undefined;
   try {

@@ -82,32 +82,31 @@ export async function openPrepared(options: ReadOptions): Promise<PreparedSource
   const empty = (): PreparedBatch => ({ lines: [], values: [], notes: [] });
   async function* batches(): AsyncGenerator<PreparedBatch> {
     let batch = empty();
-    /** The number of the batch being filled, and whether it is this reader's. */
+    /** The number of the batch being filled, and its rows so far (another reader's batch is only counted). */
     let number = 0;
-    let mine = index === 0;
-    /** Rows of the current batch (another reader's batch is only counted). */
     let rows = 0;
+    const mine = () => number % of === index;
     try {
       for await (const chunk of source.chunks) {
         for (const row of chunk) {
           rows++;
-          if (mine) addRow(batch, row, mapper);
+          if (mine()) addRow(batch, row, mapper);
           if (rows >= BATCH) {
-            if (mine) yield batch;
+            if (mine()) yield batch;
             batch = empty();
             rows = 0;
-            mine = ++number % of === index;
+            number++;
           }
         }
       }
     } catch (error) {
       // the rows before a structural error are still applied first (a --strict failure on an
       // earlier line is the one reported); every reader meets the error at the same row, and
-      // the one whose batch holds it yields that batch first
-      if (mine && batch.lines.length > 0) yield batch;
+      // the one whose batch holds it (only its own batches are ever filled) yields that batch first
+      if (batch.lines.length > 0) yield batch;
       throw error;
     }
-    if (mine && batch.lines.length > 0) yield batch;
+    if (batch.lines.length > 0) yield batch;
   }
   return { header: source.header, batches: batches() };
 }

@@ -195,20 +195,24 @@ class PgStaging implements ImportStaging {
       UNION SELECT s.seq, c.id FROM ${ROWS} s JOIN customers c ON c.phone = s.phone`);
     // the rows holding a value that may be on another row too (`identities`): every other value
     // is on one row only, so grouping these rows finds exactly the groups the whole file has
+    // (`<column>_repeated`: the row's value in that column is one of its repeated ones; a shared
+    // phone brings rows whose external ids are all unique, and those are not grouped again)
     const maybe = this.identities.filter((id) => id.repeated.size > 0);
-    const repeated = maybe.map((id) => [...id.repeated]);
+    const repeated = (col: string) => {
+      const i = maybe.findIndex((id) => id.column === col);
+      return i < 0 ? 'false' : `${col} = ANY($${i + 1}::text[])`;
+    };
     await this.client.query(
-      `CREATE TEMP TABLE mkt_import_maybe ON COMMIT DROP AS SELECT seq, ${IDENTITY_COLUMNS.join(', ')} FROM ${ROWS}
-       WHERE ${maybe.map((id, i) => `${id.column} = ANY($${i + 1}::text[])`).join(' OR ') || 'false'}`,
-      repeated,
+      `CREATE TEMP TABLE mkt_import_maybe ON COMMIT DROP AS
+       SELECT seq, ${IDENTITY_COLUMNS.join(', ')}, ${IDENTITY_COLUMNS.map((c) => `${repeated(c)} AS ${c}_repeated`).join(', ')} FROM ${ROWS}
+       WHERE ${IDENTITY_COLUMNS.map(repeated).join(' OR ')}`,
+      maybe.map((id) => [...id.repeated]),
     );
     // hash aggregates, not sorts: nearly every group has one row. A value on two rows or more
-    // is one of its column's `repeated` values, so only those are grouped (the maybe rows are
-    // there for any of their columns: a shared phone brings rows whose external ids are unique)
-    const slot = (col: string) => maybe.findIndex((id) => id.column === col);
-    const shared = (col: string, table = 'mkt_import_maybe', only = '') =>
-      `SELECT t.seq FROM ${table} t JOIN (SELECT ${col} FROM ${table} WHERE ${table === 'mkt_import_maybe' ? (slot(col) < 0 ? 'false' : `${col} = ANY($${slot(col) + 1}::text[])`) : `${col} IS NOT NULL`}
-       GROUP BY ${col} HAVING count(*) > 1${only}) d ON d.${col} = t.${col}`;
+    // is one of its column's repeated values, so only those are grouped
+    const shared = (col: string, table: string, which: string, only = '') =>
+      `SELECT t.seq FROM ${table} t JOIN (SELECT ${col} FROM ${table} WHERE ${which} GROUP BY ${col} HAVING count(*) > 1${only}) d ON d.${col} = t.${col}`;
+    const inFile = (col: string, only = '') => shared(col, 'mkt_import_maybe', `${col}_repeated`, only);
     // An email or phone shared by rows that all have an external id (each its own: a shared one
     // is caught by the first group) links nothing: a customer a row with external id X writes
     // has X, so it can be matched later only by a row with X or with none, and a row with an
@@ -217,11 +221,8 @@ class PgStaging implements ImportStaging {
     // phone number, each with their own customer id, are the usual case (a family, a shop's
     // landline), and they need no file order.
     const linking = ' AND count(external_id) < count(*)';
-    await this.client.query(
-      `CREATE TEMP TABLE mkt_import_dep ON COMMIT DROP AS
-      ${shared('external_id')} UNION ${shared('email', undefined, linking)} UNION ${shared('phone', undefined, linking)} UNION ${shared('id', 'mkt_import_cand')}`,
-      repeated,
-    );
+    await q(`CREATE TEMP TABLE mkt_import_dep ON COMMIT DROP AS
+      ${inFile('external_id')} UNION ${inFile('email', linking)} UNION ${inFile('phone', linking)} UNION ${shared('id', 'mkt_import_cand', 'id IS NOT NULL')}`);
     await q('ALTER TABLE mkt_import_dep ADD PRIMARY KEY (seq)');
     // the usual file (no line depends on another): nothing to hand over, and no scan of the staged rows for it
     const dependent = Number((await this.client.query<{ n: number }>('SELECT count(*) AS n FROM mkt_import_dep')).rows[0]!.n);
@@ -319,9 +320,9 @@ class PgStaging implements ImportStaging {
   private async numbered(fresh: string, now: number): Promise<number | undefined> {
     if (this.seq === 0) return 0;
     const identity = `pg_get_serial_sequence('customers', 'id')`;
-    const may = await this.client.query<{ ok: boolean }>(`SELECT has_sequence_privilege(${identity}, 'UPDATE') AS ok`);
-    if (!may.rows[0]!.ok) return undefined;
-    const first = Number((await this.client.query<{ id: string }>(`SELECT nextval(${identity}) AS id`)).rows[0]!.id);
+    const next = await this.client.query<{ id: string }>(`SELECT nextval(${identity}) AS id WHERE has_sequence_privilege(${identity}, 'UPDATE')`);
+    if (next.rows.length === 0) return undefined;
+    const first = Number(next.rows[0]!.id);
     const written = await this.client.query(
       `INSERT INTO customers (id, ${WRITE_COLUMNS.join(', ')}) SELECT $2::bigint + s.seq - 1, ${fresh} FROM ${ROWS} s`,
       [now, first],

@@ -1,6 +1,6 @@
 /**
  * The duration variables (MKT_DB_CONNECT_S, MKT_DB_COPY_ANSWER_S, MKT_WORKER_TTL_S) are read by
- * one rule (src/cli/env-seconds.ts): unset or empty is the default; 1 to 999999 in decimal
+ * one rule (src/cli/env-number.ts): unset or empty is the default; 1 to 999999 in decimal
  * digits is that many seconds; anything else is a configuration error (78) with the variable's
  * own code, naming the variable.
  */
